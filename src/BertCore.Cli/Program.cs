@@ -1,0 +1,3 @@
+using BertCore.Cli;
+
+return CommandLine.Run(args);

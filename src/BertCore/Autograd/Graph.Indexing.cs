@@ -1,0 +1,35 @@
+using BertCore.Tensors;
+
+namespace BertCore.Autograd;
+
+public sealed partial class Graph
+{
+    /// <summary>
+    /// Rows of a table by index: table [V, C], index I32 (any shape, N elements); returns [index dims..., C].
+    /// An embedding lookup is GatherRows(weight, ids); h[:, 0] is GatherRows(h viewed [B·S, C], {0, S, 2S, ...}).
+    /// </summary>
+    public Tensor GatherRows(Tensor table, Tensor index)
+    {
+        if (table.Shape.Rank != 2) throw new ArgumentException($"GatherRows: table must be [V, C], got {table.Shape}");
+        if (index.DType != DType.I32) throw new ArgumentException($"GatherRows: index must be I32, got {index.DType}");
+        if (index.Shape.Rank >= Shape.MaxRank) throw new ArgumentException($"GatherRows: index {index.Shape} has too many dimensions");
+        Span<int> dims = stackalloc int[index.Shape.Rank + 1];
+        for (int i = 0; i < index.Shape.Rank; i++) dims[i] = index.Shape[i];
+        dims[^1] = table.Shape[1];
+        var y = Arena.Allocate(new Shape(dims));
+        Backend.GatherRows(table, index, y);
+        if (Tracks(table))
+        {
+            // T0 = table, T1 = index
+            ref var e = ref Record(OpCode.GatherRows, y);
+            e.T0 = table; e.T1 = index;
+        }
+        return y;
+    }
+
+    private void GatherRowsBackward(ref TapeEntry e)
+    {
+        var dTable = GradOf(e.T0);
+        if (dTable != null) Backend.ScatterAddRows(e.Out.Grad!, e.T1!, dTable);
+    }
+}

@@ -1,0 +1,104 @@
+using BertCore.Tensors;
+
+namespace BertCore.Autograd;
+
+public sealed partial class Graph
+{
+    /// <summary>
+    /// y = x · Wᵀ + b, optionally followed by exact GELU: x [..., K], weight [N, K] (Hugging Face layout
+    /// [out, in]), bias [N] or null; y [..., N].
+    /// </summary>
+    public Tensor Linear(Tensor x, Tensor weight, Tensor? bias, bool gelu = false)
+    {
+        int k = x.Shape.Last, n = weight.Shape[0];
+        if (weight.Shape.Rank != 2 || weight.Shape[1] != k)
+            throw new ArgumentException($"Linear: input {x.Shape} does not match weight {weight.Shape} ([out, in])");
+        if (bias != null && (bias.Shape.Rank != 1 || bias.Shape[0] != n))
+            throw new ArgumentException($"Linear: bias {bias.Shape} does not match weight {weight.Shape}");
+        var dims = x.Shape.ToArray();
+        dims[^1] = n;
+        var outShape = new Shape(dims);
+        int rows = checked((int)x.Shape.Rows);
+        var x2 = Arena.View(x, new Shape(rows, k));
+        var pre = Arena.Allocate(outShape);
+        var pre2 = Arena.View(pre, new Shape(rows, n));
+        Tensor y = pre;
+        if (gelu)
+        {
+            y = Arena.Allocate(outShape);
+            Backend.MatMul(x2, false, weight, true, pre2, bias, 0f, Arena.View(y, new Shape(rows, n)));
+        }
+        else
+        {
+            Backend.MatMul(x2, false, weight, true, pre2, bias);
+        }
+        if (Tracks(x, weight, bias))
+        {
+            // T0 = x [R, K], T1 = weight, T2 = bias, T3 = pre-activation [R, N] (gelu only)
+            ref var e = ref Record(OpCode.Linear, y);
+            e.T0 = x2; e.T1 = weight; e.T2 = bias; e.T3 = gelu ? pre2 : null; e.B0 = gelu;
+        }
+        return y;
+    }
+
+    private void LinearBackward(ref TapeEntry e)
+    {
+        Tensor x = e.T0!, w = e.T1!;
+        int rows = checked((int)x.Shape[0]), n = w.Shape[0];
+        var dy = Arena.View(e.Out.Grad!, new Shape(rows, n));
+        if (e.B0)
+        {
+            var dPre = Arena.Allocate(new Shape(rows, n), DType.F32, zero: true);
+            Backend.GeluBackward(e.T3!, dy, dPre);
+            dy = dPre;
+        }
+        var dx = GradOf(x);
+        if (dx != null) Backend.MatMul(dy, false, w, false, Arena.View(dx, x.Shape), beta: 1f);   // dx += dy · W
+        var dw = GradOf(w);
+        if (dw != null) Backend.MatMul(dy, true, x, false, dw, beta: 1f);                          // dW += dyᵀ · x
+        var db = GradOf(e.T2);
+        if (db != null) Backend.SumRowsInto(dy, db);
+    }
+
+    /// <summary>
+    /// c = op(a) · op(b), batched over leading dimensions: a [batch..., M, K] (or [..., K, M] when transA),
+    /// b [batch..., K, N] (or [..., N, K] when transB); c [batch..., M, N].
+    /// </summary>
+    public Tensor MatMul(Tensor a, Tensor b, bool transA = false, bool transB = false)
+    {
+        if (a.Shape.Rank < 2 || b.Shape.Rank != a.Shape.Rank)
+            throw new ArgumentException($"MatMul: operands {a.Shape} and {b.Shape} need the same rank ≥ 2");
+        int m = transA ? a.Shape[-1] : a.Shape[-2];
+        int n = transB ? b.Shape[-2] : b.Shape[-1];
+        var dims = a.Shape.ToArray();
+        dims[^2] = m;
+        dims[^1] = n;
+        var c = Arena.Allocate(new Shape(dims));
+        Backend.MatMul(a, transA, b, transB, c);
+        if (Tracks(a, b))
+        {
+            // T0 = a, T1 = b; B0 = transA, B1 = transB
+            ref var e = ref Record(OpCode.MatMul, c);
+            e.T0 = a; e.T1 = b; e.B0 = transA; e.B1 = transB;
+        }
+        return c;
+    }
+
+    private void MatMulBackward(ref TapeEntry e)
+    {
+        Tensor a = e.T0!, b = e.T1!, dc = e.Out.Grad!;
+        bool ta = e.B0, tb = e.B1;
+        var da = GradOf(a);
+        if (da != null)
+        {
+            if (!ta) Backend.MatMul(dc, false, b, !tb, da, beta: 1f);   // dA = dC · op(B)ᵀ
+            else Backend.MatMul(b, tb, dc, true, da, beta: 1f);        // dA = op(B) · dCᵀ
+        }
+        var db = GradOf(b);
+        if (db != null)
+        {
+            if (!tb) Backend.MatMul(a, !ta, dc, false, db, beta: 1f);  // dB = op(A)ᵀ · dC
+            else Backend.MatMul(dc, true, a, ta, db, beta: 1f);        // dB = dCᵀ · op(A)
+        }
+    }
+}

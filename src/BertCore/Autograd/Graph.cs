@@ -1,0 +1,182 @@
+using BertCore.Backends;
+using BertCore.Tensors;
+
+namespace BertCore.Autograd;
+
+/// <summary>
+/// Runs ops on a backend and records them on a tape for <see cref="Backward"/>. Outputs come from the graph's
+/// per-step <see cref="Arena"/>; call <see cref="Reset"/> at the end of each step to free them. One graph per
+/// thread: a graph is not thread-safe, but many graphs may share one model's parameters for inference.
+/// </summary>
+public sealed partial class Graph : IDisposable
+{
+    private TapeEntry[] _tape = new TapeEntry[256];
+    private int _tapeCount;
+    private int _noGradDepth;
+
+    public Graph(IBackend backend, long arenaBytes = 0)
+    {
+        Backend = backend;
+        Arena = new Arena(backend, arenaBytes);
+    }
+
+    public IBackend Backend { get; }
+    public Arena Arena { get; }
+
+    /// <summary>Training mode turns dropout on; evaluation mode (false, the default) turns it off.</summary>
+    public bool Training { get; set; }
+
+    /// <summary>Seed of the counter RNG used by dropout.</summary>
+    public ulong Seed { get; set; }
+
+    /// <summary>Position in the counter RNG stream; advances by the element count of each dropout.
+    /// Saved in checkpoints so a resumed run draws the same masks.</summary>
+    public ulong RngOffset { get; set; }
+
+    /// <summary>Number of ops recorded since the last backward or reset.</summary>
+    public int TapeLength => _tapeCount;
+
+    /// <summary>False inside a <see cref="NoGrad"/> scope.</summary>
+    public bool IsRecording => _noGradDepth == 0;
+
+    /// <summary>Ops inside the returned scope record nothing and produce tensors without gradients.</summary>
+    public NoGradScope NoGrad()
+    {
+        _noGradDepth++;
+        return new NoGradScope(this);
+    }
+
+    public readonly struct NoGradScope : IDisposable
+    {
+        private readonly Graph _graph;
+        internal NoGradScope(Graph graph) => _graph = graph;
+        public void Dispose() => _graph._noGradDepth--;
+    }
+
+    // ---- inputs ----
+
+    /// <summary>An arena tensor holding a copy of host values.</summary>
+    public Tensor Input(ReadOnlySpan<float> values, params ReadOnlySpan<int> dims)
+    {
+        var t = Arena.Allocate(new Shape(dims));
+        Backend.Upload(values, t);
+        return t;
+    }
+
+    /// <summary>An arena int32 tensor (token ids, labels, masks) holding a copy of host values.</summary>
+    public Tensor Input(ReadOnlySpan<int> values, params ReadOnlySpan<int> dims)
+    {
+        var t = Arena.Allocate(new Shape(dims), DType.I32);
+        Backend.Upload(values, t);
+        return t;
+    }
+
+    /// <summary>A view of x with another shape; gradients flow through it without a copy.</summary>
+    public Tensor Reshape(Tensor x, params ReadOnlySpan<int> dims)
+    {
+        var shape = new Shape(dims);
+        if (shape.Count != x.Count) throw new ArgumentException($"cannot reshape {x.Shape} to {shape}");
+        var view = Arena.View(x, shape);
+        if (Tracks(x))
+        {
+            view.RequiresGrad = true;
+            view.Grad = Arena.View(GradOf(x)!, shape);
+        }
+        return view;
+    }
+
+    // ---- backward ----
+
+    /// <summary>
+    /// Adds d(loss)/d(t) into every tensor t that requires a gradient (parameters' <see cref="Parameter.Grad"/>
+    /// accumulate across calls until zeroed), then clears the tape. loss must hold one element.
+    /// </summary>
+    public void Backward(Tensor loss)
+    {
+        if (loss.Count != 1) throw new ArgumentException($"Backward needs a one-element loss, got {loss.Shape}");
+        if (!loss.RequiresGrad) throw new InvalidOperationException("the loss does not depend on any trainable parameter");
+        var seed = GradOf(loss)!;
+        Backend.Upload([1f], seed);
+        for (int i = _tapeCount - 1; i >= 0; i--)
+        {
+            ref var e = ref _tape[i];
+            if (e.Out.Grad != null) BackwardOf(ref e);
+        }
+        ClearTape();
+    }
+
+    private void BackwardOf(ref TapeEntry e)
+    {
+        switch (e.Op)
+        {
+            case OpCode.MatMul: MatMulBackward(ref e); break;
+            case OpCode.Linear: LinearBackward(ref e); break;
+            case OpCode.LayerNorm: LayerNormBackward(ref e); break;
+            case OpCode.Softmax: SoftmaxBackward(ref e); break;
+            case OpCode.Attention: AttentionBackward(ref e); break;
+            case OpCode.Gelu: GeluBackward(ref e); break;
+            case OpCode.Tanh: TanhBackward(ref e); break;
+            case OpCode.Add: AddBackward(ref e); break;
+            case OpCode.Mul: MulBackward(ref e); break;
+            case OpCode.Scale: ScaleBackward(ref e); break;
+            case OpCode.Dropout: DropoutBackward(ref e); break;
+            case OpCode.GatherRows: GatherRowsBackward(ref e); break;
+            case OpCode.Sum: SumBackward(ref e); break;
+            case OpCode.CrossEntropy: CrossEntropyBackward(ref e); break;
+            default: throw new InvalidOperationException($"no backward for {e.Op}");
+        }
+    }
+
+    /// <summary>Frees the tape and every arena tensor of this step.</summary>
+    public void Reset()
+    {
+        ClearTape();
+        Arena.Reset();
+    }
+
+    private void ClearTape()
+    {
+        Array.Clear(_tape, 0, _tapeCount);
+        _tapeCount = 0;
+    }
+
+    // ---- helpers for the op files ----
+
+    /// <summary>Whether an op on these inputs must be recorded.</summary>
+    private bool Tracks(Tensor? a, Tensor? b = null, Tensor? c = null) =>
+        _noGradDepth == 0 && ((a?.RequiresGrad ?? false) || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
+
+    private Tensor NewLike(Tensor x) => Arena.Allocate(x.Shape);
+
+    /// <summary>Appends an entry for an op whose output requires a gradient.</summary>
+    private ref TapeEntry Record(OpCode op, Tensor output)
+    {
+        output.RequiresGrad = true;
+        if (_tapeCount == _tape.Length) Array.Resize(ref _tape, _tape.Length * 2);
+        ref var e = ref _tape[_tapeCount++];
+        e.Op = op;
+        e.Out = output;
+        return ref e;
+    }
+
+    /// <summary>The gradient buffer of t (zeroed on first use), or null when t needs none.</summary>
+    private Tensor? GradOf(Tensor? t)
+    {
+        if (t == null || !t.RequiresGrad) return null;
+        return t.Grad ??= Arena.Allocate(t.Shape, DType.F32, zero: true);
+    }
+
+    private ulong NextRngOffset(long count)
+    {
+        ulong offset = RngOffset;
+        RngOffset += (ulong)count;
+        return offset;
+    }
+
+    private static void RequireSameShape(Tensor a, Tensor b, string op)
+    {
+        if (a.Shape != b.Shape) throw new ArgumentException($"{op}: shapes {a.Shape} and {b.Shape} differ");
+    }
+
+    public void Dispose() => Arena.Dispose();
+}

@@ -1,0 +1,53 @@
+using BertCore.Tensors;
+
+namespace BertCore.Autograd;
+
+/// <summary>A named, persistent tensor that the optimizer updates, with its gradient buffer of the same shape.
+/// Names follow Hugging Face (e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>).</summary>
+public sealed class Parameter : IDisposable
+{
+    public Parameter(string name, Tensor value, bool trainable = true)
+    {
+        Name = name;
+        Value = value;
+        Grad = Tensor.Zeros(value.Shape);
+        Trainable = trainable;
+    }
+
+    public string Name { get; }
+    public Tensor Value { get; private set; }
+    public Tensor Grad { get; private set; }
+    public Shape Shape => Value.Shape;
+
+    /// <summary>Frozen parameters (Trainable = false) get no gradient and are skipped by the optimizer.</summary>
+    public bool Trainable
+    {
+        get => Value.RequiresGrad;
+        set
+        {
+            Value.RequiresGrad = value;
+            Value.Grad = value ? Grad : null;
+        }
+    }
+
+    /// <summary>Moves value and gradient to other storage (e.g. the GPU), keeping the trainable flag.</summary>
+    public void Replace(Tensor value, Tensor grad)
+    {
+        if (value.Shape != Value.Shape || grad.Shape != Value.Shape)
+            throw new ArgumentException($"parameter {Name}: replacement shape differs from {Value.Shape}");
+        bool trainable = Trainable;
+        Value.Dispose();
+        Grad.Dispose();
+        Value = value;
+        Grad = grad;
+        Trainable = trainable;
+    }
+
+    public override string ToString() => $"{Name} {Shape}";
+
+    public void Dispose()
+    {
+        Value.Dispose();
+        Grad.Dispose();
+    }
+}

@@ -1,0 +1,139 @@
+using BertCore.Tensors;
+
+namespace BertCore.Backends;
+
+/// <summary>
+/// The op set: coarse, fused operations, each with its backward. Shapes are given in the comments; "[R, C]" means
+/// any tensor viewed as rows of its last dimension. Every backward method ADDS into its gradient outputs
+/// (<c>dx += ...</c>) so that a tensor used twice collects both contributions; gradients start at zero.
+/// Implementations: <see cref="Cpu.CpuBackend"/> (SIMD) and the GPU backend. The double-precision scalar
+/// reference that both are tested against is <see cref="Reference.ReferenceOps"/>.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    string Name { get; }
+    DeviceKind Device { get; }
+
+    // ---- memory ----
+
+    Storage Allocate(long bytes);
+    void Zero(Tensor t);
+    /// <summary>dst = src (same element count).</summary>
+    void Copy(Tensor src, Tensor dst);
+    void Upload(ReadOnlySpan<float> host, Tensor dst);
+    void Upload(ReadOnlySpan<int> host, Tensor dst);
+    void Download(Tensor src, Span<float> host);
+
+    // ---- matrix multiply ----
+
+    /// <summary>
+    /// c = op(a) · op(b) (+ bias) (+ beta · c), then optionally gelu. Batched over leading dimensions:
+    /// a [batch..., M, K] ([batch..., K, M] if transA); b [batch..., K, N] ([..., N, K] if transB) or a plain
+    /// matrix shared by every batch; c [batch..., M, N]; bias [N] or null. When <paramref name="geluOut"/> is given
+    /// ([batch..., M, N]), c keeps the pre-activation and geluOut receives gelu(c).
+    /// </summary>
+    void MatMul(Tensor a, bool transA, Tensor b, bool transB, Tensor c, Tensor? bias = null, float beta = 0f, Tensor? geluOut = null);
+
+    /// <summary>dbias [N] += column sums of dy [R, N].</summary>
+    void SumRowsInto(Tensor dy, Tensor dbias);
+
+    // ---- normalization and softmax ----
+
+    /// <summary>y = (x - mean) / sqrt(var + eps) · gamma + beta over the last dimension.
+    /// x, y [R, C]; gamma, beta [C]; saves mean, rstd [R].</summary>
+    void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
+
+    /// <summary>dx [R, C], dgamma [C], dbeta [C] += gradients of LayerNorm given dy [R, C].</summary>
+    void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta);
+
+    /// <summary>y = softmax(x) over the last dimension, max subtracted. x, y [R, C].</summary>
+    void Softmax(Tensor x, Tensor y);
+
+    /// <summary>dx [R, C] += y · (dy - sum(dy · y)).</summary>
+    void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx);
+
+    // ---- attention ----
+
+    /// <summary>
+    /// Scaled dot-product attention over interleaved heads: q, k, v, output [B, S, H·D] (head h occupies columns
+    /// h·D .. h·D+D-1). scores = q·kᵀ·scale + (mask == 0 ? float.MinValue : 0); probs = softmax(scores) saved
+    /// [B, H, S, S]; dropout (p, seed, offset) applied to probs; output = dropped probs · v.
+    /// mask: I32 [B, S] over keys (1 keep, 0 pad) or null.
+    /// </summary>
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor probs);
+
+    /// <summary>dq, dk, dv [B, S, H·D] += gradients given dOutput [B, S, H·D] and the saved probs [B, H, S, S].</summary>
+    void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dOutput, int heads, float scale, Dropout dropout,
+        Tensor? dq, Tensor? dk, Tensor? dv);
+
+    // ---- element-wise ----
+
+    /// <summary>y = gelu(x) = x · Φ(x), exact erf form. x, y any shape.</summary>
+    void Gelu(Tensor x, Tensor y);
+    /// <summary>dx += dy · gelu'(x).</summary>
+    void GeluBackward(Tensor x, Tensor dy, Tensor dx);
+
+    /// <summary>y = tanh(x).</summary>
+    void Tanh(Tensor x, Tensor y);
+    /// <summary>dx += dy · (1 - y²).</summary>
+    void TanhBackward(Tensor y, Tensor dy, Tensor dx);
+
+    /// <summary>y = alpha · a + beta · b (same shapes).</summary>
+    void Add(Tensor a, Tensor b, Tensor y, float alpha = 1f, float beta = 1f);
+    /// <summary>y = a ⊙ b (same shapes).</summary>
+    void Mul(Tensor a, Tensor b, Tensor y);
+    /// <summary>y = alpha · x.</summary>
+    void Scale(Tensor x, float alpha, Tensor y);
+    /// <summary>dx += alpha · dy (same element count).</summary>
+    void AddInto(Tensor dy, Tensor dx, float alpha = 1f);
+    /// <summary>dx += dy ⊙ other.</summary>
+    void MulAddInto(Tensor dy, Tensor other, Tensor dx);
+    /// <summary>dx += alpha · dScalar[0] everywhere: the backward of a sum (alpha 1) or mean (alpha 1/n). dScalar [1].</summary>
+    void AddScalarInto(Tensor dScalar, Tensor dx, float alpha);
+
+    /// <summary>y = x with elements zeroed with probability p and the rest scaled by 1/(1-p); the mask comes
+    /// from the counter RNG at (seed, offset + element index), so backward recomputes it.</summary>
+    void Dropout(Tensor x, Dropout dropout, Tensor y);
+    /// <summary>dx += dy · mask / (1 - p).</summary>
+    void DropoutBackward(Tensor dy, Dropout dropout, Tensor dx);
+
+    // ---- indexing ----
+
+    /// <summary>y[i] = table[index[i]]: table [V, C], index I32 [N], y [N, C]. An out-of-range index throws.</summary>
+    void GatherRows(Tensor table, Tensor index, Tensor y);
+    /// <summary>dtable[index[i]] += dy[i]: dy [N, C], index I32 [N], dtable [V, C].</summary>
+    void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable);
+
+    // ---- reductions and losses ----
+
+    /// <summary>y [1] = sum of x (times alpha: 1/n gives the mean).</summary>
+    void Sum(Tensor x, Tensor y, float alpha = 1f);
+
+    /// <summary>
+    /// Fused log-softmax + negative log-likelihood. logits [N, V], targets I32 [N] (targets equal to ignoreIndex
+    /// are skipped). loss [1] = mean over kept rows (0 when none); logSumExp [N] and keptCount [1] saved for backward.
+    /// </summary>
+    void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor logSumExp, Tensor keptCount);
+
+    /// <summary>dlogits [N, V] += dloss[0] · (softmax(logits) - onehot(target)) / keptCount for kept rows.</summary>
+    void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logSumExp, Tensor keptCount, Tensor dloss, Tensor dlogits);
+
+    // ---- optimizer ----
+
+    /// <summary>y [1] = sum of x².</summary>
+    void SumOfSquares(Tensor x, Tensor y);
+
+    /// <summary>One AdamW step for one tensor, exactly torch.optim.AdamW: p -= lr·wd·p; m = β1·m + (1-β1)·g;
+    /// v = β2·v + (1-β2)·g²; p -= lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps). g is multiplied by gradScale first.</summary>
+    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step);
+}
+
+/// <summary>Dropout settings of one op call: probability and the counter-RNG position.</summary>
+public readonly record struct Dropout(float P, ulong Seed, ulong Offset)
+{
+    public static readonly Dropout None = new(0f, 0, 0);
+    public bool Active => P > 0f;
+}
+
+/// <summary>Hyper-parameters of one AdamW update (t is the 1-based step number).</summary>
+public readonly record struct AdamWStep(float Lr, float Beta1, float Beta2, float Eps, float WeightDecay, int T, float GradScale = 1f);
