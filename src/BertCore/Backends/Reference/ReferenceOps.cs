@@ -8,31 +8,35 @@ namespace BertCore.Backends.Reference;
 public static partial class ReferenceOps
 {
     /// <summary>erf(x) to about 1e-15: Taylor series for |x| &lt; 3, Laplace continued fraction for erfc beyond.</summary>
-    public static double Erf(double x)
+    public static double Erf(double x) => Math.Abs(x) < 3 ? ErfSeries(x) : Math.Sign(x) * (1 - Erfc(Math.Abs(x)));
+
+    /// <summary>erfc(x) = 1 - erf(x) with full relative precision in the right tail.</summary>
+    public static double Erfc(double x)
     {
-        double ax = Math.Abs(x);
-        if (ax < 3)
-        {
-            // erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
-            double term = ax, sum = ax;
-            for (int n = 1; n < 100; n++)
-            {
-                term *= -ax * ax / n;
-                double add = term / (2 * n + 1);
-                sum += add;
-                if (Math.Abs(add) < 1e-17 * Math.Abs(sum)) break;
-            }
-            return Math.Sign(x) * sum * 2 / Math.Sqrt(Math.PI);
-        }
+        if (x < 0) return 2 - Erfc(-x);
+        if (x < 3) return 1 - ErfSeries(x);
         // erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated from the tail.
-        double f = ax;
-        for (int n = 60; n >= 1; n--) f = ax + n / 2.0 / f;
-        double erfc = Math.Exp(-ax * ax) / Math.Sqrt(Math.PI) / f;
-        return Math.Sign(x) * (1 - erfc);
+        double f = x;
+        for (int n = 60; n >= 1; n--) f = x + n / 2.0 / f;
+        return Math.Exp(-x * x) / Math.Sqrt(Math.PI) / f;
     }
 
-    /// <summary>Exact GELU: x · Φ(x) = x/2 · (1 + erf(x/√2)).</summary>
-    public static double Gelu(double x) => 0.5 * x * (1 + Erf(x / Math.Sqrt(2)));
+    /// <summary>erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1)), for |x| &lt; 3 (terms stay below ~1e3).</summary>
+    private static double ErfSeries(double x)
+    {
+        double term = x, sum = x;
+        for (int n = 1; n < 100; n++)
+        {
+            term *= -x * x / n;
+            double add = term / (2 * n + 1);
+            sum += add;
+            if (Math.Abs(add) < 1e-17 * Math.Abs(sum)) break;
+        }
+        return sum * 2 / Math.Sqrt(Math.PI);
+    }
+
+    /// <summary>Exact GELU: x · Φ(x) with Φ(x) = erfc(-x/√2)/2 (erfc keeps the left tail exact).</summary>
+    public static double Gelu(double x) => 0.5 * x * Erfc(-x / Math.Sqrt(2));
 
     public static double[] Gelu(double[] x) => x.Select(Gelu).ToArray();
 

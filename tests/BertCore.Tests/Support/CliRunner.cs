@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace BertCore.Tests.Support;
+
+/// <summary>Runs the built `bertcore` CLI (same configuration as the tests) as a child process.</summary>
+internal static class CliRunner
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+
+    public static Result Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(CliPath);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("bertcore " + string.Join(' ', args)); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>src/BertCore.Cli/bin/&lt;Configuration&gt;/&lt;tfm&gt;/bertcore.dll, found from the test assembly's folder.</summary>
+    private static string CliPath
+    {
+        get
+        {
+            var testBin = new DirectoryInfo(Path.GetDirectoryName(Assembly.GetExecutingAssembly().Location)!);
+            string tfm = testBin.Name, configuration = testBin.Parent!.Name;
+            var path = Path.Combine(RepoRoot, "src", "BertCore.Cli", "bin", configuration, tfm, "bertcore.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("the CLI was not built", path);
+        }
+    }
+
+    /// <summary>The folder holding BertCore.sln, walking up from the test assembly.</summary>
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir != null && !File.Exists(Path.Combine(dir.FullName, "BertCore.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new DirectoryNotFoundException("no BertCore.sln above " + AppContext.BaseDirectory);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Xunit.Sdk;
+
+namespace BertCore.Tests.Support;
+
+/// <summary>Closeness checks that report the worst element.</summary>
+internal static class Close
+{
+    /// <summary>
+    /// Every |actual − expected| ≤ tolerance · max(max|expected|, floor): an error relative to the tensor's
+    /// largest magnitude, the scale that fp32 rounding errors follow. The floor keeps an all-zero expectation
+    /// from demanding exact zeros.
+    /// </summary>
+    public static void RelativeToMax(ReadOnlySpan<float> actual, ReadOnlySpan<double> expected, double tolerance, string what, double floor = 1e-6)
+    {
+        if (actual.Length != expected.Length)
+            throw new XunitException($"{what}: {actual.Length} values, expected {expected.Length}");
+        double scale = floor;
+        foreach (var e in expected) scale = Math.Max(scale, Math.Abs(e));
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double d = Math.Abs(actual[i] - expected[i]);
+            if (double.IsNaN(actual[i]) || d > worst) { worst = double.IsNaN(actual[i]) ? double.PositiveInfinity : d; at = i; }
+        }
+        if (worst > tolerance * scale)
+            throw new XunitException(
+                $"{what}: element {at} is {actual[at]}, expected {expected[at]} (error {worst:E3} > {tolerance:E1} × max {scale:E3})");
+    }
+
+    public static void RelativeToMax(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, double tolerance, string what, double floor = 1e-6) =>
+        RelativeToMax(actual, Array.ConvertAll(expected.ToArray(), v => (double)v), tolerance, what, floor);
+}
