@@ -1,0 +1,61 @@
+using BertCore.Autograd;
+using BertCore.Tensors;
+
+namespace BertCore.Nn;
+
+/// <summary>
+/// A named group of parameters and sub-modules. Names are Hugging Face dotted paths: a module made with name
+/// "bert.encoder.layer.0.attention.self.query" owns "bert.encoder.layer.0.attention.self.query.weight".
+/// </summary>
+public abstract class Module : IDisposable
+{
+    private readonly List<Parameter> _parameters = new();
+    private readonly List<Module> _children = new();
+
+    protected Module(string name) => Name = name;
+
+    /// <summary>Full dotted prefix of this module ("" for a root without prefix).</summary>
+    public string Name { get; }
+
+    /// <summary>Every parameter of this module and its sub-modules, in registration order, each once.</summary>
+    public IEnumerable<Parameter> Parameters()
+    {
+        var seen = new HashSet<Parameter>();
+        foreach (var p in Walk())
+            if (seen.Add(p)) yield return p;
+    }
+
+    private IEnumerable<Parameter> Walk()
+    {
+        foreach (var p in _parameters) yield return p;
+        foreach (var c in _children)
+            foreach (var p in c.Walk()) yield return p;
+    }
+
+    public long ParameterCount => Parameters().Sum(p => p.Value.Count);
+
+    public static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+
+    /// <summary>Registers a new zero-filled parameter named Name.local.</summary>
+    protected Parameter AddParameter(string local, params ReadOnlySpan<int> dims)
+    {
+        var p = new Parameter(Join(Name, local), Tensor.Zeros(dims));
+        _parameters.Add(p);
+        return p;
+    }
+
+    /// <summary>Registers a parameter owned elsewhere (tied weights); it is listed and disposed once.</summary>
+    protected void AddShared(Parameter p) => _parameters.Add(p);
+
+    protected T AddModule<T>(T module) where T : Module
+    {
+        _children.Add(module);
+        return module;
+    }
+
+    public virtual void Dispose()
+    {
+        foreach (var p in Parameters()) p.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

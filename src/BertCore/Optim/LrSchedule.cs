@@ -1,0 +1,69 @@
+namespace BertCore.Optim;
+
+/// <summary>
+/// A learning-rate multiplier as a function of the number of optimizer steps already taken (torch LambdaLR
+/// semantics: the first step uses Factor(0)). Group learning rates are base rate × factor.
+/// </summary>
+public abstract class LrSchedule
+{
+    public abstract float Factor(int step);
+
+    /// <summary>Constant 1, after an optional linear warmup.</summary>
+    public static LrSchedule Constant(int warmupSteps = 0) => new ConstantSchedule(warmupSteps);
+
+    /// <summary>Linear warmup from 0 to 1 over warmupSteps, then linear decay to 0 at totalSteps
+    /// (Hugging Face get_linear_schedule_with_warmup).</summary>
+    public static LrSchedule Linear(int warmupSteps, int totalSteps) => new LinearSchedule(warmupSteps, totalSteps);
+
+    /// <summary>Linear warmup, then half a cosine wave from 1 to 0 at totalSteps
+    /// (Hugging Face get_cosine_schedule_with_warmup with 0.5 cycles).</summary>
+    public static LrSchedule Cosine(int warmupSteps, int totalSteps) => new CosineSchedule(warmupSteps, totalSteps);
+
+    /// <summary>Slanted triangular learning rates (Howard &amp; Ruder 2018, ULMFiT): a short linear rise over
+    /// cutFraction of the steps, a long linear fall; the factor goes from 1/ratio to 1 and back to 1/ratio.</summary>
+    public static LrSchedule SlantedTriangular(int totalSteps, float cutFraction = 0.1f, float ratio = 32f) =>
+        new SlantedTriangularSchedule(totalSteps, cutFraction, ratio);
+
+    public static LrSchedule Parse(string name, int warmupSteps, int totalSteps) => name switch
+    {
+        "constant" => Constant(warmupSteps),
+        "linear" => Linear(warmupSteps, totalSteps),
+        "cosine" => Cosine(warmupSteps, totalSteps),
+        "stlr" => SlantedTriangular(totalSteps),
+        _ => throw new ArgumentException($"unknown schedule '{name}' (constant, linear, cosine, stlr)"),
+    };
+
+    private static float Warmup(int step, int warmup) => (float)step / Math.Max(1, warmup);
+
+    private sealed class ConstantSchedule(int warmup) : LrSchedule
+    {
+        public override float Factor(int step) => step < warmup ? Warmup(step, warmup) : 1f;
+    }
+
+    private sealed class LinearSchedule(int warmup, int total) : LrSchedule
+    {
+        public override float Factor(int step) => step < warmup
+            ? Warmup(step, warmup)
+            : Math.Max(0f, (float)(total - step) / Math.Max(1, total - warmup));
+    }
+
+    private sealed class CosineSchedule(int warmup, int total) : LrSchedule
+    {
+        public override float Factor(int step)
+        {
+            if (step < warmup) return Warmup(step, warmup);
+            double progress = (double)(step - warmup) / Math.Max(1, total - warmup);
+            return (float)Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * progress)));
+        }
+    }
+
+    private sealed class SlantedTriangularSchedule(int total, float cutFraction, float ratio) : LrSchedule
+    {
+        public override float Factor(int step)
+        {
+            int cut = Math.Max(1, (int)Math.Floor(total * cutFraction));
+            double p = step < cut ? (double)step / cut : 1.0 - (double)(step - cut) / (cut * (1.0 / cutFraction - 1.0));
+            return (float)((1 + Math.Max(0.0, p) * (ratio - 1)) / ratio);
+        }
+    }
+}
