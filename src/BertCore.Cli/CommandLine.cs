@@ -1,20 +1,26 @@
 using System.Reflection;
+using BertCore.Cli.Commands;
+using BertCore.IO;
 
 namespace BertCore.Cli;
 
 /// <summary>Dispatches `bertcore VERB ...` to the verb's handler. Each verb is a thin layer over the library.</summary>
 public static class CommandLine
 {
-    private const string Usage = """
-        bertcore — a from-scratch BERT engine for .NET
+    public static readonly IReadOnlyList<ICommand> Commands =
+    [
+        new ForwardCommand(),
+    ];
+
+    private static string Usage => $"""
+        bertcore {Version} — a from-scratch BERT engine for .NET
 
         Usage: bertcore <command> [options]
 
         Commands:
-          --help, -h       show this help
-          --version        print the version
+        {string.Join("\n", Commands.Select(c => $"  {c.Name,-12} {c.Summary}"))}
 
-        Run `bertcore <command> --help` for a command's options.
+        Run `bertcore <command> --help` for a command's options; `bertcore --version` prints the version.
         """;
 
     public static int Run(string[] args)
@@ -29,8 +35,31 @@ public static class CommandLine
             Console.WriteLine("bertcore " + Version);
             return 0;
         }
-        Console.Error.WriteLine($"bertcore: unknown command '{args[0]}'. Run `bertcore --help` for the list.");
-        return 2;
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command == null)
+        {
+            Console.Error.WriteLine($"bertcore: unknown command '{args[0]}'. Run `bertcore --help` for the list.");
+            return 2;
+        }
+        if (args.Skip(1).Any(a => a is "--help" or "-h"))
+        {
+            Console.WriteLine(command.Help);
+            return 0;
+        }
+        try
+        {
+            return command.Run(new Arguments(args.Skip(1)));
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"bertcore {command.Name}: {e.Message}. Run `bertcore {command.Name} --help`.");
+            return 2;
+        }
+        catch (Exception e) when (e is InvalidFileException or IOException or ArgumentException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"bertcore {command.Name}: {e.Message}");
+            return 1;
+        }
     }
 
     public static string Version =>

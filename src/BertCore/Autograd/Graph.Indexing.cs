@@ -7,8 +7,9 @@ public sealed partial class Graph
     /// <summary>
     /// Rows of a table by index: table [V, C], index I32 (any shape, N elements); returns [index dims..., C].
     /// An embedding lookup is GatherRows(weight, ids); h[:, 0] is GatherRows(h viewed [B·S, C], {0, S, 2S, ...}).
+    /// Rows gathered by <paramref name="paddingIndex"/> pass no gradient back (torch's Embedding padding_idx).
     /// </summary>
-    public Tensor GatherRows(Tensor table, Tensor index)
+    public Tensor GatherRows(Tensor table, Tensor index, int paddingIndex = -1)
     {
         if (table.Shape.Rank != 2) throw new ArgumentException($"GatherRows: table must be [V, C], got {table.Shape}");
         if (index.DType != DType.I32) throw new ArgumentException($"GatherRows: index must be I32, got {index.DType}");
@@ -20,9 +21,9 @@ public sealed partial class Graph
         Backend.GatherRows(table, index, y);
         if (Tracks(table))
         {
-            // T0 = table, T1 = index
+            // T0 = table, T1 = index; I0 = padding index
             ref var e = ref Record(OpCode.GatherRows, y);
-            e.T0 = table; e.T1 = index;
+            e.T0 = table; e.T1 = index; e.I0 = paddingIndex;
         }
         return y;
     }
@@ -30,6 +31,6 @@ public sealed partial class Graph
     private void GatherRowsBackward(ref TapeEntry e)
     {
         var dTable = GradOf(e.T0);
-        if (dTable != null) Backend.ScatterAddRows(e.Out.Grad!, e.T1!, dTable);
+        if (dTable != null) Backend.ScatterAddRows(e.Out.Grad!, e.T1!, dTable, e.I0);
     }
 }

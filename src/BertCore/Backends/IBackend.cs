@@ -101,8 +101,9 @@ public interface IBackend : IDisposable
 
     /// <summary>y[i] = table[index[i]]: table [V, C], index I32 [N], y [N, C]. An out-of-range index throws.</summary>
     void GatherRows(Tensor table, Tensor index, Tensor y);
-    /// <summary>dtable[index[i]] += dy[i]: dy [N, C], index I32 [N], dtable [V, C].</summary>
-    void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable);
+    /// <summary>dtable[index[i]] += dy[i]: dy [N, C], index I32 [N], dtable [V, C]. Rows whose index equals
+    /// <paramref name="paddingIndex"/> add nothing (torch's Embedding padding_idx); -1 skips none.</summary>
+    void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1);
 
     // ---- reductions and losses ----
 

@@ -17,7 +17,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    public void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable)
+    public void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1)
     {
         int rows = dtable.Shape[0], cols = dtable.Shape[1];
         RequireCount(dy, index.Count * cols, "ScatterAddRows");
@@ -26,6 +26,7 @@ public sealed unsafe partial class CpuBackend
         for (long i = 0; i < index.Count; i++)
         {
             int r = CheckedRow(idx[i], rows, i, "ScatterAddRows");
+            if (r == paddingIndex) continue;
             var to = new Span<float>(dst + (long)r * cols, cols);
             System.Numerics.Tensors.TensorPrimitives.Add(to, new ReadOnlySpan<float>(src + i * cols, cols), to);
         }

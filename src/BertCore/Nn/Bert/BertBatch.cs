@@ -1,0 +1,41 @@
+namespace BertCore.Nn.Bert;
+
+/// <summary>
+/// One batch of encoder inputs on the host, row-major [Batch, SequenceLength]: token ids, segment (token type)
+/// ids (0 when absent) and the attention mask (1 real token, 0 padding; all ones when absent).
+/// </summary>
+public sealed class BertBatch
+{
+    public BertBatch(int batch, int sequenceLength, int[] inputIds, int[]? tokenTypeIds = null, int[]? attentionMask = null)
+    {
+        int n = batch * sequenceLength;
+        if (batch <= 0 || sequenceLength <= 0) throw new ArgumentException($"batch {batch} × sequence {sequenceLength} is empty");
+        Check(inputIds, n, nameof(inputIds));
+        if (tokenTypeIds != null) Check(tokenTypeIds, n, nameof(tokenTypeIds));
+        if (attentionMask != null) Check(attentionMask, n, nameof(attentionMask));
+        Batch = batch;
+        SequenceLength = sequenceLength;
+        InputIds = inputIds;
+        TokenTypeIds = tokenTypeIds ?? new int[n];
+        AttentionMask = attentionMask ?? Enumerable.Repeat(1, n).ToArray();
+    }
+
+    public int Batch { get; }
+    public int SequenceLength { get; }
+    public int[] InputIds { get; }
+    public int[] TokenTypeIds { get; }
+    public int[] AttentionMask { get; }
+
+    /// <summary>Position ids 0..S-1 for every row, [B, S].</summary>
+    public int[] PositionIds()
+    {
+        var p = new int[Batch * SequenceLength];
+        for (int i = 0; i < p.Length; i++) p[i] = i % SequenceLength;
+        return p;
+    }
+
+    private static void Check(int[] values, int n, string name)
+    {
+        if (values.Length != n) throw new ArgumentException($"{name} holds {values.Length} values; expected batch × sequence = {n}");
+    }
+}

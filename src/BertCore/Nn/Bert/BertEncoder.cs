@@ -1,0 +1,78 @@
+using BertCore.Autograd;
+using BertCore.IO;
+using BertCore.Tensors;
+
+namespace BertCore.Nn.Bert;
+
+/// <summary>Outputs of the encoder for one batch (arena tensors: valid until the graph's Reset).</summary>
+public sealed class BertOutput
+{
+    /// <summary>[B, S, H].</summary>
+    public required Tensor LastHiddenState { get; init; }
+    /// <summary>tanh(dense(h[:, 0])) [B, H], or null when the model has no pooler.</summary>
+    public Tensor? PoolerOutput { get; init; }
+    /// <summary>Embeddings output then each layer's output, L + 1 tensors [B, S, H].</summary>
+    public required IReadOnlyList<Tensor> HiddenStates { get; init; }
+}
+
+/// <summary>
+/// The BERT encoder (Hugging Face BertModel, parameters under "bert."): embeddings, L layers and the optional
+/// pooler. Thread-safe for inference when each thread uses its own <see cref="Graph"/>.
+/// </summary>
+public sealed class BertEncoder : Module
+{
+    public BertEncoder(BertConfig config, bool withPooler = true, string name = "bert") : base(name)
+    {
+        config.Validate();
+        Config = config;
+        Embeddings = AddModule(new BertEmbeddings(Join(name, "embeddings"), config));
+        Layers = Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(i => AddModule(new BertLayer(Join(name, $"encoder.layer.{i}"), config))).ToArray();
+        Pooler = withPooler ? AddModule(new Linear(Join(name, "pooler.dense"), config.HiddenSize, config.HiddenSize)) : null;
+    }
+
+    public BertConfig Config { get; }
+    public BertEmbeddings Embeddings { get; }
+    public IReadOnlyList<BertLayer> Layers { get; }
+    public Linear? Pooler { get; }
+
+    public BertOutput Forward(Graph g, BertBatch batch)
+    {
+        int b = batch.Batch, s = batch.SequenceLength;
+        if (s > Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"sequence length {s} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}");
+        var ids = g.Input(batch.InputIds, b, s);
+        var types = g.Input(batch.TokenTypeIds, b, s);
+        var positions = g.Input(batch.PositionIds(), b, s);
+        var mask = g.Input(batch.AttentionMask, b, s);
+
+        var hidden = new Tensor[Layers.Count + 1];
+        hidden[0] = Embeddings.Forward(g, ids, types, positions);
+        for (int i = 0; i < Layers.Count; i++) hidden[i + 1] = Layers[i].Forward(g, hidden[i], mask);
+        var last = hidden[^1];
+        return new BertOutput
+        {
+            LastHiddenState = last,
+            PoolerOutput = Pooler == null ? null : g.Tanh(Pooler.Forward(g, FirstTokens(g, last))),
+            HiddenStates = hidden,
+        };
+    }
+
+    /// <summary>h [B, S, H] → h[:, 0] [B, H].</summary>
+    public static Tensor FirstTokens(Graph g, Tensor h)
+    {
+        int b = h.Shape[0], s = h.Shape[1], width = h.Shape[2];
+        Span<int> rows = b <= 1024 ? stackalloc int[b] : new int[b];
+        for (int i = 0; i < b; i++) rows[i] = i * s;
+        return g.GatherRows(g.Reshape(h, b * s, width), g.Input(rows, b));
+    }
+
+    /// <summary>Hugging Face initialization from a seed: normal(0, initializer_range) weights, zero biases.</summary>
+    public void Initialize(int seed)
+    {
+        var random = new Random(seed);
+        Embeddings.Initialize(Config.InitializerRange, random);
+        foreach (var layer in Layers) layer.Initialize(Config.InitializerRange, random);
+        Pooler?.Initialize(Config.InitializerRange, random);
+    }
+}

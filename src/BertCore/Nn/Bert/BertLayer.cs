@@ -1,0 +1,56 @@
+using BertCore.Autograd;
+using BertCore.IO;
+using BertCore.Tensors;
+
+namespace BertCore.Nn.Bert;
+
+/// <summary>
+/// One post-LayerNorm encoder layer (prefix "bert.encoder.layer.{i}"):
+/// a = LN(h + dropout(dense(attention(h)))); out = LN(a + dropout(dense(gelu(dense(a))))).
+/// </summary>
+public sealed class BertLayer : Module
+{
+    private readonly int _heads;
+    private readonly float _hiddenDropout, _attentionDropout;
+
+    public BertLayer(string name, BertConfig config) : base(name)
+    {
+        int h = config.HiddenSize, i = config.IntermediateSize;
+        Query = AddModule(new Linear(Join(name, "attention.self.query"), h, h));
+        Key = AddModule(new Linear(Join(name, "attention.self.key"), h, h));
+        Value = AddModule(new Linear(Join(name, "attention.self.value"), h, h));
+        AttentionOutput = AddModule(new Linear(Join(name, "attention.output.dense"), h, h));
+        AttentionNorm = AddModule(new LayerNorm(Join(name, "attention.output.LayerNorm"), h, (float)config.LayerNormEps));
+        Intermediate = AddModule(new Linear(Join(name, "intermediate.dense"), h, i));
+        Output = AddModule(new Linear(Join(name, "output.dense"), i, h));
+        OutputNorm = AddModule(new LayerNorm(Join(name, "output.LayerNorm"), h, (float)config.LayerNormEps));
+        _heads = config.NumAttentionHeads;
+        _hiddenDropout = (float)config.HiddenDropoutProb;
+        _attentionDropout = (float)config.AttentionProbsDropoutProb;
+    }
+
+    public Linear Query { get; }
+    public Linear Key { get; }
+    public Linear Value { get; }
+    public Linear AttentionOutput { get; }
+    public LayerNorm AttentionNorm { get; }
+    public Linear Intermediate { get; }
+    public Linear Output { get; }
+    public LayerNorm OutputNorm { get; }
+
+    /// <summary>h [B, S, H], mask I32 [B, S] → [B, S, H].</summary>
+    public Tensor Forward(Graph g, Tensor h, Tensor mask)
+    {
+        var context = g.Attention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), mask, _heads, _attentionDropout);
+        var a = AttentionNorm.Forward(g, g.Add(g.Dropout(AttentionOutput.Forward(g, context), _hiddenDropout), h));
+        var inner = Intermediate.Forward(g, a, gelu: true);
+        return OutputNorm.Forward(g, g.Add(g.Dropout(Output.Forward(g, inner), _hiddenDropout), a));
+    }
+
+    public void Initialize(double std, Random random)
+    {
+        foreach (var l in new[] { Query, Key, Value, AttentionOutput, Intermediate, Output }) l.Initialize(std, random);
+        AttentionNorm.Initialize();
+        OutputNorm.Initialize();
+    }
+}
