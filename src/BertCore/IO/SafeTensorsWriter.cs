@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using System.Text;
+using BertCore.Tensors;
+
+namespace BertCore.IO;
+
+/// <summary>
+/// Writes safetensors files byte-compatible with the reference implementation (the Python/Rust
+/// <c>safetensors</c> library): tensors ordered by dtype alignment descending, then by name (UTF-8 bytes);
+/// compact JSON header with keys dtype, shape, data_offsets; header padded with spaces to a multiple of 8 bytes.
+/// </summary>
+public static unsafe class SafeTensorsWriter
+{
+    private const int CopyChunk = 1 << 20;
+
+    private sealed record Item(string Name, byte[] Utf8Name, int Rank, Tensor Tensor);
+
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (CPU, F32 or I32) and the optional string <paramref name="metadata"/>
+    /// to <paramref name="path"/> atomically (see <see cref="AtomicFile"/>). Tensor bytes are streamed from
+    /// native memory. Metadata entries are written in ordinal key order (the reference writes them in hash order,
+    /// so files with more than one entry are equal in content, not necessarily in bytes).
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is repeated or reserved, or a tensor is not on the CPU.</exception>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var items = Prepare(tensors);
+        byte[] header = Header(items, metadata);
+        AtomicFile.Write(path, stream =>
+        {
+            Span<byte> prefix = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+            stream.Write(prefix);
+            stream.Write(header);
+            foreach (var item in items)
+            {
+                byte* data = (byte*)(item.Tensor.DType == DType.F32 ? (void*)item.Tensor.Data : item.Tensor.IntData);
+                for (long offset = 0; offset < item.Tensor.Bytes; offset += CopyChunk)
+                    stream.Write(new ReadOnlySpan<byte>(data + offset, (int)Math.Min(CopyChunk, item.Tensor.Bytes - offset)));
+            }
+        });
+    }
+
+    /// <summary>Checks the tensors and sorts them into file order.</summary>
+    private static List<Item> Prepare(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        var items = new List<Item>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, tensor) in tensors)
+        {
+            if (name == SafeTensorsHeader.MetadataKey)
+                throw new ArgumentException($"'{name}' is reserved for metadata and cannot name a tensor", nameof(tensors));
+            if (!names.Add(name))
+                throw new ArgumentException($"tensor '{name}' is given twice", nameof(tensors));
+            if (tensor.Device != DeviceKind.Cpu)
+                throw new ArgumentException($"tensor '{name}' is on {tensor.Device}; copy it to the CPU first", nameof(tensors));
+            items.Add(new Item(name, Encoding.UTF8.GetBytes(name), SafeTensorsDTypes.WriteRank(tensor.DType), tensor));
+        }
+        items.Sort((a, b) =>
+        {
+            int byType = b.Rank.CompareTo(a.Rank);
+            return byType != 0 ? byType : a.Utf8Name.AsSpan().SequenceCompareTo(b.Utf8Name);
+        });
+        return items;
+    }
+
+    /// <summary>The JSON header as the reference's serde_json writes it, padded with spaces to a multiple of 8.</summary>
+    private static byte[] Header(List<Item> items, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var json = new StringBuilder("{");
+        if (metadata is not null)
+        {
+            json.Append('"').Append(SafeTensorsHeader.MetadataKey).Append("\":{");
+            bool first = true;
+            foreach (var key in metadata.Keys.Order(StringComparer.Ordinal))
+            {
+                if (!first) json.Append(',');
+                first = false;
+                JsonText.AppendString(json, key).Append(':');
+                JsonText.AppendString(json, metadata[key]);
+            }
+            json.Append('}');
+            if (items.Count > 0) json.Append(',');
+        }
+        long offset = 0;
+        for (int i = 0; i < items.Count; i++)
+        {
+            var t = items[i].Tensor;
+            if (i > 0) json.Append(',');
+            JsonText.AppendString(json, items[i].Name)
+                .Append(":{\"dtype\":\"").Append(SafeTensorsDTypes.NameOf(t.DType))
+                .Append("\",\"shape\":[").AppendJoin(',', t.Shape.ToArray())
+                .Append("],\"data_offsets\":[").Append(offset).Append(',').Append(offset + t.Bytes).Append("]}");
+            offset += t.Bytes;
+        }
+        json.Append('}');
+
+        int length = Encoding.UTF8.GetByteCount(json.ToString());
+        json.Append(' ', (8 - length % 8) % 8);
+        return Encoding.UTF8.GetBytes(json.ToString());
+    }
+}
