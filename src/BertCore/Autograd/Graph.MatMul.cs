@@ -34,9 +34,10 @@ public sealed partial class Graph
         }
         if (Tracks(x, weight, bias))
         {
-            // T0 = x [R, K], T1 = weight, T2 = bias, T3 = pre-activation [R, N] (gelu only)
+            // T0 = x [..., K] (not its [R, K] view, which carries no gradient), T1 = weight, T2 = bias,
+            // T3 = pre-activation [R, N] (gelu only)
             ref var e = ref Record(OpCode.Linear, y);
-            e.T0 = x2; e.T1 = weight; e.T2 = bias; e.T3 = gelu ? pre2 : null; e.B0 = gelu;
+            e.T0 = x; e.T1 = weight; e.T2 = bias; e.T3 = gelu ? pre2 : null; e.B0 = gelu;
         }
         return y;
     }
@@ -44,7 +45,8 @@ public sealed partial class Graph
     private void LinearBackward(ref TapeEntry e)
     {
         Tensor x = e.T0!, w = e.T1!;
-        int rows = checked((int)x.Shape[0]), n = w.Shape[0];
+        int rows = checked((int)x.Shape.Rows), n = w.Shape[0];
+        var x2 = Arena.View(x, new Shape(rows, x.Shape.Last));
         var dy = Arena.View(e.Out.Grad!, new Shape(rows, n));
         if (e.B0)
         {
@@ -53,9 +55,9 @@ public sealed partial class Graph
             dy = dPre;
         }
         var dx = GradOf(x);
-        if (dx != null) Backend.MatMul(dy, false, w, false, Arena.View(dx, x.Shape), beta: 1f);   // dx += dy · W
+        if (dx != null) Backend.MatMul(dy, false, w, false, Arena.View(dx, x2.Shape), beta: 1f);  // dx += dy · W
         var dw = GradOf(w);
-        if (dw != null) Backend.MatMul(dy, true, x, false, dw, beta: 1f);                          // dW += dyᵀ · x
+        if (dw != null) Backend.MatMul(dy, true, x2, false, dw, beta: 1f);                         // dW += dyᵀ · x
         var db = GradOf(e.T2);
         if (db != null) Backend.SumRowsInto(dy, db);
     }

@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace BertCore.Backends.Cpu;
+
+/// <summary>
+/// The register-blocked micro-kernel: an MR × NR = 6 × 16 tile of C from packed slivers, held in 12 Vector256
+/// accumulators (plus two B vectors and one broadcast A value: 15 of the 16 ymm registers). Every tile element is
+/// summed over k in order 0 .. kc-1 with fused multiply-adds, so its value does not depend on how the caller
+/// splits the matrix.
+/// </summary>
+internal static unsafe class GemmKernel
+{
+    public const int MR = 6;
+    public const int NR = 16;
+
+    /// <summary>
+    /// c [MR, NR] (row stride ldc) = acc + bias + beta·c with acc = Σ_k a[k, :]ᵀ b[k, :]; beta = 0 never reads c.
+    /// a [kc, MR] and b [kc, NR] are packed slivers; bias [NR] or null.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(int kc, float* a, float* b, float* c, long ldc, float beta, float* bias)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++, a += MR, b += NR)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var ai = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(ai, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector256.Create(a[1]);
+            c10 = Vector256.FusedMultiplyAdd(ai, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector256.Create(a[2]);
+            c20 = Vector256.FusedMultiplyAdd(ai, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector256.Create(a[3]);
+            c30 = Vector256.FusedMultiplyAdd(ai, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector256.Create(a[4]);
+            c40 = Vector256.FusedMultiplyAdd(ai, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector256.Create(a[5]);
+            c50 = Vector256.FusedMultiplyAdd(ai, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(ai, b1, c51);
+        }
+        StoreRow(c00, c01, c, beta, bias);
+        StoreRow(c10, c11, c + ldc, beta, bias);
+        StoreRow(c20, c21, c + 2 * ldc, beta, bias);
+        StoreRow(c30, c31, c + 3 * ldc, beta, bias);
+        StoreRow(c40, c41, c + 4 * ldc, beta, bias);
+        StoreRow(c50, c51, c + 5 * ldc, beta, bias);
+    }
+
+    /// <summary>
+    /// <see cref="Tile"/> for a tile cut by the matrix edge: only c [rows, cols] exists. The sums are the same
+    /// (the packed slivers are zero-padded), and the epilogue does the same operations in scalar form.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void EdgeTile(int kc, float* a, float* b, float* c, long ldc, int rows, int cols, float beta, float* bias)
+    {
+        float* acc = stackalloc float[MR * NR];
+        Tile(kc, a, b, acc, NR, 0f, null);
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                float v = acc[r * NR + j];
+                if (beta != 0f) v = MathF.FusedMultiplyAdd(c[j], beta, v);
+                if (bias != null) v += bias[j];
+                c[j] = v;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(Vector256<float> lo, Vector256<float> hi, float* c, float beta, float* bias)
+    {
+        if (beta != 0f)
+        {
+            var vb = Vector256.Create(beta);
+            lo = Vector256.FusedMultiplyAdd(Vector256.Load(c), vb, lo);
+            hi = Vector256.FusedMultiplyAdd(Vector256.Load(c + 8), vb, hi);
+        }
+        if (bias != null)
+        {
+            lo += Vector256.Load(bias);
+            hi += Vector256.Load(bias + 8);
+        }
+        Vector256.Store(lo, c);
+        Vector256.Store(hi, c + 8);
+    }
+
+    /// <summary>g [rows, cols] = gelu(c [rows, cols]), both with row stride ld.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GeluTile(float* c, float* g, long ld, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++, c += ld, g += ld)
+        {
+            int j = 0;
+            for (; j + 8 <= cols; j += 8) Vector256.Store(GeluMath.Gelu(Vector256.Load(c + j)), g + j);
+            for (; j < cols; j++) g[j] = GeluMath.Gelu(c[j]);
+        }
+    }
+}

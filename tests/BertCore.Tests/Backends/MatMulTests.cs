@@ -1,0 +1,262 @@
+using BertCore.Backends.Cpu;
+using BertCore.Backends.Reference;
+using BertCore.Tensors;
+using BertCore.Tests.Support;
+using Xunit;
+
+namespace BertCore.Tests.Backends;
+
+public class MatMulTests
+{
+    /// <summary>One MatMul call's sizes: op(a) [batch..., M, K] · op(b) [batch..., K, N] (b [K, N] when SharedB).</summary>
+    public sealed record Case(int[] Batch, int M, int N, int K, bool TransA, bool TransB, bool SharedB = false)
+    {
+        public int BatchCount => Batch.Aggregate(1, (x, y) => x * y);
+        public int[] AShape => [.. Batch, TransA ? K : M, TransA ? M : K];
+        public int[] BShape => SharedB ? [TransB ? N : K, TransB ? K : N] : [.. Batch, TransB ? N : K, TransB ? K : N];
+        public int[] CShape => [.. Batch, M, N];
+        public int ACount => BatchCount * M * K;
+        public int BCount => (SharedB ? 1 : BatchCount) * K * N;
+        public int CCount => BatchCount * M * N;
+
+        /// <summary>The CPU backend's c and geluOut (null unless gelu) from c0 [batch..., M, N].</summary>
+        public (float[] C, float[]? Gelu) Cpu(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu)
+        {
+            using var backend = new CpuBackend();
+            using var ta = Tensor.FromArray(a, AShape);
+            using var tb = Tensor.FromArray(b, BShape);
+            using var tc = Tensor.FromArray(c0, CShape);
+            using var tbias = bias == null ? null : Tensor.FromArray(bias, N);
+            using var tg = gelu ? Tensor.FromArray(Nan(CCount), CShape) : null;
+            backend.MatMul(ta, TransA, tb, TransB, tc, tbias, beta, tg);
+            return (tc.ToArray(), tg?.ToArray());
+        }
+
+        public double[] Reference(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu) =>
+            ReferenceOps.MatMul(a.ToDouble(), TransA, b.ToDouble(), TransB, BatchCount, M, N, K, SharedB,
+                bias?.ToDouble(), c0.ToDouble(), beta, gelu);
+
+        public override string ToString() =>
+            $"[{string.Join(",", Batch)}] {M}x{K}{(TransA ? "ᵀ" : "")} · {K}x{N}{(TransB ? "ᵀ" : "")}{(SharedB ? " shared" : "")}";
+    }
+
+    private static float[] Nan(int n) => Enumerable.Repeat(float.NaN, n).ToArray();
+
+    /// <summary>CPU c (and geluOut) against the reference, with c starting as NaN when beta = 0.</summary>
+    private static void CheckForward(Case g, bool bias = false, float beta = 0f, bool gelu = false, int seed = 1)
+    {
+        var a = TestData.Uniform(g.ACount, seed);
+        var b = TestData.Uniform(g.BCount, seed + 1);
+        var bi = bias ? TestData.Uniform(g.N, seed + 2) : null;
+        var c0 = beta == 0f ? Nan(g.CCount) : TestData.Uniform(g.CCount, seed + 3);
+        var (c, ge) = g.Cpu(a, b, bi, c0, beta, gelu);
+        Close.RelativeToMax(c, g.Reference(a, b, bi, c0, beta, gelu: false), GradCheck.ForwardTolerance, $"c of {g}");
+        if (gelu) Close.RelativeToMax(ge!, g.Reference(a, b, bi, c0, beta, gelu: true), GradCheck.ForwardTolerance, $"geluOut of {g}");
+    }
+
+    private static readonly bool[][] Transposes = [[false, false], [false, true], [true, false], [true, true]];
+
+    /// <summary>
+    /// (m, n, k): every remainder of the 6×16 tile; exactly one tile and one KC = 256 slice; k across 2 and 3
+    /// slices; m past one MC = 168 row block; n past one NC = 4080 column panel; the threaded path (m·n·k ≥ 2^20),
+    /// also with m smaller than the row blocks of one thread each. Tolerance: sums of up to 520 products of
+    /// values in [-1, 1] round to ~1e-7 of the largest entry in fp32, well inside the harness's 1e-5.
+    /// </summary>
+    public static IEnumerable<object[]> OddShapes()
+    {
+        int[][] shapes =
+        [
+            [1, 1, 1], [3, 7, 13], [7, 13, 3], [13, 17, 33], [17, 33, 7], [6, 16, 256], [12, 32, 257], [1, 300, 1],
+            [300, 1, 300], [33, 67, 129], [67, 129, 300], [129, 300, 67], [300, 17, 129], [169, 33, 520],
+            [13, 300, 300], [5, 4100, 3],
+        ];
+        foreach (var s in shapes)
+            foreach (var t in Transposes)
+                yield return [new Case([], s[0], s[1], s[2], t[0], t[1])];
+    }
+
+    [Theory]
+    [MemberData(nameof(OddShapes))]
+    public void Matches_reference_on_odd_shapes(Case g) => CheckForward(g);
+
+    public static IEnumerable<object[]> BatchedCases()
+    {
+        foreach (var t in Transposes)
+        {
+            yield return [new Case([2, 3], 13, 17, 33, t[0], t[1])];
+            yield return [new Case([3], 7, 19, 260, t[0], t[1], SharedB: true)];
+            // Enough batches and work for whole matrices to go to different threads.
+            yield return [new Case([8], 33, 67, 129, t[0], t[1])];
+            yield return [new Case([8], 33, 67, 129, t[0], t[1], SharedB: true)];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchedCases))]
+    public void Batched_matches_reference(Case g) => CheckForward(g, bias: true);
+
+    public static IEnumerable<object[]> EpilogueCases()
+    {
+        foreach (float beta in new[] { 0f, 1f, 0.5f, -2f })
+        {
+            yield return [new Case([], 7, 33, 300, false, true), beta];
+            yield return [new Case([], 67, 29, 13, true, false), beta];
+            yield return [new Case([2], 13, 45, 260, false, false), beta];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EpilogueCases))]
+    public void Bias_and_beta(Case g, float beta) => CheckForward(g, bias: true, beta: beta);
+
+    [Theory]
+    [MemberData(nameof(EpilogueCases))]
+    public void Gelu_epilogue_keeps_pre_activation_in_c(Case g, float beta) => CheckForward(g, bias: true, beta: beta, gelu: true);
+
+    [Fact]
+    public void Beta_zero_without_bias_ignores_nan_in_c() => CheckForward(new Case([], 13, 17, 300, true, true));
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(1f)]
+    public void Empty_inner_dimension_gives_bias_plus_beta_c(float beta) =>
+        CheckForward(new Case([], 7, 19, 0, false, false), bias: true, beta: beta, gelu: true);
+
+    [Fact]
+    public void Mismatched_shapes_are_rejected_with_the_shapes_named()
+    {
+        using var backend = new CpuBackend();
+        using var a = Tensor.Zeros(5, 7);
+        using var b = Tensor.Zeros(7, 11);
+        using var c = Tensor.Zeros(5, 11);
+        using var wrongC = Tensor.Zeros(5, 12);
+        using var wrongB = Tensor.Zeros(8, 11);
+        using var batchedA = Tensor.Zeros(2, 5, 7);
+        using var batchedB = Tensor.Zeros(3, 7, 11);
+        using var batchedC = Tensor.Zeros(2, 5, 11);
+        using var bias = Tensor.Zeros(12);
+        var e = Assert.Throws<ArgumentException>(() => backend.MatMul(a, false, wrongB, false, c));
+        Assert.Contains("[5, 7]", e.Message);
+        Assert.Contains("[8, 11]", e.Message);
+        e = Assert.Throws<ArgumentException>(() => backend.MatMul(a, false, b, false, wrongC));
+        Assert.Contains("[5, 12]", e.Message);
+        Assert.Throws<ArgumentException>(() => backend.MatMul(a, true, b, false, c));
+        Assert.Throws<ArgumentException>(() => backend.MatMul(batchedA, false, batchedB, false, batchedC));
+        Assert.Throws<ArgumentException>(() => backend.MatMul(a, false, b, false, batchedC));
+        e = Assert.Throws<ArgumentException>(() => backend.MatMul(a, false, b, false, c, bias));
+        Assert.Contains("bias [12]", e.Message);
+        Assert.Throws<ArgumentException>(() => backend.MatMul(a, false, b, false, c, geluOut: wrongC));
+    }
+
+    [Fact]
+    public void Output_overlapping_an_input_is_rejected()
+    {
+        using var backend = new CpuBackend();
+        using var storage = Tensor.Zeros(2, 5, 5);
+        var a = storage.SliceRows(0, 1).Reshape(5, 5);
+        var c = storage.SliceRows(1, 1).Reshape(5, 5);
+        backend.MatMul(a, false, a, false, c);   // disjoint views of one storage are fine
+        Assert.Throws<ArgumentException>(() => backend.MatMul(a, false, c, false, a));
+        Assert.Throws<ArgumentException>(() => backend.MatMul(a, false, a, false, c, geluOut: c));
+    }
+
+    [Fact]
+    public void Rows_do_not_depend_on_threads_or_row_blocks()
+    {
+        // 300·257·520 multiply-adds take the threaded path; each row slice below is cut into different row
+        // blocks (and the 1-row one stays on one thread), yet every element must come out bitwise the same.
+        var g = new Case([], 300, 257, 520, false, true);
+        var a = TestData.Uniform(g.ACount, 21);
+        var b = TestData.Uniform(g.BCount, 22);
+        var bias = TestData.Uniform(g.N, 23);
+        var (first, firstGelu) = g.Cpu(a, b, bias, Nan(g.CCount), 0f, gelu: true);
+        var (second, secondGelu) = g.Cpu(a, b, bias, Nan(g.CCount), 0f, gelu: true);
+        Assert.Equal(first, second);
+        Assert.Equal(firstGelu, secondGelu);
+        foreach (var (start, rows) in new[] { (0, 1), (0, 13), (13, 287), (150, 7) })
+        {
+            var slice = g with { M = rows };
+            var (c, ge) = slice.Cpu(a[(start * g.K)..((start + rows) * g.K)], b, bias, Nan(slice.CCount), 0f, gelu: true);
+            Assert.Equal(first[(start * g.N)..((start + rows) * g.N)], c);
+            Assert.Equal(firstGelu![(start * g.N)..((start + rows) * g.N)], ge);
+        }
+    }
+
+    [Fact]
+    public void Batch_entries_do_not_depend_on_how_the_batch_is_split()
+    {
+        // Batched, the 8 matrices go to different threads whole; alone, each one runs by itself.
+        var g = new Case([8], 33, 67, 129, true, false);
+        var a = TestData.Uniform(g.ACount, 31);
+        var b = TestData.Uniform(g.BCount, 32);
+        var (all, _) = g.Cpu(a, b, null, Nan(g.CCount), 0f, gelu: false);
+        var one = g with { Batch = [] };
+        for (int i = 0; i < 8; i++)
+        {
+            var (c, _) = one.Cpu(a[(i * one.ACount)..((i + 1) * one.ACount)], b[(i * one.BCount)..((i + 1) * one.BCount)],
+                null, Nan(one.CCount), 0f, gelu: false);
+            Assert.Equal(all[(i * one.CCount)..((i + 1) * one.CCount)], c);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(37, 45)]
+    [InlineData(5, 300)]
+    [InlineData(300, 1000)]
+    public void SumRowsInto_adds_column_sums(int rows, int cols)
+    {
+        var dy = TestData.Uniform(rows * cols, 41);
+        var start = TestData.Uniform(cols, 42);
+        using var backend = new CpuBackend();
+        using var tdy = Tensor.FromArray(dy, rows, cols);
+        using var tdb = Tensor.FromArray(start, cols);
+        backend.SumRowsInto(tdy, tdb);
+        var expected = ReferenceOps.Add(start.ToDouble(), ReferenceOps.SumRows(dy.ToDouble(), rows, cols));
+        Close.RelativeToMax(tdb.ToArray(), expected, GradCheck.ForwardTolerance, "dbias");
+    }
+
+    [Fact]
+    public void SumRowsInto_rejects_a_bias_of_the_wrong_length()
+    {
+        using var backend = new CpuBackend();
+        using var dy = Tensor.Zeros(3, 4);
+        using var db = Tensor.Zeros(5);
+        Assert.Contains("[5]", Assert.Throws<ArgumentException>(() => backend.SumRowsInto(dy, db)).Message);
+    }
+
+    // ---- through the autograd graph ----
+
+    private static OpInput In(int seed, params int[] shape) => new(TestData.Uniform(shape.Aggregate(1, (x, y) => x * y), seed), shape);
+
+    public static IEnumerable<object[]> GraphCases()
+    {
+        foreach (var t in Transposes)
+        {
+            yield return [new Case([], 5, 4, 7, t[0], t[1])];
+            yield return [new Case([3], 5, 4, 7, t[0], t[1])];
+            yield return [new Case([2, 3], 3, 5, 2, t[0], t[1])];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GraphCases))]
+    public void Graph_MatMul_gradients(Case g) =>
+        GradCheck.Check((graph, t) => graph.MatMul(t[0], t[1], g.TransA, g.TransB),
+            x => ReferenceOps.MatMul(x[0], g.TransA, x[1], g.TransB, g.BatchCount, g.M, g.N, g.K),
+            [In(51, g.AShape), In(52, g.BShape)]);
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Graph_Linear_gradients(bool bias, bool gelu)
+    {
+        // x [3, 5, 7] is 15 rows of 7; weight [11, 7] ([out, in]); y [3, 5, 11].
+        OpInput[] inputs = bias ? [In(61, 3, 5, 7), In(62, 11, 7), In(63, 11)] : [In(61, 3, 5, 7), In(62, 11, 7)];
+        GradCheck.Check((graph, t) => graph.Linear(t[0], t[1], bias ? t[2] : null, gelu),
+            x => ReferenceOps.MatMul(x[0], false, x[1], true, 1, 15, 11, 7, bias: bias ? x[2] : null, gelu: gelu),
+            inputs);
+    }
+}
