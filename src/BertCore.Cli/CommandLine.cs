@@ -10,6 +10,7 @@ public static class CommandLine
     public static readonly IReadOnlyList<ICommand> Commands =
     [
         new ForwardCommand(),
+        new InspectCommand(),
         new SelfCheckCommand(),
     ];
 

@@ -163,7 +163,7 @@ public sealed partial class Graph : IDisposable
     private Tensor? GradOf(Tensor? t)
     {
         if (t == null || !t.RequiresGrad) return null;
-        return t.Grad ??= Arena.Allocate(t.Shape, DType.F32, zero: true);
+        return t.Grad ??= t.Owner?.Grad ?? Arena.Allocate(t.Shape, DType.F32, zero: true);
     }
 
     private ulong NextRngOffset(long count)

@@ -3,20 +3,26 @@ using BertCore.Tensors;
 namespace BertCore.Autograd;
 
 /// <summary>A named, persistent tensor that the optimizer updates, with its gradient buffer of the same shape.
-/// Names follow Hugging Face (e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>).</summary>
+/// Names follow Hugging Face (e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>). The gradient
+/// buffer is allocated on first use, so a model loaded for inference holds only its values.</summary>
 public sealed class Parameter : IDisposable
 {
+    private Tensor? _grad;
+
     public Parameter(string name, Tensor value, bool trainable = true)
     {
         Name = name;
         Value = value;
-        Grad = Tensor.Zeros(value.Shape);
+        Value.Owner = this;
         Trainable = trainable;
     }
 
     public string Name { get; }
     public Tensor Value { get; private set; }
-    public Tensor Grad { get; private set; }
+
+    /// <summary>The accumulated gradient (zeros until a backward pass reaches this parameter).</summary>
+    public Tensor Grad => _grad ??= Tensor.Zeros(Value.Shape);
+
     public Shape Shape => Value.Shape;
 
     /// <summary>Frozen parameters (Trainable = false) get no gradient and are skipped by the optimizer.</summary>
@@ -26,7 +32,7 @@ public sealed class Parameter : IDisposable
         set
         {
             Value.RequiresGrad = value;
-            Value.Grad = value ? Grad : null;
+            if (!value) Value.Grad = null;
         }
     }
 
@@ -37,9 +43,10 @@ public sealed class Parameter : IDisposable
             throw new ArgumentException($"parameter {Name}: replacement shape differs from {Value.Shape}");
         bool trainable = Trainable;
         Value.Dispose();
-        Grad.Dispose();
+        _grad?.Dispose();
         Value = value;
-        Grad = grad;
+        Value.Owner = this;
+        _grad = grad;
         Trainable = trainable;
     }
 
@@ -48,6 +55,6 @@ public sealed class Parameter : IDisposable
     public void Dispose()
     {
         Value.Dispose();
-        Grad.Dispose();
+        _grad?.Dispose();
     }
 }

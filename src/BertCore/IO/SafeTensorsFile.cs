@@ -7,7 +7,8 @@ namespace BertCore.IO;
 /// <summary>
 /// A safetensors file opened for reading. The header is read and fully validated first (see
 /// <see cref="Open"/>); the file is then memory-mapped and tensors are copied from the mapping straight into
-/// native tensor memory, so loading a model costs little more memory than the model itself.
+/// native tensor memory, so loading a model costs little more memory than the model itself: each read maps only
+/// its own tensor's bytes and unmaps them afterwards, so the mapped pages of the whole file are never resident at once.
 /// Layout: u64 little-endian header length n, n bytes of UTF-8 JSON, then the data section. Reads may run
 /// concurrently; the file must not be truncated while it is open.
 /// </summary>
@@ -15,17 +16,15 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 {
     private readonly string _path;
     private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
     private readonly long _dataStart;
     private readonly Dictionary<string, SafeTensorsEntry> _entries;
     private bool _disposed;
 
-    private SafeTensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, long dataStart,
+    private SafeTensorsFile(string path, MemoryMappedFile map, long dataStart,
         List<SafeTensorsEntry> entries, Dictionary<string, string> metadata)
     {
         _path = path;
         _map = map;
-        _view = view;
         _dataStart = dataStart;
         _entries = entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
         Names = entries.Select(e => e.Name).ToArray();
@@ -67,16 +66,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
             var map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,
                 HandleInheritability.None, leaveOpen: false);
-            try
-            {
-                var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-                return new SafeTensorsFile(path, map, view, dataStart, entries, metadata);
-            }
-            catch
-            {
-                map.Dispose();
-                throw;
-            }
+            return new SafeTensorsFile(path, map, dataStart, entries, metadata);
         }
         catch
         {
@@ -149,12 +139,14 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             throw new ArgumentException($"{_path}: tensor '{name}' has shape {SafeTensorsHeader.Format(entry.Shape)}, but the destination has shape {destination.Shape}", nameof(destination));
 
         long count = destination.Count;
-        var handle = _view.SafeMemoryMappedViewHandle;
+        if (count == 0) return;
+        using var view = _map.CreateViewAccessor(_dataStart + entry.Begin, entry.End - entry.Begin, MemoryMappedFileAccess.Read);
+        var handle = view.SafeMemoryMappedViewHandle;
         byte* mapped = null;
         handle.AcquirePointer(ref mapped);
         try
         {
-            byte* source = mapped + _view.PointerOffset + _dataStart + entry.Begin;
+            byte* source = mapped + view.PointerOffset;
             switch (entry.DType)
             {
                 case "F32":
@@ -201,7 +193,6 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _view.Dispose();
         _map.Dispose();
     }
 }

@@ -29,6 +29,9 @@ public sealed unsafe class Tensor : IDisposable
     /// <summary>The gradient buffer, same shape: persistent for parameters, from the arena for intermediates.</summary>
     public Tensor? Grad { get; set; }
 
+    /// <summary>The parameter whose value this tensor is, if any (its gradient lives there).</summary>
+    internal Autograd.Parameter? Owner { get; set; }
+
     public long Count => Shape.Count;
     public long Bytes => Count * DType.Size();
     public DeviceKind Device => Storage.Device;
@@ -44,6 +47,7 @@ public sealed unsafe class Tensor : IDisposable
         DType = dtype;
         RequiresGrad = false;
         Grad = null;
+        Owner = null;
     }
 
     // ---- host access (CPU tensors only) ----

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using System.Text.Json;
+using BertCore.IO;
+
+namespace BertCore.Cli.Commands;
+
+/// <summary>`bertcore inspect`: loads a model folder and reports what it holds and what loading cost.</summary>
+public sealed class InspectCommand : ICommand
+{
+    public string Name => "inspect";
+    public string Summary => "load a model folder; print its size, heads, load time and memory as JSON";
+    public string Help => """
+        Usage: bertcore inspect --model DIR
+
+        Prints one JSON line: layers, hidden, heads, vocab, parameters, heads present (mlm, nsp, pooler),
+        weights_bytes (size of model.safetensors), load_seconds, and rss_growth_bytes: how much the process's peak
+        resident memory grew while loading (the parameters themselves count; the memory-mapped file is released).
+        """;
+
+    public int Run(Arguments args)
+    {
+        var dir = args.Required("model");
+        args.RejectUnknown();
+        long rssBefore = ProcessMemory.CurrentResidentBytes();
+        var clock = Stopwatch.StartNew();
+        using var model = ModelDirectory.LoadPreTraining(dir);
+        double seconds = clock.Elapsed.TotalSeconds;
+        long growth = ProcessMemory.PeakResidentBytes() - rssBefore;
+        var c = model.Config;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            layers = c.NumHiddenLayers, hidden = c.HiddenSize, heads = c.NumAttentionHeads, vocab = c.VocabSize,
+            parameters = model.ParameterCount,
+            mlm = model.Mlm != null, nsp = model.Nsp != null, pooler = model.Bert.Pooler != null,
+            weights_bytes = new FileInfo(ModelDirectory.WeightsPath(dir)).Length,
+            load_seconds = Math.Round(seconds, 3),
+            rss_growth_bytes = growth,
+        }));
+        return 0;
+    }
+}
