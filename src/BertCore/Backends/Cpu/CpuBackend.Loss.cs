@@ -4,6 +4,76 @@ namespace BertCore.Backends.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor logSumExp, Tensor keptCount) => throw new NotImplementedException();
-    public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logSumExp, Tensor keptCount, Tensor dloss, Tensor dlogits) => throw new NotImplementedException();
+    // logits [N, V]; targets I32 [N]; loss [1]; logSumExp [N] (0 for ignored rows); keptCount [1]
+    public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor logSumExp, Tensor keptCount)
+    {
+        var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropy");
+        RequireCount(loss, 1, "CrossEntropy");
+        RequireCount(logSumExp, rows, "CrossEntropy");
+        RequireCount(keptCount, 1, "CrossEntropy");
+        int* t = targets.IntData;
+        int kept = CountKeptTargets(t, rows, vocab, ignoreIndex, "CrossEntropy");
+        float* x = logits.Data, lse = logSumExp.Data;
+        Parallelism.For(rows, 2L * vocab, (start, end) =>
+        {
+            for (int r = start; r < end; r++)
+                lse[r] = t[r] == ignoreIndex ? 0f : RowMath.LogSumExp(x + (long)r * vocab, vocab);
+        });
+        // The mean over rows in row order, in double: the same bits for any thread count.
+        double total = 0;
+        for (int r = 0; r < rows; r++)
+            if (t[r] != ignoreIndex) total += (double)lse[r] - x[(long)r * vocab + t[r]];
+        loss.Data[0] = kept == 0 ? 0f : (float)(total / kept);
+        keptCount.Data[0] = kept;
+    }
+
+    // logits, dlogits [N, V]; targets I32 [N]; logSumExp [N]; keptCount, dloss [1]
+    public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logSumExp, Tensor keptCount, Tensor dloss, Tensor dlogits)
+    {
+        var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropyBackward");
+        RequireCount(logSumExp, rows, "CrossEntropyBackward");
+        RequireCount(keptCount, 1, "CrossEntropyBackward");
+        RequireCount(dloss, 1, "CrossEntropyBackward");
+        RequireCount(dlogits, logits.Count, "CrossEntropyBackward");
+        int* t = targets.IntData;
+        CountKeptTargets(t, rows, vocab, ignoreIndex, "CrossEntropyBackward");
+        float kept = keptCount.Data[0];
+        if (kept == 0f) return;
+        float g = dloss.Data[0] / kept;
+        float* x = logits.Data, lse = logSumExp.Data, dx = dlogits.Data;
+        // Row r: dlogits += g · (softmax(logits_r) − onehot(t_r)), softmax = exp(logits − logSumExp).
+        Parallelism.For(rows, 2L * vocab, (start, end) =>
+        {
+            for (int r = start; r < end; r++)
+            {
+                if (t[r] == ignoreIndex) continue;
+                float* dRow = dx + (long)r * vocab;
+                RowMath.AddScaledExp(x + (long)r * vocab, lse[r], g, dRow, vocab);
+                dRow[t[r]] -= g;
+            }
+        });
+    }
+
+    private static (int Rows, int Vocab) CrossEntropyShape(Tensor logits, Tensor targets, string op)
+    {
+        if (logits.Shape.Rank != 2 || targets.DType != DType.I32 || targets.Count != logits.Shape[0])
+            throw new ArgumentException($"{op}: logits must be [N, V] and targets I32 [N]; got {logits.Shape} and {targets.DType} {targets.Shape}");
+        return (logits.Shape[0], logits.Shape[1]);
+    }
+
+    /// <summary>Number of rows whose target is not ignoreIndex; throws on a target outside [0, vocab). targets [rows].</summary>
+    private static int CountKeptTargets(int* targets, int rows, int vocab, int ignoreIndex, string op)
+    {
+        int kept = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = targets[r];
+            if (t == ignoreIndex) continue;
+            if ((uint)t >= (uint)vocab)
+                throw new ArgumentOutOfRangeException(nameof(targets),
+                    $"{op}: target {t} at row {r} is outside [0, {vocab}) and is not the ignore index {ignoreIndex}");
+            kept++;
+        }
+        return kept;
+    }
 }

@@ -1,11 +1,222 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using BertCore.Tensors;
 
 namespace BertCore.Backends.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) => throw new NotImplementedException();
-    public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta) => throw new NotImplementedException();
-    public void Softmax(Tensor x, Tensor y) => throw new NotImplementedException();
-    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx) => throw new NotImplementedException();
+    /// <summary>Columns per task of the dgamma/dbeta reduction (a multiple of the vector width).</summary>
+    private const int LayerNormColumnBlock = 256;
+
+    // x, y [R, C]; gamma, beta [C]; mean, rstd [R]
+    public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
+    {
+        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
+        RequireCount(gamma, cols, "LayerNorm");
+        RequireCount(beta, cols, "LayerNorm");
+        RequireCount(y, x.Count, "LayerNorm");
+        RequireCount(mean, rows, "LayerNorm");
+        RequireCount(rstd, rows, "LayerNorm");
+        if (cols == 0) return;
+        float* px = x.Data, pg = gamma.Data, pb = beta.Data, py = y.Data, pm = mean.Data, pr = rstd.Data;
+        Parallelism.For(rows, 4L * cols, (start, end) =>
+        {
+            for (int r = start; r < end; r++)
+                LayerNormRow(px + (long)r * cols, pg, pb, py + (long)r * cols, cols, eps, out pm[r], out pr[r]);
+        });
+    }
+
+    // dy, x [R, C]; gamma [C]; mean, rstd [R]; dx [R, C], dgamma, dbeta [C] (each optional, added into)
+    public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta)
+    {
+        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
+        RequireCount(dy, x.Count, "LayerNormBackward");
+        RequireCount(gamma, cols, "LayerNormBackward");
+        RequireCount(mean, rows, "LayerNormBackward");
+        RequireCount(rstd, rows, "LayerNormBackward");
+        if (dx != null) RequireCount(dx, x.Count, "LayerNormBackward");
+        if (dgamma != null) RequireCount(dgamma, cols, "LayerNormBackward");
+        if (dbeta != null) RequireCount(dbeta, cols, "LayerNormBackward");
+        float* pdy = dy.Data, px = x.Data, pg = gamma.Data, pm = mean.Data, pr = rstd.Data;
+        if (dx != null)
+        {
+            float* pdx = dx.Data;
+            Parallelism.For(rows, 6L * cols, (start, end) =>
+            {
+                for (int r = start; r < end; r++)
+                    LayerNormBackwardRow(pdy + (long)r * cols, px + (long)r * cols, pg, pm[r], pr[r], pdx + (long)r * cols, cols);
+            });
+        }
+        if (dgamma != null || dbeta != null)
+        {
+            // Parallel over column blocks, never over rows: every column sums its rows in order on one thread,
+            // so dgamma and dbeta are bitwise the same for any number of threads.
+            float* pdg = dgamma == null ? null : dgamma.Data, pdb = dbeta == null ? null : dbeta.Data;
+            int blocks = (cols + LayerNormColumnBlock - 1) / LayerNormColumnBlock;
+            Parallelism.For(blocks, 4L * rows * LayerNormColumnBlock, (start, end) =>
+            {
+                for (int blk = start; blk < end; blk++)
+                {
+                    int c0 = blk * LayerNormColumnBlock, c1 = Math.Min(cols, c0 + LayerNormColumnBlock);
+                    LayerNormParamGrads(pdy, px, pm, pr, rows, cols, c0, c1, pdg, pdb);
+                }
+            });
+        }
+    }
+
+    // x, y [R, C]
+    public void Softmax(Tensor x, Tensor y)
+    {
+        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
+        RequireCount(y, x.Count, "Softmax");
+        if (cols == 0) return;
+        float* px = x.Data, py = y.Data;
+        Parallelism.For(rows, 3L * cols, (start, end) =>
+        {
+            for (int r = start; r < end; r++) RowMath.Softmax(px + (long)r * cols, py + (long)r * cols, cols);
+        });
+    }
+
+    // y, dy, dx [R, C]
+    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        int cols = y.Shape.Last, rows = checked((int)y.Shape.Rows);
+        RequireCount(dy, y.Count, "SoftmaxBackward");
+        RequireCount(dx, y.Count, "SoftmaxBackward");
+        float* py = y.Data, pdy = dy.Data, pdx = dx.Data;
+        Parallelism.For(rows, 3L * cols, (start, end) =>
+        {
+            for (int r = start; r < end; r++) SoftmaxBackwardRow(py + (long)r * cols, pdy + (long)r * cols, pdx + (long)r * cols, cols);
+        });
+    }
+
+    /// <summary>
+    /// One row: y = (x − mean) · rstd · gamma + beta, two passes over x − shift with shift = x[0]. Subtracting an
+    /// element first removes a large common offset exactly (x − shift is exact when x is within a factor 2 of
+    /// shift), so the fp32 sums see only the spread; the variance is Σ (x − mean)² of the centred values, never
+    /// E[x²] − E[x]². x, y [n]; gamma, beta [n].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LayerNormRow(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
+    {
+        float shift = x[0];
+        var vShift = Vector256.Create(shift);
+        var acc = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) acc += Vector256.Load(x + i) - vShift;
+        float sum = Vector256.Sum(acc);
+        for (; i < n; i++) sum += x[i] - shift;
+        float m = sum / n;   // mean of x − shift
+
+        var vm = Vector256.Create(m);
+        acc = Vector256<float>.Zero;
+        for (i = 0; i + 8 <= n; i += 8)
+        {
+            var d = Vector256.Load(x + i) - vShift - vm;
+            acc = Vector256.FusedMultiplyAdd(d, d, acc);
+        }
+        float squares = Vector256.Sum(acc);
+        for (; i < n; i++)
+        {
+            float d = x[i] - shift - m;
+            squares = MathF.FusedMultiplyAdd(d, d, squares);
+        }
+        float r = 1f / MathF.Sqrt(squares / n + eps);
+
+        var vr = Vector256.Create(r);
+        for (i = 0; i + 8 <= n; i += 8)
+        {
+            var xhat = (Vector256.Load(x + i) - vShift - vm) * vr;
+            Vector256.Store(Vector256.FusedMultiplyAdd(xhat, Vector256.Load(gamma + i), Vector256.Load(beta + i)), y + i);
+        }
+        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd((x[i] - shift - m) * r, gamma[i], beta[i]);
+        mean = shift + m;
+        rstd = r;
+    }
+
+    /// <summary>
+    /// One row of dx += rstd · (g − mean(g) − x̂ · mean(g · x̂)) with g = dy · gamma and x̂ = (x − mean) · rstd.
+    /// dy, x, dx [n]; gamma [n].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LayerNormBackwardRow(float* dy, float* x, float* gamma, float mean, float rstd, float* dx, int n)
+    {
+        var vMean = Vector256.Create(mean);
+        var vRstd = Vector256.Create(rstd);
+        var accG = Vector256<float>.Zero;
+        var accGx = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var g = Vector256.Load(dy + i) * Vector256.Load(gamma + i);
+            accG += g;
+            accGx = Vector256.FusedMultiplyAdd(g, (Vector256.Load(x + i) - vMean) * vRstd, accGx);
+        }
+        float sumG = Vector256.Sum(accG), sumGx = Vector256.Sum(accGx);
+        for (; i < n; i++)
+        {
+            float g = dy[i] * gamma[i];
+            sumG += g;
+            sumGx = MathF.FusedMultiplyAdd(g, (x[i] - mean) * rstd, sumGx);
+        }
+        float meanG = sumG / n, meanGx = sumGx / n;
+
+        var vMeanG = Vector256.Create(meanG);
+        var vMeanGx = Vector256.Create(meanGx);
+        for (i = 0; i + 8 <= n; i += 8)
+        {
+            var g = Vector256.Load(dy + i) * Vector256.Load(gamma + i);
+            var xhat = (Vector256.Load(x + i) - vMean) * vRstd;
+            var inner = g - vMeanG - xhat * vMeanGx;
+            Vector256.Store(Vector256.FusedMultiplyAdd(vRstd, inner, Vector256.Load(dx + i)), dx + i);
+        }
+        for (; i < n; i++)
+        {
+            float xhat = (x[i] - mean) * rstd;
+            dx[i] = MathF.FusedMultiplyAdd(rstd, dy[i] * gamma[i] - meanG - xhat * meanGx, dx[i]);
+        }
+    }
+
+    /// <summary>
+    /// Columns [c0, c1) of dgamma += Σ_r dy · x̂ and dbeta += Σ_r dy, adding row after row straight into the
+    /// outputs (either may be null). dy, x [rows, cols]; mean, rstd [rows]; dgamma, dbeta [cols].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LayerNormParamGrads(float* dy, float* x, float* mean, float* rstd, int rows, int cols, int c0, int c1,
+        float* dgamma, float* dbeta)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* dyr = dy + (long)r * cols, xr = x + (long)r * cols;
+            float m = mean[r], rs = rstd[r];
+            var vm = Vector256.Create(m);
+            var vr = Vector256.Create(rs);
+            int j = c0;
+            for (; j + 8 <= c1; j += 8)
+            {
+                var g = Vector256.Load(dyr + j);
+                if (dgamma != null)
+                    Vector256.Store(Vector256.FusedMultiplyAdd(g, (Vector256.Load(xr + j) - vm) * vr, Vector256.Load(dgamma + j)), dgamma + j);
+                if (dbeta != null) Vector256.Store(Vector256.Load(dbeta + j) + g, dbeta + j);
+            }
+            for (; j < c1; j++)
+            {
+                if (dgamma != null) dgamma[j] = MathF.FusedMultiplyAdd(dyr[j], (xr[j] - m) * rs, dgamma[j]);
+                if (dbeta != null) dbeta[j] += dyr[j];
+            }
+        }
+    }
+
+    /// <summary>One row of dx += y · (dy − Σ dy · y). y, dy, dx [n].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftmaxBackwardRow(float* y, float* dy, float* dx, int n)
+    {
+        float dot = RowMath.Dot(dy, y, n);
+        var vDot = Vector256.Create(dot);
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+            Vector256.Store(Vector256.FusedMultiplyAdd(Vector256.Load(y + i), Vector256.Load(dy + i) - vDot, Vector256.Load(dx + i)), dx + i);
+        for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(y[i], dy[i] - dot, dx[i]);
+    }
 }

@@ -1,0 +1,76 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace BertCore.Backends.Cpu;
+
+/// <summary>
+/// Kernels over one contiguous row of n floats, shared by softmax, attention and cross-entropy: 256-bit vectors,
+/// then a scalar tail. The lane order is fixed, so a given n always gives the same bits.
+/// </summary>
+internal static unsafe class RowMath
+{
+    /// <summary>Largest of x[0..n), n ≥ 1 (NaN if any is NaN).</summary>
+    public static float Max(float* x, int n) => TensorPrimitives.Max(new ReadOnlySpan<float>(x, n));
+
+    /// <summary>Σ a[i] · b[i].</summary>
+    public static float Dot(float* a, float* b, int n) =>
+        TensorPrimitives.Dot(new ReadOnlySpan<float>(a, n), new ReadOnlySpan<float>(b, n));
+
+    /// <summary>y[i] += alpha · x[i].</summary>
+    public static void AddScaled(float* x, float alpha, float* y, int n)
+    {
+        var to = new Span<float>(y, n);
+        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(x, n), alpha, to, to);
+    }
+
+    /// <summary>y = softmax(x), max subtracted (x and y may be the same row).</summary>
+    public static void Softmax(float* x, float* y, int n)
+    {
+        float sum = ExpSum(x, y, n, Max(x, n));
+        var to = new Span<float>(y, n);
+        TensorPrimitives.Multiply(to, 1f / sum, to);
+    }
+
+    /// <summary>log Σ exp(x[i]), max subtracted.</summary>
+    public static float LogSumExp(float* x, int n)
+    {
+        float max = Max(x, n);
+        return max + MathF.Log(ExpSum(x, null, n, max));
+    }
+
+    /// <summary>y[i] = exp(x[i] − shift) unless y is null; returns Σ exp(x[i] − shift). x and y may be the same row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float ExpSum(float* x, float* y, int n, float shift)
+    {
+        var s = Vector256.Create(shift);
+        var acc = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            var e = Vector256.Exp(Vector256.Load(x + i) - s);
+            if (y != null) Vector256.Store(e, y + i);
+            acc += e;
+        }
+        float sum = Vector256.Sum(acc);
+        for (; i < n; i++)
+        {
+            float e = MathF.Exp(x[i] - shift);
+            if (y != null) y[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /// <summary>y[i] += alpha · exp(x[i] − shift).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddScaledExp(float* x, float shift, float alpha, float* y, int n)
+    {
+        var s = Vector256.Create(shift);
+        var a = Vector256.Create(alpha);
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+            Vector256.Store(Vector256.FusedMultiplyAdd(a, Vector256.Exp(Vector256.Load(x + i) - s), Vector256.Load(y + i)), y + i);
+        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(alpha, MathF.Exp(x[i] - shift), y[i]);
+    }
+}

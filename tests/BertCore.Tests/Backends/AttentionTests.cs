@@ -1,0 +1,149 @@
+using BertCore.Autograd;
+using BertCore.Backends;
+using BertCore.Backends.Cpu;
+using BertCore.Backends.Reference;
+using BertCore.Tensors;
+using BertCore.Tests.Support;
+using Xunit;
+
+namespace BertCore.Tests.Backends;
+
+public class AttentionTests
+{
+    private const int B = 2, S = 11, H = 3, D = 5;
+    private const ulong Seed = 99;
+
+    /// <summary>[B, S]: batch 0 attends to every key, batch 1 has its last 4 positions padded.</summary>
+    private static readonly int[] PaddedMask = [.. Enumerable.Repeat(1, S), .. Enumerable.Repeat(1, S - 4), .. Enumerable.Repeat(0, 4)];
+
+    /// <summary>q, k, v [B, S, H·D].</summary>
+    private static OpInput[] Inputs(bool dq = true, bool dk = true, bool dv = true) =>
+    [
+        new(TestData.Uniform(B * S * H * D, 21, 1.5f), [B, S, H * D], dq),
+        new(TestData.Uniform(B * S * H * D, 22, 1.5f), [B, S, H * D], dk),
+        new(TestData.Uniform(B * S * H * D, 23), [B, S, H * D], dv),
+    ];
+
+    /// <summary>Runs Graph.Attention, in training mode with the RNG at (Seed, 0) when p &gt; 0.</summary>
+    private static Tensor Build(Graph g, Tensor[] t, int[]? mask, float p)
+    {
+        if (p > 0)
+        {
+            g.Training = true;
+            g.Seed = Seed;
+            g.RngOffset = 0;
+        }
+        return g.Attention(t[0], t[1], t[2], mask == null ? null : g.Input(mask, B, S), H, p);
+    }
+
+    private static void Check(OpInput[] inputs, int[]? mask, float p)
+    {
+        var dropout = p > 0 ? new Dropout(p, Seed, 0) : Dropout.None;
+        GradCheck.Check((g, t) => Build(g, t, mask, p), x => ReferenceOps.Attention(x[0], x[1], x[2], mask, B, S, H, dropout), inputs);
+    }
+
+    [Fact]
+    public void Attention_with_padding_mask() => Check(Inputs(), PaddedMask, 0f);
+
+    [Fact]
+    public void Attention_without_mask() => Check(Inputs(), null, 0f);
+
+    [Fact]
+    public void Attention_with_dropout_in_training_mode() => Check(Inputs(), PaddedMask, 0.2f);
+
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(false, false, true)]
+    [InlineData(false, true, true)]
+    public void Attention_computes_only_the_requested_gradients(bool dq, bool dk, bool dv) => Check(Inputs(dq, dk, dv), PaddedMask, 0.2f);
+
+    /// <summary>Forward and backward through the backend directly: output, probs, dq, dk, dv.</summary>
+    private sealed class Run : IDisposable
+    {
+        public readonly CpuBackend Backend = new();
+        public readonly Tensor Q, K, V, Mask, DOut, Output, Probs;
+        public readonly Dropout Dropout;
+        public readonly float Scale = 1f / MathF.Sqrt(D);
+
+        public Run(float p)
+        {
+            Q = Tensor.FromArray(TestData.Uniform(B * S * H * D, 31, 1.5f), B, S, H * D);
+            K = Tensor.FromArray(TestData.Uniform(B * S * H * D, 32, 1.5f), B, S, H * D);
+            V = Tensor.FromArray(TestData.Uniform(B * S * H * D, 33), B, S, H * D);
+            Mask = Tensor.FromArray(PaddedMask, B, S);
+            DOut = Tensor.FromArray(TestData.Uniform(B * S * H * D, 34), B, S, H * D);
+            Output = Tensor.Zeros(B, S, H * D);
+            Probs = Tensor.Zeros(B, H, S, S);
+            Dropout = new Dropout(p, Seed, 7);
+            Backend.Attention(Q, K, V, Mask, H, Scale, Dropout, Output, Probs);
+        }
+
+        public void Backward(Tensor? dq, Tensor? dk, Tensor? dv) =>
+            Backend.AttentionBackward(Q, K, V, Probs, DOut, H, Scale, Dropout, dq, dk, dv);
+
+        public void Dispose()
+        {
+            foreach (var t in new[] { Q, K, V, Mask, DOut, Output, Probs }) t.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Padded_keys_get_exactly_zero_probability_and_gradient()
+    {
+        using var run = new Run(0.2f);
+        using Tensor dq = Tensor.Zeros(B, S, H * D), dk = Tensor.Zeros(B, S, H * D), dv = Tensor.Zeros(B, S, H * D);
+        run.Backward(dq, dk, dv);
+        float[] probs = run.Probs.ToArray(), dkAll = dk.ToArray(), dvAll = dv.ToArray();
+        const int b = 1;   // the padded batch; its keys S-4 .. S-1 are masked
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < S; i++)
+                for (int j = S - 4; j < S; j++)
+                    Assert.Equal(0f, probs[((b * H + h) * S + i) * S + j]);
+        for (int j = S - 4; j < S; j++)
+            for (int c = 0; c < H * D; c++)
+            {
+                Assert.Equal(0f, dkAll[(b * S + j) * H * D + c]);
+                Assert.Equal(0f, dvAll[(b * S + j) * H * D + c]);
+            }
+        Assert.Contains(dkAll.Take(S * H * D), g => g != 0f);   // batch 0 has no padding: its keys do get gradients
+    }
+
+    [Fact]
+    public void Saved_probs_are_the_softmax_before_dropout()
+    {
+        using var dropped = new Run(0.2f);
+        using var plain = new Run(0f);
+        Assert.Equal(plain.Probs.ToArray(), dropped.Probs.ToArray());
+        var probs = dropped.Probs.ToArray();
+        for (int row = 0; row < B * H * S; row++)
+            Assert.InRange(probs.Skip(row * S).Take(S).Sum(), 1 - 1e-5, 1 + 1e-5);
+        Assert.NotEqual(plain.Output.ToArray(), dropped.Output.ToArray());
+    }
+
+    [Fact]
+    public void Attention_backward_adds_into_prefilled_gradients()
+    {
+        using var run = new Run(0.2f);
+        int[] shape = [B, S, H * D];
+        Accumulation.Check(d => run.Backward(d[0], d[1], d[2]), shape, shape, shape);
+    }
+
+    [Fact]
+    public void Heads_run_in_parallel_at_larger_sizes_and_match_reference()
+    {
+        // 2 · 4 heads of 40² · 16 multiply-adds cross the parallel threshold.
+        const int b = 2, s = 40, h = 4, d = 16;
+        var q = TestData.Uniform(b * s * h * d, 41);
+        var k = TestData.Uniform(b * s * h * d, 42);
+        var v = TestData.Uniform(b * s * h * d, 43);
+        int[] mask = [.. Enumerable.Repeat(1, s), .. Enumerable.Repeat(1, s - 13), .. Enumerable.Repeat(0, 13)];
+        var dropout = new Dropout(0.1f, Seed, 1000);
+        using var backend = new CpuBackend();
+        using Tensor tq = Tensor.FromArray(q, b, s, h * d), tk = Tensor.FromArray(k, b, s, h * d), tv = Tensor.FromArray(v, b, s, h * d);
+        using Tensor tMask = Tensor.FromArray(mask, b, s), output = Tensor.Zeros(b, s, h * d), probs = Tensor.Zeros(b, h, s, s);
+        backend.Attention(tq, tk, tv, tMask, h, 1f / MathF.Sqrt(d), dropout, output, probs);
+        Close.RelativeToMax(output.ToArray(), ReferenceOps.Attention(q.ToDouble(), k.ToDouble(), v.ToDouble(), mask, b, s, h, dropout),
+            GradCheck.ForwardTolerance, "forward");
+    }
+}
