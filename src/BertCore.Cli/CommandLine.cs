@@ -11,6 +11,7 @@ public static class CommandLine
     [
         new ForwardCommand(),
         new InspectCommand(),
+        new TokenizeCommand(),
         new SelfCheckCommand(),
     ];
 
