@@ -13,6 +13,7 @@ public static class CommandLine
         new InspectCommand(),
         new TokenizeCommand(),
         new SelfCheckCommand(),
+        new PretrainCommand(),
     ];
 
     private static string Usage => $"""
