@@ -2,8 +2,8 @@ using BertCore.Training.Plots;
 
 namespace BertCore.Training;
 
-/// <summary>loss.png of a run: the training loss of every step and the held-out MLM loss, ln(perplexity), at
-/// each evaluation, against the step.</summary>
+/// <summary>loss.png of a run: the training loss of every step (MLM, plus the relation loss when trained) and the
+/// held-out MLM loss, ln(perplexity), at each evaluation, against the step.</summary>
 public static class LossPlot
 {
     private static readonly Rgb TrainColor = new(31, 119, 180);
@@ -15,7 +15,7 @@ public static class LossPlot
         if (rows.Count == 0) return;
         var series = new List<ChartSeries> { new("train loss", rows.Select(r => ((double)r.Step, r.Loss)).ToArray(), TrainColor) };
         var evaluations = rows.Where(r => !double.IsNaN(r.EvalPerplexity)).Select(r => ((double)r.Step, Math.Log(r.EvalPerplexity))).ToArray();
-        if (evaluations.Length > 0) series.Add(new ChartSeries("eval loss", evaluations, EvalColor, Markers: true));
+        if (evaluations.Length > 0) series.Add(new ChartSeries("eval mlm loss", evaluations, EvalColor, Markers: true));
         PngEncoder.Write(path, LineChart.Render(series, xTitle: "step"));
     }
 }
