@@ -14,6 +14,7 @@ public static class CommandLine
         new TokenizeCommand(),
         new BenchCommand(),
         new SelfCheckCommand(),
+        new PretrainCommand(),
     ];
 
     private static string Usage => $"""

@@ -10,14 +10,20 @@ internal static class CliRunner
 
     public static Result Run(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(CliPath);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var p = Process.Start(start)!;
+        using var p = Start(args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("bertcore " + string.Join(' ', args)); }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the CLI with stdout and stderr redirected; the caller reads them and waits for (or kills) it.</summary>
+    public static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(CliPath);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return Process.Start(start)!;
     }
 
     /// <summary>src/BertCore.Cli/bin/&lt;Configuration&gt;/&lt;tfm&gt;/bertcore.dll, found from the test assembly's folder.</summary>

@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using BertCore.Autograd;
+using BertCore.Backends;
+using BertCore.Data;
+using BertCore.IO;
+using BertCore.Nn.Heads;
+using BertCore.Optim;
+using BertCore.Tensors;
+
+namespace BertCore.Training;
+
+/// <summary>How a <see cref="Pretrainer.Run"/> ended.</summary>
+/// <param name="Completed">True when <see cref="PretrainerOptions.MaxSteps"/> was reached (false: cancelled).</param>
+/// <param name="LastCheckpoint">The newest checkpoint folder written by the run, if any.</param>
+public sealed record PretrainingResult(bool Completed, int Step, double LastLoss, MlmEvaluation? LastEvaluation, string? LastCheckpoint);
+
+/// <summary>
+/// Masked-LM pretraining of a <see cref="BertForPreTraining"/> (with an NSP/SOP head when
+/// <see cref="PretrainerOptions.RelationHead"/> is set). One optimizer step:
+/// <code>
+/// ZeroGrad
+/// k times (k = GradientAccumulationSteps): batch = source.Next(); loss = Forward(batch); Backward(loss · 1/k); Reset
+/// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
+/// </code>
+/// Same model, options, source and backend → bitwise-identical weights, and a run resumed from a checkpoint
+/// (<see cref="Resume"/>) ends bitwise where the uninterrupted run ends. <see cref="Run"/> also evaluates on a
+/// held-out source, writes checkpoints, metrics.csv and loss.png into the output folder, and at the end the
+/// final model (config.json, model.safetensors, vocab.txt) into the output folder itself. The caller owns the
+/// model and the sources. Checkpoints read and write host memory: parameters must live on the CPU.
+/// </summary>
+public sealed class Pretrainer : IDisposable
+{
+    public const string MetricsFile = "metrics.csv";
+    public const string PlotFile = "loss.png";
+
+    private readonly IPretrainingBatchSource _train;
+    private readonly IPretrainingBatchSource? _eval;
+    private readonly IReadOnlyDictionary<string, long>? _evalStart;
+    private readonly string? _vocabPath;
+    private readonly Graph _graph;
+    private readonly AdamW _adam;
+    private readonly LrSchedule _schedule;
+    private readonly Tensor _normScratch;
+    private readonly List<EvaluationRecord> _evaluations = new();
+
+    /// <param name="model">The model to train (see <see cref="PretrainingModel"/>). Without
+    /// <see cref="PretrainerOptions.RelationHead"/> its pooler and NSP head, if any, are frozen (not trained).</param>
+    /// <param name="train">Training batches; its position is saved in checkpoints.</param>
+    /// <param name="eval">Held-out batches; every evaluation rewinds it to the position it has now.</param>
+    /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
+    public Pretrainer(IBackend backend, BertForPreTraining model, PretrainerOptions options, IPretrainingBatchSource train,
+        IPretrainingBatchSource? eval = null, string? vocabPath = null)
+    {
+        options.Validate();
+        if (model.Mlm == null) throw new ArgumentException("the model has no MLM head", nameof(model));
+        if (options.RelationHead && model.Nsp == null)
+            throw new ArgumentException("RelationHead is set but the model has no NSP/SOP head (cls.seq_relationship)", nameof(model));
+        if (!options.RelationHead)
+            foreach (var p in (model.Bert.Pooler?.Parameters() ?? []).Concat(model.Nsp?.Parameters() ?? []))
+                p.Trainable = false;
+        Backend = backend;
+        Model = model;
+        Options = options;
+        _train = train;
+        _eval = eval;
+        _evalStart = eval == null ? null : new Dictionary<string, long>(eval.Position);
+        _vocabPath = vocabPath;
+        _graph = new Graph(backend) { Seed = (ulong)options.Seed };
+        _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
+            options.Beta1, options.Beta2, options.Eps);
+        _schedule = LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
+        _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+    }
+
+    public IBackend Backend { get; }
+    public BertForPreTraining Model { get; }
+    public PretrainerOptions Options { get; }
+
+    /// <summary>Optimizer steps taken so far (restored by <see cref="Resume"/>).</summary>
+    public int Step => _adam.StepCount;
+
+    /// <summary>Loss of the latest step (NaN before the first).</summary>
+    public double LastLoss { get; private set; } = double.NaN;
+
+    /// <summary>Raised by <see cref="Run"/> after every step (and its evaluation and checkpoint, if any).</summary>
+    public event Action<PretrainingProgress>? StepCompleted;
+
+    /// <summary>One optimizer step over <see cref="PretrainerOptions.GradientAccumulationSteps"/> micro-batches.</summary>
+    /// <exception cref="InvalidOperationException">The loss or the gradient norm is not finite, or the source's
+    /// batches lack relation labels that the objective needs.</exception>
+    public StepResult TrainStep()
+    {
+        int k = Options.GradientAccumulationSteps;
+        var start = Stopwatch.GetTimestamp();
+        _adam.ZeroGrad();
+        _graph.Training = true;
+        double lossSum = 0;
+        long positions = 0;
+        Span<float> value = stackalloc float[1];
+        for (int i = 0; i < k; i++)
+        {
+            var batch = _train.Next();
+            var output = Model.Forward(_graph, batch.Inputs, batch.MlmLabels, RelationLabels(batch));
+            Backend.Download(output.Loss!, value);
+            if (!float.IsFinite(value[0]))
+            {
+                _graph.Reset();
+                throw new InvalidOperationException($"the training loss is {value[0]} at step {Step + 1}");
+            }
+            lossSum += value[0];
+            _graph.Backward(_graph.Scale(output.Loss!, 1f / k));
+            _graph.Reset();
+            positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
+        }
+        double norm = GradientClipping.GlobalNorm(Backend, Model.Parameters(), _normScratch);
+        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
+        float factor = _schedule.Factor(Step);
+        _adam.Step(factor, GradientClipping.ScaleFor(norm, Options.MaxGradNorm));
+        LastLoss = lossSum / k;
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return new StepResult(Step, LastLoss, (double)Options.LearningRate * factor, norm, positions, seconds);
+    }
+
+    /// <summary>Scores <see cref="PretrainerOptions.EvalBatches"/> held-out batches from the evaluation source's
+    /// starting position (the same batches every time) and records the result for checkpoints.</summary>
+    public MlmEvaluation Evaluate()
+    {
+        if (_eval == null) throw new InvalidOperationException("no evaluation source was given");
+        _eval.Seek(_evalStart!);
+        var result = MlmEvaluator.Evaluate(_graph, Model, _eval, Options.EvalBatches);
+        _evaluations.RemoveAll(e => e.Step == Step);
+        _evaluations.Add(new EvaluationRecord(Step, result.Accuracy, result.Perplexity));
+        return result;
+    }
+
+    /// <summary>Writes <c>checkpoint-Step</c> into the output folder (see <see cref="PretrainingCheckpoint"/>)
+    /// and returns its path.</summary>
+    public string SaveCheckpoint()
+    {
+        var state = new TrainerState(Step, _graph.Seed, _graph.RngOffset, new Dictionary<string, long>(_train.Position),
+            Options, LastLoss, _evaluations.ToArray());
+        return PretrainingCheckpoint.Write(Options.OutputDirectory, Step, Options.KeepCheckpoints, dir =>
+        {
+            ModelDirectory.Save(dir, Model, Model.Config, _vocabPath);
+            using var step = Tensor.FromArray([Step], 1);
+            var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
+            foreach (var p in Model.Parameters())
+            {
+                var (m, v) = _adam.Moments(p);
+                tensors.Add(new("m." + p.Name, m));
+                tensors.Add(new("v." + p.Name, v));
+            }
+            SafeTensorsWriter.Write(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), tensors,
+                new Dictionary<string, string> { ["format"] = "bertcore-adamw" });
+            state.Save(Path.Combine(dir, PretrainingCheckpoint.StateJsonFile));
+        });
+    }
+
+    /// <summary>
+    /// Continues from a checkpoint folder written by <see cref="SaveCheckpoint"/>: weights, AdamW moments and step,
+    /// dropout RNG position, the training source's position and the evaluations so far. The options that decide
+    /// the trajectory (<see cref="PretrainerOptions.ResumeConflicts"/>) must equal the checkpoint's.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The checkpoint was written with other training options.</exception>
+    /// <exception cref="InvalidFileException">A file of the checkpoint is missing a tensor or malformed.</exception>
+    public void Resume(string checkpointDirectory)
+    {
+        var statePath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateJsonFile);
+        var state = TrainerState.Load(statePath);
+        var conflicts = Options.ResumeConflicts(state.Options);
+        if (conflicts.Count > 0)
+            throw new InvalidOperationException($"{checkpointDirectory} was written with other training options " +
+                $"({string.Join("; ", conflicts)}); an exact resume needs the same ones");
+        var weights = ModelDirectory.WeightsPath(checkpointDirectory);
+        var report = Checkpoint.LoadWeights(Model, weights);
+        if (report.Missing.Count > 0)
+            throw new InvalidFileException(weights, null, $"lacks {report.Missing.Count} parameters of this model, e.g. {report.Missing[0]}");
+        var tensorsPath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile);
+        using (var file = SafeTensorsFile.Open(tensorsPath))
+        {
+            int savedStep = ReadState(file, tensorsPath, "step", null);
+            if (savedStep != state.Step)
+                throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
+            foreach (var p in Model.Parameters())
+            {
+                var (m, v) = _adam.Moments(p);
+                ReadState(file, tensorsPath, "m." + p.Name, m);
+                ReadState(file, tensorsPath, "v." + p.Name, v);
+            }
+        }
+        _adam.StepCount = state.Step;
+        _graph.Seed = state.RngSeed;
+        _graph.RngOffset = state.RngOffset;
+        _train.Seek(state.DataPosition);
+        LastLoss = state.LastLoss;
+        _evaluations.Clear();
+        _evaluations.AddRange(state.Evaluations);
+    }
+
+    /// <summary>Reads tensor <paramref name="name"/> into <paramref name="into"/>, or returns the one int of a
+    /// scalar I32 tensor when <paramref name="into"/> is null.</summary>
+    private static int ReadState(SafeTensorsFile file, string path, string name, Tensor? into)
+    {
+        if (!file.Contains(name)) throw new InvalidFileException(path, null, $"has no tensor '{name}'");
+        if (into != null)
+        {
+            file.ReadInto(name, into);
+            return 0;
+        }
+        using var t = file.Read(name);
+        return t.DType == DType.I32 && t.Count == 1 ? t.IntSpan[0] : throw new InvalidFileException(path, null, $"'{name}' is not one int32");
+    }
+
+    /// <summary>
+    /// Trains until <see cref="PretrainerOptions.MaxSteps"/> (or cancellation: the current step finishes, a
+    /// checkpoint is written, and the run returns). Evaluates every EvalEvery steps and after the last, saves every
+    /// SaveEvery steps and after the last, appends every step to metrics.csv, redraws loss.png at each checkpoint,
+    /// and finally saves the model into the output folder. Starts from <see cref="Step"/>, so call
+    /// <see cref="Resume"/> first to continue a run.
+    /// </summary>
+    public PretrainingResult Run(CancellationToken cancellation = default)
+    {
+        string output = Options.OutputDirectory;
+        Directory.CreateDirectory(output);
+        PretrainingCheckpoint.RemoveIncomplete(output);
+        using var metrics = MetricsLog.Open(Path.Combine(output, MetricsFile), Step);
+        var clock = Stopwatch.StartNew();
+        int firstStep = Step, savedAt = -1;
+        string? checkpoint = null;
+        MlmEvaluation? evaluation = null;
+        while (Step < Options.MaxSteps)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                if (Step > firstStep && savedAt != Step) checkpoint = SaveAndPlot(metrics);
+                return new PretrainingResult(false, Step, LastLoss, evaluation, checkpoint);
+            }
+            var step = TrainStep();
+            bool last = Step == Options.MaxSteps;
+            MlmEvaluation? stepEvaluation = _eval != null && (last || Due(Options.EvalEvery)) ? Evaluate() : null;
+            evaluation = stepEvaluation ?? evaluation;
+            metrics.Append(new MetricsRow(Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
+                stepEvaluation?.Accuracy ?? double.NaN, stepEvaluation?.Perplexity ?? double.NaN));
+            string? saved = null;
+            if (last || Due(Options.SaveEvery))
+            {
+                checkpoint = saved = SaveAndPlot(metrics);
+                savedAt = Step;
+            }
+            var eta = clock.Elapsed / (Step - firstStep) * (Options.MaxSteps - Step);
+            StepCompleted?.Invoke(new PretrainingProgress(Step, Options.MaxSteps, step.Loss, step.LearningRate, step.GradNorm,
+                step.TokensPerSecond, clock.Elapsed, eta, stepEvaluation, saved));
+        }
+        ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
+        return new PretrainingResult(true, Step, LastLoss, evaluation, checkpoint);
+    }
+
+    private bool Due(int every) => every > 0 && Step % every == 0;
+
+    private string SaveAndPlot(MetricsLog metrics)
+    {
+        var path = SaveCheckpoint();
+        LossPlot.Write(Path.Combine(Options.OutputDirectory, PlotFile), metrics.Rows);
+        return path;
+    }
+
+    /// <summary>The relation labels the objective trains on (null for MLM only).</summary>
+    private int[]? RelationLabels(PretrainingBatch batch)
+    {
+        if (!Options.RelationHead) return null;
+        return batch.RelationLabels
+            ?? throw new InvalidOperationException("the objective trains a sentence-relation head, but the batch source gives no relation labels");
+    }
+
+    public void Dispose()
+    {
+        _normScratch.Dispose();
+        _adam.Dispose();
+        _graph.Dispose();
+    }
+}
+
+/// <summary>What <see cref="Pretrainer.TrainStep"/> did.</summary>
+/// <param name="Step">Optimizer steps taken, this one included.</param>
+/// <param name="Loss">Mean loss of the step's micro-batches.</param>
+/// <param name="LearningRate">Learning rate used: base rate × schedule factor.</param>
+/// <param name="GradNorm">Global gradient norm before clipping.</param>
+/// <param name="Positions">Batch × sequence positions processed (padding included).</param>
+/// <param name="Seconds">Wall time of the step.</param>
+public sealed record StepResult(int Step, double Loss, double LearningRate, double GradNorm, long Positions, double Seconds)
+{
+    public double TokensPerSecond => Seconds > 0 ? Positions / Seconds : 0;
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BertCore.IO;
+
+namespace BertCore.Training;
+
+/// <summary>One held-out evaluation of a run, as kept in trainer_state.json.</summary>
+public sealed record EvaluationRecord(int Step, double MlmAccuracy, double Perplexity);
+
+/// <summary>
+/// trainer_state.json of a checkpoint: everything besides tensors that an exact resume needs — the step, the
+/// dropout RNG (graph seed and counter offset), the training source's position — plus the options the run was
+/// started with and its metrics so far. The AdamW moments live next to it in trainer_state.safetensors.
+/// </summary>
+public sealed record TrainerState(
+    int Step,
+    ulong RngSeed,
+    ulong RngOffset,
+    IReadOnlyDictionary<string, long> DataPosition,
+    PretrainerOptions Options,
+    double LastLoss,
+    IReadOnlyList<EvaluationRecord> Evaluations)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes the state as indented JSON, atomically.</summary>
+    public void Save(string path) =>
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
+
+    /// <exception cref="InvalidFileException">The file is not a trainer_state.json.</exception>
+    public static TrainerState Load(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize<TrainerState>(stream, Json)
+                ?? throw new InvalidFileException(path, null, "holds null instead of a trainer state");
+        }
+        catch (JsonException e)
+        {
+            int? line = e.LineNumber is long l ? (int)l + 1 : null;
+            throw new InvalidFileException(path, line, "not a valid trainer state: " + e.Message, e);
+        }
+    }
+}
