@@ -15,6 +15,9 @@ public static class CommandLine
         new BenchCommand(),
         new SelfCheckCommand(),
         new PretrainCommand(),
+        new FinetuneCommand(),
+        new EvaluateCommand(),
+        new PredictCommand(),
     ];
 
     private static string Usage => $"""

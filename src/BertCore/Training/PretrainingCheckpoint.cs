@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using BertCore.IO;
 
 namespace BertCore.Training;
 
@@ -54,19 +54,7 @@ public static partial class PretrainingCheckpoint
     {
         Directory.CreateDirectory(outputDirectory);
         string final = System.IO.Path.Combine(outputDirectory, FolderName(step));
-        string temporary = $"{final}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
-        Directory.CreateDirectory(temporary);
-        try
-        {
-            fill(temporary);
-        }
-        catch
-        {
-            Directory.Delete(temporary, recursive: true);
-            throw;
-        }
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        Directory.Move(temporary, final);
+        AtomicDirectory.Write(final, fill);
         var all = List(outputDirectory);
         foreach (var (_, old) in all.Take(Math.Max(0, all.Count - keep))) Directory.Delete(old, recursive: true);
         return final;

@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+
+namespace BertCore.IO;
+
+/// <summary>
+/// Writes a folder so that a folder under the final name is always complete: the files go into a temporary folder
+/// next to it (<c>NAME.tmp-xxxxxxxxxxxx</c>, twelve hex digits), which is renamed when complete. A kill mid-write
+/// leaves only the temporary folder.
+/// </summary>
+public static class AtomicDirectory
+{
+    /// <summary>
+    /// Creates a temporary folder next to <paramref name="path"/>, calls <paramref name="fill"/> with its path, then
+    /// replaces <paramref name="path"/> (an older folder of that name is deleted first) by it. When
+    /// <paramref name="fill"/> throws, the temporary folder is deleted and the exception propagates.
+    /// </summary>
+    public static void Write(string path, Action<string> fill)
+    {
+        string final = Path.GetFullPath(path);
+        string temporary = $"{final}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            fill(temporary);
+        }
+        catch
+        {
+            Directory.Delete(temporary, recursive: true);
+            throw;
+        }
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(temporary, final);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace BertCore.IO;
+
+/// <summary>
+/// Hugging Face's tokenizer_config.json in a model folder: BertCore reads and writes the one field that changes
+/// how text is tokenized, <c>do_lower_case</c> (uncased vocabularies lower-case and strip accents).
+/// </summary>
+public static class TokenizerConfig
+{
+    public const string FileName = "tokenizer_config.json";
+
+    /// <summary>The folder's <c>do_lower_case</c>, or null when the file or the field is absent.</summary>
+    /// <exception cref="InvalidFileException">The file is not a JSON object, or the field is not a boolean.</exception>
+    public static bool? DoLowerCase(string dir)
+    {
+        string path = Path.Combine(dir, FileName);
+        if (!File.Exists(path)) return null;
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidFileException(path, e.LineNumber is long l ? (int)l + 1 : null, "not valid JSON: " + e.Message, e);
+        }
+        if (root is not JsonObject fields) throw new InvalidFileException(path, null, "the top level is not a JSON object");
+        if (!fields.TryGetPropertyValue("do_lower_case", out var value) || value is null) return null;
+        return value.GetValueKind() switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new InvalidFileException(path, null, "\"do_lower_case\" must be true or false"),
+        };
+    }
+
+    /// <summary>Writes a tokenizer_config.json that transformers' BertTokenizer(Fast) loads with the same settings, atomically.</summary>
+    public static void Save(string dir, bool doLowerCase, int modelMaxLength)
+    {
+        var fields = new JsonObject
+        {
+            ["do_lower_case"] = doLowerCase,
+            ["model_max_length"] = modelMaxLength,
+            ["tokenizer_class"] = "BertTokenizer",
+        };
+        AtomicFile.Write(Path.Combine(dir, FileName), stream =>
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            fields.WriteTo(json);
+        });
+    }
+}

@@ -1,0 +1,144 @@
+using BertCore.Autograd;
+using BertCore.Backends;
+using BertCore.Backends.Cpu;
+using BertCore.Data.Tasks;
+using BertCore.IO;
+using BertCore.Text;
+using BertCore.Training.FineTuning;
+
+namespace BertCore.Inference;
+
+/// <summary>
+/// A fine-tuned model loaded for prediction and evaluation: from raw text to labels, values, tags or answer spans.
+/// Inputs are prepared exactly as training prepared them (<see cref="TaskSpec"/>). Every method may be called
+/// from many threads at once: each call runs on its own <see cref="Graph"/> and only reads the parameters.
+/// </summary>
+/// <example>
+/// <code>
+/// using var model = TaskModel.Load("runs/sst2");
+/// var prediction = model.Classify("a charming and often affecting journey");   // Label "1", Score 0.97
+/// </code>
+/// </example>
+public sealed class TaskModel : IDisposable
+{
+    private readonly TaskNetwork _network;
+
+    private TaskModel(string directory, TaskNetwork network, BertTokenizer tokenizer, IBackend backend, int batchSize)
+    {
+        Directory = directory;
+        _network = network;
+        Tokenizer = tokenizer;
+        Backend = backend;
+        BatchSize = batchSize;
+    }
+
+    /// <summary>Loads a fine-tuned model folder (<see cref="TaskModelDirectory"/>; a Hugging Face task folder works too).</summary>
+    /// <param name="backend">Where to run (default: the CPU backend).</param>
+    /// <param name="batchSize">Inputs per forward pass.</param>
+    /// <exception cref="InvalidFileException">A file of the folder is missing a tensor or malformed.</exception>
+    public static TaskModel Load(string dir, IBackend? backend = null, int batchSize = 32)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var network = TaskModelDirectory.Load(dir);
+        try
+        {
+            var tokenizer = BertTokenizer.FromVocabFile(IO.ModelDirectory.VocabPath(dir), network.Spec.Lowercase);
+            if (tokenizer.Vocabulary.Count > network.Config.VocabSize)
+                throw new InvalidFileException(IO.ModelDirectory.VocabPath(dir), null,
+                    $"has {tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {network.Config.VocabSize}");
+            return new TaskModel(dir, network, tokenizer, backend ?? new CpuBackend(), batchSize);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    public string Directory { get; }
+    public TaskSpec Spec => _network.Spec;
+    public TaskKind Task => Spec.Task;
+    public BertConfig Config => _network.Config;
+    public BertTokenizer Tokenizer { get; }
+    public IBackend Backend { get; }
+    public int BatchSize { get; }
+
+    /// <summary>Scores the model on a labelled file of its task.</summary>
+    /// <param name="task">Read the file as this task instead: classify and pair may stand for each other (same
+    /// head), which decides whether a second-sentence column is read and whether F1 is reported.</param>
+    /// <exception cref="ArgumentException">A task the model cannot do.</exception>
+    /// <exception cref="InvalidFileException">The file does not fit the task, or has labels the model does not know.</exception>
+    public TaskScores Evaluate(string path, TaskKind? task = null)
+    {
+        var spec = SpecFor(task ?? Task);
+        var data = TaskData.Create(TaskFile.Read(path, spec.Task), spec, Tokenizer);
+        return data.Score(Run(data));
+    }
+
+    /// <summary>Runs the network over every feature of <paramref name="data"/> (prepared with this model's spec and tokenizer).</summary>
+    public TaskOutputs Run(TaskData data, bool withTargets = true)
+    {
+        using var graph = new Graph(Backend);
+        return TaskRunner.Run(graph, _network, data, BatchSize, withTargets);
+    }
+
+    /// <summary>classify, pair: the class of each text (or pair) with its probability.</summary>
+    public ClassPrediction[] Classify(IReadOnlyList<(string Text, string? Pair)> inputs)
+    {
+        var data = (SequenceTaskData)Prepare(TaskFile.FromSequences(Require(TaskKind.Classify, TaskKind.Pair), Sequences(inputs)));
+        return data.Classes(Run(data, withTargets: false));
+    }
+
+    public ClassPrediction Classify(string text, string? pair = null) => Classify([(text, pair)])[0];
+
+    /// <summary>regress: the predicted value of each text (or pair).</summary>
+    public float[] Regress(IReadOnlyList<(string Text, string? Pair)> inputs)
+    {
+        var data = (SequenceTaskData)Prepare(TaskFile.FromSequences(Require(TaskKind.Regress), Sequences(inputs)));
+        return data.Values(Run(data, withTargets: false));
+    }
+
+    public float Regress(string text, string? pair = null) => Regress([(text, pair)])[0];
+
+    /// <summary>ner: one IOB2 tag per word of each sentence (words past the maximum length get "O").</summary>
+    public string[][] Tag(IReadOnlyList<IReadOnlyList<string>> sentences)
+    {
+        Require(TaskKind.Ner);
+        var data = (TokenTaskData)Prepare(TaskFile.FromSentences(sentences.Select((words, i) => new TaggedSentence(words, null, i + 1)).ToArray()));
+        return data.Tags(Run(data, withTargets: false));
+    }
+
+    public string[] Tag(IReadOnlyList<string> words) => Tag([words])[0];
+
+    /// <summary>qa: the best answer span of each context (UTF-16 offsets into the original context), with the n-best list.</summary>
+    public QaPrediction[] Answer(IReadOnlyList<(string Question, string Context)> inputs)
+    {
+        Require(TaskKind.Qa);
+        var questions = inputs.Select((q, i) => new QaExample((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "",
+            q.Context, q.Question, [], i + 1)).ToArray();
+        var data = (QaTaskData)Prepare(TaskFile.FromQuestions(questions));
+        return data.Answers(Run(data, withTargets: false));
+    }
+
+    public QaPrediction Answer(string question, string context) => Answer([(question, context)])[0];
+
+    private TaskData Prepare(TaskFile file) => TaskData.Create(file, SpecFor(file.Task), Tokenizer);
+
+    private static SequenceExample[] Sequences(IReadOnlyList<(string Text, string? Pair)> inputs) =>
+        inputs.Select((x, i) => new SequenceExample(x.Text, x.Pair, null, null, i + 1)).ToArray();
+
+    /// <summary>The model's spec, read as <paramref name="task"/> (classify and pair stand for each other).</summary>
+    private TaskSpec SpecFor(TaskKind task)
+    {
+        if (task == Task) return Spec;
+        if (task is TaskKind.Classify or TaskKind.Pair && Task is TaskKind.Classify or TaskKind.Pair) return Spec with { Task = task };
+        throw new ArgumentException($"{Directory} is a {Task.Name()} model; it cannot do {task.Name()}");
+    }
+
+    /// <summary>The model's task when it is one of <paramref name="tasks"/>.</summary>
+    private TaskKind Require(params TaskKind[] tasks) => tasks.Contains(Task)
+        ? Task
+        : throw new InvalidOperationException($"{Directory} is a {Task.Name()} model, not {string.Join(" or ", tasks.Select(t => t.Name()))}");
+
+    public void Dispose() => _network.Dispose();
+}

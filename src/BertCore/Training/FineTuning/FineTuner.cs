@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Text.Json;
+using BertCore.Autograd;
+using BertCore.Backends;
+using BertCore.Data.Tasks;
+using BertCore.IO;
+using BertCore.Optim;
+using BertCore.Tensors;
+
+namespace BertCore.Training.FineTuning;
+
+/// <summary>What <see cref="FineTuner.TrainStep"/> did.</summary>
+/// <param name="Step">Optimizer steps taken, this one included.</param>
+/// <param name="Loss">Mean loss of the step's micro-batches.</param>
+/// <param name="LearningRate">Learning rate used: peak × schedule factor.</param>
+/// <param name="GradNorm">Global gradient norm before clipping.</param>
+/// <param name="Examples">Features the step trained on.</param>
+/// <param name="Seconds">Wall time of the step.</param>
+public sealed record FineTuningStep(int Step, double Loss, double LearningRate, double GradNorm, long Examples, double Seconds)
+{
+    public double ExamplesPerSecond => Seconds > 0 ? Examples / Seconds : 0;
+}
+
+/// <summary>
+/// Fine-tunes a <see cref="TaskNetwork"/> on one task, for every task kind. One optimizer step:
+/// <code>
+/// ZeroGrad
+/// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch); Backward(loss · 1/k); Reset
+/// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
+/// </code>
+/// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded
+/// to its own longest row, a seeded order per epoch); the schedule is linear warmup over WarmupRatio of the steps
+/// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
+/// a checkpoint with each evaluation, keeps the best one and the newest KeepCheckpoints others, stops early after
+/// Patience evaluations without improvement, writes metrics.csv, loss.png, dev.png and results.json, and finally
+/// copies the best checkpoint's model into the output folder. Same network, data, options and backend →
+/// bitwise-identical weights. The caller owns the network and the data.
+/// </summary>
+public sealed class FineTuner : IDisposable
+{
+    /// <summary>The summary of a run in the output folder: the best evaluation and every evaluation.</summary>
+    public const string ResultsFile = "results.json";
+
+    private readonly LengthBucketSampler _sampler;
+    private readonly string? _vocabPath;
+    private readonly Graph _graph;
+    private readonly AdamW _adam;
+    private readonly LrSchedule _schedule;
+    private readonly Tensor _normScratch;
+
+    /// <param name="network">The network to train, initialized or loaded.</param>
+    /// <param name="train">Labelled training data encoded for the network's task.</param>
+    /// <param name="dev">Labelled dev data for evaluation, model selection and early stopping (optional).</param>
+    /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
+    /// <exception cref="ArgumentException">Invalid options, unlabelled data, or data of another task.</exception>
+    public FineTuner(IBackend backend, TaskNetwork network, TaskData train, TaskData? dev, FineTunerOptions options, string? vocabPath = null)
+    {
+        options.Validate();
+        foreach (var data in new[] { train, dev }.OfType<TaskData>())
+        {
+            if (data.Spec.Task != network.Spec.Task) throw new ArgumentException($"{data.File.Source} is {data.Spec.Task.Name()} data for a {network.Spec.Task.Name()} network");
+            if (!data.IsLabeled) throw new ArgumentException($"{data.File.Source} has unlabelled examples; training and evaluation need labels");
+            if (data.Count == 0) throw new ArgumentException($"{data.File.Source} has no examples");
+        }
+        Backend = backend;
+        Network = network;
+        Train = train;
+        Dev = dev;
+        Options = options;
+        _vocabPath = vocabPath;
+        _sampler = new LengthBucketSampler(train.Lengths, options.BatchSize, (ulong)options.Seed);
+        StepsPerEpoch = (_sampler.BatchesPerEpoch + options.GradientAccumulationSteps - 1) / options.GradientAccumulationSteps;
+        TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : StepsPerEpoch * options.Epochs;
+        WarmupSteps = (int)Math.Ceiling(TotalSteps * (double)options.WarmupRatio);
+        _graph = new Graph(backend) { Seed = (ulong)options.Seed };
+        _adam = new AdamW(backend, ParameterGroups(network, options), options.Beta1, options.Beta2, options.Eps);
+        _schedule = LrSchedule.Linear(WarmupSteps, TotalSteps);
+        _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+    }
+
+    public IBackend Backend { get; }
+    public TaskNetwork Network { get; }
+    public TaskData Train { get; }
+    public TaskData? Dev { get; }
+    public FineTunerOptions Options { get; }
+
+    /// <summary>Optimizer steps per pass over the training data.</summary>
+    public int StepsPerEpoch { get; }
+
+    /// <summary>Steps the run plans: MaxSteps, or Epochs × <see cref="StepsPerEpoch"/>.</summary>
+    public int TotalSteps { get; }
+
+    /// <summary>Steps of linear warmup: ⌈TotalSteps × WarmupRatio⌉.</summary>
+    public int WarmupSteps { get; }
+
+    /// <summary>Optimizer steps taken so far.</summary>
+    public int Step => _adam.StepCount;
+
+    /// <summary>Raised by <see cref="Run"/> after every step (and its evaluation and checkpoint, if any).</summary>
+    public event Action<FineTuningProgress>? StepCompleted;
+
+    /// <summary>
+    /// The optimizer's parameter groups: every parameter of the network at the peak learning rate, weight decay on
+    /// matrices and embeddings only. Frozen parameters (<see cref="Autograd.Parameter.Trainable"/> false) stay in
+    /// their group and are skipped by AdamW and by clipping. Per-layer groups (layer-wise learning-rate decay)
+    /// belong here.
+    /// </summary>
+    public static IReadOnlyList<ParameterGroup> ParameterGroups(TaskNetwork network, FineTunerOptions options) =>
+        ParameterGroup.DecayAndNoDecay(network.Model.Parameters(), options.LearningRate, options.WeightDecay);
+
+    /// <summary>One optimizer step over <paramref name="microBatches"/> (the gradient of their mean loss).</summary>
+    /// <exception cref="InvalidOperationException">The loss or the gradient norm is not finite.</exception>
+    public FineTuningStep TrainStep(IReadOnlyList<TaskBatch> microBatches)
+    {
+        var start = Stopwatch.GetTimestamp();
+        _adam.ZeroGrad();
+        _graph.Training = true;
+        double lossSum = 0;
+        long examples = 0;
+        Span<float> value = stackalloc float[1];
+        foreach (var batch in microBatches)
+        {
+            var loss = Network.Forward(_graph, batch).Loss;
+            if (loss == null)   // no target in the batch (e.g. only words without tokens): nothing to learn from
+            {
+                _graph.Reset();
+                continue;
+            }
+            Backend.Download(loss, value);
+            if (!float.IsFinite(value[0]))
+            {
+                _graph.Reset();
+                throw new InvalidOperationException($"the training loss is {value[0]} at step {Step + 1}");
+            }
+            lossSum += value[0];
+            _graph.Backward(_graph.Scale(loss, 1f / microBatches.Count));
+            _graph.Reset();
+            examples += batch.Inputs.Batch;
+        }
+        double norm = GradientClipping.GlobalNorm(Backend, Network.Model.Parameters(), _normScratch);
+        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
+        float factor = _schedule.Factor(Step);
+        _adam.Step(factor, GradientClipping.ScaleFor(norm, Options.MaxGradNorm));
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return new FineTuningStep(Step, lossSum / microBatches.Count, (double)Options.LearningRate * factor, norm, examples, seconds);
+    }
+
+    /// <summary>Scores the network on the dev data (dropout off, no gradients).</summary>
+    public TaskScores Evaluate()
+    {
+        var dev = Dev ?? throw new InvalidOperationException("no dev data was given");
+        return dev.Score(TaskRunner.Run(_graph, Network, dev, Options.EvalBatchSize));
+    }
+
+    /// <summary>
+    /// Trains for <see cref="TotalSteps"/> steps (fewer when stopping early or cancelled: the current step finishes
+    /// and the run ends as below). The output folder then holds the best checkpoint's model (the last model
+    /// without dev data) in Hugging Face layout, metrics.csv, loss.png, dev.png, results.json and the kept
+    /// checkpoint folders.
+    /// </summary>
+    public FineTuningResult Run(CancellationToken cancellation = default)
+    {
+        string output = Options.OutputDirectory;
+        Directory.CreateDirectory(output);
+        FineTuningCheckpoints.RemoveIncomplete(output);
+        using var log = new FineTuningLog(Path.Combine(output, FineTuningLog.FileName), Network.Spec.Task);
+        var clock = Stopwatch.StartNew();
+        var evaluations = new List<FineTuningEvaluation>();
+        FineTuningEvaluation? best = null;
+        int k = Options.GradientAccumulationSteps, firstStep = Step, sinceBest = 0;
+        bool stop = false, stoppedEarly = false, cancelled = false;
+        double loss = double.NaN;
+        for (int epoch = 0; !stop; epoch++)
+        {
+            int[][] batches = _sampler.Epoch(epoch);
+            for (int first = 0; first < batches.Length && !stop; first += k)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    cancelled = stop = true;
+                    break;
+                }
+                int end = Math.Min(first + k, batches.Length);
+                var step = TrainStep(batches[first..end].Select(rows => Train.Batch(rows)).ToArray());
+                loss = step.Loss;
+                double epochs = epoch + (double)end / batches.Length;
+                bool last = Step >= TotalSteps;
+                bool due = Options.EvalEvery > 0 ? Step % Options.EvalEvery == 0 : end == batches.Length;
+                FineTuningEvaluation? evaluation = null;
+                bool isBest = false;
+                if (Dev != null && (last || due))
+                {
+                    var scores = Evaluate();
+                    evaluation = new FineTuningEvaluation(Step, epochs, scores, FineTuningCheckpoints.Write(output, Step, Network, _vocabPath, scores));
+                    evaluations.Add(evaluation);
+                    isBest = scores.IsBetterThan(best?.Scores);
+                    if (isBest) (best, sinceBest) = (evaluation, 0);
+                    else sinceBest++;
+                    FineTuningCheckpoints.Prune(output, best!.Step, Options.KeepCheckpoints);
+                    stoppedEarly = !last && Options.Patience > 0 && sinceBest >= Options.Patience;
+                }
+                log.Append(new FineTuningRow(Step, epochs, step.Loss, step.LearningRate, step.GradNorm, step.ExamplesPerSecond, evaluation?.Scores));
+                if (evaluation != null) FineTuningPlots.Write(output, log.Rows);
+                stop = last || stoppedEarly;
+                var eta = clock.Elapsed / (Step - firstStep) * (TotalSteps - Step);
+                StepCompleted?.Invoke(new FineTuningProgress(Step, TotalSteps, epochs, step.Loss, step.LearningRate, step.GradNorm,
+                    step.ExamplesPerSecond, clock.Elapsed, eta, evaluation, isBest, stoppedEarly));
+            }
+        }
+        if (best != null) FineTuningCheckpoints.Publish(best.Checkpoint, output);
+        else TaskModelDirectory.Save(output, Network, _vocabPath);
+        FineTuningPlots.Write(output, log.Rows);
+        var result = new FineTuningResult(!cancelled, stoppedEarly, Step, loss, best, evaluations, output, clock.Elapsed);
+        WriteResults(Path.Combine(output, ResultsFile), result);
+        return result;
+    }
+
+    /// <summary>results.json: the task, steps, how the run ended, the best evaluation and every evaluation.</summary>
+    private void WriteResults(string path, FineTuningResult result)
+    {
+        static void Scores(Utf8JsonWriter json, FineTuningEvaluation e)
+        {
+            json.WriteNumber("step", e.Step);
+            json.WriteNumber("epoch", Math.Round(e.Epoch, 4));
+            if (double.IsFinite(e.Scores.Loss)) json.WriteNumber("loss", e.Scores.Loss);
+            foreach (var (name, value) in e.Scores.Values)
+                if (double.IsFinite(value)) json.WriteNumber(name, value);
+                else json.WriteNull(name);
+        }
+        AtomicFile.Write(path, stream =>
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            json.WriteStartObject();
+            json.WriteString("task", Network.Spec.Task.Name());
+            json.WriteString("primary_metric", Network.Spec.Task.PrimaryMetric());
+            json.WriteNumber("train_examples", Train.File.Count);
+            json.WriteNumber("dev_examples", Dev?.File.Count ?? 0);
+            json.WriteNumber("steps", result.Steps);
+            json.WriteNumber("planned_steps", TotalSteps);
+            json.WriteBoolean("completed", result.Completed);
+            json.WriteBoolean("stopped_early", result.StoppedEarly);
+            json.WriteNumber("seconds", Math.Round(result.Elapsed.TotalSeconds, 3));
+            if (result.Best is { } best)
+            {
+                json.WriteStartObject("best");
+                Scores(json, best);
+                json.WriteEndObject();
+            }
+            json.WriteStartArray("evaluations");
+            foreach (var e in result.Evaluations)
+            {
+                json.WriteStartObject();
+                Scores(json, e);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        });
+    }
+
+    public void Dispose()
+    {
+        _normScratch.Dispose();
+        _adam.Dispose();
+        _graph.Dispose();
+    }
+}

@@ -1,0 +1,77 @@
+namespace BertCore.Training.FineTuning;
+
+/// <summary>Settings of a <see cref="FineTuner"/> run; the defaults are Hugging Face Trainer's where it has one.</summary>
+public sealed record FineTunerOptions
+{
+    /// <summary>Folder for checkpoints, metrics.csv, the curve PNGs, results.json and, at the end, the best model.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>When positive, the run takes exactly this many optimizer steps (epochs continue as needed) and
+    /// <see cref="Epochs"/> is ignored, as Hugging Face's <c>max_steps</c>.</summary>
+    public int MaxSteps { get; init; }
+
+    /// <summary>Features (texts, sentences, QA windows) per micro-batch.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Micro-batches per optimizer step; each micro-batch's loss is scaled by 1/k before its backward
+    /// (the last step of an epoch may gather fewer, scaled by 1/their count).</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+
+    /// <summary>Peak learning rate.</summary>
+    public float LearningRate { get; init; } = 5e-5f;
+
+    /// <summary>Fraction of the steps (rounded up) of linear warmup from 0; then linear decay to 0 at the last step.</summary>
+    public float WarmupRatio { get; init; } = 0.1f;
+
+    /// <summary>Decoupled weight decay on matrices and embeddings; biases and LayerNorm weights get none.</summary>
+    public float WeightDecay { get; init; } = 0.01f;
+
+    public float Beta1 { get; init; } = 0.9f;
+    public float Beta2 { get; init; } = 0.999f;
+
+    /// <summary>Adam epsilon, added after the square root (torch's and Hugging Face's default 1e-8).</summary>
+    public float Eps { get; init; } = 1e-8f;
+
+    /// <summary>Gradients are scaled so that their global L2 norm is at most this (0 turns clipping off).</summary>
+    public float MaxGradNorm { get; init; } = 1f;
+
+    /// <summary>Evaluate on the dev data every N steps (0: after each epoch); always after the last step.</summary>
+    public int EvalEvery { get; init; }
+
+    /// <summary>Features per forward pass when evaluating.</summary>
+    public int EvalBatchSize { get; init; } = 64;
+
+    /// <summary>Stop after this many evaluations in a row without a better primary metric (0: never stop early).</summary>
+    public int Patience { get; init; }
+
+    /// <summary>Checkpoints kept besides the best one (the newest ones); 0 keeps only the best.</summary>
+    public int KeepCheckpoints { get; init; } = 1;
+
+    /// <summary>Seeds the order of the batches and dropout (and, where the caller does, the new head's initialization).</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(OutputDirectory), "OutputDirectory is required");
+        Require(Epochs >= 1 || MaxSteps >= 1, "Epochs or MaxSteps must be at least 1");
+        Require(MaxSteps >= 0, "MaxSteps must not be negative");
+        Require(BatchSize >= 1 && EvalBatchSize >= 1, "batch sizes must be at least 1");
+        Require(GradientAccumulationSteps >= 1, "GradientAccumulationSteps must be at least 1");
+        Require(LearningRate > 0 && float.IsFinite(LearningRate), "LearningRate must be positive");
+        Require(WarmupRatio is >= 0 and <= 1, "WarmupRatio must be in [0, 1]");
+        Require(WeightDecay >= 0, "WeightDecay must not be negative");
+        Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, "betas must be in [0, 1)");
+        Require(Eps > 0, "Eps must be positive");
+        Require(MaxGradNorm >= 0, "MaxGradNorm must not be negative");
+        Require(EvalEvery >= 0 && Patience >= 0 && KeepCheckpoints >= 0, "EvalEvery, Patience and KeepCheckpoints must not be negative");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new ArgumentException(message);
+    }
+}

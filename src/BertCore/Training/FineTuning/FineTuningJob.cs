@@ -1,0 +1,140 @@
+using BertCore.Backends;
+using BertCore.Data.Tasks;
+using BertCore.IO;
+using BertCore.Text;
+
+namespace BertCore.Training.FineTuning;
+
+/// <summary>What a fine-tuning run starts from and trains on (the inputs of <see cref="FineTuningJob.Prepare"/>).</summary>
+public sealed record FineTuningSetup
+{
+    public required TaskKind Task { get; init; }
+
+    /// <summary>Labelled training data in the task's format (<see cref="TaskFile.Read"/>).</summary>
+    public required string TrainFile { get; init; }
+
+    /// <summary>Labelled dev data for evaluation and model selection (optional).</summary>
+    public string? DevFile { get; init; }
+
+    /// <summary>A BertCore or Hugging Face model folder to start from: its encoder is loaded, the task head is new
+    /// unless the folder is a model of the same task and labels. Exclusive with <see cref="Config"/>.</summary>
+    public string? ModelDirectory { get; init; }
+
+    /// <summary>Random initialization from this configuration (the "no pretraining" baseline); its vocab_size must
+    /// cover the vocabulary. Exclusive with <see cref="ModelDirectory"/>.</summary>
+    public BertConfig? Config { get; init; }
+
+    /// <summary>The WordPiece vocabulary; default: the model folder's vocab.txt. Required with <see cref="Config"/>.</summary>
+    public string? VocabPath { get; init; }
+
+    /// <summary>Lower-case text before WordPiece; default: the model folder's tokenizer_config.json, else true.</summary>
+    public bool? Lowercase { get; init; }
+
+    /// <summary>Longest input in tokens; default min(128, or 384 for qa, and max_position_embeddings).</summary>
+    public int? MaxSequenceLength { get; init; }
+
+    /// <summary>QA: context tokens shared by consecutive windows; default a third of the window.</summary>
+    public int? DocStride { get; init; }
+
+    /// <summary>QA: question tokens kept; default min(64, a quarter of the window).</summary>
+    public int? MaxQueryLength { get; init; }
+
+    /// <summary>QA: longest answer in tokens; default 30.</summary>
+    public int? MaxAnswerLength { get; init; }
+}
+
+/// <summary>
+/// A fine-tuning run ready to go: the data read and encoded, the labels taken from the training file (in the
+/// starting model's order when it already has the same labels), the network initialized from the options' seed
+/// and loaded from the starting model, and the <see cref="FineTuner"/> over them. Disposing it releases the
+/// network and the trainer.
+/// </summary>
+public sealed class FineTuningJob : IDisposable
+{
+    private FineTuningJob(FineTuner tuner, BertTokenizer tokenizer, string vocabPath, PretrainedLoad? loaded)
+    {
+        Tuner = tuner;
+        Tokenizer = tokenizer;
+        VocabPath = vocabPath;
+        Loaded = loaded;
+    }
+
+    public FineTuner Tuner { get; }
+    public TaskNetwork Network => Tuner.Network;
+    public BertTokenizer Tokenizer { get; }
+    public string VocabPath { get; }
+
+    /// <summary>What was taken from <see cref="FineTuningSetup.ModelDirectory"/>; null for random initialization.</summary>
+    public PretrainedLoad? Loaded { get; }
+
+    /// <exception cref="ArgumentException">Neither or both of the model folder and the configuration, a vocabulary
+    /// larger than the model's, a sequence length beyond its positions, or invalid options.</exception>
+    /// <exception cref="InvalidFileException">A data, vocabulary or model file is malformed, or the dev data has a
+    /// label the training data lacks.</exception>
+    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options)
+    {
+        if ((setup.ModelDirectory == null) == (setup.Config == null))
+            throw new ArgumentException("give exactly one of a model folder to start from and a configuration for random initialization");
+        options.Validate();
+        string source = setup.ModelDirectory ?? "";
+        var config = setup.Config ?? IO.ModelDirectory.LoadConfig(source);
+        string vocabPath = setup.VocabPath ?? (setup.ModelDirectory != null ? IO.ModelDirectory.VocabPath(source)
+            : throw new ArgumentException("a vocabulary is required with a configuration"));
+        var vocabulary = Vocabulary.Load(vocabPath);
+        if (vocabulary.Count > config.VocabSize)
+            throw new InvalidFileException(vocabPath, null, $"has {vocabulary.Count} tokens but the model's vocab_size is {config.VocabSize}");
+        bool lowercase = setup.Lowercase ?? (setup.ModelDirectory != null ? TokenizerConfig.DoLowerCase(source) : null) ?? true;
+        var tokenizer = new BertTokenizer(vocabulary, lowercase);
+
+        var train = TaskFile.Read(setup.TrainFile, setup.Task);
+        var dev = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task);
+        var spec = Spec(setup, config, lowercase, Labels(train.Labels(), config));
+        var network = TaskNetwork.Create(spec, config);
+        try
+        {
+            network.Initialize(options.Seed);
+            var loaded = setup.ModelDirectory != null ? TaskModelDirectory.LoadPretrained(network, source) : null;
+            var tuner = new FineTuner(backend, network, TaskData.Create(train, spec, tokenizer),
+                dev == null ? null : TaskData.Create(dev, spec, tokenizer), options, vocabPath);
+            return new FineTuningJob(tuner, tokenizer, vocabPath, loaded);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the trainer (see <see cref="FineTuner.Run"/>).</summary>
+    public FineTuningResult Run(CancellationToken cancellation = default) => Tuner.Run(cancellation);
+
+    /// <summary>The training labels, in the starting model's id order when it has exactly these labels (so its head stays meaningful).</summary>
+    private static LabelVocabulary? Labels(LabelVocabulary? train, BertConfig config)
+    {
+        if (train == null || config.Id2Label is not { } id2Label || id2Label.Count != train.Count) return train;
+        var existing = LabelVocabulary.FromId2Label(id2Label);
+        return existing.Labels.All(l => train.TryGetId(l, out _)) ? existing : train;
+    }
+
+    private static TaskSpec Spec(FineTuningSetup setup, BertConfig config, bool lowercase, LabelVocabulary? labels)
+    {
+        int maxLength = setup.MaxSequenceLength ?? Math.Min(setup.Task.DefaultMaxSequenceLength(), config.MaxPositionEmbeddings);
+        if (maxLength > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"the maximum sequence length {maxLength} exceeds the model's max_position_embeddings {config.MaxPositionEmbeddings}");
+        var spec = TaskSpec.Create(setup.Task, labels, maxLength, lowercase);
+        spec = spec with
+        {
+            DocStride = setup.DocStride ?? spec.DocStride,
+            MaxQueryLength = setup.MaxQueryLength ?? spec.MaxQueryLength,
+            MaxAnswerLength = setup.MaxAnswerLength ?? spec.MaxAnswerLength,
+        };
+        spec.Validate();
+        return spec;
+    }
+
+    public void Dispose()
+    {
+        Tuner.Dispose();
+        Network.Dispose();
+    }
+}

@@ -1,0 +1,95 @@
+using BertCore.Autograd;
+using BertCore.Data.Tasks;
+using BertCore.IO;
+using BertCore.Nn;
+using BertCore.Nn.Bert;
+using BertCore.Nn.Heads;
+
+namespace BertCore.Training.FineTuning;
+
+/// <summary>
+/// The model a task trains: the BERT encoder and the task's head, under Hugging Face names (so a saved folder loads
+/// in transformers as the <see cref="TaskKinds.Architecture"/> class). The default heads are Hugging Face's
+/// (PyTorch-parity tested): classifier on the pooled [CLS] for classify / pair / regress, a per-token classifier
+/// for ner, start/end logits for qa.
+/// </summary>
+/// <remarks>
+/// This is the place where other sentence representations plug in (mean or max pooling, concatenated layers, a
+/// scalar mix): a subclass computes the head's input from <see cref="BertOutput.HiddenStates"/> in
+/// <see cref="Forward"/> and lists its extra modules in <see cref="Head"/>. Training, evaluation, checkpoints and
+/// inference only use the members below.
+/// </remarks>
+public abstract class TaskNetwork : IDisposable
+{
+    protected TaskNetwork(TaskSpec spec, Module model, BertEncoder encoder)
+    {
+        Spec = spec;
+        Model = model;
+        Encoder = encoder;
+    }
+
+    public TaskSpec Spec { get; }
+
+    /// <summary>The whole model: every parameter, in Hugging Face naming.</summary>
+    public Module Model { get; }
+
+    /// <summary>The encoder (parameters "bert.*"): embeddings, layers and, for sequence tasks, the pooler.</summary>
+    public BertEncoder Encoder { get; }
+
+    /// <summary>The modules of the task head (parameters outside "bert.*"); new unless a checkpoint has them.</summary>
+    public abstract IReadOnlyList<Module> Head { get; }
+
+    /// <summary>The configuration saved with the model: the encoder's, with the task's labels (<see cref="TaskSpec.ApplyTo"/>).</summary>
+    public BertConfig Config => Encoder.Config;
+
+    /// <summary>
+    /// Runs the network on a batch. The loss is computed when the batch carries the task's targets (labels,
+    /// values, answer positions) and is then the mean over the batch (HF's loss for each head).
+    /// </summary>
+    /// <returns>Arena tensors valid until the graph's Reset: logits [B, labels] (sequence tasks), [B, S, labels]
+    /// (ner) or start logits [B, S] with end logits [B, S] (qa); the loss [1] when targets were given.</returns>
+    public abstract TaskOutput Forward(Graph g, TaskBatch batch);
+
+    /// <summary>Hugging Face initialization of every parameter from <paramref name="seed"/>.</summary>
+    public abstract void Initialize(int seed);
+
+    /// <summary>The network of <paramref name="spec"/>'s task over an encoder of <paramref name="config"/> (its
+    /// labels are taken from the spec), zero-filled: initialize or load it.</summary>
+    public static TaskNetwork Create(TaskSpec spec, BertConfig config)
+    {
+        config = spec.ApplyTo(config);
+        return spec.Task switch
+        {
+            TaskKind.Ner => new TokenNetwork(spec, new BertForTokenClassification(config)),
+            TaskKind.Qa => new QaNetwork(spec, new BertForQuestionAnswering(config)),
+            _ => new SequenceNetwork(spec, new BertForSequenceClassification(config)),
+        };
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private sealed class SequenceNetwork(TaskSpec spec, BertForSequenceClassification model) : TaskNetwork(spec, model, model.Bert)
+    {
+        public override IReadOnlyList<Module> Head { get; } = [model.Classifier];
+        public override TaskOutput Forward(Graph g, TaskBatch batch) => model.Forward(g, batch.Inputs, batch.Labels, batch.Targets);
+        public override void Initialize(int seed) => model.Initialize(seed);
+    }
+
+    private sealed class TokenNetwork(TaskSpec spec, BertForTokenClassification model) : TaskNetwork(spec, model, model.Bert)
+    {
+        public override IReadOnlyList<Module> Head { get; } = [model.Classifier];
+        public override TaskOutput Forward(Graph g, TaskBatch batch) => model.Forward(g, batch.Inputs, batch.Labels);
+        public override void Initialize(int seed) => model.Initialize(seed);
+    }
+
+    private sealed class QaNetwork(TaskSpec spec, BertForQuestionAnswering model) : TaskNetwork(spec, model, model.Bert)
+    {
+        public override IReadOnlyList<Module> Head { get; } = [model.QaOutputs];
+        public override TaskOutput Forward(Graph g, TaskBatch batch) => model.Forward(g, batch.Inputs, batch.StartPositions, batch.EndPositions);
+        public override void Initialize(int seed) => model.Initialize(seed);
+    }
+}

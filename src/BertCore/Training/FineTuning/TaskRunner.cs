@@ -1,0 +1,68 @@
+using BertCore.Autograd;
+using BertCore.Data.Tasks;
+using BertCore.Tensors;
+
+namespace BertCore.Training.FineTuning;
+
+/// <summary>
+/// Runs a task network over every feature of a <see cref="TaskData"/> for evaluation and prediction: no gradients,
+/// dropout off, features batched longest first (little padding), outputs copied to the host in feature order.
+/// Leaves the graph's training flag as it was and its arena empty.
+/// </summary>
+public static class TaskRunner
+{
+    /// <summary>The outputs for every feature, with the mean loss when <paramref name="withTargets"/> and the data is labelled.</summary>
+    /// <param name="g">The graph to run on (one per thread; the network's parameters are only read).</param>
+    /// <param name="batchSize">Features per forward pass.</param>
+    public static TaskOutputs Run(Graph g, TaskNetwork network, TaskData data, int batchSize, bool withTargets = true)
+    {
+        withTargets &= data.IsLabeled;
+        var logits = new float[data.Count][];
+        float[][]? endLogits = network.Spec.Task == TaskKind.Qa ? new float[data.Count][] : null;
+        bool perToken = network.Spec.Task is TaskKind.Ner or TaskKind.Qa;
+        double lossSum = 0;
+        Span<float> scalar = stackalloc float[1];
+        bool training = g.Training;
+        g.Training = false;
+        try
+        {
+            using var noGrad = g.NoGrad();
+            foreach (int[] rows in LengthBucketSampler.InOrder(data.Lengths, batchSize))
+            {
+                var batch = data.Batch(rows, withTargets);
+                var output = network.Forward(g, batch);
+                if (output.Loss is { } loss)
+                {
+                    g.Backend.Download(loss, scalar);
+                    lossSum += (double)scalar[0] * rows.Length;
+                }
+                Split(g, output.Logits, rows, data, perToken, logits);
+                if (endLogits != null) Split(g, output.EndLogits!, rows, data, perToken, endLogits);
+                g.Reset();
+            }
+        }
+        finally
+        {
+            g.Reset();
+            g.Training = training;
+        }
+        return new TaskOutputs(logits, endLogits, withTargets ? lossSum / data.Count : double.NaN);
+    }
+
+    /// <summary>
+    /// Copies each row of <paramref name="output"/> ([B, labels], [B, S, labels] or [B, S]) to the host; per-token
+    /// outputs keep only the feature's own tokens (the padding is dropped).
+    /// </summary>
+    private static void Split(Graph g, Tensor output, int[] rows, TaskData data, bool perToken, float[][] into)
+    {
+        var host = new float[checked((int)output.Count)];
+        g.Backend.Download(output, host);
+        int perRow = host.Length / rows.Length;
+        int sequence = output.Shape[1];
+        for (int b = 0; b < rows.Length; b++)
+        {
+            int keep = perToken ? data.Lengths[rows[b]] * (perRow / sequence) : perRow;
+            into[rows[b]] = host.AsSpan(b * perRow, keep).ToArray();
+        }
+    }
+}

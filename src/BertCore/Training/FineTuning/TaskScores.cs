@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace BertCore.Training.FineTuning;
+
+/// <summary>
+/// The metrics of one evaluation, in the task's order (<see cref="TaskKinds.Metrics"/>): accuracy and F1 as
+/// fractions, Pearson and Spearman correlations, seqeval entity precision / recall / F1 as fractions, SQuAD exact
+/// match and F1 in percent as the official script prints them.
+/// </summary>
+public sealed class TaskScores
+{
+    public TaskScores(TaskKind task, IEnumerable<KeyValuePair<string, double>> values, double loss, int examples)
+    {
+        Task = task;
+        Values = values.ToArray();
+        Loss = loss;
+        Examples = examples;
+        foreach (var name in task.Metrics())
+            if (!Values.Any(v => v.Key == name)) throw new ArgumentException($"task {task.Name()} scores lack '{name}'", nameof(values));
+    }
+
+    public TaskKind Task { get; }
+
+    /// <summary>Metric name → value, in the task's order.</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Values { get; }
+
+    /// <summary>Mean loss of the evaluation batches (NaN when the data had no targets).</summary>
+    public double Loss { get; }
+
+    /// <summary>Examples scored (texts, sentences or questions).</summary>
+    public int Examples { get; }
+
+    /// <summary>The value of metric <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The task has no such metric.</exception>
+    public double this[string name] => Values.FirstOrDefault(v => v.Key == name) is { Key: not null } v
+        ? v.Value
+        : throw new KeyNotFoundException($"task {Task.Name()} has no metric '{name}'; it has {string.Join(", ", Values.Select(x => x.Key))}");
+
+    /// <summary>The metric model selection follows (<see cref="TaskKinds.PrimaryMetric"/>).</summary>
+    public double Primary => this[Task.PrimaryMetric()];
+
+    /// <summary>Whether these scores beat <paramref name="other"/> on the primary metric (NaN, an undefined
+    /// correlation, loses to everything; anything beats null).</summary>
+    public bool IsBetterThan(TaskScores? other) =>
+        other is null || (double.IsNaN(other.Primary) ? !double.IsNaN(Primary) : Primary > other.Primary);
+
+    /// <summary>The metrics as one JSON object, e.g. <c>{"accuracy": 0.9125}</c> (NaN as null).</summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (name, value) in Values)
+            {
+                if (double.IsFinite(value)) json.WriteNumber(name, value);
+                else json.WriteNull(name);
+            }
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>"accuracy 0.9125, f1 0.9032" for log lines.</summary>
+    public override string ToString() =>
+        string.Join(", ", Values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} {v.Value:F4}")));
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using BertCore.Backends.Cpu;
+using BertCore.Demo;
+using BertCore.Inference;
+using BertCore.IO;
+using BertCore.Tests.IO;
+using BertCore.Tests.Training;
+using BertCore.Training.FineTuning;
+using Xunit;
+
+namespace BertCore.Tests.FineTuning;
+
+public class FineTunerTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly SyntheticDataFiles _files;
+    private readonly string _vocab;
+
+    public FineTunerTests() => (_files, _vocab) = TinyTasks.Write(_folder.Root);
+
+    public void Dispose() => _folder.Dispose();
+
+    private FineTuningJob Job(FineTunerOptions options, TaskKind task = TaskKind.Classify) =>
+        FineTuningJob.Prepare(new CpuBackend(), new FineTuningSetup
+        {
+            Task = task,
+            TrainFile = task == TaskKind.Classify ? _files.ClassifyTrain : _files.NerTrain,
+            DevFile = task == TaskKind.Classify ? _files.ClassifyDev : _files.NerDev,
+            Config = TinyTasks.Config(_vocab), VocabPath = _vocab,
+        }, options);
+
+    [Fact]
+    public void Classification_reaches_high_dev_accuracy_and_keeps_the_best_checkpoint()
+    {
+        string output = _folder.File("out");
+        using var job = Job(new FineTunerOptions { OutputDirectory = output, Epochs = 12, BatchSize = 16, LearningRate = 2e-3f, Seed = 5, KeepCheckpoints = 1 });
+        var result = job.Run();
+
+        // The labels are a function of the words (adjective, negation); chance is 0.5.
+        Assert.True(result.Completed);
+        var best = result.Best!;
+        Assert.True(best.Scores.Primary >= 0.9, $"best dev accuracy {best.Scores.Primary}");
+        Assert.Equal(result.Evaluations.First(e => e.Scores.Primary == result.Evaluations.Max(x => x.Scores.Primary)).Step, best.Step);
+        Assert.Equal(12, result.Evaluations.Count);   // one per epoch
+
+        // The best checkpoint and the newest other one survive; the output folder holds the best model.
+        var kept = FineTuningCheckpoints.List(output).Select(c => c.Step).ToArray();
+        Assert.Contains(best.Step, kept);
+        Assert.Contains(result.Steps, kept);
+        Assert.True(kept.Length <= 2, string.Join(", ", kept));
+        Assert.Equal(TinyPretraining.Sha256OfFile(Path.Combine(best.Checkpoint, ModelDirectory.WeightsFile)),
+            TinyPretraining.Sha256OfFile(Path.Combine(output, ModelDirectory.WeightsFile)));
+        using (var model = TaskModel.Load(output))
+            Assert.Equal(best.Scores.Primary, model.Evaluate(_files.ClassifyDev)["accuracy"]);
+
+        // Hugging Face layout with the labels, and the run's records.
+        var config = BertConfig.Load(Path.Combine(output, ModelDirectory.ConfigFile));
+        Assert.Equal(2, config.NumLabels);
+        Assert.Equal("0", config.Id2Label![0]);
+        Assert.Equal(1, config.Label2Id!["1"]);
+        Assert.Equal("single_label_classification", config.ProblemType);
+        Assert.Equal(["BertForSequenceClassification"], config.Architectures!);
+        Assert.Equal(File.ReadAllBytes(_vocab), File.ReadAllBytes(Path.Combine(output, ModelDirectory.VocabFile)));
+        Assert.Equal(result.Steps + 1, File.ReadAllLines(Path.Combine(output, FineTuningLog.FileName)).Length);
+        Assert.True(File.Exists(Path.Combine(output, FineTuningPlots.LossFile)) && File.Exists(Path.Combine(output, FineTuningPlots.DevFile)));
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, FineTuner.ResultsFile)));
+        Assert.Equal(best.Step, results.RootElement.GetProperty("best").GetProperty("step").GetInt32());
+    }
+
+    [Fact]
+    public void Early_stopping_ends_the_run_after_patience_evaluations_without_improvement()
+    {
+        // At a learning rate of 1e-9 the weights barely move, so the dev score never beats the first evaluation.
+        using var job = Job(new FineTunerOptions
+        {
+            OutputDirectory = _folder.File("out"), Epochs = 5, BatchSize = 16, LearningRate = 1e-9f, EvalEvery = 2, Patience = 2,
+        });
+        var result = job.Run();
+        Assert.True(result.StoppedEarly);
+        Assert.Equal(6, result.Steps);
+        Assert.Equal([2, 4, 6], result.Evaluations.Select(e => e.Step));
+        Assert.Equal(2, result.Best!.Step);
+        Assert.True(job.Tuner.TotalSteps > 6);
+    }
+
+    [Fact]
+    public void The_same_seed_gives_bitwise_identical_weights_and_another_seed_differs()
+    {
+        string Train(string name, int seed)
+        {
+            using var job = Job(new FineTunerOptions { OutputDirectory = _folder.File(name), MaxSteps = 6, BatchSize = 8, LearningRate = 1e-3f, Seed = seed },
+                TaskKind.Ner);
+            job.Run();
+            return TinyPretraining.Sha256OfFile(Path.Combine(_folder.File(name), ModelDirectory.WeightsFile));
+        }
+        string a = Train("a", 3);
+        Assert.Equal(a, Train("b", 3));
+        Assert.NotEqual(a, Train("c", 4));
+    }
+
+    [Fact]
+    public void Steps_warmup_and_the_learning_rate_follow_the_options()
+    {
+        string output = _folder.File("out");
+        using var job = Job(new FineTunerOptions
+        {
+            OutputDirectory = output, Epochs = 2, BatchSize = 10, GradientAccumulationSteps = 4, LearningRate = 1e-3f, WarmupRatio = 0.3f,
+        });
+        // 240 examples / 10 = 24 micro-batches = 6 steps of 4 per epoch; warmup ⌈12 · 0.3⌉ = 4 steps.
+        Assert.Equal(6, job.Tuner.StepsPerEpoch);
+        Assert.Equal(12, job.Tuner.TotalSteps);
+        Assert.Equal(4, job.Tuner.WarmupSteps);
+        var rates = new List<double>();
+        job.Tuner.StepCompleted += p => rates.Add(p.LearningRate);
+        job.Run();
+        double[] expected = [0, 0.25e-3, 0.5e-3, 0.75e-3, 1e-3, 7e-3 / 8, 6e-3 / 8, 5e-3 / 8, 4e-3 / 8, 3e-3 / 8, 2e-3 / 8, 1e-3 / 8];
+        Assert.Equal(expected.Length, rates.Count);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], rates[i], 1e-9);
+    }
+}
