@@ -81,6 +81,8 @@ public sealed class PretrainCommand : ICommand
         using var model = CreateModel(o, vocab);
         if (vocab != null && vocab.Count > model.Config.VocabSize)
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
+        if (o.Corpus.Count > 0 && o.Seq > model.Config.MaxPositionEmbeddings)
+            throw new UsageException($"--seq {o.Seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
         var train = CreateSource(o, vocab, model.Config.VocabSize, heldOut: false)!;
         var eval = CreateSource(o, vocab, model.Config.VocabSize, heldOut: true);
         var options = new PretrainerOptions

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace BertCore.Training;
 
 /// <summary>
@@ -86,7 +88,8 @@ public sealed record PretrainerOptions
         var conflicts = new List<string>();
         void Check<T>(string name, T was, T now)
         {
-            if (!EqualityComparer<T>.Default.Equals(was, now)) conflicts.Add($"{name}: {was} → {now}");
+            if (!EqualityComparer<T>.Default.Equals(was, now))
+                conflicts.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: {was} → {now}"));
         }
         Check(nameof(MaxSteps), saved.MaxSteps, MaxSteps);
         Check(nameof(LearningRate), saved.LearningRate, LearningRate);
