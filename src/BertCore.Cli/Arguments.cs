@@ -12,6 +12,7 @@ public sealed class UsageException(string message) : Exception(message);
 public sealed class Arguments
 {
     private readonly Dictionary<string, List<string>> _values = new();
+    private readonly List<string> _positional = new();
     private readonly HashSet<string> _read = new();
 
     public Arguments(IEnumerable<string> args)
@@ -27,9 +28,18 @@ public sealed class Arguments
                 if (eq > 0) { _values[current].Add(arg[(eq + 1)..]); current = null; }
             }
             else if (current != null) _values[current].Add(arg);
-            else throw new UsageException($"unexpected argument '{arg}'");
+            else _positional.Add(arg);
         }
     }
+
+    /// <summary>The i-th argument before the first option (e.g. the benchmark name), or null.</summary>
+    public string? Positional(int i)
+    {
+        _positionalRead = Math.Max(_positionalRead, i + 1);
+        return i < _positional.Count ? _positional[i] : null;
+    }
+
+    private int _positionalRead;
 
     public bool Flag(string name)
     {
@@ -75,6 +85,7 @@ public sealed class Arguments
     /// <summary>Fails on any option that no Flag/Optional/Required/Many call asked for.</summary>
     public void RejectUnknown()
     {
+        if (_positional.Count > _positionalRead) throw new UsageException($"unexpected argument '{_positional[_positionalRead]}'");
         var unknown = _values.Keys.Where(k => !_read.Contains(k)).ToArray();
         if (unknown.Length > 0) throw new UsageException($"unknown option --{unknown[0]}");
     }

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace BertCore.IO;
 
-public sealed partial class BertConfig
+public sealed partial record BertConfig
 {
     /// <summary>
     /// Reads a Hugging Face <c>config.json</c>. Absent fields take HF's defaults; num_labels, when absent, is the

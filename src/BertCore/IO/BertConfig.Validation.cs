@@ -1,6 +1,6 @@
 namespace BertCore.IO;
 
-public sealed partial class BertConfig
+public sealed partial record BertConfig
 {
     /// <summary>Stands for the file in messages about a configuration built in code.</summary>
     private const string InMemory = "(config built in code)";

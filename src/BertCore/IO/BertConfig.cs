@@ -7,7 +7,7 @@ namespace BertCore.IO;
 /// Defaults are HF's, which are BERT-base's. Load and save with <see cref="Load"/> and <see cref="Save"/>;
 /// fields BertCore does not use are kept in <see cref="Extra"/> and written back on save.
 /// </summary>
-public sealed partial class BertConfig
+public sealed partial record BertConfig
 {
     /// <summary>vocab_size: rows of the word-embedding table.</summary>
     public int VocabSize { get; init; } = 30522;

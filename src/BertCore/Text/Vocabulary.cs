@@ -72,7 +72,7 @@ public sealed class Vocabulary
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: vocabulary file not found", path);
-        return new Vocabulary(ReadLines(path), (line, problem) => new InvalidFileException(path, line, problem));
+        return new Vocabulary(TextLines.Read(path), (line, problem) => new InvalidFileException(path, line, problem));
     }
 
     /// <summary>Writes the vocabulary as <c>vocab.txt</c>: UTF-8 without BOM, one token per line, final newline.</summary>
@@ -109,31 +109,4 @@ public sealed class Vocabulary
     public int SepId { get; }
     /// <summary>Id of [MASK].</summary>
     public int MaskId { get; }
-
-    /// <summary>Splits the file into lines the way Python's universal newlines do, decoding each line strictly.</summary>
-    private static string[] ReadLines(string path)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        var utf8 = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        var lines = new List<string>();
-        int pos = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
-        while (pos < bytes.Length)
-        {
-            int length = bytes.AsSpan(pos).IndexOfAny((byte)'\n', (byte)'\r');
-            if (length < 0)
-                length = bytes.Length - pos;
-            try
-            {
-                lines.Add(utf8.GetString(bytes, pos, length));
-            }
-            catch (System.Text.DecoderFallbackException)
-            {
-                throw new InvalidFileException(path, lines.Count + 1, "invalid UTF-8");
-            }
-            pos += length;
-            if (pos < bytes.Length)
-                pos += bytes[pos] == '\r' && pos + 1 < bytes.Length && bytes[pos + 1] == '\n' ? 2 : 1;
-        }
-        return lines.ToArray();
-    }
 }

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using BertCore.Backends;
+using BertCore.Backends.Cpu;
+using BertCore.Diagnostics;
+
+namespace BertCore.Cli.Commands;
+
+/// <summary>`bertcore bench`: the same workloads and JSON line as the peers in ../shared/tools, for side-by-side runs.</summary>
+public sealed class BenchCommand : ICommand
+{
+    public string Name => "bench";
+    public string Summary => "time a training step, inference, GEMM or the FMA peak; prints one JSON line";
+    public string Help => """
+        Usage: bertcore bench (train|infer|gemm|peak) [--model tiny|mini|small|base] [--batch B] [--seq S]
+                              [--steps N] [--n N] [--device cpu]
+
+          train    one masked-LM step with AdamW on random ids, 15% masked (projection only at masked rows)
+          infer    the encoder forward without gradients
+          gemm     an n×n by n×n fp32 product
+          peak     the machine's fp32 FMA peak, one thread and all threads, measured in this process
+          --model  tiny 2L/128H/2A/512I, mini 4L/256H/4A/1024I (default), small 4L/512H/8A/2048I, base 12L/768H/12A/3072I;
+                   vocabulary 30522, dropout off (as the peers)
+          --batch  default 16; --seq default 128; --steps timed steps after 2 warm-up steps (default 5); --n default 1024
+
+        Prints {"mode", "model", "batch", "seq", "tokens_per_s", "s_per_step"}, {"mode":"gemm", "n", "gflops"} or
+        {"mode":"peak", "gflops_1_thread", "gflops_all_threads", "threads"}.
+        Peers: ../shared/tools/peer-torchsharp/run.sh (train, infer, gemm), ../shared/tools/peer-onnxruntime/run.sh (infer).
+        """;
+
+    public int Run(Arguments args)
+    {
+        var mode = args.Positional(0) ?? throw new UsageException("which benchmark? train, infer, gemm or peak");
+        var model = args.Optional("model") ?? "mini";
+        int batch = args.Int("batch", 16), seq = args.Int("seq", 128), steps = args.Int("steps", 5), n = args.Int("n", 1024);
+        var backend = Backend(args.Optional("device") ?? "cpu");
+        args.RejectUnknown();
+        object result = mode switch
+        {
+            "train" => Line(mode, model, Throughput.Train(backend, Throughput.Config(model), batch, seq, steps)),
+            "infer" => Line(mode, model, Throughput.Infer(backend, Throughput.Config(model), batch, seq, steps)),
+            "gemm" => new { mode, n, gflops = Math.Round(Throughput.Gemm(backend, n, steps), 1) },
+            "peak" => Peak(),
+            _ => throw new UsageException($"unknown benchmark '{mode}' (train, infer, gemm, peak)"),
+        };
+        Console.WriteLine(JsonSerializer.Serialize(result));
+        return 0;
+    }
+
+    private static object Line(string mode, string model, StepTiming t) => new
+    {
+        mode, model, batch = t.Batch, seq = t.Seq,
+        tokens_per_s = Math.Round(t.TokensPerSecond, 1), s_per_step = Math.Round(t.SecondsPerStep, 4),
+    };
+
+    private static object Peak()
+    {
+        var (one, all, threads) = FmaPeak.Measure();
+        return new { mode = "peak", gflops_1_thread = Math.Round(one, 1), gflops_all_threads = Math.Round(all, 1), threads };
+    }
+
+    /// <summary>The backend for --device; a device that is not available is an error, never a silent fall-back.</summary>
+    public static IBackend Backend(string device) => device switch
+    {
+        "cpu" => new CpuBackend(),
+        "cuda" => throw new ArgumentException("--device cuda: the GPU backend is not part of this build yet; use --device cpu"),
+        _ => throw new UsageException($"--device must be cpu or cuda, not '{device}'"),
+    };
+}

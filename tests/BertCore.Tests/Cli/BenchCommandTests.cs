@@ -1,0 +1,45 @@
+using System.Text.Json;
+using BertCore.Tests.Support;
+using Xunit;
+
+namespace BertCore.Tests.Cli;
+
+/// <summary>`bertcore bench` prints the peers' JSON line (tiny sizes: this checks the interface, not speed).</summary>
+public class BenchCommandTests
+{
+    [Theory]
+    [InlineData("train")]
+    [InlineData("infer")]
+    public void Model_benchmarks_print_the_peer_fields(string mode)
+    {
+        var r = CliRunner.Run("bench", mode, "--model", "tiny", "--batch", "2", "--seq", "8", "--steps", "1");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var json = JsonDocument.Parse(r.StdOut);
+        var root = json.RootElement;
+        Assert.Equal(mode, root.GetProperty("mode").GetString());
+        Assert.Equal("tiny", root.GetProperty("model").GetString());
+        Assert.Equal(2, root.GetProperty("batch").GetInt32());
+        Assert.Equal(8, root.GetProperty("seq").GetInt32());
+        double tokens = root.GetProperty("tokens_per_s").GetDouble(), seconds = root.GetProperty("s_per_step").GetDouble();
+        Assert.True(tokens > 0 && seconds > 0);
+        Assert.Equal(16 / seconds, tokens, 16 / seconds * 0.01 + 1);   // both printed rounded
+    }
+
+    [Fact]
+    public void Gemm_prints_gflops()
+    {
+        var r = CliRunner.Run("bench", "gemm", "--n", "64", "--steps", "2");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var json = JsonDocument.Parse(r.StdOut);
+        Assert.Equal(64, json.RootElement.GetProperty("n").GetInt32());
+        Assert.True(json.RootElement.GetProperty("gflops").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Cuda_is_refused_with_a_reason_not_silently_replaced()
+    {
+        var r = CliRunner.Run("bench", "infer", "--model", "tiny", "--device", "cuda");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("GPU backend is not part of this build", r.StdErr);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using BertCore.IO;
+using BertCore.Tests.Support;
+using BertCore.Text;
+using Xunit;
+
+namespace BertCore.Tests.Cli;
+
+/// <summary>`bertcore forward` on the PyTorch fixture model (tools/reference/fixtures/bert).</summary>
+public class ForwardCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("bertcore-forward-").FullName;
+    private static readonly string Model = Fixtures.Path("bert", "model");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Rows(int[] values, int seq) =>
+        "[" + string.Join(",", values.Chunk(seq).Select(r => "[" + string.Join(",", r) + "]")) + "]";
+
+    [Fact]
+    public void Token_ids_give_the_pytorch_outputs()
+    {
+        using var io = SafeTensorsFile.Open(Fixtures.Path("bert", "io.safetensors"));
+        var input = Path.Combine(_dir, "inputs.json");
+        File.WriteAllText(input, $$"""
+            {"input_ids": {{Rows(io.Ints("input_ids"), 37)}}, "token_type_ids": {{Rows(io.Ints("token_type_ids"), 37)}},
+             "attention_mask": {{Rows(io.Ints("attention_mask"), 37)}}}
+            """);
+        var output = Path.Combine(_dir, "out.safetensors");
+        var r = CliRunner.Run("forward", "--model", Model, "--input", input, "--output", output);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+
+        using var result = SafeTensorsFile.Open(output);
+        Assert.Equal(
+            ["hidden_states.0", "hidden_states.1", "hidden_states.2", "hidden_states.3", "last_hidden_state", "mlm_logits", "nsp_logits", "pooler_output"],
+            result.Names.Order());
+        // Same bar as BertParityTests: 1e-4 absolute.
+        foreach (var name in result.Names)
+        {
+            var expected = io.Floats(name);
+            var actual = result.Floats(name);
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4, $"{name}[{i}] = {actual[i]}, PyTorch {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void Texts_are_tokenized_with_the_model_vocabulary()
+    {
+        var input = Path.Combine(_dir, "inputs.json");
+        File.WriteAllText(input, """{"texts": ["me mi mo", "na ne"], "text_pairs": ["nu", "no ni nu"]}""");
+        var output = Path.Combine(_dir, "out.safetensors");
+        var r = CliRunner.Run("forward", "--model", Model, "--input", input, "--output", output);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var result = SafeTensorsFile.Open(output);
+        var tokenizer = BertTokenizer.FromVocabFile(Path.Combine(Model, "vocab.txt"));
+        int longest = Math.Max(tokenizer.Encode("me mi mo", "nu").Length, tokenizer.Encode("na ne", "no ni nu").Length);
+        Assert.Equal([2, longest, 96], result.Info("last_hidden_state").Shape);
+        Assert.Equal([2, longest, 1000], result.Info("mlm_logits").Shape);
+    }
+
+    [Theory]
+    [InlineData("""{"input_ids": [[5, 6], [7]]}""", "row 1 is not an array of length 2")]
+    [InlineData("""{"input_ids": [[5, 6]], "attention_mask": [[1]]}""", "\"attention_mask\" is [1][1] but input_ids is [1][2]")]
+    [InlineData("""{"tokens": []}""", "needs \"input_ids\" or \"texts\"")]
+    [InlineData("""{"input_ids": [[5, 1000]]}""", "index 1000 at position 1 is outside [0, 1000)")]
+    [InlineData("{\"input_ids\": [[5, 6]", "not valid JSON")]
+    public void Bad_inputs_fail_with_a_message_naming_the_problem(string json, string problem)
+    {
+        var input = Path.Combine(_dir, "inputs.json");
+        File.WriteAllText(input, json);
+        var r = CliRunner.Run("forward", "--model", Model, "--input", input, "--output", Path.Combine(_dir, "out.safetensors"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(problem, r.StdErr);
+    }
+
+    [Fact]
+    public void A_missing_model_folder_is_named()
+    {
+        var r = CliRunner.Run("forward", "--model", Path.Combine(_dir, "nope"), "--input", "x.json", "--output", "y");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("nope: model folder not found", r.StdErr);
+    }
+}
