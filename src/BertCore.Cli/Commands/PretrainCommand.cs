@@ -145,18 +145,9 @@ public sealed class PretrainCommand : ICommand
             Console.WriteLine($"--init {o.Init}: {report}");
             return model;
         }
-        BertConfig config;
-        if (BertConfig.PresetNames.Contains(o.Config!))
-        {
-            var preset = BertConfig.Preset(o.Config!);
-            config = new BertConfig
-            {
-                NumHiddenLayers = preset.NumHiddenLayers, HiddenSize = preset.HiddenSize, NumAttentionHeads = preset.NumAttentionHeads,
-                IntermediateSize = preset.IntermediateSize, VocabSize = vocab!.Count, PadTokenId = vocab.PadId,
-                Architectures = ["BertForPreTraining"],
-            };
-        }
-        else config = BertConfig.Load(o.Config!);
+        var config = BertConfig.PresetNames.Contains(o.Config!)
+            ? BertConfig.Preset(o.Config!) with { VocabSize = vocab!.Count, PadTokenId = vocab.PadId, Architectures = ["BertForPreTraining"] }
+            : BertConfig.Load(o.Config!);
         return PretrainingModel.New(config, relation, o.Seed);
     }
 
