@@ -67,7 +67,7 @@ public sealed class PretrainCommand : ICommand
     public int Run(Arguments args)
     {
         var o = Parse(args);
-        var backend = CreateBackend(o.Device);
+        using var backend = CreateBackend(o.Device);
         var vocabPath = o.Vocab ?? (o.Init != null && File.Exists(Path.Combine(o.Init, ModelDirectory.VocabFile))
             ? Path.Combine(o.Init, ModelDirectory.VocabFile) : null);
         var vocab = vocabPath == null ? null : Vocabulary.Load(vocabPath);
