@@ -12,6 +12,7 @@ public static class CommandLine
         new ForwardCommand(),
         new InspectCommand(),
         new TokenizeCommand(),
+        new VocabCommand(),
         new SelfCheckCommand(),
     ];
 
