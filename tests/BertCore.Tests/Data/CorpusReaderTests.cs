@@ -72,7 +72,7 @@ public class CorpusReaderTests
 
         Assert.Equal(path, e.Path);
         Assert.Equal(3, e.Line);
-        Assert.Contains("invalid UTF-8", e.Problem);
+        Assert.Equal("invalid UTF-8 (byte 14 of the line)", e.Problem);
     }
 
     [Theory]
