@@ -10,11 +10,13 @@ namespace BertCore.Data;
 /// laid out as <c>[CLS] A [SEP] (B [SEP])</c> and padded into batches. Every random choice is a pure function of
 /// (seed, epoch, example), drawn from counter-based streams (<see cref="CounterRng"/>), so the stream is the same
 /// on every run and runtime and <see cref="Seek"/> jumps anywhere exactly, without replaying. Batches run on across
-/// epoch boundaries (the stream is endless). The corpus must stay open (not disposed) while the source is used.
+/// epoch boundaries (the stream is endless). The corpus must stay open while the source is used; a source made by
+/// <see cref="Open"/> owns its token cache and closes it on <see cref="Dispose"/>.
 /// </summary>
-public sealed class PretrainingBatchSource : IPretrainingBatchSource
+public sealed class PretrainingBatchSource : IPretrainingBatchSource, IDisposable
 {
     private readonly ITokenCorpus _corpus;
+    private readonly IDisposable? _ownedCorpus;
     private readonly Vocabulary _vocabulary;
     private readonly Masker _masker;
     private readonly PretrainingExample[] _examples;
@@ -28,9 +30,15 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource
     /// <exception cref="ArgumentException">Invalid options, or a corpus that yields no example.</exception>
     /// <exception cref="IO.InvalidFileException">The importance file is invalid.</exception>
     public PretrainingBatchSource(ITokenCorpus corpus, Vocabulary vocabulary, PretrainingDataOptions options)
+        : this(corpus, vocabulary, options, ownedCorpus: null)
+    {
+    }
+
+    private PretrainingBatchSource(ITokenCorpus corpus, Vocabulary vocabulary, PretrainingDataOptions options, IDisposable? ownedCorpus)
     {
         options.Validate();
         _corpus = corpus;
+        _ownedCorpus = ownedCorpus;
         _vocabulary = vocabulary;
         Options = options;
         ImportanceWeights? importance = options.ImportanceFile is null ? null : ImportanceWeights.Load(options.ImportanceFile, vocabulary);
@@ -39,6 +47,35 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource
         if (_examples.Length == 0)
             throw new ArgumentException("The corpus yields no pretraining example.", nameof(corpus));
         _fingerprint = Fingerprint(importance);
+    }
+
+    /// <summary>
+    /// The whole pipeline in one call: opens the token cache of <paramref name="corpusFiles"/> in
+    /// <paramref name="cacheFolder"/> (building it on the first run or when the corpus or vocabulary changed, see
+    /// <see cref="TokenCache.OpenOrBuild"/>) and makes a source that owns it (dispose the source to close it).
+    /// </summary>
+    /// <param name="corpusFiles">Plain text or JSONL files (see <see cref="CorpusReader"/>).</param>
+    /// <param name="vocabularyPath">The <c>vocab.txt</c> to tokenize with.</param>
+    /// <param name="lowercase">The tokenizer's casing: true for uncased vocabularies.</param>
+    /// <param name="cacheFolder">Where the cache file goes (<see cref="TokenCache.DefaultPath"/>); created if needed.</param>
+    /// <param name="options">The pipeline options.</param>
+    /// <param name="heldOut">Make a held-out source (see <see cref="HeldOut"/>).</param>
+    /// <param name="progress">Receives tokenization progress when the cache is built.</param>
+    public static PretrainingBatchSource Open(IReadOnlyList<string> corpusFiles, string vocabularyPath, bool lowercase, string cacheFolder,
+        PretrainingDataOptions options, bool heldOut = false, IProgress<WorkProgress>? progress = null)
+    {
+        Vocabulary vocabulary = Vocabulary.Load(vocabularyPath);
+        TokenCache cache = TokenCache.OpenOrBuild(TokenCache.DefaultPath(cacheFolder, corpusFiles), corpusFiles, vocabularyPath, lowercase,
+            progress: progress);
+        try
+        {
+            return new PretrainingBatchSource(cache, vocabulary, heldOut ? options with { Shuffle = false, DynamicMasking = false } : options, cache);
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -103,6 +140,9 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource
             throw new ArgumentException($"Data position epoch {epoch}, index {index} is outside the {_examples.Length} examples.", nameof(position));
         (_epoch, _index) = (epoch, (int)index);
     }
+
+    /// <summary>Closes the token cache when the source owns it (made by <see cref="Open"/>).</summary>
+    public void Dispose() => _ownedCorpus?.Dispose();
 
     /// <summary>The example order of <paramref name="epoch"/>: a Fisher–Yates shuffle keyed by (seed, epoch), or corpus order.</summary>
     private int[] Order(long epoch)

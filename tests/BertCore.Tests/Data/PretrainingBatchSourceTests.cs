@@ -181,21 +181,26 @@ public class PretrainingBatchSourceTests
     }
 
     [Fact]
-    public void Batches_come_from_a_token_cache_of_text_files()
+    public void Open_builds_a_token_cache_of_text_files_once_and_batches_come_from_it()
     {
         using var dir = new TempFolder();
-        string vocab = dir.File("vocab.txt"), text = dir.File("corpus.txt");
+        string vocab = dir.File("vocab.txt"), text = dir.File("corpus.txt"), cacheFolder = dir.File("cache");
         File.WriteAllLines(vocab, ToyVocab.Tokens);
         File.WriteAllText(text, "The cat sat on the mat.\nThe dog sat.\n\nHello, world!\nCats running.\n");
-        using TokenCache cache = TokenCache.OpenOrBuild(dir.File("tokens.cache"), [text], vocab);
+        var options = new PretrainingDataOptions { Objective = PretrainingObjective.Mlm, MaxSequenceLength = 64, BatchSize = 4 };
         var tokenizer = ToyVocab.Tokenizer();
 
-        var source = PretrainingBatchSource.HeldOut(cache, tokenizer.Vocabulary,
-            new PretrainingDataOptions { Objective = PretrainingObjective.Mlm, MaxSequenceLength = 64, BatchSize = 4 });
-        PretrainingBatch batch = source.OnePass().Single();
+        PretrainingBatch batch;
+        using (var source = PretrainingBatchSource.Open([text], vocab, lowercase: true, cacheFolder, options, heldOut: true))
+            batch = source.OnePass().Single();
 
         Assert.Equal(2, batch.Inputs.Batch);
         Assert.Equal("the cat sat on the mat. the dog sat.", tokenizer.Decode(Unmasked(batch, 0)));
         Assert.Equal("hello, world! cats running.", tokenizer.Decode(Unmasked(batch, 1)));
+        string cache = Assert.Single(Directory.GetFiles(cacheFolder));
+        DateTime written = File.GetLastWriteTimeUtc(cache);
+        using (var again = PretrainingBatchSource.Open([text], vocab, lowercase: true, cacheFolder, options, heldOut: true))
+            AssertSame(batch, again.OnePass().Single(), "reopened");
+        Assert.Equal(written, File.GetLastWriteTimeUtc(cache));
     }
 }
