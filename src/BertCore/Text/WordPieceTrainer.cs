@@ -26,7 +26,9 @@ namespace BertCore.Text;
 /// builds the frequent stems and suffixes first, which is what a small vocabulary needs. Ties go to the pair with
 /// the smaller ids, as in HF.</para>
 /// <para>The result is [PAD] [UNK] [CLS] [SEP] [MASK] (ids 0–4, BERT's order without [unused] slots), the alphabet,
-/// the <c>##</c> characters, then the merged tokens in merge order.</para>
+/// the <c>##</c> characters, then the merged tokens in merge order. Two orders are fixed here where HF leaves them
+/// to its hash maps (so its own output varies from run to run): the <c>##</c> characters come in code point order,
+/// not in the order they are met, and characters tied in count at the alphabet limit are kept by code point.</para>
 /// </remarks>
 public sealed class WordPieceTrainer
 {
