@@ -10,6 +10,9 @@ namespace BertCore.Text;
 /// The best pair is taken from a priority queue with lazy deletion: an entry whose count is out of date is
 /// pushed back with the current count when it surfaces. Order: highest count first, ties to the smaller
 /// (left id, right id) pair, as Hugging Face orders its merges, so the result is deterministic.
+/// Hugging Face keeps the words to update in each queue entry rather than per pair, and leaves the merged pair's
+/// own count as it was; the results differ only when a merge re-creates a token that already exists (none of
+/// the 7722 merges of a size-8000 vocabulary on WikiText-2's test split does).
 /// </remarks>
 internal sealed class PairMerges
 {
