@@ -12,9 +12,10 @@ public static class CommandLine
         new ForwardCommand(),
         new InspectCommand(),
         new TokenizeCommand(),
+        new VocabCommand(),
+        new PretrainCommand(),
         new BenchCommand(),
         new SelfCheckCommand(),
-        new PretrainCommand(),
     ];
 
     private static string Usage => $"""

@@ -40,6 +40,8 @@ public sealed class PretrainCommand : ICommand
           --seq S                 sequence length in tokens (default 128)
           --mask KIND             token (default), whole-word or span
           --mask-prob P           fraction of tokens to mask (default 0.15)
+          --importance FILE       selective masking: TSV token<TAB>weight; tokens are masked with probability
+                                  proportional to weight (0 = never), unlisted tokens weigh 1 (not with --mask span)
           --objective OBJ         mlm (default), mlm+nsp or mlm+sop
         Optimization (AdamW, betas 0.9/0.999, eps 1e-6 as BERT; no decay on biases and LayerNorm):
           --max-steps N           optimizer steps (required)
@@ -83,8 +85,10 @@ public sealed class PretrainCommand : ICommand
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
         if (o.Corpus.Count > 0 && o.Seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {o.Seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
-        var train = CreateSource(o, vocab, model.Config.VocabSize, heldOut: false)!;
-        var eval = CreateSource(o, vocab, model.Config.VocabSize, heldOut: true);
+        var train = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false)!;
+        var eval = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true);
+        using var ownedTrain = train as IDisposable;
+        using var ownedEval = eval as IDisposable;
         var options = new PretrainerOptions
         {
             MaxSteps = o.MaxSteps, OutputDirectory = o.Output, LearningRate = o.Lr, WarmupSteps = o.Warmup, Schedule = o.Schedule,
@@ -152,7 +156,7 @@ public sealed class PretrainCommand : ICommand
     }
 
     /// <summary>The training source, or the held-out one (null when no held-out data was given).</summary>
-    private static IPretrainingBatchSource? CreateSource(Options o, Vocabulary? vocab, int vocabSize, bool heldOut)
+    private static IPretrainingBatchSource? CreateSource(Options o, string? vocabPath, int vocabSize, bool heldOut)
     {
         if (o.Batches != null)
         {
@@ -166,30 +170,24 @@ public sealed class PretrainCommand : ICommand
         }
         var files = heldOut ? o.EvalCorpus : o.Corpus;
         if (files.Count == 0) return null;
-        return CorpusSource(new CorpusOptions(files, vocab!, o.Cased, o.Batch, o.Seq, o.Mask, o.MaskProb, o.Objective,
-            heldOut ? o.Seed + 1 : o.Seed), heldOut);
+        var data = new PretrainingDataOptions
+        {
+            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
+            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = o.MaskProb, ImportanceFile = o.Importance,
+            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
+        };
+        data.Validate();
+        var printer = new ProgressPrinter(heldOut ? "pretrain (--eval-corpus)" : "pretrain (--corpus)");
+        var source = PretrainingBatchSource.Open(files, vocabPath!, lowercase: !o.Cased, Path.Combine(o.Output, "cache"), data, heldOut, printer);
+        printer.EndBar();
+        return source;
     }
-
-    /// <summary>What the corpus pipeline needs to produce batches.</summary>
-    private sealed record CorpusOptions(IReadOnlyList<string> Files, Vocabulary Vocab, bool Cased, int Batch, int Seq,
-        string Mask, float MaskProb, string Objective, int Seed);
-
-    /// <summary>
-    /// WIRING POINT — the only piece this verb still lacks: build the corpus pipeline's
-    /// BertCore.Data.PretrainingBatchSource (corpus readers, token cache, example creation, masking) from
-    /// <paramref name="options"/>. A held-out source should give the same batches and masks after every Seek to
-    /// its start (the trainer rewinds it before each evaluation).
-    /// </summary>
-    private static IPretrainingBatchSource CorpusSource(CorpusOptions options, bool heldOut) =>
-        throw new InvalidOperationException(
-            $"reading a raw-text {(heldOut ? "--eval-corpus" : "--corpus")} needs the data pipeline (BertCore.Data.PretrainingBatchSource), " +
-            $"which this build does not have yet ({options.Files.Count} file(s) given); pass a pre-masked stream with --batches FILE");
 
     private sealed record Options(
         IReadOnlyList<string> Corpus, string? Batches, IReadOnlyList<string> EvalCorpus, string? Vocab, string? Config, string? Init,
         string Output, int MaxSteps, int Batch, int Seq, float Lr, int Warmup, string Schedule, float WeightDecay, float MaxGradNorm,
         int GradAccum, string Mask, float MaskProb, string Objective, bool Cased, int EvalEvery, int EvalBatches, int SaveEvery,
-        int Keep, int LogEvery, bool Resume, int Seed, string Device);
+        int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance);
 
     private static Options Parse(Arguments args)
     {
@@ -208,7 +206,7 @@ public sealed class PretrainCommand : ICommand
             args.Int("grad-accum", 1), args.Optional("mask") ?? "token", args.Float("mask-prob", 0.15f),
             args.Optional("objective") ?? "mlm", args.Flag("cased"), args.Int("eval-every", saveEvery), args.Int("eval-batches", 20),
             saveEvery, args.Int("keep", 2), args.Int("log-every", 50), args.Flag("resume"), args.Int("seed", 1),
-            args.Optional("device") ?? "cpu");
+            args.Optional("device") ?? "cpu", args.Optional("importance"));
         args.RejectUnknown();
 
         if ((corpus.Count > 0) == (batches != null)) throw new UsageException("give exactly one of --corpus FILE... and --batches FILE");
