@@ -39,6 +39,8 @@ public sealed class PretrainCommand : ICommand
           --batch B               sequences per micro-batch (default 32)
           --seq S                 sequence length in tokens (default 128)
           --mask KIND             token (default), whole-word or span
+          --max-minutes M         wall-clock budget: the step that ends past M minutes is the last one (evaluated and
+                                  saved); the schedule still spans --max-steps
           --mask-prob P           fraction of tokens to mask (default 0.15)
           --importance FILE       selective masking: TSV token<TAB>weight; tokens are masked with probability
                                   proportional to weight (0 = never), unlisted tokens weigh 1 (not with --mask span)
@@ -89,12 +91,13 @@ public sealed class PretrainCommand : ICommand
         var eval = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true);
         using var ownedTrain = train as IDisposable;
         using var ownedEval = eval as IDisposable;
+        var evalStart = eval?.Position;
         var options = new PretrainerOptions
         {
             MaxSteps = o.MaxSteps, OutputDirectory = o.Output, LearningRate = o.Lr, WarmupSteps = o.Warmup, Schedule = o.Schedule,
             WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, GradientAccumulationSteps = o.GradAccum,
             RelationHead = o.Objective != "mlm", EvalEvery = o.EvalEvery, EvalBatches = o.EvalBatches, SaveEvery = o.SaveEvery,
-            KeepCheckpoints = o.Keep, Seed = o.Seed,
+            KeepCheckpoints = o.Keep, Seed = o.Seed, TimeBudget = o.MaxMinutes > 0 ? TimeSpan.FromMinutes(o.MaxMinutes) : null,
         };
         using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath);
         if (o.Resume && latest != null)
@@ -130,6 +133,14 @@ public sealed class PretrainCommand : ICommand
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"done: {result.Step} steps, last loss {result.LastLoss:F4}; model saved to {o.Output}"));
+        if (train is PretrainingBatchSource corpus && eval is PretrainingBatchSource heldOut && result.LastEvaluation is { } final)
+        {
+            heldOut.Seek(evalStart!);
+            var unigram = UnigramBaseline.Evaluate(corpus.Corpus, model.Config.VocabSize, heldOut, o.EvalBatches);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"held-out MLM: accuracy {final.Accuracy:F4}, perplexity {final.Perplexity:F2}; unigram baseline (most frequent token): " +
+                $"accuracy {unigram.Accuracy:F4}, perplexity {unigram.Perplexity:F2} over {unigram.MaskedTokens} masked tokens"));
+        }
         return 0;
     }
 
@@ -187,7 +198,7 @@ public sealed class PretrainCommand : ICommand
         IReadOnlyList<string> Corpus, string? Batches, IReadOnlyList<string> EvalCorpus, string? Vocab, string? Config, string? Init,
         string Output, int MaxSteps, int Batch, int Seq, float Lr, int Warmup, string Schedule, float WeightDecay, float MaxGradNorm,
         int GradAccum, string Mask, float MaskProb, string Objective, bool Cased, int EvalEvery, int EvalBatches, int SaveEvery,
-        int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance);
+        int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance, float MaxMinutes);
 
     private static Options Parse(Arguments args)
     {
@@ -206,7 +217,7 @@ public sealed class PretrainCommand : ICommand
             args.Int("grad-accum", 1), args.Optional("mask") ?? "token", args.Float("mask-prob", 0.15f),
             args.Optional("objective") ?? "mlm", args.Flag("cased"), args.Int("eval-every", saveEvery), args.Int("eval-batches", 20),
             saveEvery, args.Int("keep", 2), args.Int("log-every", 50), args.Flag("resume"), args.Int("seed", 1),
-            args.Optional("device") ?? "cpu", args.Optional("importance"));
+            args.Optional("device") ?? "cpu", args.Optional("importance"), args.Float("max-minutes", 0f));
         args.RejectUnknown();
 
         if ((corpus.Count > 0) == (batches != null)) throw new UsageException("give exactly one of --corpus FILE... and --batches FILE");

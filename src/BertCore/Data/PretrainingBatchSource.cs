@@ -86,6 +86,9 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource, IDisposabl
     public static PretrainingBatchSource HeldOut(ITokenCorpus corpus, Vocabulary vocabulary, PretrainingDataOptions options) =>
         new(corpus, vocabulary, options with { Shuffle = false, DynamicMasking = false });
 
+    /// <summary>The tokenized corpus the examples are cut from.</summary>
+    public ITokenCorpus Corpus => _corpus;
+
     /// <summary>The options the source was built with.</summary>
     public PretrainingDataOptions Options { get; }
 
