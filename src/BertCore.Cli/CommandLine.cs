@@ -12,12 +12,13 @@ public static class CommandLine
         new ForwardCommand(),
         new InspectCommand(),
         new TokenizeCommand(),
-        new BenchCommand(),
-        new SelfCheckCommand(),
+        new VocabCommand(),
         new PretrainCommand(),
         new FinetuneCommand(),
         new EvaluateCommand(),
         new PredictCommand(),
+        new BenchCommand(),
+        new SelfCheckCommand(),
     ];
 
     private static string Usage => $"""

@@ -39,7 +39,11 @@ public sealed class PretrainCommand : ICommand
           --batch B               sequences per micro-batch (default 32)
           --seq S                 sequence length in tokens (default 128)
           --mask KIND             token (default), whole-word or span
+          --max-minutes M         wall-clock budget: the step that ends past M minutes is the last one (evaluated and
+                                  saved); the schedule still spans --max-steps
           --mask-prob P           fraction of tokens to mask (default 0.15)
+          --importance FILE       selective masking: TSV token<TAB>weight; tokens are masked with probability
+                                  proportional to weight (0 = never), unlisted tokens weigh 1 (not with --mask span)
           --objective OBJ         mlm (default), mlm+nsp or mlm+sop
         Optimization (AdamW, betas 0.9/0.999, eps 1e-6 as BERT; no decay on biases and LayerNorm):
           --max-steps N           optimizer steps (required)
@@ -67,7 +71,7 @@ public sealed class PretrainCommand : ICommand
     public int Run(Arguments args)
     {
         var o = Parse(args);
-        var backend = CreateBackend(o.Device);
+        using var backend = CreateBackend(o.Device);
         var vocabPath = o.Vocab ?? (o.Init != null && File.Exists(Path.Combine(o.Init, ModelDirectory.VocabFile))
             ? Path.Combine(o.Init, ModelDirectory.VocabFile) : null);
         var vocab = vocabPath == null ? null : Vocabulary.Load(vocabPath);
@@ -81,14 +85,19 @@ public sealed class PretrainCommand : ICommand
         using var model = CreateModel(o, vocab);
         if (vocab != null && vocab.Count > model.Config.VocabSize)
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
-        var train = CreateSource(o, vocab, model.Config.VocabSize, heldOut: false)!;
-        var eval = CreateSource(o, vocab, model.Config.VocabSize, heldOut: true);
+        if (o.Corpus.Count > 0 && o.Seq > model.Config.MaxPositionEmbeddings)
+            throw new UsageException($"--seq {o.Seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+        var train = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false)!;
+        var eval = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true);
+        using var ownedTrain = train as IDisposable;
+        using var ownedEval = eval as IDisposable;
+        var evalStart = eval?.Position;
         var options = new PretrainerOptions
         {
             MaxSteps = o.MaxSteps, OutputDirectory = o.Output, LearningRate = o.Lr, WarmupSteps = o.Warmup, Schedule = o.Schedule,
             WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, GradientAccumulationSteps = o.GradAccum,
             RelationHead = o.Objective != "mlm", EvalEvery = o.EvalEvery, EvalBatches = o.EvalBatches, SaveEvery = o.SaveEvery,
-            KeepCheckpoints = o.Keep, Seed = o.Seed,
+            KeepCheckpoints = o.Keep, Seed = o.Seed, TimeBudget = o.MaxMinutes > 0 ? TimeSpan.FromMinutes(o.MaxMinutes) : null,
         };
         using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath);
         if (o.Resume && latest != null)
@@ -124,6 +133,14 @@ public sealed class PretrainCommand : ICommand
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"done: {result.Step} steps, last loss {result.LastLoss:F4}; model saved to {o.Output}"));
+        if (train is PretrainingBatchSource corpus && eval is PretrainingBatchSource heldOut && result.LastEvaluation is { } final)
+        {
+            heldOut.Seek(evalStart!);
+            var unigram = UnigramBaseline.Evaluate(corpus.Corpus, model.Config.VocabSize, heldOut, o.EvalBatches);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"held-out MLM: accuracy {final.Accuracy:F4}, perplexity {final.Perplexity:F2}; unigram baseline (most frequent token): " +
+                $"accuracy {unigram.Accuracy:F4}, perplexity {unigram.Perplexity:F2} over {unigram.MaskedTokens} masked tokens"));
+        }
         return 0;
     }
 
@@ -143,23 +160,14 @@ public sealed class PretrainCommand : ICommand
             Console.WriteLine($"--init {o.Init}: {report}");
             return model;
         }
-        BertConfig config;
-        if (BertConfig.PresetNames.Contains(o.Config!))
-        {
-            var preset = BertConfig.Preset(o.Config!);
-            config = new BertConfig
-            {
-                NumHiddenLayers = preset.NumHiddenLayers, HiddenSize = preset.HiddenSize, NumAttentionHeads = preset.NumAttentionHeads,
-                IntermediateSize = preset.IntermediateSize, VocabSize = vocab!.Count, PadTokenId = vocab.PadId,
-                Architectures = ["BertForPreTraining"],
-            };
-        }
-        else config = BertConfig.Load(o.Config!);
+        var config = BertConfig.PresetNames.Contains(o.Config!)
+            ? BertConfig.Preset(o.Config!) with { VocabSize = vocab!.Count, PadTokenId = vocab.PadId, Architectures = ["BertForPreTraining"] }
+            : BertConfig.Load(o.Config!);
         return PretrainingModel.New(config, relation, o.Seed);
     }
 
     /// <summary>The training source, or the held-out one (null when no held-out data was given).</summary>
-    private static IPretrainingBatchSource? CreateSource(Options o, Vocabulary? vocab, int vocabSize, bool heldOut)
+    private static IPretrainingBatchSource? CreateSource(Options o, string? vocabPath, int vocabSize, bool heldOut)
     {
         if (o.Batches != null)
         {
@@ -173,30 +181,24 @@ public sealed class PretrainCommand : ICommand
         }
         var files = heldOut ? o.EvalCorpus : o.Corpus;
         if (files.Count == 0) return null;
-        return CorpusSource(new CorpusOptions(files, vocab!, o.Cased, o.Batch, o.Seq, o.Mask, o.MaskProb, o.Objective,
-            heldOut ? o.Seed + 1 : o.Seed), heldOut);
+        var data = new PretrainingDataOptions
+        {
+            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
+            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = o.MaskProb, ImportanceFile = o.Importance,
+            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
+        };
+        data.Validate();
+        var printer = new ProgressPrinter(heldOut ? "pretrain (--eval-corpus)" : "pretrain (--corpus)");
+        var source = PretrainingBatchSource.Open(files, vocabPath!, lowercase: !o.Cased, Path.Combine(o.Output, "cache"), data, heldOut, printer);
+        printer.EndBar();
+        return source;
     }
-
-    /// <summary>What the corpus pipeline needs to produce batches.</summary>
-    private sealed record CorpusOptions(IReadOnlyList<string> Files, Vocabulary Vocab, bool Cased, int Batch, int Seq,
-        string Mask, float MaskProb, string Objective, int Seed);
-
-    /// <summary>
-    /// WIRING POINT — the only piece this verb still lacks: build the corpus pipeline's
-    /// BertCore.Data.PretrainingBatchSource (corpus readers, token cache, example creation, masking) from
-    /// <paramref name="options"/>. A held-out source should give the same batches and masks after every Seek to
-    /// its start (the trainer rewinds it before each evaluation).
-    /// </summary>
-    private static IPretrainingBatchSource CorpusSource(CorpusOptions options, bool heldOut) =>
-        throw new InvalidOperationException(
-            $"reading a raw-text {(heldOut ? "--eval-corpus" : "--corpus")} needs the data pipeline (BertCore.Data.PretrainingBatchSource), " +
-            $"which this build does not have yet ({options.Files.Count} file(s) given); pass a pre-masked stream with --batches FILE");
 
     private sealed record Options(
         IReadOnlyList<string> Corpus, string? Batches, IReadOnlyList<string> EvalCorpus, string? Vocab, string? Config, string? Init,
         string Output, int MaxSteps, int Batch, int Seq, float Lr, int Warmup, string Schedule, float WeightDecay, float MaxGradNorm,
         int GradAccum, string Mask, float MaskProb, string Objective, bool Cased, int EvalEvery, int EvalBatches, int SaveEvery,
-        int Keep, int LogEvery, bool Resume, int Seed, string Device);
+        int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance, float MaxMinutes);
 
     private static Options Parse(Arguments args)
     {
@@ -215,7 +217,7 @@ public sealed class PretrainCommand : ICommand
             args.Int("grad-accum", 1), args.Optional("mask") ?? "token", args.Float("mask-prob", 0.15f),
             args.Optional("objective") ?? "mlm", args.Flag("cased"), args.Int("eval-every", saveEvery), args.Int("eval-batches", 20),
             saveEvery, args.Int("keep", 2), args.Int("log-every", 50), args.Flag("resume"), args.Int("seed", 1),
-            args.Optional("device") ?? "cpu");
+            args.Optional("device") ?? "cpu", args.Optional("importance"), args.Float("max-minutes", 0f));
         args.RejectUnknown();
 
         if ((corpus.Count > 0) == (batches != null)) throw new UsageException("give exactly one of --corpus FILE... and --batches FILE");

@@ -236,7 +236,7 @@ public sealed class Pretrainer : IDisposable
                 return new PretrainingResult(false, Step, LastLoss, evaluation, checkpoint);
             }
             var step = TrainStep();
-            bool last = Step == Options.MaxSteps;
+            bool last = Step == Options.MaxSteps || (Options.TimeBudget is { } budget && clock.Elapsed >= budget);
             MlmEvaluation? stepEvaluation = _eval != null && (last || Due(Options.EvalEvery)) ? Evaluate() : null;
             evaluation = stepEvaluation ?? evaluation;
             metrics.Append(new MetricsRow(Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
@@ -250,6 +250,7 @@ public sealed class Pretrainer : IDisposable
             var eta = clock.Elapsed / (Step - firstStep) * (Options.MaxSteps - Step);
             StepCompleted?.Invoke(new PretrainingProgress(Step, Options.MaxSteps, step.Loss, step.LearningRate, step.GradNorm,
                 step.TokensPerSecond, clock.Elapsed, eta, stepEvaluation, saved));
+            if (last) break;
         }
         ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
         return new PretrainingResult(true, Step, LastLoss, evaluation, checkpoint);

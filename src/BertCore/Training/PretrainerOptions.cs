@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace BertCore.Training;
 
 /// <summary>
@@ -11,6 +13,12 @@ public sealed record PretrainerOptions
 {
     /// <summary>Optimizer steps of the whole run; the schedule decays to 0 here.</summary>
     public required int MaxSteps { get; init; }
+
+    /// <summary>Wall-clock budget of this run: the step that ends past it is treated as the last (evaluated, saved,
+    /// and the final model written), whatever <see cref="MaxSteps"/> says; null for none. The schedule still
+    /// runs over MaxSteps, so pick MaxSteps near what the budget allows. A run cut by a budget is not repeatable
+    /// step for step, unlike one cut by MaxSteps.</summary>
+    public TimeSpan? TimeBudget { get; init; }
 
     /// <summary>Folder for checkpoints, metrics.csv, loss.png and the final model.</summary>
     public required string OutputDirectory { get; init; }
@@ -86,7 +94,8 @@ public sealed record PretrainerOptions
         var conflicts = new List<string>();
         void Check<T>(string name, T was, T now)
         {
-            if (!EqualityComparer<T>.Default.Equals(was, now)) conflicts.Add($"{name}: {was} → {now}");
+            if (!EqualityComparer<T>.Default.Equals(was, now))
+                conflicts.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: {was} → {now}"));
         }
         Check(nameof(MaxSteps), saved.MaxSteps, MaxSteps);
         Check(nameof(LearningRate), saved.LearningRate, LearningRate);

@@ -52,6 +52,10 @@ public class QaPostprocessorTests
         QaPrediction p = QaPostprocessor.Predict([Example], f, [s], [e], new QaPostprocessOptions { MaxAnswerLength = 3 })[0];
 
         Assert.Equal(["dog", "dog sat"], p.NBest.Take(2).Select(c => c.Text)); // The..dog is 9 tokens
+
+        QaPrediction single = QaPostprocessor.Predict([Example], f, [s], [e], new QaPostprocessOptions { MaxAnswerLength = 1 })[0];
+        Assert.All(single.NBest, c => Assert.DoesNotContain(' ', c.Text)); // "dog sat" (2 tokens) is now too long
+        Assert.Equal("dog", single.Best.Text);
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class LengthBucketSampler
 {
     private readonly int[] _lengths;
 
+    /// <summary>A sampler over features of the given lengths.</summary>
     /// <param name="lengths">[N] token count of each feature (e.g. <see cref="SequenceFeature.Length"/>).</param>
     /// <param name="batchSize">Features per batch.</param>
     /// <param name="seed">The run's seed.</param>

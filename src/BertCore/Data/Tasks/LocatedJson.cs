@@ -33,8 +33,8 @@ internal sealed class LocatedJson
     /// <summary>An array's items; null for other kinds.</summary>
     public List<LocatedJson>? Items { get; }
 
-    /// <summary>The property <paramref name="name"/> of an object, or null when absent.</summary>
-    public LocatedJson? this[string name] => Properties?.FirstOrDefault(p => p.Key == name).Value;
+    /// <summary>The property <paramref name="name"/> of an object (the last one when repeated, as Python's json), or null when absent.</summary>
+    public LocatedJson? this[string name] => Properties?.LastOrDefault(p => p.Key == name).Value;
 
     /// <summary>Parses a whole file (a UTF-8 byte-order mark is skipped).</summary>
     /// <exception cref="InvalidFileException">Invalid JSON, with the line of the error.</exception>

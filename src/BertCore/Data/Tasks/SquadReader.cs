@@ -75,18 +75,7 @@ public static class SquadReader
         LocatedJson startValue = Required(path, answer, "answer_start");
         if (startValue.Kind != JsonValueKind.Number || !int.TryParse(startValue.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int codePointStart))
             throw new InvalidFileException(path, startValue.Line, $"answer_start must be an integer, not {startValue.Text ?? startValue.Kind.ToString()}");
-        int start = CodePoints.ToUtf16Index(context, codePointStart);
-        if (start < 0 || start + text.Length > context.Length)
-            return $"answer '{text}' at answer_start {codePointStart} runs past the end of the context ({CodePoints.FromUtf16Index(context, context.Length)} characters)";
-        if (string.CompareOrdinal(context, start, text, 0, text.Length) != 0)
-        {
-            string found = context.Substring(start, text.Length);
-            int elsewhere = context.IndexOf(text, StringComparison.Ordinal);
-            string hint = elsewhere < 0 ? "the answer text is nowhere in the context" : $"the text occurs at {CodePoints.FromUtf16Index(context, elsewhere)}";
-            return $"answer '{text}' does not match the context at answer_start {codePointStart}: the context has '{found}' there ({hint})";
-        }
-        parsed = new QaAnswer(text, start);
-        return null;
+        return AnswerSpans.Locate(context, text, codePointStart, out parsed);
     }
 
     private static string Id(string path, LocatedJson qa)
