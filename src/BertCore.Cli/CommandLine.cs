@@ -17,6 +17,7 @@ public static class CommandLine
         new FinetuneCommand(),
         new EvaluateCommand(),
         new PredictCommand(),
+        new DemoCommand(),
         new BenchCommand(),
         new SelfCheckCommand(),
     ];

@@ -22,6 +22,8 @@ public sealed class FinetuneCommand : ICommand
                                   qa        SQuAD v1.1 JSON
           --train FILE            labelled training data
           --dev FILE              labelled dev data: evaluated each epoch, picks the best checkpoint
+          --max-train N           train on the first N examples only (default: all)
+          --max-dev N             evaluate on the first N dev examples only (default: all)
         Model (one of):
           --model DIR             a BertCore or Hugging Face model folder: the encoder is loaded, the task head is new
                                   (unless DIR is a model of the same task and labels)
@@ -65,7 +67,7 @@ public sealed class FinetuneCommand : ICommand
         {
             Task = o.Task, TrainFile = o.Train, DevFile = o.Dev, ModelDirectory = o.Model, Config = o.Config == null ? null : Config(o.Config, o.Vocab!),
             VocabPath = o.Vocab, Lowercase = o.Cased ? false : null, MaxSequenceLength = o.MaxSeq, DocStride = o.DocStride,
-            MaxQueryLength = o.MaxQuery, MaxAnswerLength = o.MaxAnswer,
+            MaxQueryLength = o.MaxQuery, MaxAnswerLength = o.MaxAnswer, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev,
         };
         var options = new FineTunerOptions
         {
@@ -118,7 +120,7 @@ public sealed class FinetuneCommand : ICommand
         TaskKind Task, string Train, string Dev, string? Model, string? Config, string? Vocab, bool Cased, string Output,
         int Epochs, int MaxSteps, int Batch, int GradAccum, float Lr, float WarmupRatio, float WeightDecay, float MaxGradNorm,
         int? MaxSeq, int? DocStride, int? MaxQuery, int? MaxAnswer, int Seed, string Device, int EvalEvery, int EvalBatch,
-        int Patience, int Keep, int LogEvery);
+        int Patience, int Keep, int LogEvery, int? MaxTrain, int? MaxDev);
 
     private static Options Parse(Arguments args)
     {
@@ -138,7 +140,7 @@ public sealed class FinetuneCommand : ICommand
             args.Int("batch", 32), args.Int("grad-accum", 1), args.Float("lr", 5e-5f), args.Float("warmup-ratio", 0.1f),
             args.Float("weight-decay", 0.01f), args.Float("max-grad-norm", 1f), Maybe("max-seq"), Maybe("doc-stride"), Maybe("max-query"),
             Maybe("max-answer"), args.Int("seed", 42), args.Optional("device") ?? "cpu", args.Int("eval-every", 0), args.Int("eval-batch", 64),
-            args.Int("patience", 0), args.Int("keep", 1), args.Int("log-every", 10));
+            args.Int("patience", 0), args.Int("keep", 1), args.Int("log-every", 10), Maybe("max-train"), Maybe("max-dev"));
         args.RejectUnknown();
         if ((o.Model != null) == (o.Config != null)) throw new UsageException("give exactly one of --model DIR and --config NAME|PATH");
         if (o.Config != null && o.Vocab == null) throw new UsageException("--config needs --vocab");
@@ -147,6 +149,7 @@ public sealed class FinetuneCommand : ICommand
         if (o.Lr <= 0 || o.WarmupRatio is < 0 or > 1 || o.WeightDecay < 0 || o.MaxGradNorm < 0)
             throw new UsageException("--lr must be positive, --warmup-ratio in [0, 1], --weight-decay and --max-grad-norm not negative");
         if (o.EvalEvery < 0 || o.Patience < 0 || o.Keep < 0) throw new UsageException("--eval-every, --patience and --keep must not be negative");
+        if (o.MaxTrain is < 1 || o.MaxDev is < 1) throw new UsageException("--max-train and --max-dev must be at least 1");
         if (o.MaxSeq is < 8 || o.DocStride is < 0 || o.MaxQuery is < 1 || o.MaxAnswer is < 1)
             throw new UsageException("--max-seq must be at least 8, --doc-stride not negative, --max-query and --max-answer at least 1");
         return o;

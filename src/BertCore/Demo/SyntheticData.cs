@@ -27,6 +27,7 @@ public static class SyntheticData
     private static readonly string[] Things = ["film", "book", "meal", "show", "album", "game", "hotel", "phone", "play", "car"];
     private static readonly string[] Good = ["wonderful", "great", "delightful", "brilliant", "charming", "superb", "lovely", "excellent"];
     private static readonly string[] Bad = ["awful", "dull", "terrible", "boring", "clumsy", "dreadful", "poor", "tedious"];
+    private const int TrainAdjectives = 5;   // of each polarity in the labelled training sentences; the rest are held out for dev
     private static readonly string[] Verbs = ["visited", "liked", "left", "described", "remembered", "reviewed", "praised", "mentioned"];
     private static readonly string[] Fillers = ["really", "quite", "truly", "rather", "simply", "honestly"];
 
@@ -42,8 +43,8 @@ public static class SyntheticData
             Path.Combine(folder, "qa.train.json"), Path.Combine(folder, "qa.dev.json"));
         WriteText(files.Corpus, Corpus(r, corpusDocuments));
         WriteText(files.EvalCorpus, Corpus(r, corpusDocuments / 10));
-        WriteText(files.ClassifyTrain, Classification(r, classifyTrain));
-        WriteText(files.ClassifyDev, Classification(r, classifyTrain / 4));
+        WriteText(files.ClassifyTrain, Classification(r, classifyTrain, heldOut: false));
+        WriteText(files.ClassifyDev, Classification(r, classifyTrain / 4, heldOut: true));
         WriteText(files.NerTrain, Ner(r, nerTrain));
         WriteText(files.NerDev, Ner(r, nerTrain / 4));
         WriteText(files.QaTrain, Qa(r, qaTrain));
@@ -75,14 +76,20 @@ public static class SyntheticData
         _ => $"{Cap(person)} moved from {Cap(r.Pick(Places))} to {Cap(place)} to join {Cap(company)}.",
     };
 
-    /// <summary>SST-2 layout: header, then sentence TAB label (1 positive, 0 negative). Some sentences negate.</summary>
-    private static string Classification(Draw r, int count)
+    /// <summary>
+    /// SST-2 layout: header, then sentence TAB label (1 positive, 0 negative). Some sentences negate. The training
+    /// sentences use the first five adjectives of each polarity, the <paramref name="heldOut"/> (dev) sentences only
+    /// the other three: their polarity is learnt from the unlabelled corpus, which uses all of them in contexts
+    /// that tell good from bad, so the dev score shows what pretraining contributes.
+    /// </summary>
+    private static string Classification(Draw r, int count, bool heldOut)
     {
         var sb = new StringBuilder("sentence\tlabel\n");
+        string[] good = heldOut ? Good[TrainAdjectives..] : Good[..TrainAdjectives], bad = heldOut ? Bad[TrainAdjectives..] : Bad[..TrainAdjectives];
         for (int i = 0; i < count; i++)
         {
             bool positive = r.Next(2) == 0, negated = r.Next(5) == 0;
-            string adjective = positive ^ negated ? r.Pick(Good) : r.Pick(Bad);
+            string adjective = positive ^ negated ? r.Pick(good) : r.Pick(bad);
             string sentence = $"the {r.Pick(Things)} {Cap(r.Pick(People))} {r.Pick(Verbs)} was {(negated ? "not" : r.Pick(Fillers))} {adjective}";
             sb.Append(sentence).Append('\t').Append(positive ? 1 : 0).Append('\n');
         }

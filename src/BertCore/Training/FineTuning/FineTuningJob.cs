@@ -16,6 +16,12 @@ public sealed record FineTuningSetup
     /// <summary>Labelled dev data for evaluation and model selection (optional).</summary>
     public string? DevFile { get; init; }
 
+    /// <summary>Train on the first N examples of <see cref="TrainFile"/> only (null: all).</summary>
+    public int? MaxTrainExamples { get; init; }
+
+    /// <summary>Evaluate on the first N examples of <see cref="DevFile"/> only (null: all).</summary>
+    public int? MaxDevExamples { get; init; }
+
     /// <summary>A BertCore or Hugging Face model folder to start from: its encoder is loaded, the task head is new
     /// unless the folder is a model of the same task and labels. Exclusive with <see cref="Config"/>.</summary>
     public string? ModelDirectory { get; init; }
@@ -44,8 +50,8 @@ public sealed record FineTuningSetup
 }
 
 /// <summary>
-/// A fine-tuning run ready to go: the data read and encoded, the labels taken from the training file (in the
-/// starting model's order when it already has the same labels), the network initialized from the options' seed
+/// A fine-tuning run ready to go: the data read and encoded, the labels taken from the training and dev files (in
+/// the starting model's order when it already has the same labels), the network initialized from the options' seed
 /// and loaded from the starting model, and the <see cref="FineTuner"/> over them. Disposing it releases the
 /// network and the trainer.
 /// </summary>
@@ -86,9 +92,9 @@ public sealed class FineTuningJob : IDisposable
         bool lowercase = setup.Lowercase ?? (setup.ModelDirectory != null ? TokenizerConfig.DoLowerCase(source) : null) ?? true;
         var tokenizer = new BertTokenizer(vocabulary, lowercase);
 
-        var train = TaskFile.Read(setup.TrainFile, setup.Task);
-        var dev = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task);
-        var spec = Spec(setup, config, lowercase, Labels(train.Labels(), config));
+        var train = TaskFile.Read(setup.TrainFile, setup.Task).Take(setup.MaxTrainExamples ?? int.MaxValue);
+        var dev = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task).Take(setup.MaxDevExamples ?? int.MaxValue);
+        var spec = Spec(setup, config, lowercase, Labels(train, dev, config));
         var network = TaskNetwork.Create(spec, config);
         try
         {
@@ -108,12 +114,19 @@ public sealed class FineTuningJob : IDisposable
     /// <summary>Runs the trainer (see <see cref="FineTuner.Run"/>).</summary>
     public FineTuningResult Run(CancellationToken cancellation = default) => Tuner.Run(cancellation);
 
-    /// <summary>The training labels, in the starting model's id order when it has exactly these labels (so its head stays meaningful).</summary>
-    private static LabelVocabulary? Labels(LabelVocabulary? train, BertConfig config)
+    /// <summary>
+    /// The labels of the training and dev files together (a dev tag missing from a small training set can still be
+    /// scored; the model just never learns to predict it), in the starting model's id order when it has exactly
+    /// these labels (so its head stays meaningful).
+    /// </summary>
+    private static LabelVocabulary? Labels(TaskFile train, TaskFile? dev, BertConfig config)
     {
-        if (train == null || config.Id2Label is not { } id2Label || id2Label.Count != train.Count) return train;
+        var labels = train.Labels();
+        if (labels == null) return null;
+        if (dev?.Labels() is { } devLabels) labels = LabelVocabulary.FromLabels(labels.Labels.Concat(devLabels.Labels));
+        if (config.Id2Label is not { } id2Label || id2Label.Count != labels.Count) return labels;
         var existing = LabelVocabulary.FromId2Label(id2Label);
-        return existing.Labels.All(l => train.TryGetId(l, out _)) ? existing : train;
+        return existing.Labels.All(l => labels.TryGetId(l, out _)) ? existing : labels;
     }
 
     private static TaskSpec Spec(FineTuningSetup setup, BertConfig config, bool lowercase, LabelVocabulary? labels)

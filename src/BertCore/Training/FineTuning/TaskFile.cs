@@ -88,6 +88,15 @@ public sealed class TaskFile
     public static TaskFile FromQuestions(IReadOnlyList<QaExample> questions, string source = "<input>") =>
         new(source, TaskKind.Qa, null, null, questions);
 
+    /// <summary>The first <paramref name="count"/> examples (all of them when there are fewer), e.g. for a
+    /// learning curve or a quick run on a large file.</summary>
+    public TaskFile Take(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return count >= Count ? this : new TaskFile(Source, Task, Sequences?.Take(count).ToArray(), Sentences?.Take(count).ToArray(),
+            Questions?.Take(count).ToArray());
+    }
+
     /// <summary>The distinct labels of the examples (class names, or IOB2 tags), sorted as
     /// <see cref="LabelVocabulary.FromLabels"/> sorts them; null for regress and qa.</summary>
     /// <exception cref="InvalidFileException">A labelled task whose examples carry no label.</exception>
