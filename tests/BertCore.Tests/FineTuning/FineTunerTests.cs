@@ -4,6 +4,7 @@ using BertCore.Demo;
 using BertCore.Inference;
 using BertCore.IO;
 using BertCore.Tests.IO;
+using BertCore.Tests.Support;
 using BertCore.Tests.Training;
 using BertCore.Training.FineTuning;
 using Xunit;
@@ -116,5 +117,32 @@ public class FineTunerTests : IDisposable
         double[] expected = [0, 0.25e-3, 0.5e-3, 0.75e-3, 1e-3, 7e-3 / 8, 6e-3 / 8, 5e-3 / 8, 4e-3 / 8, 3e-3 / 8, 2e-3 / 8, 1e-3 / 8];
         Assert.Equal(expected.Length, rates.Count);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], rates[i], 1e-9);
+    }
+
+    [Fact]
+    public void Two_accumulated_micro_batches_give_the_gradient_of_their_union()
+    {
+        // Without dropout the gradient is a function of the batch alone; each micro-batch's mean loss is scaled by
+        // 1/2, so two micro-batches of 8 sentences give the gradient of the mean over all 16 (padded differently).
+        // (Classification: the loss is a mean over rows. NER's is a mean over tagged tokens, which micro-batches split
+        // unevenly, as in Hugging Face.)
+        float[][] Gradients(bool accumulate)
+        {
+            using var job = FineTuningJob.Prepare(new CpuBackend(), new FineTuningSetup
+            {
+                Task = TaskKind.Classify, TrainFile = _files.ClassifyTrain, Config = TinyTasks.Config(_vocab) with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 },
+                VocabPath = _vocab,
+            }, new FineTunerOptions { OutputDirectory = _folder.File("out"), BatchSize = 8, GradientAccumulationSteps = accumulate ? 2 : 1, Seed = 2 });
+            int[] first = [0, 5, 9, 14, 20, 33, 41, 50], second = [1, 2, 3, 60, 61, 62, 63, 64];
+            var batches = accumulate
+                ? new[] { job.Tuner.Train.Batch(first), job.Tuner.Train.Batch(second) }
+                : new[] { job.Tuner.Train.Batch([.. first, .. second]) };
+            job.Tuner.TrainStep(batches);
+            return job.Network.Model.Parameters().Select(p => p.Grad.Span.ToArray()).ToArray();
+        }
+        var accumulated = Gradients(accumulate: true);
+        var whole = Gradients(accumulate: false);
+        // fp32 sums over differently padded batches: rounding differences only, far below a wrong 1/k scaling (2×).
+        for (int i = 0; i < whole.Length; i++) Close.RelativeToMax(accumulated[i], whole[i], 1e-4, $"gradient {i}");
     }
 }

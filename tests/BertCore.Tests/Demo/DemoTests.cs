@@ -1,0 +1,60 @@
+using System.Text.Json;
+using BertCore.Data.Tasks;
+using BertCore.Demo;
+using BertCore.Inference;
+using BertCore.Tests.IO;
+using BertCore.Tests.Support;
+using BertCore.Tests.Training;
+using BertCore.Training.FineTuning;
+using Xunit;
+
+namespace BertCore.Tests.Demo;
+
+public class DemoTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void The_quick_demo_runs_every_stage_and_reports_pretrained_and_random_scores()
+    {
+        string output = _folder.File("demo");
+        var run = CliRunner.Run("demo", "--quick", "--output", output, "--log-every", "1000");
+        Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+        Assert.Contains("| task | kind | train / dev | metric (dev) | pretrained | random init | gain |", run.StdOut);
+        Assert.Contains("Pretrained model: 2 layers, hidden 64", run.StdOut);
+
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, DemoResults.JsonFile)));
+        var tasks = results.RootElement.GetProperty("tasks").EnumerateArray().ToArray();
+        Assert.Equal(["classify", "ner", "qa"], tasks.Select(t => t.GetProperty("kind").GetString()));
+        foreach (var task in tasks)
+        {
+            Assert.True(double.IsFinite(task.GetProperty("pretrained").GetDouble()) && double.IsFinite(task.GetProperty("random_init").GetDouble()));
+            Assert.Contains($"| {task.GetProperty("task").GetString()} | {task.GetProperty("kind").GetString()} |", run.StdOut);
+            Assert.True(PngFile.IsPng(Path.Combine(output, "plots", task.GetProperty("task").GetString() + ".png")));
+        }
+        Assert.True(results.RootElement.GetProperty("pretraining").GetProperty("steps").GetInt32() > 0);
+        using var model = TaskModel.Load(tasks[0].GetProperty("pretrained_model").GetString()!);
+        Assert.Equal(TaskKind.Classify, model.Task);
+    }
+
+    [SharedDataFact]
+    public void Real_data_splits_xquad_by_article_and_holds_out_corpus_lines()
+    {
+        var inputs = DemoData.Real(SharedData.Root!, _folder.Root);
+        Assert.Equal(["SST-2", "RTE", "STS-B", "WNUT-17", "XQuAD-en"], inputs.Tasks.Select(t => t.Name));
+        var qa = inputs.Tasks.Single(t => t.Task == TaskKind.Qa);
+        QaDataset train = SquadReader.Read(qa.Train), dev = SquadReader.Read(qa.Dev), all = SquadReader.Read(SharedData.File("qa", "xquad.en.json"));
+        Assert.Equal((40, 8), (train.Articles, dev.Articles));
+        Assert.Equal(all.Examples.Count, train.Examples.Count + dev.Examples.Count);
+        Assert.Empty(train.Examples.Select(e => e.Context).Intersect(dev.Examples.Select(e => e.Context)));
+        Assert.Equal(all.Examples.Select(e => e.Title).Distinct().Where((_, i) => i % 6 == 5),
+            dev.Examples.Select(e => e.Title).Distinct());
+
+        int lines = File.ReadAllLines(SharedData.File("corpus", "wikitext-2-raw", "wiki.test.raw")).Length;
+        int trainLines = File.ReadAllLines(inputs.Corpus[0]).Length, evalLines = File.ReadAllLines(inputs.EvalCorpus[0]).Length;
+        Assert.Equal(lines, trainLines + evalLines);
+        Assert.Equal(lines / 6, evalLines);
+    }
+}
