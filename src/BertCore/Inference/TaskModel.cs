@@ -55,12 +55,14 @@ public sealed class TaskModel : IDisposable
         }
     }
 
+    /// <summary>The folder the model was loaded from.</summary>
     public string Directory { get; }
     public TaskSpec Spec => _network.Spec;
     public TaskKind Task => Spec.Task;
     public BertConfig Config => _network.Config;
     public BertTokenizer Tokenizer { get; }
     public IBackend Backend { get; }
+    /// <summary>Inputs per forward pass.</summary>
     public int BatchSize { get; }
 
     /// <summary>Scores the model on a labelled file of its task.</summary>
@@ -89,6 +91,7 @@ public sealed class TaskModel : IDisposable
         return data.Classes(Run(data, withTargets: false));
     }
 
+    /// <summary>classify, pair: one text (or pair).</summary>
     public ClassPrediction Classify(string text, string? pair = null) => Classify([(text, pair)])[0];
 
     /// <summary>regress: the predicted value of each text (or pair).</summary>
@@ -98,6 +101,7 @@ public sealed class TaskModel : IDisposable
         return data.Values(Run(data, withTargets: false));
     }
 
+    /// <summary>regress: one text (or pair).</summary>
     public float Regress(string text, string? pair = null) => Regress([(text, pair)])[0];
 
     /// <summary>ner: one IOB2 tag per word of each sentence (words past the maximum length get "O").</summary>
@@ -108,6 +112,7 @@ public sealed class TaskModel : IDisposable
         return data.Tags(Run(data, withTargets: false));
     }
 
+    /// <summary>ner: one sentence.</summary>
     public string[] Tag(IReadOnlyList<string> words) => Tag([words])[0];
 
     /// <summary>qa: the best answer span of each context (UTF-16 offsets into the original context), with the n-best list.</summary>
@@ -120,6 +125,7 @@ public sealed class TaskModel : IDisposable
         return data.Answers(Run(data, withTargets: false));
     }
 
+    /// <summary>qa: one question about one context.</summary>
     public QaPrediction Answer(string question, string context) => Answer([(question, context)])[0];
 
     private TaskData Prepare(TaskFile file) => TaskData.Create(file, SpecFor(file.Task), Tokenizer);

@@ -10,6 +10,7 @@ public sealed class QaTaskData : TaskData
     private readonly QaFeature[] _features;
     private readonly int[] _lengths;
 
+    /// <summary>Cuts every question of <paramref name="file"/> into windows as <paramref name="spec"/> says.</summary>
     public QaTaskData(TaskFile file, TaskSpec spec, BertTokenizer tokenizer) : base(file, spec, tokenizer.Vocabulary.PadId)
     {
         var questions = file.Questions ?? throw new ArgumentException($"{file.Source} holds no questions", nameof(file));
@@ -18,6 +19,7 @@ public sealed class QaTaskData : TaskData
         IsLabeled = questions.All(q => q.Answers.Count > 0);
     }
 
+    /// <summary>The windows, in question then window order.</summary>
     public IReadOnlyList<QaFeature> Features => _features;
     public override IReadOnlyList<int> Lengths => _lengths;
     public override bool IsLabeled { get; }

@@ -10,6 +10,7 @@ public sealed class SequenceTaskData : TaskData
     private readonly SequenceFeature[] _features;
     private readonly int[] _lengths;
 
+    /// <summary>Encodes every text (or pair) of <paramref name="file"/>, truncated to the spec's length.</summary>
     public SequenceTaskData(TaskFile file, TaskSpec spec, BertTokenizer tokenizer) : base(file, spec, tokenizer.Vocabulary.PadId)
     {
         var examples = file.Sequences ?? throw new ArgumentException($"{file.Source} holds no texts", nameof(file));
@@ -20,6 +21,7 @@ public sealed class SequenceTaskData : TaskData
         IsLabeled = spec.Task == TaskKind.Regress ? _features.All(f => float.IsFinite(f.Value)) : _features.All(f => f.Label >= 0);
     }
 
+    /// <summary>One feature per example, in file order.</summary>
     public IReadOnlyList<SequenceFeature> Features => _features;
     public override IReadOnlyList<int> Lengths => _lengths;
     public override bool IsLabeled { get; }

@@ -16,8 +16,9 @@ namespace BertCore.Training.FineTuning;
 /// <remarks>
 /// This is the place where other sentence representations plug in (mean or max pooling, concatenated layers, a
 /// scalar mix): a subclass computes the head's input from <see cref="BertOutput.HiddenStates"/> in
-/// <see cref="Forward"/> and lists its extra modules in <see cref="Head"/>. Training, evaluation, checkpoints and
-/// inference only use the members below.
+/// <see cref="Forward"/> and lists its extra modules in <see cref="Head"/>; a field of <see cref="TaskSpec"/> (saved in
+/// bertcore_task.json) selects it in <see cref="Create"/>, so that a saved model loads back as the same network.
+/// Training, evaluation, checkpoints and inference only use the members below.
 /// </remarks>
 public abstract class TaskNetwork : IDisposable
 {

@@ -11,6 +11,7 @@ namespace BertCore.Training.FineTuning;
 /// </summary>
 public sealed class TaskScores
 {
+    /// <exception cref="ArgumentException">A metric of the task is missing from <paramref name="values"/>.</exception>
     public TaskScores(TaskKind task, IEnumerable<KeyValuePair<string, double>> values, double loss, int examples)
     {
         Task = task;

@@ -10,6 +10,7 @@ public sealed class TokenTaskData : TaskData
     private readonly TokenFeature[] _features;
     private readonly int[] _lengths;
 
+    /// <summary>Encodes every sentence of <paramref name="file"/>, truncated to the spec's length.</summary>
     public TokenTaskData(TaskFile file, TaskSpec spec, BertTokenizer tokenizer) : base(file, spec, tokenizer.Vocabulary.PadId)
     {
         var sentences = file.Sentences ?? throw new ArgumentException($"{file.Source} holds no tagged sentences", nameof(file));
@@ -18,6 +19,7 @@ public sealed class TokenTaskData : TaskData
         IsLabeled = sentences.All(s => s.Tags is not null);
     }
 
+    /// <summary>One feature per sentence, in file order.</summary>
     public IReadOnlyList<TokenFeature> Features => _features;
     public override IReadOnlyList<int> Lengths => _lengths;
     public override bool IsLabeled { get; }
