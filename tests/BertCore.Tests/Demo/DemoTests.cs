@@ -39,6 +39,19 @@ public class DemoTests : IDisposable
         Assert.Equal(TaskKind.Classify, model.Task);
     }
 
+    [Fact]
+    public void Synthetic_sentiment_dev_sentences_use_only_adjectives_the_training_sentences_lack()
+    {
+        var files = SyntheticData.Write(_folder.Root, corpusDocuments: 40, classifyTrain: 400, nerTrain: 4, qaTrain: 4);
+        static HashSet<string> Adjectives(string tsv) => File.ReadLines(tsv).Skip(1).Select(l => l.Split('\t')[0].Split(' ')[^1]).ToHashSet();
+        var train = Adjectives(files.ClassifyTrain);
+        var dev = Adjectives(files.ClassifyDev);
+        Assert.Equal((10, 6), (train.Count, dev.Count));
+        Assert.Empty(train.Intersect(dev));
+        var corpus = File.ReadAllText(files.Corpus);
+        Assert.All(dev, adjective => Assert.Contains(adjective, corpus));   // what pretraining can learn them from
+    }
+
     [SharedDataFact]
     public void Real_data_splits_xquad_by_article_and_holds_out_corpus_lines()
     {

@@ -3,7 +3,8 @@ namespace BertCore.Training.FineTuning;
 /// <summary>Settings of a <see cref="FineTuner"/> run; the defaults are Hugging Face Trainer's where it has one.</summary>
 public sealed record FineTunerOptions
 {
-    /// <summary>Folder for checkpoints, metrics.csv, the curve PNGs, results.json and, at the end, the best model.</summary>
+    /// <summary>Folder for checkpoints, metrics.csv, the curve PNGs, results.json and, at the end, the best model. The
+    /// run manages every <c>checkpoint-N</c> folder in it (older ones are deleted): give each run a folder of its own.</summary>
     public required string OutputDirectory { get; init; }
 
     /// <summary>Passes over the training data.</summary>
