@@ -12,12 +12,17 @@ public sealed unsafe partial class CpuBackend
         RequireCount(output, q.Count, "Attention");
         if (mask != null && (mask.DType != DType.I32 || mask.Count != (long)a.Batch * a.Seq))
             throw new ArgumentException($"Attention: mask must be I32 [{a.Batch}, {a.Seq}], got {mask.DType} {mask.Shape}");
-        int* pMask = mask == null ? null : mask.IntData;
-        float* pOut = output.Data;
-        Parallelism.For(a.Batch * a.Heads, (long)a.Seq * a.Seq * a.HeadDim, (start, end) =>
+        var job = new AttentionJob(a, mask == null ? null : mask.IntData, output.Data);
+        _pool.For(a.Batch * a.Heads, (long)a.Seq * a.Seq * a.HeadDim, ref job);
+    }
+
+    /// <summary>(batch, head) pairs [start, end) of <see cref="AttentionHead"/>.</summary>
+    private readonly struct AttentionJob(AttentionArgs a, int* mask, float* output) : IRangeJob
+    {
+        public void Run(int start, int end)
         {
-            for (int bh = start; bh < end; bh++) AttentionHead(a, bh, pMask, pOut);
-        });
+            for (int bh = start; bh < end; bh++) AttentionHead(a, bh, mask, output);
+        }
     }
 
     // q, k, v, dOutput [B, S, H·D]; probs [B, H, S, S] saved by Attention; dq, dk, dv [B, S, H·D] (each optional, added into)
@@ -29,21 +34,26 @@ public sealed unsafe partial class CpuBackend
         if (dq != null) RequireCount(dq, q.Count, "AttentionBackward");
         if (dk != null) RequireCount(dk, q.Count, "AttentionBackward");
         if (dv != null) RequireCount(dv, q.Count, "AttentionBackward");
-        float* pdOut = dOutput.Data;
-        float* pdq = dq == null ? null : dq.Data, pdk = dk == null ? null : dk.Data, pdv = dv == null ? null : dv.Data;
         // Each (b, h) pair reads and writes only its own batch and head columns, so pairs run in parallel without races.
-        Parallelism.For(a.Batch * a.Heads, 2L * a.Seq * a.Seq * a.HeadDim, (start, end) =>
+        var job = new AttentionBackwardJob(a, dOutput.Data, dq == null ? null : dq.Data, dk == null ? null : dk.Data, dv == null ? null : dv.Data);
+        _pool.For(a.Batch * a.Heads, 2L * a.Seq * a.Seq * a.HeadDim, ref job);
+    }
+
+    /// <summary>(batch, head) pairs [start, end) of <see cref="AttentionHeadBackward"/>.</summary>
+    private readonly struct AttentionBackwardJob(AttentionArgs a, float* dOutput, float* dq, float* dk, float* dv) : IRangeJob
+    {
+        public void Run(int start, int end)
         {
             float* dProbs = (float*)NativeMemory.Alloc((nuint)a.Seq, sizeof(float));
             try
             {
-                for (int bh = start; bh < end; bh++) AttentionHeadBackward(a, bh, pdOut, pdq, pdk, pdv, dProbs);
+                for (int bh = start; bh < end; bh++) AttentionHeadBackward(a, bh, dOutput, dq, dk, dv, dProbs);
             }
             finally
             {
                 NativeMemory.Free(dProbs);
             }
-        });
+        }
     }
 
     /// <summary>

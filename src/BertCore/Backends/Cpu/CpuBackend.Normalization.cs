@@ -19,12 +19,18 @@ public sealed unsafe partial class CpuBackend
         RequireCount(mean, rows, "LayerNorm");
         RequireCount(rstd, rows, "LayerNorm");
         if (cols == 0) return;
-        float* px = x.Data, pg = gamma.Data, pb = beta.Data, py = y.Data, pm = mean.Data, pr = rstd.Data;
-        Parallelism.For(rows, 4L * cols, (start, end) =>
+        var job = new LayerNormJob(x.Data, gamma.Data, beta.Data, y.Data, mean.Data, rstd.Data, cols, eps);
+        _pool.For(rows, 4L * cols, ref job);
+    }
+
+    /// <summary>Rows [start, end) of <see cref="LayerNormRow"/>.</summary>
+    private readonly struct LayerNormJob(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd, int cols, float eps) : IRangeJob
+    {
+        public void Run(int start, int end)
         {
             for (int r = start; r < end; r++)
-                LayerNormRow(px + (long)r * cols, pg, pb, py + (long)r * cols, cols, eps, out pm[r], out pr[r]);
-        });
+                LayerNormRow(x + (long)r * cols, gamma, beta, y + (long)r * cols, cols, eps, out mean[r], out rstd[r]);
+        }
     }
 
     // dy, x [R, C]; gamma [C]; mean, rstd [R]; dx [R, C], dgamma, dbeta [C] (each optional, added into)
@@ -38,30 +44,50 @@ public sealed unsafe partial class CpuBackend
         if (dx != null) RequireCount(dx, x.Count, "LayerNormBackward");
         if (dgamma != null) RequireCount(dgamma, cols, "LayerNormBackward");
         if (dbeta != null) RequireCount(dbeta, cols, "LayerNormBackward");
-        float* pdy = dy.Data, px = x.Data, pg = gamma.Data, pm = mean.Data, pr = rstd.Data;
+        LayerNormBackward(dy.Data, x.Data, gamma.Data, mean.Data, rstd.Data, rows, cols,
+            dx == null ? null : dx.Data, dgamma == null ? null : dgamma.Data, dbeta == null ? null : dbeta.Data);
+    }
+
+    /// <summary>The gradients of LayerNorm over raw rows (shared with the fused residual form).
+    /// dy, x, dx [rows, cols]; gamma, dgamma, dbeta [cols]; mean, rstd [rows]; dx, dgamma, dbeta may be null.</summary>
+    private void LayerNormBackward(float* dy, float* x, float* gamma, float* mean, float* rstd, int rows, int cols,
+        float* dx, float* dgamma, float* dbeta)
+    {
         if (dx != null)
         {
-            float* pdx = dx.Data;
-            Parallelism.For(rows, 6L * cols, (start, end) =>
-            {
-                for (int r = start; r < end; r++)
-                    LayerNormBackwardRow(pdy + (long)r * cols, px + (long)r * cols, pg, pm[r], pr[r], pdx + (long)r * cols, cols);
-            });
+            var rowJob = new LayerNormBackwardJob(dy, x, gamma, mean, rstd, dx, cols);
+            _pool.For(rows, 6L * cols, ref rowJob);
         }
         if (dgamma != null || dbeta != null)
         {
             // Parallel over column blocks, never over rows: every column sums its rows in order on one thread,
             // so dgamma and dbeta are bitwise the same for any number of threads.
-            float* pdg = dgamma == null ? null : dgamma.Data, pdb = dbeta == null ? null : dbeta.Data;
-            int blocks = (cols + LayerNormColumnBlock - 1) / LayerNormColumnBlock;
-            Parallelism.For(blocks, 4L * rows * LayerNormColumnBlock, (start, end) =>
+            var columnJob = new LayerNormParamGradsJob(dy, x, mean, rstd, rows, cols, dgamma, dbeta);
+            _pool.For((cols + LayerNormColumnBlock - 1) / LayerNormColumnBlock, 4L * rows * LayerNormColumnBlock, ref columnJob);
+        }
+    }
+
+    /// <summary>Rows [start, end) of <see cref="LayerNormBackwardRow"/>.</summary>
+    private readonly struct LayerNormBackwardJob(float* dy, float* x, float* gamma, float* mean, float* rstd, float* dx, int cols) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+                LayerNormBackwardRow(dy + (long)r * cols, x + (long)r * cols, gamma, mean[r], rstd[r], dx + (long)r * cols, cols);
+        }
+    }
+
+    /// <summary>Column blocks [start, end) of <see cref="LayerNormParamGrads"/>.</summary>
+    private readonly struct LayerNormParamGradsJob(float* dy, float* x, float* mean, float* rstd, int rows, int cols, float* dgamma, float* dbeta)
+        : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int blk = start; blk < end; blk++)
             {
-                for (int blk = start; blk < end; blk++)
-                {
-                    int c0 = blk * LayerNormColumnBlock, c1 = Math.Min(cols, c0 + LayerNormColumnBlock);
-                    LayerNormParamGrads(pdy, px, pm, pr, rows, cols, c0, c1, pdg, pdb);
-                }
-            });
+                int c0 = blk * LayerNormColumnBlock, c1 = Math.Min(cols, c0 + LayerNormColumnBlock);
+                LayerNormParamGrads(dy, x, mean, rstd, rows, cols, c0, c1, dgamma, dbeta);
+            }
         }
     }
 
@@ -71,11 +97,8 @@ public sealed unsafe partial class CpuBackend
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
         RequireCount(y, x.Count, "Softmax");
         if (cols == 0) return;
-        float* px = x.Data, py = y.Data;
-        Parallelism.For(rows, 3L * cols, (start, end) =>
-        {
-            for (int r = start; r < end; r++) RowMath.Softmax(px + (long)r * cols, py + (long)r * cols, cols);
-        });
+        var job = new SoftmaxJob(x.Data, y.Data, cols);
+        _pool.For(rows, 3L * cols, ref job);
     }
 
     // y, dy, dx [R, C]
@@ -84,11 +107,26 @@ public sealed unsafe partial class CpuBackend
         int cols = y.Shape.Last, rows = checked((int)y.Shape.Rows);
         RequireCount(dy, y.Count, "SoftmaxBackward");
         RequireCount(dx, y.Count, "SoftmaxBackward");
-        float* py = y.Data, pdy = dy.Data, pdx = dx.Data;
-        Parallelism.For(rows, 3L * cols, (start, end) =>
+        var job = new SoftmaxBackwardJob(y.Data, dy.Data, dx.Data, cols);
+        _pool.For(rows, 3L * cols, ref job);
+    }
+
+    /// <summary>Rows [start, end) of a softmax.</summary>
+    private readonly struct SoftmaxJob(float* x, float* y, int cols) : IRangeJob
+    {
+        public void Run(int start, int end)
         {
-            for (int r = start; r < end; r++) SoftmaxBackwardRow(py + (long)r * cols, pdy + (long)r * cols, pdx + (long)r * cols, cols);
-        });
+            for (int r = start; r < end; r++) RowMath.Softmax(x + (long)r * cols, y + (long)r * cols, cols);
+        }
+    }
+
+    /// <summary>Rows [start, end) of <see cref="SoftmaxBackwardRow"/>.</summary>
+    private readonly struct SoftmaxBackwardJob(float* y, float* dy, float* dx, int cols) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++) SoftmaxBackwardRow(y + (long)r * cols, dy + (long)r * cols, dx + (long)r * cols, cols);
+        }
     }
 
     /// <summary>

@@ -41,12 +41,13 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>dst [ceil(nc/NR), kc, NR] ← op(B)[pc .. pc+kc, jc .. jc+nc].</summary>
+    /// <summary>Slivers [first, last) of dst [ceil(nc/NR), kc, NR] ← op(B)[pc .. pc+kc, jc .. jc+nc].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackB(in GemmProblem p, int jc, int nc, int pc, int kc, float* dst)
+    public static void PackB(in GemmProblem p, int jc, int nc, int pc, int kc, float* dst, int first, int last)
     {
         const int NR = GemmKernel.NR;
-        for (int j0 = 0; j0 < nc; j0 += NR, dst += NR * kc)
+        dst += (long)first * NR * kc;
+        for (int j0 = first * NR; j0 < Math.Min(nc, last * NR); j0 += NR, dst += NR * kc)
         {
             int cols = Math.Min(NR, nc - j0);
             if (cols < NR) new Span<float>(dst, NR * kc).Clear();
