@@ -56,15 +56,17 @@ public interface IBackend : IDisposable
 
     /// <summary>
     /// Scaled dot-product attention over interleaved heads: q, k, v, output [B, S, H·D] (head h occupies columns
-    /// h·D .. h·D+D-1). scores = q·kᵀ·scale + (mask == 0 ? float.MinValue : 0); probs = softmax(scores) saved
-    /// [B, H, S, S]; dropout (p, seed, offset) applied to probs; output = dropped probs · v.
-    /// mask: I32 [B, S] over keys (1 keep, 0 pad) or null.
+    /// h·D .. h·D+D-1). scores = q·kᵀ·scale + (mask == 0 ? float.MinValue : 0); probs = softmax(scores); dropout
+    /// (p, seed, offset) applied to probs, element (b, h, i, j) at counter offset + ((b·H + h)·S + i)·S + j;
+    /// output = dropped probs · v. mask: I32 [B, S] over keys (1 keep, 0 pad) or null. Only
+    /// logSumExp [B, H, S] = log Σ_j exp(scores_ij) is saved for backward (no [S, S] probabilities).
     /// </summary>
-    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor probs);
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor logSumExp);
 
-    /// <summary>dq, dk, dv [B, S, H·D] += gradients given dOutput [B, S, H·D] and the saved probs [B, H, S, S].</summary>
-    void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dOutput, int heads, float scale, Dropout dropout,
-        Tensor? dq, Tensor? dk, Tensor? dv);
+    /// <summary>dq, dk, dv [B, S, H·D] += gradients given dOutput [B, S, H·D], the forward's output [B, S, H·D]
+    /// and logSumExp [B, H, S] (the probabilities are rebuilt from them); mask as in the forward.</summary>
+    void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput, int heads,
+        float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv);
 
     // ---- element-wise ----
 
