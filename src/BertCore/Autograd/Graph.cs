@@ -125,6 +125,7 @@ public sealed partial class Graph : IDisposable
             case OpCode.MatMul: MatMulBackward(ref e); break;
             case OpCode.Linear: LinearBackward(ref e); break;
             case OpCode.LayerNorm: LayerNormBackward(ref e); break;
+            case OpCode.AddLayerNorm: AddLayerNormBackward(ref e); break;
             case OpCode.Softmax: SoftmaxBackward(ref e); break;
             case OpCode.Attention: AttentionBackward(ref e); break;
             case OpCode.Gelu: GeluBackward(ref e); break;

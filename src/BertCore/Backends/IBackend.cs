@@ -46,6 +46,15 @@ public interface IBackend : IDisposable
     /// <summary>dx [R, C], dgamma [C], dbeta [C] += gradients of LayerNorm given dy [R, C].</summary>
     void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta);
 
+    /// <summary>The residual form fused: y = LayerNorm(x + residual) in one pass, the sum never stored.
+    /// x, residual, y [R, C]; gamma, beta [C]; saves mean, rstd [R] of x + residual.</summary>
+    void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
+
+    /// <summary>Backward of <see cref="AddLayerNorm"/>: the gradient g of x + residual (LayerNorm's input
+    /// gradient) is added into both dx and dresidual [R, C]; dgamma, dbeta [C] as LayerNorm. Each output may be null.</summary>
+    void AddLayerNormBackward(Tensor dy, Tensor x, Tensor residual, Tensor gamma, Tensor mean, Tensor rstd,
+        Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta);
+
     /// <summary>y = softmax(x) over the last dimension, max subtracted. x, y [R, C].</summary>
     void Softmax(Tensor x, Tensor y);
 
