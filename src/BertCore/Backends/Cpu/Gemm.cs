@@ -7,9 +7,9 @@ namespace BertCore.Backends.Cpu;
 /// (KC × NC, shared by all threads, sized for L3), then for each MC-row block pack op(A) (MC × KC, per thread, for
 /// L2) and sweep NR-wide B slivers (L1) against MR-high A slivers with the 6 × 16 <see cref="GemmKernel"/>.
 /// Threads (a <see cref="WorkerPool"/>) share the packing of B̃ by slivers, then take whole row blocks, or whole
-/// matrices of a batch. The first k slice writes c = acc + bias + beta·c,
-/// later slices add to c, the last one applies GELU: each element is Σ over k slices in a fixed order, so results
-/// are bitwise the same for any number of threads and any row-block size.
+/// matrices of a batch. The first k slice writes c = acc + bias + beta·c, later slices add to c, the last one
+/// applies GELU: each element is Σ over k slices in a fixed order, so results are bitwise the same for any number
+/// of threads and any row-block size.
 /// </summary>
 internal static unsafe class Gemm
 {

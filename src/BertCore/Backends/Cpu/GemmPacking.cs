@@ -29,11 +29,14 @@ internal static unsafe class GemmPacking
             if (rows < MR) new Span<float>(dst, MR * kc).Clear();
             if (p.TransA)
             {
-                // A is [K, M]: the MR values of one k are adjacent.
+                // A is [K, M]: the MR values of one k are adjacent. When 8 values exist there, copy them as one
+                // vector: the 2 extra lanes land in the next k's slots (or the padding), overwritten next.
+                bool wide = ic + i0 + 8 <= p.M;
                 for (int k = 0; k < kc; k++)
                 {
                     float* src = p.AAt(ic + i0, pc + k);
-                    for (int r = 0; r < rows; r++) dst[k * MR + r] = src[r];
+                    if (wide) Vector256.Store(Vector256.Load(src), dst + k * MR);
+                    else for (int r = 0; r < rows; r++) dst[k * MR + r] = src[r];
                 }
             }
             else
