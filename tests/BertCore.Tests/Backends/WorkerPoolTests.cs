@@ -1,4 +1,7 @@
+using BertCore.Autograd;
 using BertCore.Backends.Cpu;
+using BertCore.IO;
+using BertCore.Nn.Bert;
 using BertCore.Tensors;
 using BertCore.Tests.Support;
 using Xunit;
@@ -143,6 +146,33 @@ public unsafe class WorkerPoolTests
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
             Assert.Equal(0, pool.WorkerAllocatedBytes - workersBefore);
         }
+    }
+
+    [Fact]
+    public void Concurrent_inference_on_one_model_gives_the_bits_of_a_lone_run()
+    {
+        // Sizes large enough for the GEMMs, attention and LayerNorm to use the pool; four threads share the model
+        // and the backend, each with its own graph, so most of their kernels run inline while one holds the pool.
+        var config = new BertConfig
+        {
+            VocabSize = 500, HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 256, MaxPositionEmbeddings = 64,
+        };
+        using var encoder = new BertEncoder(config);
+        encoder.Initialize(3);
+        var backend = new CpuBackend(threads: 2);
+        float[] Forward(int seed)
+        {
+            var ids = TestData.Ints(4 * 64, seed, config.VocabSize);
+            using var g = new Graph(backend);
+            return encoder.Forward(g, new BertBatch(4, 64, ids)).LastHiddenState.ToArray();
+        }
+        var expected = Enumerable.Range(0, 4).Select(Forward).ToArray();
+        var actual = new float[4][][];
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() => actual[t] = [.. Enumerable.Range(0, 5).Select(_ => Forward(t))])).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        for (int t = 0; t < 4; t++)
+            foreach (var run in actual[t]) Assert.Equal(expected[t], run);
     }
 
     [Fact]
