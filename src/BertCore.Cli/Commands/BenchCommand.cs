@@ -12,7 +12,7 @@ public sealed class BenchCommand : ICommand
     public string Summary => "time a training step, inference, GEMM or the FMA peak; prints one JSON line";
     public string Help => """
         Usage: bertcore bench (train|infer|gemm|peak) [--model tiny|mini|small|base] [--batch B] [--seq S]
-                              [--steps N] [--n N] [--device cpu]
+                              [--steps N] [--n N] [--threads T] [--device cpu]
 
           train    one masked-LM step with AdamW on random ids, 15% masked (projection only at masked rows)
           infer    the encoder forward without gradients
@@ -21,6 +21,7 @@ public sealed class BenchCommand : ICommand
           --model  tiny 2L/128H/2A/512I, mini 4L/256H/4A/1024I (default), small 4L/512H/8A/2048I, base 12L/768H/12A/3072I;
                    vocabulary 30522, dropout off (as the peers)
           --batch  default 16; --seq default 128; --steps timed steps after 2 warm-up steps (default 5); --n default 1024
+          --threads  CPU threads per kernel, the caller included (default: one per processor; as the peer's --threads)
 
         Prints {"mode", "model", "batch", "seq", "tokens_per_s", "s_per_step"}, {"mode":"gemm", "n", "gflops"} or
         {"mode":"peak", "gflops_1_thread", "gflops_all_threads", "threads"}.
@@ -32,7 +33,9 @@ public sealed class BenchCommand : ICommand
         var mode = args.Positional(0) ?? throw new UsageException("which benchmark? train, infer, gemm or peak");
         var model = args.Optional("model") ?? "mini";
         int batch = args.Int("batch", 16), seq = args.Int("seq", 128), steps = args.Int("steps", 5), n = args.Int("n", 1024);
-        var backend = Backend(args.Optional("device") ?? "cpu");
+        int threads = args.Int("threads", 0);
+        if (threads < 0) throw new UsageException($"--threads must be positive, not {threads}");
+        var backend = Backend(args.Optional("device") ?? "cpu", threads);
         args.RejectUnknown();
         object result = mode switch
         {
@@ -59,9 +62,9 @@ public sealed class BenchCommand : ICommand
     }
 
     /// <summary>The backend for --device; a device that is not available is an error, never a silent fall-back.</summary>
-    public static IBackend Backend(string device) => device switch
+    public static IBackend Backend(string device, int threads = 0) => device switch
     {
-        "cpu" => new CpuBackend(),
+        "cpu" => new CpuBackend(threads),
         "cuda" => throw new ArgumentException("--device cuda: the GPU backend is not part of this build yet; use --device cpu"),
         _ => throw new UsageException($"--device must be cpu or cuda, not '{device}'"),
     };

@@ -24,18 +24,18 @@ public sealed partial class Graph
             ? new Backends.Dropout(dropoutP, Seed, NextRngOffset((long)batch * heads * seq * seq))
             : Backends.Dropout.None;
         var output = NewLike(q);
-        var probs = Arena.Allocate(batch, heads, seq, seq);
-        Backend.Attention(q, k, v, mask, heads, scale, drop, output, probs);
+        var logSumExp = Arena.Allocate(batch, heads, seq);
+        Backend.Attention(q, k, v, mask, heads, scale, drop, output, logSumExp);
         if (Tracks(q, k, v))
         {
-            // T0 = q, T1 = k, T2 = v, T3 = probs [B, H, S, S]; I0 = heads, F0 = scale
+            // T0 = q, T1 = k, T2 = v, T3 = logSumExp [B, H, S], T4 = mask; I0 = heads, F0 = scale; the output is Out
             ref var e = ref Record(OpCode.Attention, output);
-            e.T0 = q; e.T1 = k; e.T2 = v; e.T3 = probs; e.I0 = heads; e.F0 = scale; e.Drop = drop;
+            e.T0 = q; e.T1 = k; e.T2 = v; e.T3 = logSumExp; e.T4 = mask; e.I0 = heads; e.F0 = scale; e.Drop = drop;
         }
         return output;
     }
 
     private void AttentionBackward(ref TapeEntry e) =>
-        Backend.AttentionBackward(e.T0!, e.T1!, e.T2!, e.T3!, e.Out.Grad!, e.I0, e.F0, e.Drop,
+        Backend.AttentionBackward(e.T0!, e.T1!, e.T2!, e.T4, e.Out, e.T3!, e.Out.Grad!, e.I0, e.F0, e.Drop,
             GradOf(e.T0), GradOf(e.T1), GradOf(e.T2));
 }

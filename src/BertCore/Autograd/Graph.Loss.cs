@@ -4,6 +4,10 @@ namespace BertCore.Autograd;
 
 public sealed partial class Graph
 {
+    /// <summary>[1]: a stored shape, because a constant passed to a params span allocates in Debug builds
+    /// (RuntimeHelpers.CreateSpan is not expanded by unoptimized code), and tests run Debug builds.</summary>
+    private static readonly Shape OneElement = new(1);
+
     /// <summary>Sum of all elements: returns [1].</summary>
     public Tensor Sum(Tensor x) => Reduce(x, 1f);
 
@@ -12,7 +16,7 @@ public sealed partial class Graph
 
     private Tensor Reduce(Tensor x, float alpha)
     {
-        var y = Arena.Allocate(1);
+        var y = Arena.Allocate(OneElement);
         Backend.Sum(x, y, alpha);
         if (Tracks(x))
         {
@@ -38,9 +42,9 @@ public sealed partial class Graph
     {
         if (logits.Shape.Rank != 2 || targets.DType != DType.I32 || targets.Count != logits.Shape[0])
             throw new ArgumentException($"CrossEntropy: logits must be [N, V] and targets I32 [N]; got {logits.Shape} and {targets.DType} {targets.Shape}");
-        var loss = Arena.Allocate(1);
+        var loss = Arena.Allocate(OneElement);
         var logSumExp = Arena.Allocate(logits.Shape[0]);
-        var kept = Arena.Allocate(1);
+        var kept = Arena.Allocate(OneElement);
         Backend.CrossEntropy(logits, targets, ignoreIndex, loss, logSumExp, kept);
         if (Tracks(logits))
         {

@@ -15,9 +15,7 @@ public sealed partial class Graph
             throw new ArgumentException($"Linear: input {x.Shape} does not match weight {weight.Shape} ([out, in])");
         if (bias != null && (bias.Shape.Rank != 1 || bias.Shape[0] != n))
             throw new ArgumentException($"Linear: bias {bias.Shape} does not match weight {weight.Shape}");
-        var dims = x.Shape.ToArray();
-        dims[^1] = n;
-        var outShape = new Shape(dims);
+        var outShape = x.Shape.With(-1, n);
         int rows = checked((int)x.Shape.Rows);
         var x2 = Arena.View(x, new Shape(rows, k));
         var pre = Arena.Allocate(outShape);
@@ -72,10 +70,7 @@ public sealed partial class Graph
             throw new ArgumentException($"MatMul: operands {a.Shape} and {b.Shape} need the same rank ≥ 2");
         int m = transA ? a.Shape[-1] : a.Shape[-2];
         int n = transB ? b.Shape[-2] : b.Shape[-1];
-        var dims = a.Shape.ToArray();
-        dims[^2] = m;
-        dims[^1] = n;
-        var c = Arena.Allocate(new Shape(dims));
+        var c = Arena.Allocate(a.Shape.With(-2, m).With(-1, n));
         Backend.MatMul(a, transA, b, transB, c);
         if (Tracks(a, b))
         {

@@ -13,6 +13,8 @@ public sealed partial class Graph : IDisposable
     private TapeEntry[] _tape = new TapeEntry[256];
     private int _tapeCount;
     private int _noGradDepth;
+    private int[] _hostScratch = [];
+    private static readonly float[] s_one = [1f];   // not a literal span: see OneElement
 
     public Graph(IBackend backend, long arenaBytes = 0)
     {
@@ -71,6 +73,17 @@ public sealed partial class Graph : IDisposable
         return t;
     }
 
+    /// <summary>
+    /// A reusable host buffer of <paramref name="count"/> ints for building an index input (positions, gathered
+    /// rows) without allocating: fill it, then pass it to <see cref="Input(ReadOnlySpan{int}, ReadOnlySpan{int})"/>.
+    /// Valid until the next call; its contents are undefined.
+    /// </summary>
+    public Span<int> HostScratch(int count)
+    {
+        if (_hostScratch.Length < count) _hostScratch = new int[Math.Max(count, 2 * _hostScratch.Length)];
+        return _hostScratch.AsSpan(0, count);
+    }
+
     /// <summary>A view of x with another shape; gradients flow through it without a copy.</summary>
     public Tensor Reshape(Tensor x, params ReadOnlySpan<int> dims)
     {
@@ -96,7 +109,7 @@ public sealed partial class Graph : IDisposable
         if (loss.Count != 1) throw new ArgumentException($"Backward needs a one-element loss, got {loss.Shape}");
         if (!loss.RequiresGrad) throw new InvalidOperationException("the loss does not depend on any trainable parameter");
         var seed = GradOf(loss)!;
-        Backend.Upload([1f], seed);
+        Backend.Upload(s_one, seed);
         for (int i = _tapeCount - 1; i >= 0; i--)
         {
             ref var e = ref _tape[i];
@@ -112,6 +125,7 @@ public sealed partial class Graph : IDisposable
             case OpCode.MatMul: MatMulBackward(ref e); break;
             case OpCode.Linear: LinearBackward(ref e); break;
             case OpCode.LayerNorm: LayerNormBackward(ref e); break;
+            case OpCode.AddLayerNorm: AddLayerNormBackward(ref e); break;
             case OpCode.Softmax: SoftmaxBackward(ref e); break;
             case OpCode.Attention: AttentionBackward(ref e); break;
             case OpCode.Gelu: GeluBackward(ref e); break;

@@ -9,6 +9,7 @@ internal enum OpCode
     MatMul,
     Linear,
     LayerNorm,
+    AddLayerNorm,
     Softmax,
     Attention,
     Gelu,
@@ -30,7 +31,7 @@ internal struct TapeEntry
 {
     public OpCode Op;
     public Tensor Out;
-    public Tensor? T0, T1, T2, T3, T4;
+    public Tensor? T0, T1, T2, T3, T4, T5;
     public float F0, F1;
     public int I0;
     public bool B0, B1;

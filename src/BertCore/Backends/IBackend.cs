@@ -46,6 +46,15 @@ public interface IBackend : IDisposable
     /// <summary>dx [R, C], dgamma [C], dbeta [C] += gradients of LayerNorm given dy [R, C].</summary>
     void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta);
 
+    /// <summary>The residual form fused: y = LayerNorm(x + residual) in one pass, the sum never stored.
+    /// x, residual, y [R, C]; gamma, beta [C]; saves mean, rstd [R] of x + residual.</summary>
+    void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
+
+    /// <summary>Backward of <see cref="AddLayerNorm"/>: the gradient g of x + residual (LayerNorm's input
+    /// gradient) is added into both dx and dresidual [R, C]; dgamma, dbeta [C] as LayerNorm. Each output may be null.</summary>
+    void AddLayerNormBackward(Tensor dy, Tensor x, Tensor residual, Tensor gamma, Tensor mean, Tensor rstd,
+        Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta);
+
     /// <summary>y = softmax(x) over the last dimension, max subtracted. x, y [R, C].</summary>
     void Softmax(Tensor x, Tensor y);
 
@@ -56,15 +65,17 @@ public interface IBackend : IDisposable
 
     /// <summary>
     /// Scaled dot-product attention over interleaved heads: q, k, v, output [B, S, H·D] (head h occupies columns
-    /// h·D .. h·D+D-1). scores = q·kᵀ·scale + (mask == 0 ? float.MinValue : 0); probs = softmax(scores) saved
-    /// [B, H, S, S]; dropout (p, seed, offset) applied to probs; output = dropped probs · v.
-    /// mask: I32 [B, S] over keys (1 keep, 0 pad) or null.
+    /// h·D .. h·D+D-1). scores = q·kᵀ·scale + (mask == 0 ? float.MinValue : 0); probs = softmax(scores); dropout
+    /// (p, seed, offset) applied to probs, element (b, h, i, j) at counter offset + ((b·H + h)·S + i)·S + j;
+    /// output = dropped probs · v. mask: I32 [B, S] over keys (1 keep, 0 pad) or null. Only
+    /// logSumExp [B, H, S] = log Σ_j exp(scores_ij) is saved for backward (no [S, S] probabilities).
     /// </summary>
-    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor probs);
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor logSumExp);
 
-    /// <summary>dq, dk, dv [B, S, H·D] += gradients given dOutput [B, S, H·D] and the saved probs [B, H, S, S].</summary>
-    void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dOutput, int heads, float scale, Dropout dropout,
-        Tensor? dq, Tensor? dk, Tensor? dv);
+    /// <summary>dq, dk, dv [B, S, H·D] += gradients given dOutput [B, S, H·D], the forward's output [B, S, H·D]
+    /// and logSumExp [B, H, S] (the probabilities are rebuilt from them); mask as in the forward.</summary>
+    void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput, int heads,
+        float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv);
 
     // ---- element-wise ----
 

@@ -12,31 +12,32 @@ internal readonly record struct MatMulShape(int Batch, int M, int N, int K, bool
     /// <summary>The sizes of c = op(a)·op(b) (+bias) with an optional geluOut, or an ArgumentException naming the shapes.</summary>
     public static MatMulShape Of(Tensor a, bool transA, Tensor b, bool transB, Tensor c, Tensor? bias, Tensor? geluOut)
     {
-        string call = $"MatMul: a {a.Shape}{(transA ? "ᵀ" : "")} · b {b.Shape}{(transB ? "ᵀ" : "")} → c {c.Shape}";
+        // Formatted only for an error message: the checks themselves allocate nothing.
+        string Call() => $"MatMul: a {a.Shape}{(transA ? "ᵀ" : "")} · b {b.Shape}{(transB ? "ᵀ" : "")} → c {c.Shape}";
         if (a.DType != DType.F32 || b.DType != DType.F32 || c.DType != DType.F32 || bias is { DType: not DType.F32 } || geluOut is { DType: not DType.F32 })
-            throw new ArgumentException($"{call}: every operand must be F32");
+            throw new ArgumentException($"{Call()}: every operand must be F32");
         if (a.Shape.Rank < 2 || b.Shape.Rank < 2 || c.Shape.Rank < 2)
-            throw new ArgumentException($"{call}: a, b and c need rank ≥ 2");
+            throw new ArgumentException($"{Call()}: a, b and c need rank ≥ 2");
         if (a.Shape.Rank != c.Shape.Rank || !SameBatch(a.Shape, c.Shape))
-            throw new ArgumentException($"{call}: a must have c's batch dimensions");
+            throw new ArgumentException($"{Call()}: a must have c's batch dimensions");
         bool broadcast = b.Shape.Rank == 2 && c.Shape.Rank > 2;
         if (!broadcast && (b.Shape.Rank != c.Shape.Rank || !SameBatch(b.Shape, c.Shape)))
-            throw new ArgumentException($"{call}: b must have c's batch dimensions or be a plain matrix");
+            throw new ArgumentException($"{Call()}: b must have c's batch dimensions or be a plain matrix");
 
         int m = c.Shape[-2], n = c.Shape[-1];
         int aRows = transA ? a.Shape[-1] : a.Shape[-2], k = transA ? a.Shape[-2] : a.Shape[-1];
         int bRows = transB ? b.Shape[-1] : b.Shape[-2], bCols = transB ? b.Shape[-2] : b.Shape[-1];
-        if (aRows != m) throw new ArgumentException($"{call}: op(a) has {aRows} rows, c has {m}");
-        if (bCols != n) throw new ArgumentException($"{call}: op(b) has {bCols} columns, c has {n}");
-        if (bRows != k) throw new ArgumentException($"{call}: inner dimensions differ, op(a) is {m}×{k} and op(b) is {bRows}×{n}");
+        if (aRows != m) throw new ArgumentException($"{Call()}: op(a) has {aRows} rows, c has {m}");
+        if (bCols != n) throw new ArgumentException($"{Call()}: op(b) has {bCols} columns, c has {n}");
+        if (bRows != k) throw new ArgumentException($"{Call()}: inner dimensions differ, op(a) is {m}×{k} and op(b) is {bRows}×{n}");
         if (bias != null && (bias.Shape.Rank != 1 || bias.Shape[0] != n))
-            throw new ArgumentException($"{call}: bias {bias.Shape} should be [{n}]");
+            throw new ArgumentException($"{Call()}: bias {bias.Shape} should be [{n}]");
         if (geluOut != null && geluOut.Shape != c.Shape)
-            throw new ArgumentException($"{call}: geluOut {geluOut.Shape} should have c's shape");
+            throw new ArgumentException($"{Call()}: geluOut {geluOut.Shape} should have c's shape");
         if (Overlaps(c, a) || Overlaps(c, b) || (bias != null && Overlaps(c, bias)))
-            throw new ArgumentException($"{call}: c overlaps an input");
+            throw new ArgumentException($"{Call()}: c overlaps an input");
         if (geluOut != null && (Overlaps(geluOut, a) || Overlaps(geluOut, b) || Overlaps(geluOut, c) || (bias != null && Overlaps(geluOut, bias))))
-            throw new ArgumentException($"{call}: geluOut {geluOut.Shape} overlaps an input or c");
+            throw new ArgumentException($"{Call()}: geluOut {geluOut.Shape} overlaps an input or c");
 
         return new MatMulShape(BatchCount(c.Shape), m, n, k, broadcast);
     }

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.IO;
-using BertCore.Nn.Bert;
-using BertCore.Nn.Heads;
-using BertCore.Optim;
 using BertCore.Tensors;
 
 namespace BertCore.Diagnostics;
@@ -30,33 +26,14 @@ public static class Throughput
 
     public static StepTiming Train(IBackend backend, BertConfig config, int batch, int seq, int steps, int seed = 0)
     {
-        using var model = new BertForPreTraining(config, withNsp: false, withPooler: false);
-        model.Initialize(seed);
-        using var graph = new Graph(backend) { Training = true };
-        using var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), 1e-4f, 0.01f));
-        var (inputs, labels) = RandomMlmBatch(config, batch, seq, seed);
-        void Step()
-        {
-            adam.ZeroGrad();
-            graph.Backward(model.Forward(graph, inputs, labels).Loss!);
-            graph.Reset();
-            adam.Step();
-        }
-        return Time(batch, seq, steps, Step);
+        using var step = new MlmTrainingStep(backend, config, batch, seq, seed);
+        return Time(batch, seq, steps, step.Run);
     }
 
     public static StepTiming Infer(IBackend backend, BertConfig config, int batch, int seq, int steps, int seed = 0)
     {
-        using var encoder = new BertEncoder(config, withPooler: false);
-        encoder.Initialize(seed);
-        using var graph = new Graph(backend);
-        var (inputs, _) = RandomMlmBatch(config, batch, seq, seed);
-        void Step()
-        {
-            using (graph.NoGrad()) encoder.Forward(graph, inputs);
-            graph.Reset();
-        }
-        return Time(batch, seq, steps, Step);
+        using var step = new EncoderInference(backend, config, batch, seq, seed);
+        return Time(batch, seq, steps, step.Run);
     }
 
     /// <summary>GFLOP/s of an n×n×n single-precision matrix product (2n³ flops per product).</summary>
@@ -78,19 +55,5 @@ public static class Throughput
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) step();
         return new StepTiming(batch, seq, steps, clock.Elapsed.TotalSeconds / steps);
-    }
-
-    /// <summary>Random ids (special ids avoided) and MLM labels at ~15% of positions (the original id there).</summary>
-    private static (BertBatch Inputs, int[] Labels) RandomMlmBatch(BertConfig config, int batch, int seq, int seed)
-    {
-        var random = new Random(seed);
-        var ids = new int[batch * seq];
-        var labels = new int[batch * seq];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            ids[i] = random.Next(5, config.VocabSize);
-            labels[i] = random.NextDouble() < 0.15 ? ids[i] : MlmHead.IgnoreIndex;
-        }
-        return (new BertBatch(batch, seq, ids), labels);
     }
 }

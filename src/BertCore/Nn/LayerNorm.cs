@@ -21,6 +21,9 @@ public sealed class LayerNorm : Module
     /// <summary>x [..., features] → same shape.</summary>
     public Tensor Forward(Graph g, Tensor x) => g.LayerNorm(x, Weight.Value, Bias.Value, Eps);
 
+    /// <summary>LayerNorm(x + residual), fused (<see cref="Graph.AddLayerNorm"/>): x, residual [..., features].</summary>
+    public Tensor Forward(Graph g, Tensor x, Tensor residual) => g.AddLayerNorm(x, residual, Weight.Value, Bias.Value, Eps);
+
     public void Initialize()
     {
         Init.Constant(Weight, 1f);

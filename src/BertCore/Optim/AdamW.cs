@@ -51,11 +51,14 @@ public sealed class AdamW : IDisposable
     public void Step(float lrFactor = 1f, float gradScale = 1f)
     {
         StepCount++;
-        foreach (var group in Groups)
+        // Index loops: foreach over the IReadOnlyList interfaces would box an enumerator every step.
+        for (int g = 0; g < Groups.Count; g++)
         {
+            var group = Groups[g];
             var step = new AdamWStep(group.Lr * lrFactor, Beta1, Beta2, Eps, group.WeightDecay, StepCount, gradScale);
-            foreach (var p in group.Parameters)
+            for (int i = 0; i < group.Parameters.Count; i++)
             {
+                var p = group.Parameters[i];
                 if (!p.Trainable) continue;
                 var (m, v) = _moments[p];
                 _backend.AdamW(p.Value, p.Grad, m, v, step);

@@ -16,7 +16,8 @@ public sealed class Arena : IDisposable
     private readonly IBackend _backend;
     private readonly List<Storage> _chunks = new();
     private readonly List<Tensor> _handles = new();
-    private int _handlesUsed;
+    private readonly List<Tensor[]> _lists = new();
+    private int _handlesUsed, _listsUsed;
     private long _chunkOffset;   // bytes used in the last chunk
     private long _bytesInUse;    // bytes used in all chunks this step
 
@@ -64,6 +65,15 @@ public sealed class Arena : IDisposable
         return Handle(source.Storage, source.ByteOffset + elementOffset * source.DType.Size(), shape, source.DType);
     }
 
+    /// <summary>A pooled array of <paramref name="count"/> tensor slots (null until set), for a list of this
+    /// step's tensors such as every layer's output; like the tensors, reused after Reset.</summary>
+    public Tensor[] AllocateList(int count)
+    {
+        if (_listsUsed == _lists.Count) _lists.Add(new Tensor[count]);
+        else if (_lists[_listsUsed].Length != count) _lists[_listsUsed] = new Tensor[count];
+        return _lists[_listsUsed++];
+    }
+
     private Tensor Handle(Storage storage, long byteOffset, Shape shape, DType dtype)
     {
         if (_handlesUsed < _handles.Count)
@@ -89,7 +99,9 @@ public sealed class Arena : IDisposable
             _chunks.Add(_backend.Allocate(total));
         }
         for (int i = 0; i < _handlesUsed; i++) _handles[i].Grad = null;
+        for (int i = 0; i < _listsUsed; i++) Array.Clear(_lists[i]);
         _handlesUsed = 0;
+        _listsUsed = 0;
         _chunkOffset = 0;
         _bytesInUse = 0;
     }
@@ -99,5 +111,6 @@ public sealed class Arena : IDisposable
         foreach (var c in _chunks) c.Dispose();
         _chunks.Clear();
         _handles.Clear();
+        _lists.Clear();
     }
 }

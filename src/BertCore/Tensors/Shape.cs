@@ -55,6 +55,17 @@ public readonly struct Shape : IEquatable<Shape>
     /// <summary>Product of all dimensions but the last: the number of rows when viewed as a matrix.</summary>
     public long Rows => Rank == 0 ? 1 : Count / Math.Max(Last, 1);
 
+    /// <summary>This shape with dimension i (negative counts from the end) set to <paramref name="value"/>.</summary>
+    public Shape With(int i, int value)
+    {
+        if (i < 0) i += Rank;
+        if ((uint)i >= (uint)Rank) throw new IndexOutOfRangeException($"dimension {i} of a rank-{Rank} shape");
+        Span<int> dims = stackalloc int[MaxRank];
+        for (int j = 0; j < Rank; j++) dims[j] = _dims[j];
+        dims[i] = value;
+        return new Shape(dims[..Rank]);
+    }
+
     public int[] ToArray()
     {
         var a = new int[Rank];

@@ -83,10 +83,8 @@ public sealed unsafe class Tensor : IDisposable
     {
         if (Shape.Rank == 0 || start < 0 || count < 0 || start + count > Shape[0])
             throw new ArgumentOutOfRangeException(nameof(start), $"rows [{start}, {start + count}) of {Shape}");
-        var dims = Shape.ToArray();
-        long rowBytes = Bytes / Math.Max(dims[0], 1);
-        dims[0] = count;
-        return new Tensor(Storage, ByteOffset + start * rowBytes, new Shape(dims), DType, ownsStorage: false);
+        long rowBytes = Bytes / Math.Max(Shape[0], 1);
+        return new Tensor(Storage, ByteOffset + start * rowBytes, Shape.With(0, count), DType, ownsStorage: false);
     }
 
     // ---- owning host tensors ----

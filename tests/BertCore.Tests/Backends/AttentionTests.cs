@@ -58,11 +58,58 @@ public class AttentionTests
     [InlineData(false, true, true)]
     public void Attention_computes_only_the_requested_gradients(bool dq, bool dk, bool dv) => Check(Inputs(dq, dk, dv), PaddedMask, 0.2f);
 
-    /// <summary>Forward and backward through the backend directly: output, probs, dq, dk, dv.</summary>
+    /// <summary>
+    /// S = 131 spans three query tiles (48, 48, 35 rows) and two key tiles (128 and 3 keys), so the softmax runs
+    /// online across tiles. The last 3 keys are made larger, so that most rows find their maximum score in the
+    /// second tile and must rescale what the first one accumulated; keys 60..64 are padded. Small B, H and D keep
+    /// the finite differences quick.
+    /// </summary>
+    [Fact]
+    public void Attention_over_several_query_and_key_tiles()
+    {
+        const int b = 1, s = 131, h = 1, d = 2;
+        int[] mask = [.. Enumerable.Range(0, s).Select(j => j is >= 60 and < 65 ? 0 : 1)];
+        var keys = TestData.Uniform(b * s * h * d, 72, 1.5f);
+        for (int i = (s - 3) * d; i < s * d; i++) keys[i] *= 4;
+        OpInput[] inputs =
+        [
+            new(TestData.Uniform(b * s * h * d, 71, 1.5f), [b, s, h * d]),
+            new(keys, [b, s, h * d]),
+            new(TestData.Uniform(b * s * h * d, 73), [b, s, h * d]),
+        ];
+        var dropout = new Dropout(0.1f, Seed, 0);
+        GradCheck.Check((g, t) =>
+            {
+                g.Training = true;
+                g.Seed = Seed;
+                g.RngOffset = 0;
+                return g.Attention(t[0], t[1], t[2], g.Input(mask, b, s), h, 0.1f);
+            },
+            x => ReferenceOps.Attention(x[0], x[1], x[2], mask, b, s, h, dropout), inputs);
+    }
+
+    /// <summary>A whole key tile masked (batch 1's last 5 of 131 keys): the running max must survive it.</summary>
+    [Fact]
+    public void A_fully_masked_key_tile_adds_nothing()
+    {
+        const int b = 2, s = 131, h = 2, d = 4;
+        var q = TestData.Uniform(b * s * h * d, 81);
+        var k = TestData.Uniform(b * s * h * d, 82);
+        var v = TestData.Uniform(b * s * h * d, 83);
+        int[] mask = [.. Enumerable.Repeat(1, s), .. Enumerable.Repeat(1, s - 5), .. Enumerable.Repeat(0, 5)];
+        using var backend = new CpuBackend();
+        using Tensor tq = Tensor.FromArray(q, b, s, h * d), tk = Tensor.FromArray(k, b, s, h * d), tv = Tensor.FromArray(v, b, s, h * d);
+        using Tensor tMask = Tensor.FromArray(mask, b, s), output = Tensor.Zeros(b, s, h * d), lse = Tensor.Zeros(b, h, s);
+        backend.Attention(tq, tk, tv, tMask, h, 0.5f, Dropout.None, output, lse);
+        Close.RelativeToMax(output.ToArray(), ReferenceOps.Attention(q.ToDouble(), k.ToDouble(), v.ToDouble(), mask, b, s, h, Dropout.None),
+            GradCheck.ForwardTolerance, "forward");
+    }
+
+    /// <summary>Forward and backward through the backend directly: output, logSumExp, dq, dk, dv.</summary>
     private sealed class Run : IDisposable
     {
         public readonly CpuBackend Backend = new();
-        public readonly Tensor Q, K, V, Mask, DOut, Output, Probs;
+        public readonly Tensor Q, K, V, Mask, DOut, Output, LogSumExp;
         public readonly Dropout Dropout;
         public readonly float Scale = 1f / MathF.Sqrt(D);
 
@@ -74,32 +121,28 @@ public class AttentionTests
             Mask = Tensor.FromArray(PaddedMask, B, S);
             DOut = Tensor.FromArray(TestData.Uniform(B * S * H * D, 34), B, S, H * D);
             Output = Tensor.Zeros(B, S, H * D);
-            Probs = Tensor.Zeros(B, H, S, S);
+            LogSumExp = Tensor.Zeros(B, H, S);
             Dropout = new Dropout(p, Seed, 7);
-            Backend.Attention(Q, K, V, Mask, H, Scale, Dropout, Output, Probs);
+            Backend.Attention(Q, K, V, Mask, H, Scale, Dropout, Output, LogSumExp);
         }
 
         public void Backward(Tensor? dq, Tensor? dk, Tensor? dv) =>
-            Backend.AttentionBackward(Q, K, V, Probs, DOut, H, Scale, Dropout, dq, dk, dv);
+            Backend.AttentionBackward(Q, K, V, Mask, Output, LogSumExp, DOut, H, Scale, Dropout, dq, dk, dv);
 
         public void Dispose()
         {
-            foreach (var t in new[] { Q, K, V, Mask, DOut, Output, Probs }) t.Dispose();
+            foreach (var t in new[] { Q, K, V, Mask, DOut, Output, LogSumExp }) t.Dispose();
         }
     }
 
     [Fact]
-    public void Padded_keys_get_exactly_zero_probability_and_gradient()
+    public void Padded_keys_get_exactly_zero_gradient()
     {
         using var run = new Run(0.2f);
         using Tensor dq = Tensor.Zeros(B, S, H * D), dk = Tensor.Zeros(B, S, H * D), dv = Tensor.Zeros(B, S, H * D);
         run.Backward(dq, dk, dv);
-        float[] probs = run.Probs.ToArray(), dkAll = dk.ToArray(), dvAll = dv.ToArray();
+        float[] dkAll = dk.ToArray(), dvAll = dv.ToArray();
         const int b = 1;   // the padded batch; its keys S-4 .. S-1 are masked
-        for (int h = 0; h < H; h++)
-            for (int i = 0; i < S; i++)
-                for (int j = S - 4; j < S; j++)
-                    Assert.Equal(0f, probs[((b * H + h) * S + i) * S + j]);
         for (int j = S - 4; j < S; j++)
             for (int c = 0; c < H * D; c++)
             {
@@ -110,15 +153,30 @@ public class AttentionTests
     }
 
     [Fact]
-    public void Saved_probs_are_the_softmax_before_dropout()
+    public void Saved_log_sum_exp_is_of_the_scores_before_dropout()
     {
         using var dropped = new Run(0.2f);
         using var plain = new Run(0f);
-        Assert.Equal(plain.Probs.ToArray(), dropped.Probs.ToArray());
-        var probs = dropped.Probs.ToArray();
-        for (int row = 0; row < B * H * S; row++)
-            Assert.InRange(probs.Skip(row * S).Take(S).Sum(), 1 - 1e-5, 1 + 1e-5);
+        Assert.Equal(plain.LogSumExp.ToArray(), dropped.LogSumExp.ToArray());
         Assert.NotEqual(plain.Output.ToArray(), dropped.Output.ToArray());
+        // log Σ_j exp(q_i·k_j·scale + mask_j) in double, unmasked keys only (a masked key adds exp(-3.4e38) = 0).
+        float[] q = plain.Q.ToArray(), k = plain.K.ToArray(), lse = plain.LogSumExp.ToArray();
+        var expected = new double[B * H * S];
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++)
+                for (int i = 0; i < S; i++)
+                {
+                    double sum = 0;
+                    for (int j = 0; j < S; j++)
+                    {
+                        if (PaddedMask[b * S + j] == 0) continue;
+                        double dot = 0;
+                        for (int c = 0; c < D; c++) dot += (double)q[(b * S + i) * H * D + h * D + c] * k[(b * S + j) * H * D + h * D + c];
+                        sum += Math.Exp(dot * plain.Scale);
+                    }
+                    expected[(b * H + h) * S + i] = Math.Log(sum);
+                }
+        Close.RelativeToMax(lse, expected, GradCheck.ForwardTolerance, "logSumExp");
     }
 
     [Fact]
@@ -141,8 +199,8 @@ public class AttentionTests
         var dropout = new Dropout(0.1f, Seed, 1000);
         using var backend = new CpuBackend();
         using Tensor tq = Tensor.FromArray(q, b, s, h * d), tk = Tensor.FromArray(k, b, s, h * d), tv = Tensor.FromArray(v, b, s, h * d);
-        using Tensor tMask = Tensor.FromArray(mask, b, s), output = Tensor.Zeros(b, s, h * d), probs = Tensor.Zeros(b, h, s, s);
-        backend.Attention(tq, tk, tv, tMask, h, 1f / MathF.Sqrt(d), dropout, output, probs);
+        using Tensor tMask = Tensor.FromArray(mask, b, s), output = Tensor.Zeros(b, s, h * d), lse = Tensor.Zeros(b, h, s);
+        backend.Attention(tq, tk, tv, tMask, h, 1f / MathF.Sqrt(d), dropout, output, lse);
         Close.RelativeToMax(output.ToArray(), ReferenceOps.Attention(q.ToDouble(), k.ToDouble(), v.ToDouble(), mask, b, s, h, dropout),
             GradCheck.ForwardTolerance, "forward");
     }

@@ -49,6 +49,75 @@ public class NormalizationTests
     public void LayerNorm_computes_only_the_requested_gradients(bool dx, bool dgamma, bool dbeta) =>
         CheckLayerNorm(LayerNormInputs([3, 5, 7], 1000f, dx, dgamma, dbeta), 1e-12f);
 
+    /// <summary>x, residual [shape] (uniform + offset), gamma [C] around 1, beta [C].</summary>
+    private static void CheckAddLayerNorm(int[] shape, float offset, bool dx = true, bool dres = true, bool dgamma = true, bool dbeta = true)
+    {
+        int n = shape.Aggregate(1, (a, b) => a * b), c = shape[^1];
+        OpInput[] inputs =
+        [
+            new(Values(n, 21, 1f, offset), shape, dx),
+            new(Values(n, 22, 1f, -offset / 2), shape, dres),
+            new(Values(c, 23, 0.5f, 1f), [c], dgamma),
+            new(Values(c, 24), [c], dbeta),
+        ];
+        GradCheck.Check((g, t) => g.AddLayerNorm(t[0], t[1], t[2], t[3], 1e-12f),
+            x => ReferenceOps.LayerNorm(ReferenceOps.Add(x[0], x[1]), n / c, c, x[2], x[3], 1e-12f), inputs);
+    }
+
+    [Theory]
+    [InlineData(new[] { 3, 5, 7 }, 1000f)]
+    [InlineData(new[] { 4, 45 }, 0f)]
+    public void AddLayerNorm_matches_reference_and_finite_differences(int[] shape, float offset) => CheckAddLayerNorm(shape, offset);
+
+    [Theory]
+    [InlineData(true, false, false, false)]
+    [InlineData(false, true, false, false)]
+    [InlineData(false, false, true, true)]
+    public void AddLayerNorm_computes_only_the_requested_gradients(bool dx, bool dres, bool dgamma, bool dbeta) =>
+        CheckAddLayerNorm([3, 5, 7], 1000f, dx, dres, dgamma, dbeta);
+
+    [Fact]
+    public void AddLayerNorm_of_a_tensor_with_itself_gets_both_gradients()
+    {
+        const int rows = 4, cols = 19;
+        OpInput[] inputs = [new(Values(rows * cols, 25, 2f), [rows, cols]), new(Values(cols, 26, 0.5f, 1f), [cols]), new(Values(cols, 27), [cols])];
+        GradCheck.Check((g, t) => g.AddLayerNorm(t[0], t[0], t[1], t[2], 1e-5f),
+            x => ReferenceOps.LayerNorm(ReferenceOps.Add(x[0], x[0]), rows, cols, x[1], x[2], 1e-5f), inputs);
+    }
+
+    [Fact]
+    public void AddLayerNorm_forward_gives_the_bits_of_add_then_layer_norm()
+    {
+        const int rows = 300, cols = 300;   // crosses the threading threshold
+        using var backend = new CpuBackend();
+        using Tensor x = Tensor.FromArray(Values(rows * cols, 28, 1f, 5f), rows, cols), res = Tensor.FromArray(Values(rows * cols, 29), rows, cols);
+        using Tensor gamma = Tensor.FromArray(Values(cols, 30, 0.5f, 1f), cols), beta = Tensor.FromArray(Values(cols, 31), cols);
+        using Tensor sum = Tensor.Zeros(rows, cols), y = Tensor.Zeros(rows, cols), fused = Tensor.Zeros(rows, cols);
+        using Tensor mean = Tensor.Zeros(rows), rstd = Tensor.Zeros(rows), fusedMean = Tensor.Zeros(rows), fusedRstd = Tensor.Zeros(rows);
+        backend.Add(x, res, sum);
+        backend.LayerNorm(sum, gamma, beta, 1e-12f, y, mean, rstd);
+        backend.AddLayerNorm(x, res, gamma, beta, 1e-12f, fused, fusedMean, fusedRstd);
+        Assert.Equal(y.ToArray(), fused.ToArray());
+        Assert.Equal(mean.ToArray(), fusedMean.ToArray());
+        Assert.Equal(rstd.ToArray(), fusedRstd.ToArray());
+    }
+
+    [Fact]
+    public void AddLayerNorm_backward_adds_into_prefilled_gradients()
+    {
+        const int rows = 5, cols = 19;
+        using var backend = new CpuBackend();
+        using var x = Tensor.FromArray(Values(rows * cols, 32, 2f, 30f), rows, cols);
+        using var res = Tensor.FromArray(Values(rows * cols, 33), rows, cols);
+        using var gamma = Tensor.FromArray(Values(cols, 34, 0.5f, 1f), cols);
+        using var beta = Tensor.FromArray(Values(cols, 35), cols);
+        using var dy = Tensor.FromArray(Values(rows * cols, 36), rows, cols);
+        using Tensor y = Tensor.Zeros(rows, cols), mean = Tensor.Zeros(rows), rstd = Tensor.Zeros(rows);
+        backend.AddLayerNorm(x, res, gamma, beta, 1e-12f, y, mean, rstd);
+        Accumulation.Check(d => backend.AddLayerNormBackward(dy, x, res, gamma, mean, rstd, d[0], d[1], d[2], d[3]),
+            [rows, cols], [rows, cols], [cols], [cols]);
+    }
+
     [Fact]
     public void LayerNorm_backward_adds_into_prefilled_gradients()
     {

@@ -25,14 +25,24 @@ public class BenchCommandTests
         Assert.Equal(16 / seconds, tokens, 16 / seconds * 0.01 + 1);   // both printed rounded
     }
 
-    [Fact]
-    public void Gemm_prints_gflops()
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    public void Gemm_prints_gflops(string threads)
     {
-        var r = CliRunner.Run("bench", "gemm", "--n", "64", "--steps", "2");
+        var r = CliRunner.Run("bench", "gemm", "--n", "64", "--steps", "2", "--threads", threads);
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var json = JsonDocument.Parse(r.StdOut);
         Assert.Equal(64, json.RootElement.GetProperty("n").GetInt32());
         Assert.True(json.RootElement.GetProperty("gflops").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Negative_threads_are_a_usage_error()
+    {
+        var r = CliRunner.Run("bench", "gemm", "--n", "64", "--threads", "-1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--threads", r.StdErr);
     }
 
     [Fact]

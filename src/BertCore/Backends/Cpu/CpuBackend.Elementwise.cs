@@ -9,14 +9,14 @@ public sealed unsafe partial class CpuBackend
     public void Gelu(Tensor x, Tensor y)
     {
         RequireCount(y, x.Count, "Gelu");
-        Simd.Map<GeluOp>(x.Data, y.Data, x.Count);
+        Simd.Map<GeluOp>(_pool, x.Data, y.Data, x.Count);
     }
 
     public void GeluBackward(Tensor x, Tensor dy, Tensor dx)
     {
         RequireCount(dy, x.Count, "GeluBackward");
         RequireCount(dx, x.Count, "GeluBackward");
-        Simd.Map<GeluGradOp>(x.Data, dy.Data, dx.Data, x.Count, accumulate: true);
+        Simd.Map<GeluGradOp>(_pool, x.Data, dy.Data, dx.Data, x.Count, accumulate: true);
     }
 
     public void Tanh(Tensor x, Tensor y)
@@ -29,7 +29,7 @@ public sealed unsafe partial class CpuBackend
     {
         RequireCount(dy, y.Count, "TanhBackward");
         RequireCount(dx, y.Count, "TanhBackward");
-        Simd.Map<TanhGradOp>(y.Data, dy.Data, dx.Data, y.Count, accumulate: true);
+        Simd.Map<TanhGradOp>(_pool, y.Data, dy.Data, dx.Data, y.Count, accumulate: true);
     }
 
     public void Add(Tensor a, Tensor b, Tensor y, float alpha = 1f, float beta = 1f)

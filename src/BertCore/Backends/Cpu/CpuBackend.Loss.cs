@@ -14,11 +14,8 @@ public sealed unsafe partial class CpuBackend
         int* t = targets.IntData;
         int kept = CountKeptTargets(t, rows, vocab, ignoreIndex, "CrossEntropy");
         float* x = logits.Data, lse = logSumExp.Data;
-        Parallelism.For(rows, 2L * vocab, (start, end) =>
-        {
-            for (int r = start; r < end; r++)
-                lse[r] = t[r] == ignoreIndex ? 0f : RowMath.LogSumExp(x + (long)r * vocab, vocab);
-        });
+        var job = new LogSumExpJob(x, t, ignoreIndex, lse, vocab);
+        _pool.For(rows, 2L * vocab, ref job);
         // The mean over rows in row order, in double: the same bits for any thread count.
         double total = 0;
         for (int r = 0; r < rows; r++)
@@ -40,18 +37,34 @@ public sealed unsafe partial class CpuBackend
         float kept = keptCount.Data[0];
         if (kept == 0f) return;
         float g = dloss.Data[0] / kept;
-        float* x = logits.Data, lse = logSumExp.Data, dx = dlogits.Data;
-        // Row r: dlogits += g · (softmax(logits_r) − onehot(t_r)), softmax = exp(logits − logSumExp).
-        Parallelism.For(rows, 2L * vocab, (start, end) =>
+        var job = new CrossEntropyBackwardJob(logits.Data, t, ignoreIndex, logSumExp.Data, g, dlogits.Data, vocab);
+        _pool.For(rows, 2L * vocab, ref job);
+    }
+
+    /// <summary>Rows [start, end): logSumExp[r] = log Σ exp(logits_r), 0 for ignored rows.</summary>
+    private readonly struct LogSumExpJob(float* logits, int* targets, int ignoreIndex, float* logSumExp, int vocab) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+                logSumExp[r] = targets[r] == ignoreIndex ? 0f : RowMath.LogSumExp(logits + (long)r * vocab, vocab);
+        }
+    }
+
+    /// <summary>Rows [start, end): dlogits_r += g · (softmax(logits_r) − onehot(t_r)), softmax = exp(logits − logSumExp).</summary>
+    private readonly struct CrossEntropyBackwardJob(float* logits, int* targets, int ignoreIndex, float* logSumExp, float g, float* dlogits, int vocab)
+        : IRangeJob
+    {
+        public void Run(int start, int end)
         {
             for (int r = start; r < end; r++)
             {
-                if (t[r] == ignoreIndex) continue;
-                float* dRow = dx + (long)r * vocab;
-                RowMath.AddScaledExp(x + (long)r * vocab, lse[r], g, dRow, vocab);
-                dRow[t[r]] -= g;
+                if (targets[r] == ignoreIndex) continue;
+                float* dRow = dlogits + (long)r * vocab;
+                RowMath.AddScaledExp(logits + (long)r * vocab, logSumExp[r], g, dRow, vocab);
+                dRow[targets[r]] -= g;
             }
-        });
+        }
     }
 
     private static (int Rows, int Vocab) CrossEntropyShape(Tensor logits, Tensor targets, string op)

@@ -6,7 +6,6 @@ namespace BertCore.Backends.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    private const long SumRowsParallelWork = 1 << 18;
     private const int SumRowsColumnChunk = 256;
 
     // a [batch..., M, K] ([..., K, M] if transA); b [batch..., K, N] ([..., N, K] if transB) or a shared [K, N] ([N, K]);
@@ -23,7 +22,7 @@ public sealed unsafe partial class CpuBackend
         }
         var p = new GemmProblem(a.Data, transA, b.Data, transB, c.Data, bias == null ? null : bias.Data, beta,
             geluOut == null ? null : geluOut.Data, m, s.N, s.K);
-        Gemm.RunBatched(p, batch, aStride: (long)m * s.K, bStride: s.BroadcastB ? 0 : (long)s.K * s.N);
+        Gemm.RunBatched(_pool, p, batch, aStride: (long)m * s.K, bStride: s.BroadcastB ? 0 : (long)s.K * s.N);
     }
 
     // dy [R, N]; dbias [N].
@@ -33,12 +32,16 @@ public sealed unsafe partial class CpuBackend
         long rows = dy.Shape.Rows;
         if (dbias.Shape.Rank != 1 || dbias.Shape[0] != n)
             throw new ArgumentException($"SumRowsInto: dbias {dbias.Shape} should be [{n}] for dy {dy.Shape}");
-        float* y = dy.Data, db = dbias.Data;
-        int chunks = (n + SumRowsColumnChunk - 1) / SumRowsColumnChunk;
-        if (chunks > 1 && rows * n >= SumRowsParallelWork)
-            Parallel.For(0, chunks, ch => SumColumns(y, db, rows, n, ch * SumRowsColumnChunk, Math.Min(n, (ch + 1) * SumRowsColumnChunk)));
-        else
-            SumColumns(y, db, rows, n, 0, n);
+        // Threads take blocks of columns, never rows: each column sums its rows in order on one thread.
+        var job = new SumColumnsJob(dy.Data, dbias.Data, rows, n);
+        _pool.For((n + SumRowsColumnChunk - 1) / SumRowsColumnChunk, rows * SumRowsColumnChunk, ref job);
+    }
+
+    /// <summary>Column blocks [start, end) of <see cref="SumColumns"/>.</summary>
+    private readonly struct SumColumnsJob(float* dy, float* dbias, long rows, int n) : IRangeJob
+    {
+        public void Run(int start, int end) =>
+            SumColumns(dy, dbias, rows, n, start * SumRowsColumnChunk, Math.Min(n, end * SumRowsColumnChunk));
     }
 
     /// <summary>dbias[j] += Σ_r dy[r, j] for j in [j0, j1), each column summed in row order (deterministic).

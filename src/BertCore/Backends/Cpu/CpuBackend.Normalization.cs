@@ -19,12 +19,37 @@ public sealed unsafe partial class CpuBackend
         RequireCount(mean, rows, "LayerNorm");
         RequireCount(rstd, rows, "LayerNorm");
         if (cols == 0) return;
-        float* px = x.Data, pg = gamma.Data, pb = beta.Data, py = y.Data, pm = mean.Data, pr = rstd.Data;
-        Parallelism.For(rows, 4L * cols, (start, end) =>
+        var job = new LayerNormJob(x.Data, null, gamma.Data, beta.Data, y.Data, mean.Data, rstd.Data, cols, eps);
+        _pool.For(rows, 4L * cols, ref job);
+    }
+
+    // x, residual, y [R, C]; gamma, beta [C]; mean, rstd [R]
+    public void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
+    {
+        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
+        RequireCount(residual, x.Count, "AddLayerNorm");
+        RequireCount(gamma, cols, "AddLayerNorm");
+        RequireCount(beta, cols, "AddLayerNorm");
+        RequireCount(y, x.Count, "AddLayerNorm");
+        RequireCount(mean, rows, "AddLayerNorm");
+        RequireCount(rstd, rows, "AddLayerNorm");
+        if (cols == 0) return;
+        var job = new LayerNormJob(x.Data, residual.Data, gamma.Data, beta.Data, y.Data, mean.Data, rstd.Data, cols, eps);
+        _pool.For(rows, 5L * cols, ref job);
+    }
+
+    /// <summary>Rows [start, end) of <see cref="LayerNormRow"/> (residual may be null).</summary>
+    private readonly struct LayerNormJob(float* x, float* residual, float* gamma, float* beta, float* y, float* mean, float* rstd, int cols, float eps)
+        : IRangeJob
+    {
+        public void Run(int start, int end)
         {
             for (int r = start; r < end; r++)
-                LayerNormRow(px + (long)r * cols, pg, pb, py + (long)r * cols, cols, eps, out pm[r], out pr[r]);
-        });
+            {
+                long at = (long)r * cols;
+                LayerNormRow(x + at, residual == null ? null : residual + at, gamma, beta, y + at, cols, eps, out mean[r], out rstd[r]);
+            }
+        }
     }
 
     // dy, x [R, C]; gamma [C]; mean, rstd [R]; dx [R, C], dgamma, dbeta [C] (each optional, added into)
@@ -38,32 +63,88 @@ public sealed unsafe partial class CpuBackend
         if (dx != null) RequireCount(dx, x.Count, "LayerNormBackward");
         if (dgamma != null) RequireCount(dgamma, cols, "LayerNormBackward");
         if (dbeta != null) RequireCount(dbeta, cols, "LayerNormBackward");
-        float* pdy = dy.Data, px = x.Data, pg = gamma.Data, pm = mean.Data, pr = rstd.Data;
-        if (dx != null)
+        LayerNormBackward(dy.Data, x.Data, null, gamma.Data, mean.Data, rstd.Data, rows, cols,
+            dx == null ? null : dx.Data, null, dgamma == null ? null : dgamma.Data, dbeta == null ? null : dbeta.Data);
+    }
+
+    // dy, x, residual [R, C]; gamma [C]; mean, rstd [R]; dx, dresidual [R, C], dgamma, dbeta [C] (each optional, added into)
+    public void AddLayerNormBackward(Tensor dy, Tensor x, Tensor residual, Tensor gamma, Tensor mean, Tensor rstd,
+        Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta)
+    {
+        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
+        RequireCount(dy, x.Count, "AddLayerNormBackward");
+        RequireCount(residual, x.Count, "AddLayerNormBackward");
+        RequireCount(gamma, cols, "AddLayerNormBackward");
+        RequireCount(mean, rows, "AddLayerNormBackward");
+        RequireCount(rstd, rows, "AddLayerNormBackward");
+        if (dx != null) RequireCount(dx, x.Count, "AddLayerNormBackward");
+        if (dresidual != null) RequireCount(dresidual, x.Count, "AddLayerNormBackward");
+        if (dgamma != null) RequireCount(dgamma, cols, "AddLayerNormBackward");
+        if (dbeta != null) RequireCount(dbeta, cols, "AddLayerNormBackward");
+        LayerNormBackward(dy.Data, x.Data, residual.Data, gamma.Data, mean.Data, rstd.Data, rows, cols,
+            dx == null ? null : dx.Data, dresidual == null ? null : dresidual.Data,
+            dgamma == null ? null : dgamma.Data, dbeta == null ? null : dbeta.Data);
+    }
+
+    /// <summary>
+    /// The gradients of LayerNorm of x (+ residual when not null) over raw rows, shared by the plain and the fused
+    /// residual forms: the input gradient g is added into dx and into dresidual. dy, x, residual, dx, dresidual
+    /// [rows, cols]; gamma, dgamma, dbeta [cols]; mean, rstd [rows]; every output may be null.
+    /// </summary>
+    private void LayerNormBackward(float* dy, float* x, float* residual, float* gamma, float* mean, float* rstd, int rows, int cols,
+        float* dx, float* dresidual, float* dgamma, float* dbeta)
+    {
+        if (dx != null || dresidual != null)
         {
-            float* pdx = dx.Data;
-            Parallelism.For(rows, 6L * cols, (start, end) =>
-            {
-                for (int r = start; r < end; r++)
-                    LayerNormBackwardRow(pdy + (long)r * cols, px + (long)r * cols, pg, pm[r], pr[r], pdx + (long)r * cols, cols);
-            });
+            var rowJob = new LayerNormBackwardJob(dy, x, residual, gamma, mean, rstd, dx, dresidual, cols);
+            _pool.For(rows, 6L * cols, ref rowJob);
         }
         if (dgamma != null || dbeta != null)
         {
             // Parallel over column blocks, never over rows: every column sums its rows in order on one thread,
             // so dgamma and dbeta are bitwise the same for any number of threads.
-            float* pdg = dgamma == null ? null : dgamma.Data, pdb = dbeta == null ? null : dbeta.Data;
-            int blocks = (cols + LayerNormColumnBlock - 1) / LayerNormColumnBlock;
-            Parallelism.For(blocks, 4L * rows * LayerNormColumnBlock, (start, end) =>
-            {
-                for (int blk = start; blk < end; blk++)
-                {
-                    int c0 = blk * LayerNormColumnBlock, c1 = Math.Min(cols, c0 + LayerNormColumnBlock);
-                    LayerNormParamGrads(pdy, px, pm, pr, rows, cols, c0, c1, pdg, pdb);
-                }
-            });
+            var columnJob = new LayerNormParamGradsJob(dy, x, residual, mean, rstd, rows, cols, dgamma, dbeta);
+            _pool.For((cols + LayerNormColumnBlock - 1) / LayerNormColumnBlock, 4L * rows * LayerNormColumnBlock, ref columnJob);
         }
     }
+
+    /// <summary>Rows [start, end) of <see cref="LayerNormBackwardRow"/>.</summary>
+    private readonly struct LayerNormBackwardJob(float* dy, float* x, float* residual, float* gamma, float* mean, float* rstd,
+        float* dx, float* dresidual, int cols) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+            {
+                long at = (long)r * cols;
+                LayerNormBackwardRow(dy + at, x + at, residual == null ? null : residual + at, gamma, mean[r], rstd[r],
+                    dx == null ? null : dx + at, dresidual == null ? null : dresidual + at, cols);
+            }
+        }
+    }
+
+    /// <summary>Column blocks [start, end) of <see cref="LayerNormParamGrads"/>.</summary>
+    private readonly struct LayerNormParamGradsJob(float* dy, float* x, float* residual, float* mean, float* rstd, int rows, int cols,
+        float* dgamma, float* dbeta) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int blk = start; blk < end; blk++)
+            {
+                int c0 = blk * LayerNormColumnBlock, c1 = Math.Min(cols, c0 + LayerNormColumnBlock);
+                LayerNormParamGrads(dy, x, residual, mean, rstd, rows, cols, c0, c1, dgamma, dbeta);
+            }
+        }
+    }
+
+    /// <summary>x[i] + residual[i], or x[i] when residual is null: the LayerNorm input of the fused form, formed
+    /// the same way (one fp32 addition) wherever it is needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Input(float* x, float* residual, int i) =>
+        residual == null ? Vector256.Load(x + i) : Vector256.Load(x + i) + Vector256.Load(residual + i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Input1(float* x, float* residual, int i) => residual == null ? x[i] : x[i] + residual[i];
 
     // x, y [R, C]
     public void Softmax(Tensor x, Tensor y)
@@ -71,11 +152,8 @@ public sealed unsafe partial class CpuBackend
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
         RequireCount(y, x.Count, "Softmax");
         if (cols == 0) return;
-        float* px = x.Data, py = y.Data;
-        Parallelism.For(rows, 3L * cols, (start, end) =>
-        {
-            for (int r = start; r < end; r++) RowMath.Softmax(px + (long)r * cols, py + (long)r * cols, cols);
-        });
+        var job = new SoftmaxJob(x.Data, y.Data, cols);
+        _pool.For(rows, 3L * cols, ref job);
     }
 
     // y, dy, dx [R, C]
@@ -84,42 +162,58 @@ public sealed unsafe partial class CpuBackend
         int cols = y.Shape.Last, rows = checked((int)y.Shape.Rows);
         RequireCount(dy, y.Count, "SoftmaxBackward");
         RequireCount(dx, y.Count, "SoftmaxBackward");
-        float* py = y.Data, pdy = dy.Data, pdx = dx.Data;
-        Parallelism.For(rows, 3L * cols, (start, end) =>
+        var job = new SoftmaxBackwardJob(y.Data, dy.Data, dx.Data, cols);
+        _pool.For(rows, 3L * cols, ref job);
+    }
+
+    /// <summary>Rows [start, end) of a softmax.</summary>
+    private readonly struct SoftmaxJob(float* x, float* y, int cols) : IRangeJob
+    {
+        public void Run(int start, int end)
         {
-            for (int r = start; r < end; r++) SoftmaxBackwardRow(py + (long)r * cols, pdy + (long)r * cols, pdx + (long)r * cols, cols);
-        });
+            for (int r = start; r < end; r++) RowMath.Softmax(x + (long)r * cols, y + (long)r * cols, cols);
+        }
+    }
+
+    /// <summary>Rows [start, end) of <see cref="SoftmaxBackwardRow"/>.</summary>
+    private readonly struct SoftmaxBackwardJob(float* y, float* dy, float* dx, int cols) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++) SoftmaxBackwardRow(y + (long)r * cols, dy + (long)r * cols, dx + (long)r * cols, cols);
+        }
     }
 
     /// <summary>
-    /// One row: y = (x − mean) · rstd · gamma + beta, two passes over x − shift with shift = x[0]. Subtracting an
-    /// element first removes a large common offset exactly (x − shift is exact when x is within a factor 2 of
-    /// shift), so the fp32 sums see only the spread; the variance is Σ (x − mean)² of the centred values, never
-    /// E[x²] − E[x]². x, y [n]; gamma, beta [n].
+    /// One row: y = (x − mean) · rstd · gamma + beta with x = x + residual when residual is not null, two passes
+    /// over x − shift with shift = x[0]. Subtracting an element first removes a large common offset exactly
+    /// (x − shift is exact when x is within a factor 2 of shift), so the fp32 sums see only the spread; the
+    /// variance is Σ (x − mean)² of the centred values, never E[x²] − E[x]². x, residual, y [n]; gamma, beta [n].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LayerNormRow(float* x, float* gamma, float* beta, float* y, int n, float eps, out float mean, out float rstd)
+    private static void LayerNormRow(float* x, float* residual, float* gamma, float* beta, float* y, int n, float eps,
+        out float mean, out float rstd)
     {
-        float shift = x[0];
+        float shift = Input1(x, residual, 0);
         var vShift = Vector256.Create(shift);
         var acc = Vector256<float>.Zero;
         int i = 0;
-        for (; i + 8 <= n; i += 8) acc += Vector256.Load(x + i) - vShift;
+        for (; i + 8 <= n; i += 8) acc += Input(x, residual, i) - vShift;
         float sum = Vector256.Sum(acc);
-        for (; i < n; i++) sum += x[i] - shift;
+        for (; i < n; i++) sum += Input1(x, residual, i) - shift;
         float m = sum / n;   // mean of x − shift
 
         var vm = Vector256.Create(m);
         acc = Vector256<float>.Zero;
         for (i = 0; i + 8 <= n; i += 8)
         {
-            var d = Vector256.Load(x + i) - vShift - vm;
+            var d = Input(x, residual, i) - vShift - vm;
             acc = Vector256.FusedMultiplyAdd(d, d, acc);
         }
         float squares = Vector256.Sum(acc);
         for (; i < n; i++)
         {
-            float d = x[i] - shift - m;
+            float d = Input1(x, residual, i) - shift - m;
             squares = MathF.FusedMultiplyAdd(d, d, squares);
         }
         float r = 1f / MathF.Sqrt(squares / n + eps);
@@ -127,20 +221,22 @@ public sealed unsafe partial class CpuBackend
         var vr = Vector256.Create(r);
         for (i = 0; i + 8 <= n; i += 8)
         {
-            var xhat = (Vector256.Load(x + i) - vShift - vm) * vr;
+            var xhat = (Input(x, residual, i) - vShift - vm) * vr;
             Vector256.Store(Vector256.FusedMultiplyAdd(xhat, Vector256.Load(gamma + i), Vector256.Load(beta + i)), y + i);
         }
-        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd((x[i] - shift - m) * r, gamma[i], beta[i]);
+        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd((Input1(x, residual, i) - shift - m) * r, gamma[i], beta[i]);
         mean = shift + m;
         rstd = r;
     }
 
     /// <summary>
-    /// One row of dx += rstd · (g − mean(g) − x̂ · mean(g · x̂)) with g = dy · gamma and x̂ = (x − mean) · rstd.
-    /// dy, x, dx [n]; gamma [n].
+    /// One row of g = rstd · (dy·gamma − mean(dy·gamma) − x̂ · mean(dy·gamma · x̂)) with x̂ = (x − mean) · rstd
+    /// (x = x + residual when residual is not null), added into dx and into dresidual (either may be null).
+    /// dy, x, residual, dx, dresidual [n]; gamma [n].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LayerNormBackwardRow(float* dy, float* x, float* gamma, float mean, float rstd, float* dx, int n)
+    private static void LayerNormBackwardRow(float* dy, float* x, float* residual, float* gamma, float mean, float rstd,
+        float* dx, float* dresidual, int n)
     {
         var vMean = Vector256.Create(mean);
         var vRstd = Vector256.Create(rstd);
@@ -151,14 +247,14 @@ public sealed unsafe partial class CpuBackend
         {
             var g = Vector256.Load(dy + i) * Vector256.Load(gamma + i);
             accG += g;
-            accGx = Vector256.FusedMultiplyAdd(g, (Vector256.Load(x + i) - vMean) * vRstd, accGx);
+            accGx = Vector256.FusedMultiplyAdd(g, (Input(x, residual, i) - vMean) * vRstd, accGx);
         }
         float sumG = Vector256.Sum(accG), sumGx = Vector256.Sum(accGx);
         for (; i < n; i++)
         {
             float g = dy[i] * gamma[i];
             sumG += g;
-            sumGx = MathF.FusedMultiplyAdd(g, (x[i] - mean) * rstd, sumGx);
+            sumGx = MathF.FusedMultiplyAdd(g, (Input1(x, residual, i) - mean) * rstd, sumGx);
         }
         float meanG = sumG / n, meanGx = sumGx / n;
 
@@ -167,28 +263,33 @@ public sealed unsafe partial class CpuBackend
         for (i = 0; i + 8 <= n; i += 8)
         {
             var g = Vector256.Load(dy + i) * Vector256.Load(gamma + i);
-            var xhat = (Vector256.Load(x + i) - vMean) * vRstd;
+            var xhat = (Input(x, residual, i) - vMean) * vRstd;
             var inner = g - vMeanG - xhat * vMeanGx;
-            Vector256.Store(Vector256.FusedMultiplyAdd(vRstd, inner, Vector256.Load(dx + i)), dx + i);
+            if (dx != null) Vector256.Store(Vector256.FusedMultiplyAdd(vRstd, inner, Vector256.Load(dx + i)), dx + i);
+            if (dresidual != null) Vector256.Store(Vector256.FusedMultiplyAdd(vRstd, inner, Vector256.Load(dresidual + i)), dresidual + i);
         }
         for (; i < n; i++)
         {
-            float xhat = (x[i] - mean) * rstd;
-            dx[i] = MathF.FusedMultiplyAdd(rstd, dy[i] * gamma[i] - meanG - xhat * meanGx, dx[i]);
+            float xhat = (Input1(x, residual, i) - mean) * rstd;
+            float inner = dy[i] * gamma[i] - meanG - xhat * meanGx;
+            if (dx != null) dx[i] = MathF.FusedMultiplyAdd(rstd, inner, dx[i]);
+            if (dresidual != null) dresidual[i] = MathF.FusedMultiplyAdd(rstd, inner, dresidual[i]);
         }
     }
 
     /// <summary>
     /// Columns [c0, c1) of dgamma += Σ_r dy · x̂ and dbeta += Σ_r dy, adding row after row straight into the
-    /// outputs (either may be null). dy, x [rows, cols]; mean, rstd [rows]; dgamma, dbeta [cols].
+    /// outputs (either may be null); x = x + residual when residual is not null. dy, x, residual [rows, cols];
+    /// mean, rstd [rows]; dgamma, dbeta [cols].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void LayerNormParamGrads(float* dy, float* x, float* mean, float* rstd, int rows, int cols, int c0, int c1,
-        float* dgamma, float* dbeta)
+    private static void LayerNormParamGrads(float* dy, float* x, float* residual, float* mean, float* rstd, int rows, int cols,
+        int c0, int c1, float* dgamma, float* dbeta)
     {
         for (int r = 0; r < rows; r++)
         {
-            float* dyr = dy + (long)r * cols, xr = x + (long)r * cols;
+            long at = (long)r * cols;
+            float* dyr = dy + at, xr = x + at, rr = residual == null ? null : residual + at;
             float m = mean[r], rs = rstd[r];
             var vm = Vector256.Create(m);
             var vr = Vector256.Create(rs);
@@ -197,12 +298,12 @@ public sealed unsafe partial class CpuBackend
             {
                 var g = Vector256.Load(dyr + j);
                 if (dgamma != null)
-                    Vector256.Store(Vector256.FusedMultiplyAdd(g, (Vector256.Load(xr + j) - vm) * vr, Vector256.Load(dgamma + j)), dgamma + j);
+                    Vector256.Store(Vector256.FusedMultiplyAdd(g, (Input(xr, rr, j) - vm) * vr, Vector256.Load(dgamma + j)), dgamma + j);
                 if (dbeta != null) Vector256.Store(Vector256.Load(dbeta + j) + g, dbeta + j);
             }
             for (; j < c1; j++)
             {
-                if (dgamma != null) dgamma[j] = MathF.FusedMultiplyAdd(dyr[j], (xr[j] - m) * rs, dgamma[j]);
+                if (dgamma != null) dgamma[j] = MathF.FusedMultiplyAdd(dyr[j], (Input1(xr, rr, j) - m) * rs, dgamma[j]);
                 if (dbeta != null) dbeta[j] += dyr[j];
             }
         }

@@ -6,7 +6,7 @@ namespace BertCore.Backends.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    private const int AdamWChunk = 1 << 15;
+    private const int AdamWChunk = 1 << 14;
 
     public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s)
     {
@@ -15,14 +15,19 @@ public sealed unsafe partial class CpuBackend
         RequireCount(m, n, "AdamW");
         RequireCount(v, n, "AdamW");
         var c = new AdamWConstants(s);
-        float* p = param.Data, g = grad.Data, mm = m.Data, vv = v.Data;
-        if (n < 2 * AdamWChunk) { AdamWRange(p, g, mm, vv, n, c); return; }
         // Element-wise: any split gives the same bits.
-        Parallel.For(0, (int)((n + AdamWChunk - 1) / AdamWChunk), chunk =>
+        var job = new AdamWJob(param.Data, grad.Data, m.Data, v.Data, n, c);
+        _pool.For((int)((n + AdamWChunk - 1) / AdamWChunk), AdamWChunk, ref job);
+    }
+
+    /// <summary>Chunks [start, end) of AdamWChunk elements.</summary>
+    private readonly struct AdamWJob(float* p, float* g, float* m, float* v, long n, AdamWConstants c) : IRangeJob
+    {
+        public void Run(int start, int end)
         {
-            long start = (long)chunk * AdamWChunk;
-            AdamWRange(p + start, g + start, mm + start, vv + start, Math.Min(AdamWChunk, n - start), c);
-        });
+            long first = (long)start * AdamWChunk, count = Math.Min((long)end * AdamWChunk, n) - first;
+            AdamWRange(p + first, g + first, m + first, v + first, count, c);
+        }
     }
 
     /// <summary>The per-step scalars of torch.optim.AdamW's single-tensor path, in fp32.</summary>

@@ -4,11 +4,29 @@ namespace BertCore.Backends.Cpu;
 
 /// <summary>
 /// The CPU backend: SIMD kernels over native memory. Each group of ops lives in its own CpuBackend.*.cs file.
-/// Results are deterministic: work is split over threads by output rows, never by reduction order.
-/// Thread-safe: kernels keep no state between calls.
+/// Results are deterministic: work is split over threads by output rows, never by reduction order, so they are
+/// the same for any thread count. Thread-safe: kernels keep no state between calls; while one thread runs a
+/// kernel on the worker pool, kernels called from other threads run on their own thread.
 /// </summary>
 public sealed unsafe partial class CpuBackend : IBackend
 {
+    private readonly WorkerPool _pool;
+
+    /// <param name="threads">Threads per kernel, the caller included (a pool of that size is shared by every
+    /// backend that asks for it); 0 means one per processor.</param>
+    public CpuBackend(int threads = 0)
+    {
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be 0 (one per processor) or positive, not {threads}");
+        _pool = WorkerPool.Shared(threads == 0 ? Environment.ProcessorCount : threads);
+    }
+
+    /// <summary>Threads that run each kernel, the calling thread included.</summary>
+    public int Threads => _pool.Threads;
+
+    /// <summary>Bytes allocated on the managed heap by this backend's worker threads so far (the calling thread's
+    /// own allocations are GC.GetAllocatedBytesForCurrentThread).</summary>
+    public long WorkerAllocatedBytes => _pool.WorkerAllocatedBytes;
+
     public string Name => "cpu";
     public DeviceKind Device => DeviceKind.Cpu;
 

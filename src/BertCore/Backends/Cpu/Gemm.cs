@@ -6,9 +6,10 @@ namespace BertCore.Backends.Cpu;
 /// Cache-blocked GEMM in the BLIS order: for each NC-column panel and each KC-deep slice of k, pack the op(B) panel
 /// (KC × NC, shared by all threads, sized for L3), then for each MC-row block pack op(A) (MC × KC, per thread, for
 /// L2) and sweep NR-wide B slivers (L1) against MR-high A slivers with the 6 × 16 <see cref="GemmKernel"/>.
-/// Threads take whole row blocks, or whole matrices of a batch. The first k slice writes c = acc + bias + beta·c,
-/// later slices add to c, the last one applies GELU: each element is Σ over k slices in a fixed order, so results
-/// are bitwise the same for any number of threads and any row-block size.
+/// Threads (a <see cref="WorkerPool"/>) share the packing of B̃ by slivers, then take whole row blocks, or whole
+/// matrices of a batch. The first k slice writes c = acc + bias + beta·c, later slices add to c, the last one
+/// applies GELU: each element is Σ over k slices in a fixed order, so results are bitwise the same for any number
+/// of threads and any row-block size.
 /// </summary>
 internal static unsafe class Gemm
 {
@@ -16,32 +17,33 @@ internal static unsafe class Gemm
     public const int MC = 168;
     public const int NC = 4080;
 
-    /// <summary>Multiply-adds below which a GEMM stays on one thread: ~2 MFLOP, tens of microseconds, several
-    /// times what Parallel.For costs to start.</summary>
+    /// <summary>Multiply-adds below which a GEMM stays on one thread: ~2 MFLOP, tens of microseconds.</summary>
     public const long ParallelWork = 1L << 20;
 
     /// <summary>
     /// Runs batch problems: the i-th is p with A advanced by i·aStride, B by i·bStride (0 when B is shared) and
-    /// C, GeluOut by i·M·N. Large batches spread whole matrices over threads; otherwise each large matrix spreads
-    /// its row blocks.
+    /// C, GeluOut by i·M·N. Large batches spread whole matrices over the pool's threads; otherwise each large
+    /// matrix spreads its row blocks.
     /// </summary>
-    public static void RunBatched(GemmProblem p, int batch, long aStride, long bStride)
+    public static void RunBatched(WorkerPool pool, GemmProblem p, int batch, long aStride, long bStride)
     {
         if (batch == 0 || p.M == 0 || p.N == 0) return;
-        int threads = Environment.ProcessorCount;
         long work = (long)p.M * p.N * Math.Max(p.K, 1);
-        if (threads > 1 && batch >= 2 * threads && work * batch >= ParallelWork)
+        if (pool.Threads > 1 && batch >= 2 * pool.Threads && work * batch >= ParallelWork)
         {
-            Parallel.For(0, batch, i => Run(p.Advance(i, aStride, bStride), threads: 1));
+            var matrices = new Matrices(p, aStride, bStride);
+            pool.ForEach(batch, ref matrices);
             return;
         }
-        int inner = work >= ParallelWork ? threads : 1;
+        var inner = work >= ParallelWork ? pool : null;
         for (int i = 0; i < batch; i++) Run(p.Advance(i, aStride, bStride), inner);
     }
 
-    /// <summary>One problem, its row blocks spread over up to <paramref name="threads"/> threads.</summary>
-    private static void Run(GemmProblem p, int threads)
+    /// <summary>One problem, its B packing and row blocks spread over the threads of <paramref name="pool"/>
+    /// (on the calling thread alone when null).</summary>
+    private static void Run(GemmProblem p, WorkerPool? pool)
     {
+        int threads = pool?.Threads ?? 1;
         int mc = RowBlockSize(p.M, threads);
         int mBlocks = CeilDiv(p.M, mc);
         int kBlocks = Math.Max(1, CeilDiv(p.K, KC));   // K = 0 still runs one empty slice: c = bias + beta·c
@@ -52,12 +54,30 @@ internal static unsafe class Gemm
             for (int kb = 0; kb < kBlocks; kb++)
             {
                 int pc = kb * KC, kc = Math.Min(KC, p.K - pc);
-                GemmPacking.PackB(p, jc, nc, pc, kc, packedB);
+                var pack = new PackBJob(p, jc, nc, pc, kc, packedB);
+                int slivers = CeilDiv(nc, GemmKernel.NR);
+                if (pool != null) pool.For(slivers, (long)kc * GemmKernel.NR, ref pack);
+                else pack.Run(0, slivers);
                 var step = new Step(p, packedB, jc, nc, pc, kc, mc, first: kb == 0, last: kb == kBlocks - 1);
-                if (threads > 1 && mBlocks > 1) Parallel.For(0, mBlocks, step.RowBlock);
-                else for (int ib = 0; ib < mBlocks; ib++) step.RowBlock(ib);
+                if (pool != null && mBlocks > 1) pool.ForEach(mBlocks, ref step);
+                else step.Run(0, mBlocks);
             }
         }
+    }
+
+    /// <summary>Whole matrices [start, end) of a batch, each on one thread.</summary>
+    private readonly struct Matrices(GemmProblem p, long aStride, long bStride) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++) Gemm.Run(p.Advance(i, aStride, bStride), pool: null);
+        }
+    }
+
+    /// <summary>NR-wide slivers [start, end) of the packed op(B) panel.</summary>
+    private readonly struct PackBJob(GemmProblem p, int jc, int nc, int pc, int kc, float* packedB) : IRangeJob
+    {
+        public void Run(int start, int end) => GemmPacking.PackB(p, jc, nc, pc, kc, packedB, start, end);
     }
 
     /// <summary>At most MC rows, a multiple of MR, with a block count that is a multiple of the thread count
@@ -72,8 +92,13 @@ internal static unsafe class Gemm
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
 
     /// <summary>One (NC panel, KC slice) step of <see cref="Run"/> over the packed panel B̃ [ceil(nc/NR), kc, NR].</summary>
-    private readonly struct Step(GemmProblem p, float* packedB, int jc, int nc, int pc, int kc, int mc, bool first, bool last)
+    private readonly struct Step(GemmProblem p, float* packedB, int jc, int nc, int pc, int kc, int mc, bool first, bool last) : IRangeJob
     {
+        public void Run(int start, int end)
+        {
+            for (int ib = start; ib < end; ib++) RowBlock(ib);
+        }
+
         /// <summary>Rows [ib·mc, ib·mc + mc) of this step's columns: pack op(A) into this thread's scratch, then sweep tiles.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void RowBlock(int ib)

@@ -10,7 +10,7 @@ internal sealed unsafe class GemmScratch
 {
     [ThreadStatic] private static GemmScratch? t_current;
 
-    /// <summary>Packed op(A) block: MC × KC floats.</summary>
+    /// <summary>Packed op(A) block: MC × KC floats (and GemmPacking.APadding spare).</summary>
     public readonly float* A;
 
     /// <summary>Packed op(B) panel: KC × NC floats.</summary>
@@ -18,7 +18,7 @@ internal sealed unsafe class GemmScratch
 
     private GemmScratch()
     {
-        A = (float*)NativeMemory.AlignedAlloc((nuint)(Gemm.MC * Gemm.KC * sizeof(float)), 64);
+        A = (float*)NativeMemory.AlignedAlloc((nuint)((Gemm.MC * Gemm.KC + GemmPacking.APadding) * sizeof(float)), 64);
         B = (float*)NativeMemory.AlignedAlloc((nuint)(Gemm.KC * Gemm.NC * sizeof(float)), 64);
     }
 

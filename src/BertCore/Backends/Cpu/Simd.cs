@@ -26,29 +26,43 @@ internal interface IBinaryOp
 /// </summary>
 internal static unsafe class Simd
 {
-    private const long ParallelThreshold = 1 << 16;
+    /// <summary>Elements per item of a threaded map.</summary>
     private const int Chunk = 1 << 14;
 
+    private static int Items(long n) => checked((int)((n + Chunk - 1) / Chunk));
+
     /// <summary>y[i] = Op(x[i]).</summary>
-    public static void Map<TOp>(float* x, float* y, long n) where TOp : IUnaryOp
+    public static void Map<TOp>(WorkerPool pool, float* x, float* y, long n) where TOp : IUnaryOp
     {
-        if (n < ParallelThreshold) { MapRange<TOp>(x, y, n); return; }
-        Parallel.For(0, (int)((n + Chunk - 1) / Chunk), c =>
-        {
-            long start = (long)c * Chunk;
-            MapRange<TOp>(x + start, y + start, Math.Min(Chunk, n - start));
-        });
+        var job = new UnaryJob<TOp>(x, y, n);
+        pool.For(Items(n), Chunk, ref job);
     }
 
     /// <summary>y[i] = Op(a[i], b[i]), or y[i] += Op(a[i], b[i]) when accumulating (backward kernels).</summary>
-    public static void Map<TOp>(float* a, float* b, float* y, long n, bool accumulate = false) where TOp : IBinaryOp
+    public static void Map<TOp>(WorkerPool pool, float* a, float* b, float* y, long n, bool accumulate = false) where TOp : IBinaryOp
     {
-        if (n < ParallelThreshold) { MapRange<TOp>(a, b, y, n, accumulate); return; }
-        Parallel.For(0, (int)((n + Chunk - 1) / Chunk), c =>
+        var job = new BinaryJob<TOp>(a, b, y, n, accumulate);
+        pool.For(Items(n), Chunk, ref job);
+    }
+
+    /// <summary>Items [start, end) of Chunk elements of a unary map.</summary>
+    private readonly struct UnaryJob<TOp>(float* x, float* y, long n) : IRangeJob where TOp : IUnaryOp
+    {
+        public void Run(int start, int end)
         {
-            long start = (long)c * Chunk;
-            MapRange<TOp>(a + start, b + start, y + start, Math.Min(Chunk, n - start), accumulate);
-        });
+            long first = (long)start * Chunk;
+            MapRange<TOp>(x + first, y + first, Math.Min((long)end * Chunk, n) - first);
+        }
+    }
+
+    /// <summary>Items [start, end) of Chunk elements of a binary map.</summary>
+    private readonly struct BinaryJob<TOp>(float* a, float* b, float* y, long n, bool accumulate) : IRangeJob where TOp : IBinaryOp
+    {
+        public void Run(int start, int end)
+        {
+            long first = (long)start * Chunk;
+            MapRange<TOp>(a + first, b + first, y + first, Math.Min((long)end * Chunk, n) - first, accumulate);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

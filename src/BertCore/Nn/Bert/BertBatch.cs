@@ -30,8 +30,17 @@ public sealed class BertBatch
     public int[] PositionIds()
     {
         var p = new int[Batch * SequenceLength];
-        for (int i = 0; i < p.Length; i++) p[i] = i % SequenceLength;
+        PositionIds(p);
         return p;
+    }
+
+    /// <summary>Writes the position ids [B, S] into <paramref name="destination"/> (B·S values) and returns it.</summary>
+    public Span<int> PositionIds(Span<int> destination)
+    {
+        if (destination.Length != Batch * SequenceLength)
+            throw new ArgumentException($"{destination.Length} slots for {Batch} × {SequenceLength} position ids");
+        for (int i = 0; i < destination.Length; i++) destination[i] = i % SequenceLength;
+        return destination;
     }
 
     private static void Check(int[] values, int n, string name)

@@ -4,8 +4,9 @@ using BertCore.Tensors;
 
 namespace BertCore.Nn.Bert;
 
-/// <summary>Outputs of the encoder for one batch (arena tensors: valid until the graph's Reset).</summary>
-public sealed class BertOutput
+/// <summary>Outputs of the encoder for one batch (arena tensors: valid until the graph's Reset). A value type,
+/// so a forward pass allocates nothing on the managed heap.</summary>
+public readonly struct BertOutput
 {
     /// <summary>[B, S, H].</summary>
     public required Tensor LastHiddenState { get; init; }
@@ -43,10 +44,10 @@ public sealed class BertEncoder : Module
             throw new ArgumentException($"sequence length {s} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}");
         var ids = g.Input(batch.InputIds, b, s);
         var types = g.Input(batch.TokenTypeIds, b, s);
-        var positions = g.Input(batch.PositionIds(), b, s);
+        var positions = g.Input(batch.PositionIds(g.HostScratch(b * s)), b, s);
         var mask = g.Input(batch.AttentionMask, b, s);
 
-        var hidden = new Tensor[Layers.Count + 1];
+        var hidden = g.Arena.AllocateList(Layers.Count + 1);
         hidden[0] = Embeddings.Forward(g, ids, types, positions);
         for (int i = 0; i < Layers.Count; i++) hidden[i + 1] = Layers[i].Forward(g, hidden[i], mask);
         var last = hidden[^1];

@@ -42,9 +42,9 @@ public sealed class BertLayer : Module
     public Tensor Forward(Graph g, Tensor h, Tensor mask)
     {
         var context = g.Attention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), mask, _heads, _attentionDropout);
-        var a = AttentionNorm.Forward(g, g.Add(g.Dropout(AttentionOutput.Forward(g, context), _hiddenDropout), h));
+        var a = AttentionNorm.Forward(g, g.Dropout(AttentionOutput.Forward(g, context), _hiddenDropout), h);
         var inner = Intermediate.Forward(g, a, gelu: true);
-        return OutputNorm.Forward(g, g.Add(g.Dropout(Output.Forward(g, inner), _hiddenDropout), a));
+        return OutputNorm.Forward(g, g.Dropout(Output.Forward(g, inner), _hiddenDropout), a);
     }
 
     public void Initialize(double std, Random random)

@@ -5,8 +5,9 @@ using BertCore.Tensors;
 
 namespace BertCore.Nn.Heads;
 
-/// <summary>Outputs of <see cref="BertForPreTraining.Forward"/>; arena tensors valid until the graph's Reset.</summary>
-public sealed class PreTrainingOutput
+/// <summary>Outputs of <see cref="BertForPreTraining.Forward"/>; arena tensors valid until the graph's Reset.
+/// A value type, so a training step allocates nothing on the managed heap.</summary>
+public readonly struct PreTrainingOutput
 {
     public required BertOutput Encoder { get; init; }
     /// <summary>MLM logits [B, S, V] when requested.</summary>

@@ -5,8 +5,9 @@ using BertCore.Tensors;
 
 namespace BertCore.Nn.Heads;
 
-/// <summary>Outputs of a task model's forward; arena tensors valid until the graph's Reset.</summary>
-public sealed class TaskOutput
+/// <summary>Outputs of a task model's forward; arena tensors valid until the graph's Reset. A value type, so a
+/// fine-tuning step allocates nothing on the managed heap.</summary>
+public readonly struct TaskOutput
 {
     public required BertOutput Encoder { get; init; }
     /// <summary>[B, labels] for sequence tasks, [B, S, labels] for token tasks; for QA the start logits [B, S].</summary>

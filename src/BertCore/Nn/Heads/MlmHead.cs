@@ -41,8 +41,8 @@ public sealed class MlmHead : Module
         foreach (var l in labels) if (l != IgnoreIndex) masked++;
         var flat = g.Reshape(h, rows, width);
         if (masked == 0) return g.CrossEntropy(Forward(g, flat), g.Input(labels, rows), IgnoreIndex);
-        var positions = new int[masked];
-        var targets = new int[masked];
+        var scratch = g.HostScratch(2 * masked);
+        Span<int> positions = scratch[..masked], targets = scratch[masked..];
         for (int i = 0, k = 0; i < rows; i++)
         {
             if (labels[i] == IgnoreIndex) continue;
@@ -50,7 +50,8 @@ public sealed class MlmHead : Module
             targets[k++] = labels[i];
         }
         var picked = g.GatherRows(flat, g.Input(positions, masked));
-        return g.CrossEntropy(Forward(g, picked), g.Input(targets, masked), IgnoreIndex);
+        var targetIds = g.Input(targets, masked);
+        return g.CrossEntropy(Forward(g, picked), targetIds, IgnoreIndex);
     }
 
     public const int IgnoreIndex = -100;

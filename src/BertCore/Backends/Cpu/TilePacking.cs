@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+
+namespace BertCore.Backends.Cpu;
+
+/// <summary>
+/// Small-matrix products for kernels that tile their own loops (attention): copies of strided blocks into the
+/// sliver order of <see cref="GemmKernel"/> (A slivers [ceil(m/MR), kc, MR], B slivers [ceil(n/NR), kc, NR], zero
+/// padded) and a driver that sweeps the micro-kernel over them. Each output element is one k-ordered sum, so
+/// results do not depend on how a caller blocks its loops around these calls.
+/// </summary>
+internal static unsafe class TilePacking
+{
+    private const int MR = GemmKernel.MR, NR = GemmKernel.NR;
+
+    public static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>A = src: dst [ceil(rows/MR), k, MR] ← src [rows, k] (row stride ld).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RowsAsA(float* src, long ld, int rows, int k, float* dst)
+    {
+        for (int r0 = 0; r0 < rows; r0 += MR, dst += (long)k * MR)
+        {
+            int n = Math.Min(MR, rows - r0);
+            if (n < MR) new Span<float>(dst, k * MR).Clear();
+            for (int r = 0; r < n; r++)
+            {
+                float* row = src + (r0 + r) * ld;
+                for (int c = 0; c < k; c++) dst[c * MR + r] = row[c];
+            }
+        }
+    }
+
+    /// <summary>A = srcᵀ: dst [ceil(m/MR), k, MR] ← element (i, j) of A = src[j, i]; src [k, m] (row stride ld).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnsAsA(float* src, long ld, int k, int m, float* dst)
+    {
+        for (int c0 = 0; c0 < m; c0 += MR, dst += (long)k * MR)
+        {
+            int n = Math.Min(MR, m - c0);
+            if (n < MR) new Span<float>(dst, k * MR).Clear();
+            for (int i = 0; i < k; i++)
+            {
+                float* from = src + i * ld + c0;
+                float* to = dst + i * MR;
+                for (int c = 0; c < n; c++) to[c] = from[c];
+            }
+        }
+    }
+
+    /// <summary>B = src: dst [ceil(n/NR), k, NR] ← src [k, n] (row stride ld).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RowsAsB(float* src, long ld, int k, int n, float* dst)
+    {
+        for (int c0 = 0; c0 < n; c0 += NR, dst += (long)k * NR)
+        {
+            int cols = Math.Min(NR, n - c0);
+            if (cols < NR) new Span<float>(dst, k * NR).Clear();
+            for (int i = 0; i < k; i++)
+                new ReadOnlySpan<float>(src + i * ld + c0, cols).CopyTo(new Span<float>(dst + i * NR, cols));
+        }
+    }
+
+    /// <summary>B = srcᵀ: dst [ceil(n/NR), k, NR] ← element (i, j) of B = src[j, i]; src [n, k] (row stride ld).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnsAsB(float* src, long ld, int n, int k, float* dst)
+    {
+        for (int c0 = 0; c0 < n; c0 += NR, dst += (long)k * NR)
+        {
+            int cols = Math.Min(NR, n - c0);
+            if (cols < NR) new Span<float>(dst, k * NR).Clear();
+            for (int c = 0; c < cols; c++)
+            {
+                float* row = src + (c0 + c) * ld;
+                for (int i = 0; i < k; i++) dst[i * NR + c] = row[i];
+            }
+        }
+    }
+
+    /// <summary>
+    /// c [m, n] (row stride ldc) = a·b + beta·c over packed a [ceil(m/MR), kc, MR] and b slivers of kc rows,
+    /// sliver s at b + s·bSliverStride. When <paramref name="padded"/>, c has room for whole MR × NR tiles (scratch)
+    /// and every tile is written whole; otherwise tiles cut by the edge write only [m, n].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(float* a, float* b, long bSliverStride, int kc, int m, int n, float* c, long ldc, float beta, bool padded)
+    {
+        for (int j = 0, s = 0; j < n; j += NR, s++)
+        {
+            int cols = Math.Min(NR, n - j);
+            float* bs = b + s * bSliverStride;
+            for (int i = 0; i < m; i += MR)
+            {
+                int rows = Math.Min(MR, m - i);
+                float* at = c + i * ldc + j;
+                if (padded || (rows == MR && cols == NR)) GemmKernel.Tile(kc, a + (long)i * kc, bs, at, ldc, beta, null);
+                else GemmKernel.EdgeTile(kc, a + (long)i * kc, bs, at, ldc, rows, cols, beta, null);
+            }
+        }
+    }
+}

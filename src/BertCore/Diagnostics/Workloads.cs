@@ -1,0 +1,98 @@
+using BertCore.Autograd;
+using BertCore.Backends;
+using BertCore.IO;
+using BertCore.Nn.Bert;
+using BertCore.Nn.Heads;
+using BertCore.Optim;
+
+namespace BertCore.Diagnostics;
+
+/// <summary>
+/// One masked-LM pretraining step of a randomly initialized BERT on random token ids, as the peers in
+/// ../shared/tools run it: ZeroGrad → forward (MLM loss at the ~15% masked positions only) → backward → Reset →
+/// AdamW (lr 1e-4, weight decay 0.01). Build once, then <see cref="Run"/> once per step; a warm step allocates
+/// nothing on the managed heap.
+/// </summary>
+public sealed class MlmTrainingStep : IDisposable
+{
+    private readonly BertForPreTraining _model;
+    private readonly Graph _graph;
+    private readonly AdamW _adam;
+    private readonly BertBatch _inputs;
+    private readonly int[] _labels;
+
+    /// <param name="config">Model shape (see <see cref="Throughput.Config"/> for the peers' presets).</param>
+    /// <param name="batch">Sequences per step.</param>
+    /// <param name="seq">Tokens per sequence.</param>
+    public MlmTrainingStep(IBackend backend, BertConfig config, int batch, int seq, int seed = 0)
+    {
+        _model = new BertForPreTraining(config, withNsp: false, withPooler: false);
+        _model.Initialize(seed);
+        _graph = new Graph(backend) { Training = true };
+        _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(_model.Parameters(), 1e-4f, 0.01f));
+        (_inputs, _labels) = RandomMlmBatch(config, batch, seq, seed);
+    }
+
+    /// <summary>The loss of the last step ([1], valid until the next step).</summary>
+    public float LastLoss { get; private set; }
+
+    public void Run()
+    {
+        _adam.ZeroGrad();
+        var loss = _model.Forward(_graph, _inputs, _labels).Loss!;
+        LastLoss = loss.Item();
+        _graph.Backward(loss);
+        _graph.Reset();
+        _adam.Step();
+    }
+
+    /// <summary>Random ids (special ids avoided) and MLM labels at ~15% of positions (the original id there).</summary>
+    internal static (BertBatch Inputs, int[] Labels) RandomMlmBatch(BertConfig config, int batch, int seq, int seed)
+    {
+        var random = new Random(seed);
+        var ids = new int[batch * seq];
+        var labels = new int[batch * seq];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = random.Next(5, config.VocabSize);
+            labels[i] = random.NextDouble() < 0.15 ? ids[i] : MlmHead.IgnoreIndex;
+        }
+        return (new BertBatch(batch, seq, ids), labels);
+    }
+
+    public void Dispose()
+    {
+        _adam.Dispose();
+        _graph.Dispose();
+        _model.Dispose();
+    }
+}
+
+/// <summary>The encoder forward of a randomly initialized BERT on random ids, without gradients (no pooler),
+/// as the peers run inference. Build once, then <see cref="Run"/> once per batch.</summary>
+public sealed class EncoderInference : IDisposable
+{
+    private readonly BertEncoder _encoder;
+    private readonly Graph _graph;
+    private readonly BertBatch _inputs;
+
+    public EncoderInference(IBackend backend, BertConfig config, int batch, int seq, int seed = 0)
+    {
+        _encoder = new BertEncoder(config, withPooler: false);
+        _encoder.Initialize(seed);
+        _graph = new Graph(backend);
+        (_inputs, _) = MlmTrainingStep.RandomMlmBatch(config, batch, seq, seed);
+    }
+
+    public void Run()
+    {
+        using (_graph.NoGrad()) _encoder.Forward(_graph, _inputs);
+        _graph.Reset();
+    }
+
+    public void Dispose()
+    {
+        _graph.Dispose();
+        _encoder.Dispose();
+    }
+}
