@@ -35,7 +35,7 @@ public sealed class BenchCommand : ICommand
         int batch = args.Int("batch", 16), seq = args.Int("seq", 128), steps = args.Int("steps", 5), n = args.Int("n", 1024);
         int threads = args.Int("threads", 0);
         if (threads < 0) throw new UsageException($"--threads must be positive, not {threads}");
-        var backend = Backend(args.Optional("device") ?? "cpu", threads);
+        var backend = Devices.Create(args.Optional("device") ?? "cpu", threads);
         args.RejectUnknown();
         object result = mode switch
         {
@@ -60,12 +60,4 @@ public sealed class BenchCommand : ICommand
         var (one, all, threads) = FmaPeak.Measure();
         return new { mode = "peak", gflops_1_thread = Math.Round(one, 1), gflops_all_threads = Math.Round(all, 1), threads };
     }
-
-    /// <summary>The backend for --device; a device that is not available is an error, never a silent fall-back.</summary>
-    public static IBackend Backend(string device, int threads = 0) => device switch
-    {
-        "cpu" => new CpuBackend(threads),
-        "cuda" => throw new ArgumentException("--device cuda: the GPU backend is not part of this build yet; use --device cpu"),
-        _ => throw new UsageException($"--device must be cpu or cuda, not '{device}'"),
-    };
 }

@@ -71,7 +71,7 @@ public sealed class PretrainCommand : ICommand
     public int Run(Arguments args)
     {
         var o = Parse(args);
-        using var backend = CreateBackend(o.Device);
+        using var backend = Devices.Create(o.Device);
         var vocabPath = o.Vocab ?? (o.Init != null && File.Exists(Path.Combine(o.Init, ModelDirectory.VocabFile))
             ? Path.Combine(o.Init, ModelDirectory.VocabFile) : null);
         var vocab = vocabPath == null ? null : Vocabulary.Load(vocabPath);
@@ -143,13 +143,6 @@ public sealed class PretrainCommand : ICommand
         }
         return 0;
     }
-
-    private static IBackend CreateBackend(string device) => device switch
-    {
-        "cpu" => new CpuBackend(),
-        "cuda" => throw new InvalidOperationException("--device cuda: the GPU backend is not available yet in this build; run with --device cpu"),
-        _ => throw new UsageException($"--device must be cpu or cuda, not '{device}'"),
-    };
 
     private static BertForPreTraining CreateModel(Options o, Vocabulary? vocab)
     {

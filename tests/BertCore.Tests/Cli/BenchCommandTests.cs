@@ -50,6 +50,6 @@ public class BenchCommandTests
     {
         var r = CliRunner.Run("bench", "infer", "--model", "tiny", "--device", "cuda");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("GPU backend is not part of this build", r.StdErr);
+        Assert.Contains("the GPU backend is not available yet", r.StdErr);
     }
 }
