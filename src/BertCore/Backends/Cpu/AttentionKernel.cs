@@ -171,7 +171,7 @@ internal static unsafe class AttentionKernel
         int j = 0;
         for (; j + 8 <= n; j += 8)
         {
-            var p = Vector256.Exp(Vector256.FusedMultiplyAdd(Vector256.Load(scores + j), vScale, Vector256.Load(maskAdd + j)) - vLse);
+            var p = FastExp.Exp(Vector256.FusedMultiplyAdd(Vector256.Load(scores + j), vScale, Vector256.Load(maskAdd + j)) - vLse);
             var m = drop == null ? one : Vector256.Load(drop + j);
             Vector256.Store(p * m, scores + j);
             if (gradScores != null) Vector256.Store(p * (Vector256.Load(gradScores + j) * m - vDot) * vScale, gradScores + j);

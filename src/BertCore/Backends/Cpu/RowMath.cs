@@ -6,7 +6,8 @@ namespace BertCore.Backends.Cpu;
 
 /// <summary>
 /// Kernels over one contiguous row of n floats, shared by softmax, attention and cross-entropy: 256-bit vectors,
-/// then a scalar tail. The lane order is fixed, so a given n always gives the same bits.
+/// then a scalar tail (exponentials from <see cref="FastExp"/> in the vector part). The lane order is fixed, so a
+/// given n always gives the same bits.
 /// </summary>
 internal static unsafe class RowMath
 {
@@ -48,7 +49,7 @@ internal static unsafe class RowMath
         int i = 0;
         for (; i + 8 <= n; i += 8)
         {
-            var e = Vector256.Exp(Vector256.Load(x + i) - s);
+            var e = FastExp.Exp(Vector256.Load(x + i) - s);
             if (y != null) Vector256.Store(e, y + i);
             acc += e;
         }
@@ -70,7 +71,7 @@ internal static unsafe class RowMath
         var a = Vector256.Create(alpha);
         int i = 0;
         for (; i + 8 <= n; i += 8)
-            Vector256.Store(Vector256.FusedMultiplyAdd(a, Vector256.Exp(Vector256.Load(x + i) - s), Vector256.Load(y + i)), y + i);
+            Vector256.Store(Vector256.FusedMultiplyAdd(a, FastExp.Exp(Vector256.Load(x + i) - s), Vector256.Load(y + i)), y + i);
         for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(alpha, MathF.Exp(x[i] - shift), y[i]);
     }
 }
