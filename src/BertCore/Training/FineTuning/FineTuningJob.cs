@@ -2,6 +2,7 @@ using BertCore.Backends;
 using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Text;
+using BertCore.Training.FineTuning.Techniques;
 
 namespace BertCore.Training.FineTuning;
 
@@ -57,8 +58,9 @@ public sealed record FineTuningSetup
 /// </summary>
 public sealed class FineTuningJob : IDisposable
 {
-    private FineTuningJob(FineTuner tuner, BertTokenizer tokenizer, string vocabPath, PretrainedLoad? loaded)
+    private FineTuningJob(FineTuner tuner, BertTokenizer tokenizer, string vocabPath, PretrainedLoad? loaded, TaptResult? tapt)
     {
+        Tapt = tapt;
         Tuner = tuner;
         Tokenizer = tokenizer;
         VocabPath = vocabPath;
@@ -73,11 +75,15 @@ public sealed class FineTuningJob : IDisposable
     /// <summary>What was taken from <see cref="FineTuningSetup.ModelDirectory"/>; null for random initialization.</summary>
     public PretrainedLoad? Loaded { get; }
 
+    /// <summary>The task-adaptive pretraining done before fine-tuning (<see cref="FineTunerOptions.TaptSteps"/>); null when none.</summary>
+    public TaptResult? Tapt { get; }
+
     /// <exception cref="ArgumentException">Neither or both of the model folder and the configuration, a vocabulary
     /// larger than the model's, a sequence length beyond its positions, or invalid options.</exception>
     /// <exception cref="InvalidFileException">A data, vocabulary or model file is malformed, or the dev data has a
     /// label the training data lacks.</exception>
-    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options)
+    /// <param name="taptProgress">Receives (steps taken, loss) after each task-adaptive pretraining step (optional).</param>
+    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<(int Step, double Loss)>? taptProgress = null)
     {
         if ((setup.ModelDirectory == null) == (setup.Config == null))
             throw new ArgumentException("give exactly one of a model folder to start from and a configuration for random initialization");
@@ -100,9 +106,13 @@ public sealed class FineTuningJob : IDisposable
         {
             network.Initialize(options.Seed);
             var loaded = setup.ModelDirectory != null ? TaskModelDirectory.LoadPretrained(network, source) : null;
+            var tapt = options.TaptSteps > 0
+                ? TaskAdaptivePretraining.Run(backend, network, train, tokenizer, setup.ModelDirectory, options, taptProgress)
+                : null;
+            var auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
             var tuner = new FineTuner(backend, network, TaskData.Create(train, spec, tokenizer),
-                dev == null ? null : TaskData.Create(dev, spec, tokenizer), options, vocabPath);
-            return new FineTuningJob(tuner, tokenizer, vocabPath, loaded);
+                dev == null ? null : TaskData.Create(dev, spec, tokenizer), options, vocabPath, auxiliary);
+            return new FineTuningJob(tuner, tokenizer, vocabPath, loaded, tapt);
         }
         catch
         {
