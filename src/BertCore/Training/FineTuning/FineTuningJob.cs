@@ -48,6 +48,10 @@ public sealed record FineTuningSetup
 
     /// <summary>QA: longest answer in tokens; default 30.</summary>
     public int? MaxAnswerLength { get; init; }
+
+    /// <summary>classify, pair, regress: add this many augmented copies of every training example
+    /// (<see cref="TextAugmenter"/>, seeded by the options' seed; after <see cref="MaxTrainExamples"/>). 0: none.</summary>
+    public int Augment { get; init; }
 }
 
 /// <summary>
@@ -85,6 +89,7 @@ public sealed class FineTuningJob : IDisposable
     /// <param name="taptProgress">Receives (steps taken, loss) after each task-adaptive pretraining step (optional).</param>
     public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<(int Step, double Loss)>? taptProgress = null)
     {
+        if (setup.Augment < 0) throw new ArgumentException("Augment must not be negative");
         if ((setup.ModelDirectory == null) == (setup.Config == null))
             throw new ArgumentException("give exactly one of a model folder to start from and a configuration for random initialization");
         options.Validate();
@@ -98,7 +103,8 @@ public sealed class FineTuningJob : IDisposable
         bool lowercase = setup.Lowercase ?? (setup.ModelDirectory != null ? TokenizerConfig.DoLowerCase(source) : null) ?? true;
         var tokenizer = new BertTokenizer(vocabulary, lowercase);
 
-        var train = TaskFile.Read(setup.TrainFile, setup.Task).Take(setup.MaxTrainExamples ?? int.MaxValue);
+        var original = TaskFile.Read(setup.TrainFile, setup.Task).Take(setup.MaxTrainExamples ?? int.MaxValue);
+        var train = setup.Augment > 0 ? Augmented(original, setup.Augment, options.Seed) : original;
         var dev = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task).Take(setup.MaxDevExamples ?? int.MaxValue);
         var spec = Spec(setup, config, lowercase, Labels(train, dev, config));
         var network = TaskNetwork.Create(spec, config);
@@ -107,7 +113,7 @@ public sealed class FineTuningJob : IDisposable
             network.Initialize(options.Seed);
             var loaded = setup.ModelDirectory != null ? TaskModelDirectory.LoadPretrained(network, source) : null;
             var tapt = options.TaptSteps > 0
-                ? TaskAdaptivePretraining.Run(backend, network, train, tokenizer, setup.ModelDirectory, options, taptProgress)
+                ? TaskAdaptivePretraining.Run(backend, network, original, tokenizer, setup.ModelDirectory, options, taptProgress)
                 : null;
             var auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
             var tuner = new FineTuner(backend, network, TaskData.Create(train, spec, tokenizer),
@@ -123,6 +129,15 @@ public sealed class FineTuningJob : IDisposable
 
     /// <summary>Runs the trainer (see <see cref="FineTuner.Run"/>).</summary>
     public FineTuningResult Run(CancellationToken cancellation = default) => Tuner.Run(cancellation);
+
+    /// <summary>The examples of <paramref name="train"/> followed by <paramref name="copies"/> augmented copies of each.</summary>
+    /// <exception cref="ArgumentException">A task other than classify, pair and regress.</exception>
+    private static TaskFile Augmented(TaskFile train, int copies, int seed)
+    {
+        if (train.Sequences is not { } sequences)
+            throw new ArgumentException($"augmentation edits the words of texts: it works for classify, pair and regress, not {train.Task.Name()}");
+        return TaskFile.FromSequences(train.Task, new TextAugmenter(seed).Expand(sequences, copies), train.Source);
+    }
 
     /// <summary>
     /// The labels of the training and dev files together (a dev tag missing from a small training set can still be
