@@ -9,6 +9,7 @@ internal enum RandomPurpose : ulong
     Shuffle = 2,
     Masking = 3,
     Augmentation = 4,
+    TaskSampling = 5,
 }
 
 /// <summary>
