@@ -10,7 +10,7 @@ public sealed class FinetuneCommand : ICommand
 {
     public string Name => "finetune";
     public string Summary => "fine-tune on classify | pair | regress | ner | qa data; keeps the best dev checkpoint";
-    public string Help => Usage.Replace("{{TECHNIQUES}}", FinetuneTechniques.Help, StringComparison.Ordinal);
+    public string Help => Usage.Replace("{{TECHNIQUES}}", FinetuneTechniques.Help + "\n" + MultitaskFinetune.Help, StringComparison.Ordinal);
 
     private const string Usage = """
         Usage: bertcore finetune --task TASK --train FILE --dev FILE (--model DIR | --config NAME|config.json --vocab vocab.txt)
@@ -62,6 +62,7 @@ public sealed class FinetuneCommand : ICommand
 
     public int Run(Arguments args)
     {
+        if (args.Optional("multitask") is { } multitask) return MultitaskFinetune.Run(args, multitask);
         var techniques = FinetuneTechniques.Parse(args);
         var o = Parse(args);
         var backend = Devices.Create(o.Device);
@@ -116,7 +117,7 @@ public sealed class FinetuneCommand : ICommand
     }
 
     /// <summary>A preset sized to the vocabulary, or a config.json.</summary>
-    private static BertConfig Config(string nameOrPath, string vocabPath)
+    internal static BertConfig Config(string nameOrPath, string vocabPath)
     {
         if (!BertConfig.PresetNames.Contains(nameOrPath)) return BertConfig.Load(nameOrPath);
         var vocabulary = Vocabulary.Load(vocabPath);
