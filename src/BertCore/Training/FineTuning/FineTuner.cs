@@ -28,8 +28,8 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// <summary>
 /// Fine-tunes a <see cref="TaskNetwork"/> on one task, for every task kind. One optimizer step:
 /// <code>
-/// ZeroGrad
-/// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch); Backward(loss · 1/k); Reset
+/// [gradual unfreezing: set which parameters train] ZeroGrad
+/// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch) [+ w·auxiliary MLM loss]; Backward(loss · 1/k); Reset
 /// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
 /// </code>
 /// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded

@@ -108,6 +108,7 @@ public sealed class FineTuningJob : IDisposable
         var dev = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task).Take(setup.MaxDevExamples ?? int.MaxValue);
         var spec = Spec(setup, config, lowercase, Labels(train, dev, config));
         var network = TaskNetwork.Create(spec, config);
+        AuxiliaryMlm? auxiliary = null;
         try
         {
             network.Initialize(options.Seed);
@@ -115,13 +116,14 @@ public sealed class FineTuningJob : IDisposable
             var tapt = options.TaptSteps > 0
                 ? TaskAdaptivePretraining.Run(backend, network, original, tokenizer, setup.ModelDirectory, options, taptProgress)
                 : null;
-            var auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
+            auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
             var tuner = new FineTuner(backend, network, TaskData.Create(train, spec, tokenizer),
                 dev == null ? null : TaskData.Create(dev, spec, tokenizer), options, vocabPath, auxiliary);
             return new FineTuningJob(tuner, tokenizer, vocabPath, loaded, tapt);
         }
         catch
         {
+            auxiliary?.Dispose();
             network.Dispose();
             throw;
         }
