@@ -50,19 +50,26 @@ for row in "${order[@]}"; do specs+=("$row|${flags[$row]}"); done
 python3 - "$out" "${specs[@]}" <<'PY'
 import json, os, statistics, sys
 out, specs = sys.argv[1], sys.argv[2:]
-lines = ["| row | flags | dev accuracy (mean ± std, 3 seeds) | per seed | time per run (s, mean) |", "|---|---|---|---|---|"]
+import re
+lines = ["| row | flags | dev accuracy (mean ± std, 3 seeds) | per seed (1, 2, 3) | wall s per run (mean) | fine-tuning loop s (mean) | TAPT s (mean) |",
+         "|---|---|---|---|---|---|---|"]
 for spec in specs:
     row, flags = spec.split("|", 1)
-    accs, secs = [], []
+    accs, walls, loops, tapts = [], [], [], []
     for seed in (1, 2, 3):
         d = os.path.join(out, row, f"seed-{seed}")
         if not os.path.exists(os.path.join(d, "results.json")): continue
         r = json.load(open(os.path.join(d, "results.json")))
         accs.append(r["best"]["accuracy"])
-        secs.append(float(open(os.path.join(d, "wall_seconds")).read()))
+        loops.append(r["seconds"])
+        walls.append(float(open(os.path.join(d, "wall_seconds")).read()))
+        m = re.search(r"task-adaptive pretraining: \d+ MLM steps in ([0-9.]+) s", open(d + ".log").read())
+        if m: tapts.append(float(m.group(1)))
     if not accs: continue
     std = statistics.stdev(accs) if len(accs) > 1 else float("nan")
-    lines.append(f"| {row} | {flags or '(defaults)'} | {statistics.mean(accs):.4f} ± {std:.4f} | {', '.join(f'{a:.4f}' for a in accs)} | {statistics.mean(secs):.0f} |")
+    tapt = f"{statistics.mean(tapts):.0f}" if tapts else "–"
+    lines.append(f"| {row} | {flags or '(defaults)'} | {statistics.mean(accs):.4f} ± {std:.4f} | {', '.join(f'{a:.4f}' for a in accs)} | "
+                 f"{statistics.mean(walls):.0f} | {statistics.mean(loops):.0f} | {tapt} |")
 open(os.path.join(out, "table.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
