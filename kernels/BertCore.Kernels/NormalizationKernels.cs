@@ -34,12 +34,12 @@ public static class NormalizationKernels
             q += d * d;
         }
         float inv = XMath.Rsqrt(DeviceMath.WarpSum(q) / cols + eps);
-        float mu = shift + shiftedMean;
+        // (s − shift) − shiftedMean, not s − mean: the rounded mean of values near 1000 is off by ~6e-5.
         for (int c = lane; c < cols; c += Warp.WarpSize)
-            y[row + c] = (Input(x, residual, hasResidual, row + c) - mu) * inv * gamma[c] + beta[c];
+            y[row + c] = (Input(x, residual, hasResidual, row + c) - shift - shiftedMean) * inv * gamma[c] + beta[c];
         if (lane == 0)
         {
-            mean[r] = mu;
+            mean[r] = shift + shiftedMean;
             rstd[r] = inv;
         }
     }
