@@ -10,14 +10,14 @@ public sealed partial class GpuBackend
     public void Sum(Tensor x, Tensor y, float alpha = 1f)
     {
         RequireCount(y, 1, "Sum");
-        _kernels.Sum(new KernelConfig(1, ReductionKernels.Threads), F(x), F(y), checked((int)x.Count), alpha, 0);
+        _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), alpha, 0);
     }
 
     // x any shape; y [1]
     public void SumOfSquares(Tensor x, Tensor y)
     {
         RequireCount(y, 1, "SumOfSquares");
-        _kernels.Sum(new KernelConfig(1, ReductionKernels.Threads), F(x), F(y), checked((int)x.Count), 1f, 1);
+        _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), 1f, 1);
     }
 
     // param, grad, m, v: the same element count

@@ -19,7 +19,6 @@ namespace BertCore.Backends.Gpu;
 /// </summary>
 public sealed partial class GpuBackend : IBackend
 {
-    private const int ElementGroup = 256;
     private const int MaxElementGroups = 4096;
 
     private readonly Context _context;
@@ -29,9 +28,10 @@ public sealed partial class GpuBackend : IBackend
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _placeholder;   // stands for an absent optional tensor
     private MemoryBuffer1D<float, Stride1D.Dense> _scratch;   // per-row temporaries (cross-entropy row losses, attention Δ)
 
-    private GpuBackend(Context context, Accelerator accelerator, string name, int rowGroupThreads)
+    private GpuBackend(Context context, Accelerator accelerator, string name, int groupThreads)
     {
-        RowGroupThreads = rowGroupThreads;
+        RowGroupThreads = groupThreads;
+        ElementGroupThreads = groupThreads;
         _context = context;
         _accelerator = accelerator;
         Name = name;
@@ -58,8 +58,9 @@ public sealed partial class GpuBackend : IBackend
     {
         var context = Context.Create(b => b.CPU(CPUDeviceKind.Nvidia).EnableAlgorithms());
         return new GpuBackend(context, context.GetCPUDevice(0).CreateAccelerator(context), "gpu-simulator (ILGPU CPU accelerator, NVIDIA kind)",
-            // One warp per group: the simulator's shuffles synchronize every thread of a group, so small groups are ~3× faster.
-            rowGroupThreads: 32);
+            // One warp per group: the simulator runs a group's threads as OS threads and its shuffles synchronize them
+            // all, so small groups are several times faster there.
+            groupThreads: 32);
     }
 
     /// <summary>A backend on CUDA device <paramref name="index"/>; a <see cref="GpuUnavailableException"/> naming the cause
@@ -71,6 +72,9 @@ public sealed partial class GpuBackend : IBackend
     /// <summary>Threads per group of the warp-per-row kernels (a multiple of 32): 128 on CUDA (four rows per group),
     /// 32 on the simulator. Settable for tests.</summary>
     internal int RowGroupThreads { get; set; }
+
+    /// <summary>Threads per group of the thread-per-item and grid-stride kernels: 128 on CUDA, 32 on the simulator.</summary>
+    internal int ElementGroupThreads { get; set; }
 
     public string Name { get; }
     public DeviceKind Device => DeviceKind.Cuda;
@@ -233,11 +237,12 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <summary>Thread-per-item kernels.</summary>
-    private static KernelConfig ItemLaunch(long items) => new((int)Math.Max(1, (items + ElementGroup - 1) / ElementGroup), ElementGroup);
+    private KernelConfig ItemLaunch(long items) =>
+        new((int)Math.Max(1, (items + ElementGroupThreads - 1) / ElementGroupThreads), ElementGroupThreads);
 
     /// <summary>Grid-stride kernels: enough groups to fill a GPU, no more than the items need.</summary>
-    private static KernelConfig StrideLaunch(long items) =>
-        new((int)Math.Clamp((items + ElementGroup - 1) / ElementGroup, 1, MaxElementGroups), ElementGroup);
+    private KernelConfig StrideLaunch(long items) =>
+        new((int)Math.Clamp((items + ElementGroupThreads - 1) / ElementGroupThreads, 1, MaxElementGroups), ElementGroupThreads);
 
     private static void RequireCount(Tensor t, long count, string op)
     {
