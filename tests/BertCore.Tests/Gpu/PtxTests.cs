@@ -26,7 +26,7 @@ public class PtxTests
 
     [Theory]
     [InlineData(nameof(GemmKernels.Tiled), "bar.sync", ".shared")]
-    [InlineData(nameof(NormalizationKernels.LayerNorm), "shfl.sync.bfly", "ld.global")]
+    [InlineData(nameof(NormalizationKernels.LayerNorm), "shfl.sync.bfly", "st.f32")]
     [InlineData(nameof(AttentionKernels.Forward), "shfl.sync.idx", "shfl.sync.bfly")]
     [InlineData(nameof(ReductionKernels.Sum), "bar.sync", "shfl.sync.bfly")]
     public void Kernels_use_shared_memory_barriers_and_warp_shuffles(string name, string first, string second)
