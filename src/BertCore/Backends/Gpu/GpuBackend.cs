@@ -196,6 +196,9 @@ public sealed partial class GpuBackend : IBackend
 
     private ArrayView<float> Raw(Tensor t) => Storage(t).Buffer.View.SubView(t.ByteOffset / 4, t.Count);
 
+    /// <summary>The fp32 device view of a tensor of this backend (for the kernel workbench and interop such as cuBLAS).</summary>
+    internal ArrayView<float> View(Tensor t) => F(t);
+
     /// <summary>The fp32 view of a device tensor.</summary>
     private ArrayView<float> F(Tensor t) =>
         t.DType == DType.F32 ? Raw(t) : throw new ArgumentException($"tensor {t.Shape} holds {t.DType}, not F32");
