@@ -57,4 +57,12 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         Close.RelativeToMax(GpuGradCheck.Download(_gpu, tb), ReferenceOps.Add(start.ToDouble(), ReferenceOps.SumRows(dy.ToDouble(), rows, cols)),
             GradCheck.ForwardTolerance, "dbias");
     }
+
+    /// <summary>`bertcore bench gemm` on the GPU backend: operands in device memory, a finite rate.</summary>
+    [Fact]
+    public void Bench_gemm_runs_on_the_gpu_backend()
+    {
+        double gflops = BertCore.Diagnostics.Throughput.Gemm(_gpu, 9, 1);
+        Assert.True(double.IsFinite(gflops) && gflops > 0, $"{gflops} GFLOP/s");
+    }
 }

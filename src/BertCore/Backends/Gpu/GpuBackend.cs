@@ -213,7 +213,7 @@ public sealed partial class GpuBackend : IBackend
     private GpuStorage Storage(Tensor t)
     {
         if (t.Storage is not GpuStorage s)
-            throw new ArgumentException($"tensor {t.Shape} lives on {t.Device} host memory; the GPU backend needs device tensors " +
+            throw new ArgumentException($"tensor {t.Shape} lives in host memory; the GPU backend (--device cuda) needs device tensors " +
                 "(GpuBackend.ToDevice, MoveToDevice)");
         if (s.Accelerator != _accelerator) throw new ArgumentException($"tensor {t.Shape} lives on another accelerator");
         if (t.Count > int.MaxValue / 2) throw new ArgumentException($"tensor {t.Shape} is too large for 32-bit kernel indices");
