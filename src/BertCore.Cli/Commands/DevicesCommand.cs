@@ -8,20 +8,21 @@ public sealed class DevicesCommand : ICommand
     public string Name => "devices";
     public string Summary => "list the GPUs ILGPU finds (name, memory, compute capability, warp size) and self-test each";
     public string Help => """
-        Usage: bertcore devices
+        Usage: bertcore devices [--simulator]
 
         One line per accelerator: its --device name, name, memory, compute capability, warp size, and whether it
         passes a self-test (load every kernel, then a small GEMM with bias checked against the host). CUDA devices
-        need only the NVIDIA driver (ILGPU emits PTX; no CUDA toolkit). The last line is ILGPU's CPU accelerator, the
-        GPU simulator the tests run the kernels on (slow; not a --device choice).
+        need only the NVIDIA driver (ILGPU emits PTX; no CUDA toolkit).
+          --simulator   also ILGPU's CPU accelerator, the GPU simulator the tests use (slow; not a --device choice)
         """;
 
     public int Run(Arguments args)
     {
+        bool simulator = args.Flag("simulator");
         args.RejectUnknown();
         if (!GpuDevices.DriverPresent(out string library))
             Console.WriteLine($"cuda       none: no NVIDIA driver ({library} could not be loaded)");
-        var devices = GpuDevices.List();
+        var devices = GpuDevices.List(simulator);
         if (devices.All(d => d.Kind != "cuda") && GpuDevices.DriverPresent(out _))
             Console.WriteLine("cuda       none: the NVIDIA driver reports no CUDA device");
         foreach (var d in devices)

@@ -9,13 +9,12 @@ namespace BertCore.Tests.Gpu;
 public class DevicesCommandTests
 {
     [Fact]
-    public void Devices_lists_the_simulator_and_names_why_cuda_is_absent()
+    public void Devices_names_why_cuda_is_absent_or_lists_the_devices()
     {
         var r = CliRunner.Run("devices");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("simulator  ILGPU CPU accelerator (NVIDIA kind)  memory host  compute -  warp 32  self-test passed", r.StdOut);
         if (GpuDevices.DriverPresent(out string library)) Assert.Contains("cuda:0", r.StdOut);
-        else Assert.Contains($"cuda       none: no NVIDIA driver ({library} could not be loaded)", r.StdOut);
+        else Assert.Equal($"cuda       none: no NVIDIA driver ({library} could not be loaded)", r.StdOut.Trim());
     }
 
     [Fact]

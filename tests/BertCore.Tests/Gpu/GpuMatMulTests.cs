@@ -1,3 +1,4 @@
+using BertCore.Backends.Gpu;
 using BertCore.Backends.Reference;
 using BertCore.Tests.Support;
 using Xunit;
@@ -65,4 +66,8 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         double gflops = BertCore.Diagnostics.Throughput.Gemm(_gpu, 9, 1);
         Assert.True(double.IsFinite(gflops) && gflops > 0, $"{gflops} GFLOP/s");
     }
+
+    /// <summary>The self-test `bertcore devices` runs on every accelerator passes on the simulator.</summary>
+    [Fact]
+    public void Device_self_test_passes_on_the_simulator() => Assert.Null(GpuDevices.Check(_gpu));
 }

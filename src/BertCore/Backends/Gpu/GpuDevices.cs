@@ -16,8 +16,9 @@ public sealed record GpuDeviceInfo(string Kind, int Index, string Name, long Mem
 /// emits PTX and the driver (libcuda) compiles it.</summary>
 public static class GpuDevices
 {
-    /// <summary>Every CUDA device plus ILGPU's CPU accelerator (the simulator the tests use), each self-tested.</summary>
-    public static IReadOnlyList<GpuDeviceInfo> List()
+    /// <summary>Every CUDA device, each self-tested; with <paramref name="simulator"/> also ILGPU's CPU accelerator (the
+    /// simulator the tests use; its self-test loads every kernel there, a few seconds).</summary>
+    public static IReadOnlyList<GpuDeviceInfo> List(bool simulator = false)
     {
         var list = new List<GpuDeviceInfo>();
         if (DriverPresent(out _))
@@ -31,7 +32,8 @@ public static class GpuDevices
                     SelfTest(() => OpenCuda(i))));
             }
         }
-        list.Add(new GpuDeviceInfo("simulator", 0, "ILGPU CPU accelerator (NVIDIA kind)", 0, "-", 32, SelfTest(GpuBackend.CreateSimulator)));
+        if (simulator)
+            list.Add(new GpuDeviceInfo("simulator", 0, "ILGPU CPU accelerator (NVIDIA kind)", 0, "-", 32, SelfTest(GpuBackend.CreateSimulator)));
         return list;
     }
 
