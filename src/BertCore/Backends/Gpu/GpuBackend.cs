@@ -35,6 +35,8 @@ public sealed partial class GpuBackend : IBackend
         _context = context;
         _accelerator = accelerator;
         Name = name;
+        if (accelerator.WarpSize != 32)
+            throw new GpuUnavailableException($"{name}: warp size {accelerator.WarpSize}; the kernels assume 32 lanes");
         try
         {
             _kernels = new GpuKernels(accelerator);
