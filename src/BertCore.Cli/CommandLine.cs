@@ -20,6 +20,7 @@ public static class CommandLine
         new DemoCommand(),
         new BenchCommand(),
         new SelfCheckCommand(),
+        new DevicesCommand(),
     ];
 
     private static string Usage => $"""

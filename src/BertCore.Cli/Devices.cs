@@ -1,17 +1,20 @@
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
+using BertCore.Backends.Gpu;
 
 namespace BertCore.Cli;
 
 /// <summary>The <c>--device</c> option of the training and inference verbs.</summary>
 public static class Devices
 {
-    /// <summary>The backend named by <c>--device</c>: "cpu" (with <paramref name="threads"/> threads, 0 = all cores);
-    /// "cuda" fails with a clear message — never a silent fall-back (no GPU backend in this build).</summary>
+    /// <summary>The backend named by <c>--device</c>: "cpu" (with <paramref name="threads"/> threads, 0 = all cores) or
+    /// "cuda" / "cuda:N" (the GPU backend on CUDA device N, default 0). A CUDA device that does not work is a
+    /// <see cref="GpuUnavailableException"/> naming the cause — never a silent fall-back to the CPU.</summary>
     public static IBackend Create(string device, int threads = 0) => device switch
     {
         "cpu" => new CpuBackend(threads),
-        "cuda" => throw new InvalidOperationException("--device cuda: the GPU backend is not available yet in this build; run with --device cpu"),
-        _ => throw new UsageException($"--device must be cpu or cuda, not '{device}'"),
+        "cuda" => GpuBackend.CreateCuda(0),
+        _ when device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int index) => GpuBackend.CreateCuda(index),
+        _ => throw new UsageException($"--device must be cpu, cuda or cuda:N, not '{device}'"),
     };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BertCore.Backends;
+using BertCore.Backends.Gpu;
 using BertCore.IO;
 using BertCore.Tensors;
 
@@ -27,33 +28,45 @@ public static class Throughput
     public static StepTiming Train(IBackend backend, BertConfig config, int batch, int seq, int steps, int seed = 0)
     {
         using var step = new MlmTrainingStep(backend, config, batch, seq, seed);
-        return Time(batch, seq, steps, step.Run);
+        return Time(batch, seq, steps, step.Run, WaitFor(backend));
     }
 
     public static StepTiming Infer(IBackend backend, BertConfig config, int batch, int seq, int steps, int seed = 0)
     {
         using var step = new EncoderInference(backend, config, batch, seq, seed);
-        return Time(batch, seq, steps, step.Run);
+        return Time(batch, seq, steps, step.Run, WaitFor(backend));
     }
 
     /// <summary>GFLOP/s of an n×n×n single-precision matrix product (2n³ flops per product).</summary>
     public static double Gemm(IBackend backend, int n, int steps)
     {
         var random = new Random(0);
-        using var a = Tensor.Zeros(n, n);
-        using var b = Tensor.Zeros(n, n);
-        using var c = Tensor.Zeros(n, n);
-        foreach (ref var v in a.Span) v = (float)random.NextDouble();
-        foreach (ref var v in b.Span) v = (float)random.NextDouble();
-        var t = Time(n, 1, steps, () => backend.MatMul(a, false, b, false, c));
+        var values = new float[n * n];
+        using var a = OnBackend(backend, n);
+        using var b = OnBackend(backend, n);
+        using var c = OnBackend(backend, n);
+        foreach (ref var v in values.AsSpan()) v = (float)random.NextDouble();
+        backend.Upload(values, a);
+        foreach (ref var v in values.AsSpan()) v = (float)random.NextDouble();
+        backend.Upload(values, b);
+        var t = Time(n, 1, steps, () => backend.MatMul(a, false, b, false, c), () => backend.Download(c, values));
         return 2.0 * n * n * n / t.SecondsPerStep / 1e9;
     }
 
-    private static StepTiming Time(int batch, int seq, int steps, Action step)
+    /// <summary>How to wait for a backend's queued work: the GPU backend's Synchronize; nothing for the CPU, whose ops finish before returning.</summary>
+    private static Action? WaitFor(IBackend backend) => backend is GpuBackend gpu ? gpu.Synchronize : null;
+
+    /// <summary>An n×n tensor in the backend's memory (device memory for the GPU backend).</summary>
+    private static Tensor OnBackend(IBackend backend, int n) => new(backend.Allocate(4L * n * n), 0, new Shape(n, n), DType.F32, ownsStorage: true);
+
+    /// <param name="wait">Waits for queued device work before the clock stops (the GPU backend returns before its kernels finish).</param>
+    private static StepTiming Time(int batch, int seq, int steps, Action step, Action? wait = null)
     {
         for (int i = 0; i < WarmupSteps; i++) step();
+        wait?.Invoke();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) step();
+        wait?.Invoke();
         return new StepTiming(batch, seq, steps, clock.Elapsed.TotalSeconds / steps);
     }
 }

@@ -1,5 +1,6 @@
 using BertCore.Autograd;
 using BertCore.Backends;
+using BertCore.Backends.Gpu;
 using BertCore.IO;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
@@ -20,6 +21,8 @@ public sealed class MlmTrainingStep : IDisposable
     private readonly AdamW _adam;
     private readonly BertBatch _inputs;
     private readonly int[] _labels;
+    private readonly IBackend _backend;
+    private readonly float[] _loss = new float[1];
 
     /// <param name="config">Model shape (see <see cref="Throughput.Config"/> for the peers' presets).</param>
     /// <param name="batch">Sequences per step.</param>
@@ -28,6 +31,8 @@ public sealed class MlmTrainingStep : IDisposable
     {
         _model = new BertForPreTraining(config, withNsp: false, withPooler: false);
         _model.Initialize(seed);
+        if (backend is GpuBackend gpu) gpu.MoveToDevice(_model.Parameters());
+        _backend = backend;
         _graph = new Graph(backend) { Training = true };
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(_model.Parameters(), 1e-4f, 0.01f));
         (_inputs, _labels) = RandomMlmBatch(config, batch, seq, seed);
@@ -40,7 +45,8 @@ public sealed class MlmTrainingStep : IDisposable
     {
         _adam.ZeroGrad();
         var loss = _model.Forward(_graph, _inputs, _labels).Loss!;
-        LastLoss = loss.Item();
+        _backend.Download(loss, _loss);   // the step's one host read-back
+        LastLoss = _loss[0];
         _graph.Backward(loss);
         _graph.Reset();
         _adam.Step();
@@ -80,6 +86,7 @@ public sealed class EncoderInference : IDisposable
     {
         _encoder = new BertEncoder(config, withPooler: false);
         _encoder.Initialize(seed);
+        if (backend is GpuBackend gpu) gpu.MoveToDevice(_encoder.Parameters());
         _graph = new Graph(backend);
         (_inputs, _) = MlmTrainingStep.RandomMlmBatch(config, batch, seq, seed);
     }

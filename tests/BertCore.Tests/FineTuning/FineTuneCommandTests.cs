@@ -137,7 +137,7 @@ public class FineTuneCommandTests : IDisposable
         var cuda = CliRunner.Run("finetune", "--task", "classify", "--train", train, "--dev", dev, "--config", _config, "--vocab", _vocab,
             "--output", _folder.File("cuda"), "--device", "cuda");
         Assert.Equal(1, cuda.ExitCode);
-        Assert.Contains("GPU backend is not available", cuda.StdErr);
+        Assert.Contains("--device cuda", cuda.StdErr);   // no driver here; on a GPU machine, host-resident parameters
 
         var both = CliRunner.Run("finetune", "--task", "classify", "--train", train, "--dev", dev, "--config", _config, "--model", _folder.Root,
             "--output", _folder.File("both"));

@@ -1,0 +1,24 @@
+using BertCore.Tensors;
+
+namespace BertCore.Backends.Gpu;
+
+public sealed partial class GpuBackend
+{
+    // table [V, C]; index I32 [N]; y [N, C]. An out-of-range index is raised at the next synchronization.
+    public void GatherRows(Tensor table, Tensor index, Tensor y)
+    {
+        int rows = table.Shape[0], cols = table.Shape[1], n = checked((int)index.Count);
+        RequireCount(y, (long)n * cols, "GatherRows");
+        if ((long)n * cols == 0) return;
+        _kernels.Gather(ItemLaunch((long)n * cols), F(table), I(index), F(y), _error.View, n, rows, cols);
+    }
+
+    // dy [N, C]; index I32 [N]; dtable [V, C]
+    public void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1)
+    {
+        int rows = dtable.Shape[0], cols = dtable.Shape[1], n = checked((int)index.Count);
+        RequireCount(dy, (long)n * cols, "ScatterAddRows");
+        if ((long)n * cols == 0) return;
+        _kernels.ScatterAdd(ItemLaunch(cols), F(dy), I(index), F(dtable), _error.View, n, rows, cols, paddingIndex);
+    }
+}

@@ -1,0 +1,99 @@
+using BertCore.Autograd;
+using BertCore.Backends;
+using BertCore.Backends.Gpu;
+using BertCore.Backends.Reference;
+using BertCore.Tensors;
+using BertCore.Tests.Support;
+using Xunit;
+
+namespace BertCore.Tests.Gpu;
+
+/// <summary>
+/// The fused attention kernels on the simulator against the reference and its finite differences. S = 33 makes the
+/// online softmax span two 32-key blocks (and the backward two 32-query blocks); D = 33 makes lanes own a second
+/// column; padding masks and dropout (the counter RNG at the reference's positions) are on.
+/// </summary>
+[Collection(SimulatorCollection.Name)]
+public class GpuAttentionTests(SimulatorFixture fixture)
+{
+    private const ulong Seed = 99;
+    private readonly GpuBackend _gpu = fixture.Backend;
+
+    private void Check(int batch, int seq, int heads, int d, int padded, float p, bool dq = true, bool dk = true, bool dv = true)
+    {
+        int n = batch * seq * heads * d;
+        int[] mask = [.. Enumerable.Range(0, batch * seq).Select(i => i / seq == batch - 1 && i % seq >= seq - padded ? 0 : 1)];
+        var dropout = p > 0 ? new Dropout(p, Seed, 0) : Dropout.None;
+        GpuGradCheck.Check(_gpu, (g, t) => Build(g, t, mask, batch, seq, heads, p),
+            x => ReferenceOps.Attention(x[0], x[1], x[2], mask, batch, seq, heads, dropout),
+            [
+                new OpInput(TestData.Uniform(n, 21, 1.5f), [batch, seq, heads * d], dq),
+                new OpInput(TestData.Uniform(n, 22, 1.5f), [batch, seq, heads * d], dk),
+                new OpInput(TestData.Uniform(n, 23), [batch, seq, heads * d], dv),
+            ]);
+    }
+
+    private static Tensor Build(Graph g, Tensor[] t, int[] mask, int batch, int seq, int heads, float p)
+    {
+        g.Training = p > 0;
+        g.Seed = Seed;
+        g.RngOffset = 0;
+        return g.Attention(t[0], t[1], t[2], g.Input(mask, batch, seq), heads, p);
+    }
+
+    [Fact]
+    public void Attention_with_padding_mask_and_dropout() => Check(batch: 2, seq: 5, heads: 3, d: 3, padded: 2, p: 0.2f);
+
+    /// <summary>
+    /// At shapes where the reference's finite differences would take minutes: the forward against the reference, the
+    /// backward against the CPU backend (itself checked against finite differences). Both backends are fp32 and sum
+    /// the same ≤ 33 terms in different orders, so they agree to ~1e-6 of the largest value; 1e-5 is the bound.
+    /// </summary>
+    private void CompareWithCpu(int batch, int seq, int heads, int d, int padded, float p)
+    {
+        int n = batch * seq * heads * d, w = heads * d;
+        int[] mask = [.. Enumerable.Range(0, batch * seq).Select(i => i / seq == batch - 1 && i % seq >= seq - padded ? 0 : 1)];
+        var dropout = p > 0 ? new Dropout(p, Seed, 3) : Dropout.None;
+        float scale = 1f / MathF.Sqrt(d);
+        float[][] inputs = [TestData.Uniform(n, 31, 1.5f), TestData.Uniform(n, 32, 1.5f), TestData.Uniform(n, 33), TestData.Uniform(n, 34)];
+        var cpu = new BertCore.Backends.Cpu.CpuBackend(1);
+        var host = inputs.Select(x => Tensor.FromArray(x, batch, seq, w)).ToArray();
+        var dev = inputs.Select(x => GpuGradCheck.Device(_gpu, x, batch, seq, w)).ToArray();
+        using var hostMask = Tensor.FromArray(mask, batch, seq);
+        using var devMask = GpuGradCheck.Device(_gpu, mask, batch, seq);
+        Tensor[] hostOut = [.. Enumerable.Range(0, 4).Select(_ => Tensor.Zeros(batch, seq, w)), Tensor.Zeros(batch, heads, seq)];
+        Tensor[] devOut = [.. Enumerable.Range(0, 4).Select(_ => GpuGradCheck.Device(_gpu, new float[n], batch, seq, w)),
+            GpuGradCheck.Device(_gpu, new float[batch * heads * seq], batch, heads, seq)];
+        try
+        {
+            cpu.Attention(host[0], host[1], host[2], hostMask, heads, scale, dropout, hostOut[0], hostOut[4]);
+            cpu.AttentionBackward(host[0], host[1], host[2], hostMask, hostOut[0], hostOut[4], host[3], heads, scale, dropout,
+                hostOut[1], hostOut[2], hostOut[3]);
+            _gpu.Attention(dev[0], dev[1], dev[2], devMask, heads, scale, dropout, devOut[0], devOut[4]);
+            _gpu.AttentionBackward(dev[0], dev[1], dev[2], devMask, devOut[0], devOut[4], dev[3], heads, scale, dropout,
+                devOut[1], devOut[2], devOut[3]);
+            var reference = ReferenceOps.Attention(inputs[0].ToDouble(), inputs[1].ToDouble(), inputs[2].ToDouble(), mask, batch, seq, heads,
+                dropout);
+            Close.RelativeToMax(GpuGradCheck.Download(_gpu, devOut[0]), reference, GradCheck.ForwardTolerance, "output vs reference");
+            string[] names = ["output", "dq", "dk", "dv", "logSumExp"];
+            for (int t = 0; t < 5; t++)
+                Close.RelativeToMax(GpuGradCheck.Download(_gpu, devOut[t]), hostOut[t].ToArray(), GradCheck.ForwardTolerance, names[t] + " vs CPU");
+        }
+        finally
+        {
+            foreach (var t in host.Concat(dev).Concat(hostOut).Concat(devOut)) t.Dispose();
+        }
+    }
+
+    /// <summary>The simulator's shuffles cost ~0.1 ms each, so this shape is kept to one (batch, head) pair: ~5 s.</summary>
+    [Fact]
+    public void Attention_over_two_key_blocks_with_wide_heads_padding_and_dropout() =>
+        CompareWithCpu(batch: 1, seq: 33, heads: 1, d: 33, padded: 3, p: 0.1f);
+
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(false, false, true)]
+    public void Attention_computes_only_the_requested_gradients(bool dq, bool dk, bool dv) =>
+        Check(batch: 2, seq: 4, heads: 2, d: 3, padded: 1, p: 0.2f, dq, dk, dv);
+}

@@ -1,0 +1,45 @@
+using BertCore.Kernels;
+using Xunit;
+
+namespace BertCore.Tests.Gpu;
+
+/// <summary>
+/// PTX for an H100/H200 (sm_90) without a GPU: ILGPU's PTXBackend compiles every kernel on a context with no device.
+/// ILGPU 1.5.3 writes ".target sm_80" for any architecture from SM_80 up (the driver JIT-compiles sm_80 PTX for
+/// sm_90); the test pins that observation so a change in ILGPU is noticed.
+/// </summary>
+public class PtxTests
+{
+    [Fact]
+    public void Every_kernel_compiles_to_ptx_for_sm_90()
+    {
+        using var ptx = PtxGenerator.ForSm90();
+        Assert.NotEmpty(KernelCatalog.All);
+        foreach (var kernel in KernelCatalog.All)
+        {
+            string code = ptx.Generate(kernel);
+            Assert.Contains(".version 8.0", code);
+            Assert.Contains(".target sm_80", code);
+            Assert.Contains(".entry", code);
+        }
+    }
+
+    [Theory]
+    [InlineData(nameof(GemmKernels.Tiled), "bar.sync", ".shared")]
+    [InlineData(nameof(NormalizationKernels.LayerNorm), "shfl.sync.bfly", "st.f32")]
+    [InlineData(nameof(AttentionKernels.Forward), "shfl.sync.idx", "shfl.sync.bfly")]
+    [InlineData(nameof(ReductionKernels.Sum), "bar.sync", "shfl.sync.bfly")]
+    public void Kernels_use_shared_memory_barriers_and_warp_shuffles(string name, string first, string second)
+    {
+        using var ptx = PtxGenerator.ForSm90();
+        string code = ptx.Generate(KernelCatalog.All.Single(k => k.Name == name && k.DeclaringType != typeof(OptimizerKernels)));
+        Assert.Contains(first, code);
+        Assert.Contains(second, code);
+    }
+
+    /// <summary>The PTX test covers what the backend runs: one loaded delegate per catalog entry.</summary>
+    [Fact]
+    public void Catalog_lists_every_kernel_the_backend_loads() =>
+        Assert.Equal(KernelCatalog.All.Count, typeof(BertCore.Backends.Gpu.GpuBackend).Assembly.GetType("BertCore.Backends.Gpu.GpuKernels")!
+            .GetProperties().Count(p => p.PropertyType.Name.StartsWith("Action", StringComparison.Ordinal)));
+}
