@@ -1,4 +1,5 @@
 using BertCore.IO;
+using BertCore.Training.FineTuning.Adapters;
 
 namespace BertCore.Training.FineTuning;
 
@@ -40,6 +41,11 @@ public static class TaskModelDirectory
         var network = TaskNetwork.Create(spec, config);
         try
         {
+            if (spec.AdapterSize > 0)
+            {
+                AdapterTuning.Load(network, dir);
+                return network;
+            }
             var weights = ModelDirectory.WeightsPath(dir);
             var report = Checkpoint.LoadWeights(network.Model, weights);
             if (report.Missing.Count > 0)
@@ -66,7 +72,8 @@ public static class TaskModelDirectory
         var weights = ModelDirectory.WeightsPath(dir);
         var encoder = Checkpoint.LoadWeights(network.Encoder, weights, allowMissingEncoder: true);
         var pooler = network.Encoder.Pooler?.Parameters().Select(p => p.Name).ToHashSet() ?? [];
-        var missing = encoder.Missing.Where(n => !pooler.Contains(n)).ToArray();
+        var adapters = AdapterTuning.AdapterParameters(network).Select(p => p.Name).ToHashSet();
+        var missing = encoder.Missing.Where(n => !pooler.Contains(n) && !adapters.Contains(n)).ToArray();
         if (missing.Length > 0)
             throw new InvalidFileException(weights, null, $"{missing.Length} encoder tensors are missing, e.g. {string.Join(", ", missing.Take(3))}");
         bool headLoaded = SameTask(network, source) && HasHead(network, weights);
@@ -75,7 +82,7 @@ public static class TaskModelDirectory
             foreach (var module in network.Head)
                 headNames.UnionWith(Checkpoint.LoadWeights(module, weights).Loaded);
         var unused = encoder.Unused.Where(k => !headNames.Contains(k)).ToArray();
-        return new PretrainedLoad(encoder.Loaded.Count, encoder.Missing.Count > 0, headLoaded, unused);
+        return new PretrainedLoad(encoder.Loaded.Count, encoder.Missing.Any(pooler.Contains), headLoaded, unused);
     }
 
     /// <summary>Whether <paramref name="source"/> describes a model of the network's task and labels.</summary>

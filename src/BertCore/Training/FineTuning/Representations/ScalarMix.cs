@@ -1,0 +1,54 @@
+using BertCore.Autograd;
+using BertCore.Nn;
+using BertCore.Tensors;
+
+namespace BertCore.Training.FineTuning.Representations;
+
+/// <summary>
+/// ELMo's scalar mix (Peters et al. 2018): mix = γ Σ_j s_j x_j with s = softmax(w) over n inputs, w and γ learned
+/// (parameters "scalar_mix.weights" [n], initialized to 0 so every input starts at weight 1/n, and
+/// "scalar_mix.gamma" [1], initialized to 1).
+/// </summary>
+public sealed class ScalarMix : Module
+{
+    public ScalarMix(string name, int inputs) : base(name)
+    {
+        if (inputs < 1) throw new ArgumentOutOfRangeException(nameof(inputs), "a scalar mix needs at least one input");
+        Inputs = inputs;
+        Weights = AddParameter("weights", inputs);
+        Gamma = AddParameter("gamma", 1);
+    }
+
+    public int Inputs { get; }
+
+    /// <summary>w [n]: the mixing logits.</summary>
+    public Parameter Weights { get; }
+
+    /// <summary>γ [1]: the scale.</summary>
+    public Parameter Gamma { get; }
+
+    /// <summary>
+    /// x [B, n·H] (the n inputs of each row side by side) → [B, H]. Computed as γ·softmax(w) [1, n], broadcast to
+    /// [B, 1, n] by gathering row 0 B times, times x viewed [B, n, H].
+    /// </summary>
+    public Tensor Forward(Graph g, Tensor x)
+    {
+        int b = x.Shape[0], width = x.Shape[1] / Inputs;
+        if (x.Shape.Rank != 2 || width * Inputs != x.Shape[1])
+            throw new ArgumentException($"ScalarMix: input {x.Shape} is not [B, {Inputs}·H]");
+        var s = g.Softmax(g.Reshape(Weights.Value, 1, Inputs));
+        var scaled = g.MatMul(g.Reshape(Gamma.Value, 1, 1), s);                // [1, n]
+        var rows = g.HostScratch(b);
+        rows.Clear();
+        var perRow = g.GatherRows(scaled, g.Input(rows, b));                     // [B, n]
+        var mix = g.MatMul(g.Reshape(perRow, b, 1, Inputs), g.Reshape(x, b, Inputs, width));
+        return g.Reshape(mix, b, width);
+    }
+
+    /// <summary>w = 0 (equal weights), γ = 1.</summary>
+    public void Initialize()
+    {
+        Weights.Value.Span.Clear();
+        Gamma.Value.Span[0] = 1f;
+    }
+}
