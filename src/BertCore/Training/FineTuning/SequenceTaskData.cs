@@ -33,7 +33,16 @@ public sealed class SequenceTaskData : TaskData
     /// <summary>Attaches each example's row of <paramref name="features"/> (the spec's width is required).</summary>
     /// <exception cref="BertCore.IO.InvalidFileException">The file's width differs from the spec's, or an example has no row.</exception>
     public void AttachExternal(Representations.ExternalFeatures features) =>
-        External = features.For(File.Sequences!, File.Source, Spec.ExternalFeatures);
+        AttachExternal(features.For(File.Sequences!, File.Source, Spec.ExternalFeatures));
+
+    /// <summary>Attaches external features given in memory: [examples · <see cref="TaskSpec.ExternalFeatures"/>] in example order.</summary>
+    /// <exception cref="ArgumentException">The table does not hold one row of the spec's width per example.</exception>
+    public void AttachExternal(float[] table)
+    {
+        if (Spec.ExternalFeatures == 0 || table.Length != _features.Length * Spec.ExternalFeatures)
+            throw new ArgumentException($"{table.Length} external feature values for {_features.Length} examples of a model that takes {Spec.ExternalFeatures} per example");
+        External = table;
+    }
 
     public override TaskBatch Batch(int[] rows, bool withTargets = true)
     {
