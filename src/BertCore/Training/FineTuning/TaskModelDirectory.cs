@@ -23,11 +23,13 @@ public sealed record PretrainedLoad(int EncoderTensors, bool FreshPooler, bool H
 /// </summary>
 public static class TaskModelDirectory
 {
-    /// <summary>Writes every file of the folder, each atomically.</summary>
+    /// <summary>Writes every file of the folder, each atomically (an adapter-tuned network writes its trained
+    /// parameters only, <see cref="AdapterTuning.Save"/>).</summary>
     /// <param name="vocabSource">The vocab.txt to copy in (null: none is written).</param>
     public static void Save(string dir, TaskNetwork network, string? vocabSource)
     {
-        ModelDirectory.Save(dir, network.Model, network.Config, vocabSource);
+        if (network.Spec.AdapterSize > 0) AdapterTuning.Save(dir, network, vocabSource);
+        else ModelDirectory.Save(dir, network.Model, network.Config, vocabSource);
         network.Spec.Save(dir);
         TokenizerConfig.Save(dir, network.Spec.Lowercase, network.Config.MaxPositionEmbeddings);
     }

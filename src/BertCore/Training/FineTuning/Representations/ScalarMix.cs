@@ -7,7 +7,7 @@ namespace BertCore.Training.FineTuning.Representations;
 /// <summary>
 /// ELMo's scalar mix (Peters et al. 2018): mix = γ Σ_j s_j x_j with s = softmax(w) over n inputs, w and γ learned
 /// (parameters "scalar_mix.weights" [n], initialized to 0 so every input starts at weight 1/n, and
-/// "scalar_mix.gamma" [1], initialized to 1).
+/// "scalar_mix.scale" [1], initialized to 1; not "gamma", which checkpoint loading reads as an old LayerNorm name).
 /// </summary>
 public sealed class ScalarMix : Module
 {
@@ -16,7 +16,7 @@ public sealed class ScalarMix : Module
         if (inputs < 1) throw new ArgumentOutOfRangeException(nameof(inputs), "a scalar mix needs at least one input");
         Inputs = inputs;
         Weights = AddParameter("weights", inputs);
-        Gamma = AddParameter("gamma", 1);
+        Gamma = AddParameter("scale", 1);
     }
 
     public int Inputs { get; }
