@@ -27,21 +27,24 @@ public sealed class ScalarMix : Module
     /// <summary>γ [1]: the scale.</summary>
     public Parameter Gamma { get; }
 
+    /// <summary>x [B, n·H] (the n inputs of each row side by side) → [B, H], with this module's parameters.</summary>
+    public Tensor Forward(Graph g, Tensor x) => Mix(g, x, Weights.Value, Gamma.Value);
+
     /// <summary>
-    /// x [B, n·H] (the n inputs of each row side by side) → [B, H]. Computed as γ·softmax(w) [1, n], broadcast to
+    /// γ Σ_j softmax(w)_j x_j: x [B, n·H], w [n], γ [1] → [B, H]. Computed as γ·softmax(w) [1, n], broadcast to
     /// [B, 1, n] by gathering row 0 B times, times x viewed [B, n, H].
     /// </summary>
-    public Tensor Forward(Graph g, Tensor x)
+    public static Tensor Mix(Graph g, Tensor x, Tensor weights, Tensor gamma)
     {
-        int b = x.Shape[0], width = x.Shape[1] / Inputs;
-        if (x.Shape.Rank != 2 || width * Inputs != x.Shape[1])
-            throw new ArgumentException($"ScalarMix: input {x.Shape} is not [B, {Inputs}·H]");
-        var s = g.Softmax(g.Reshape(Weights.Value, 1, Inputs));
-        var scaled = g.MatMul(g.Reshape(Gamma.Value, 1, 1), s);                // [1, n]
+        int n = checked((int)weights.Count), b = x.Shape[0], width = x.Shape.Last / n;
+        if (x.Shape.Rank != 2 || width * n != x.Shape[1] || gamma.Count != 1)
+            throw new ArgumentException($"ScalarMix: input {x.Shape} is not [B, {n}·H], or γ {gamma.Shape} is not one value");
+        var s = g.Softmax(g.Reshape(weights, 1, n));
+        var scaled = g.MatMul(g.Reshape(gamma, 1, 1), s);                        // [1, n]
         var rows = g.HostScratch(b);
         rows.Clear();
         var perRow = g.GatherRows(scaled, g.Input(rows, b));                     // [B, n]
-        var mix = g.MatMul(g.Reshape(perRow, b, 1, Inputs), g.Reshape(x, b, Inputs, width));
+        var mix = g.MatMul(g.Reshape(perRow, b, 1, n), g.Reshape(x, b, n, width));
         return g.Reshape(mix, b, width);
     }
 
