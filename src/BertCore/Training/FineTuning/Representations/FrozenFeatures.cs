@@ -59,7 +59,7 @@ public sealed class FrozenFeatures
         IProgress<WorkProgress>? progress = null)
     {
         foreach (var p in network.Encoder.Parameters()) p.Trainable = false;
-        var model = network.Classifier;
+        var model = network.Pooled;
         int width = model.FeatureWidth, total = data.Sum(d => d.Count);
         var batches = data.SelectMany((d, i) => LengthBucketSampler.InOrder(d.Lengths, BatchSize).Select(rows => (Data: i, Rows: rows))).ToArray();
 
@@ -126,7 +126,7 @@ public sealed class FrozenFeatures
         int done = 0;
         foreach (var (d, rows) in batches)
         {
-            var features = network.Classifier.Features(g, data[d].Batch(rows, withTargets: false).Inputs).Features;
+            var features = network.Pooled.Features(g, data[d].Batch(rows, withTargets: false).Inputs).Features;
             backend.Download(features, host.AsSpan(0, rows.Length * width));
             for (int b = 0; b < rows.Length; b++)
                 host.AsSpan(b * width, width).CopyTo(table.AsSpan((offsets[d] + rows[b]) * width));

@@ -22,7 +22,8 @@ public sealed class PooledSequenceNetwork : TaskNetwork
         Head = model.Mix != null ? [model.Mix, model.Classifier] : [model.Classifier];
     }
 
-    public PooledSequenceClassifier Classifier => _model;
+    /// <summary>The model, typed.</summary>
+    public PooledSequenceClassifier Pooled => _model;
 
     public override IReadOnlyList<Module> Head { get; }
 
