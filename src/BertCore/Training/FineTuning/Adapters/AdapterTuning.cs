@@ -61,15 +61,15 @@ public static class AdapterTuning
     }
 
     /// <summary>
-    /// Fills an adapter network (<see cref="Apply"/> done) from the base checkpoint named by the spec's
-    /// <see cref="TaskSpec.BaseModel"/>, then every trained parameter from <paramref name="dir"/>'s <see cref="FileName"/>.
+    /// Fills an adapter network (<see cref="Apply"/> done): its encoder from the base checkpoint named by the spec's
+    /// <see cref="TaskSpec.BaseModel"/> (any head there is ignored), then every trained parameter from <paramref name="dir"/>'s <see cref="FileName"/>.
     /// </summary>
     /// <exception cref="InvalidFileException">The base model lacks an encoder tensor, or the adapters file lacks a trained parameter.</exception>
     public static void Load(TaskNetwork network, string dir)
     {
         string baseModel = network.Spec.BaseModel ?? throw new InvalidFileException(Path.Combine(dir, TaskSpec.FileName), null, "names adapters but no base_model");
         var trained = Trained(network);
-        var fromBase = Checkpoint.LoadWeights(network.Model, ModelDirectory.WeightsPath(baseModel), allowMissingEncoder: true);
+        var fromBase = Checkpoint.LoadWeights(network.Encoder, ModelDirectory.WeightsPath(baseModel), allowMissingEncoder: true);   // the head is trained
         var notInBase = fromBase.Missing.Where(n => n.StartsWith("bert.", StringComparison.Ordinal) && !trained.Any(p => p.Name == n)).ToArray();
         if (notInBase.Length > 0)
             throw new InvalidFileException(ModelDirectory.WeightsPath(baseModel), null,
