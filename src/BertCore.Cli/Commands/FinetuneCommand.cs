@@ -45,6 +45,7 @@ public sealed class FinetuneCommand : ICommand
           --max-query N           qa: question tokens kept (default min(64, max-seq / 4))
           --max-answer N          qa: longest answer in tokens (default 30)
           --seed N                batch order, dropout and the new head's initialization (default 42)
+          --device cpu|cuda       cpu (default); cuda is not available yet
         Representation and parameter-efficient training (classify, pair, regress unless noted):
           --pooling P             sentence vector for the classifier: cls (pooler on [CLS], the default), mean or max
                                   (last layer, padding excluded), concat-last-K ([CLS] of the last K hidden states,
@@ -58,7 +59,6 @@ public sealed class FinetuneCommand : ICommand
           --adapters SIZE         every task: Houlsby adapters of bottleneck SIZE in each layer; only adapters,
                                   LayerNorms, pooler and head train; OUTPUT saves only them (adapters.safetensors)
                                   and names --model as the base they load onto
-          --device cpu|cuda       cpu (default); cuda is not available yet
         Evaluation and output:
           --output DIR            the best model in Hugging Face layout (config.json with id2label, model.safetensors,
                                   vocab.txt, tokenizer_config.json, bertcore_task.json), checkpoint-N folders,
