@@ -9,7 +9,7 @@ public sealed class EvaluateCommand : ICommand
     public string Name => "evaluate";
     public string Summary => "score a fine-tuned model on labelled data; prints the metrics as one JSON object";
     public string Help => """
-        Usage: bertcore evaluate --model DIR --data FILE [--task TASK] [--batch B] [--device cpu|cuda]
+        Usage: bertcore evaluate --model DIR --data FILE [--features FILE] [--task TASK] [--batch B] [--device cpu|cuda]
 
         Reads FILE as the model's task (saved in DIR/bertcore_task.json, or config.json's architectures for a
         Hugging Face folder), prepares it exactly as training did, and prints one JSON line:
@@ -17,6 +17,8 @@ public sealed class EvaluateCommand : ICommand
           ner {"precision", "recall", "f1"} (seqeval, entity level)    qa {"exact_match", "f1"} (official SQuAD v1.1, percent)
           --model DIR     a fine-tuned model folder (bertcore finetune's --output)
           --data FILE     labelled data in the task's format
+          --features F    the external features of FILE's examples (rows "LINE v1 v2 ...", LINE = the data line
+                          where the example starts); required exactly when the model was trained with --features
           --task TASK     check the task, or read a classify model's data as pairs (pair) and back
           --batch B       examples per forward pass (default 64)
           --device D      cpu (default); cuda is not available yet
@@ -25,7 +27,7 @@ public sealed class EvaluateCommand : ICommand
     public int Run(Arguments args)
     {
         string model = args.Required("model"), data = args.Required("data");
-        string? task = args.Optional("task");
+        string? task = args.Optional("task"), features = args.Optional("features");
         int batch = args.Int("batch", 64);
         string device = args.Optional("device") ?? "cpu";
         args.RejectUnknown();
@@ -40,7 +42,7 @@ public sealed class EvaluateCommand : ICommand
             throw new UsageException(e.Message);
         }
         using var taskModel = TaskModel.Load(model, Devices.Create(device), batch);
-        Console.WriteLine(taskModel.Evaluate(data, kind).ToJson());
+        Console.WriteLine(taskModel.Evaluate(data, kind, features).ToJson());
         return 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning;
+using BertCore.Training.FineTuning.Representations;
 
 namespace BertCore.Cli.Commands;
 
@@ -48,6 +49,19 @@ public sealed class FinetuneCommand : ICommand
           --seed N                batch order, dropout and the new head's initialization (default 42)
           --device cpu|cuda       cpu (default); cuda is not available yet
         {{TECHNIQUES}}
+        Representation and parameter-efficient training (classify, pair, regress unless noted):
+          --pooling P             sentence vector for the classifier: cls (pooler on [CLS], the default), mean or max
+                                  (last layer, padding excluded), concat-last-K ([CLS] of the last K hidden states,
+                                  K·hidden wide), scalar-mix (learned softmax-weighted mix of every hidden state at [CLS])
+          --features FILE         external feature vectors appended to the representation: rows "LINE v1 v2 ...",
+                                  LINE = the data line where the example starts (# comments allowed)
+          --dev-features FILE     the same for the dev data (required with --features and --dev)
+          --freeze-encoder        freeze the encoder; its features are computed once, cached, and only the head trains
+          --feature-cache DIR     where that cache lives (default OUTPUT/feature-cache); the file name is a hash of
+                                  the model's encoder weights, the tokenized data and the pooling
+          --adapters SIZE         every task: Houlsby adapters of bottleneck SIZE in each layer; only adapters,
+                                  LayerNorms, pooler and head train; OUTPUT saves only them (adapters.safetensors)
+                                  and names --model as the base they load onto
         Evaluation and output:
           --output DIR            the best model in Hugging Face layout (config.json with id2label, model.safetensors,
                                   vocab.txt, tokenizer_config.json, bertcore_task.json), checkpoint-N folders,
@@ -73,6 +87,8 @@ public sealed class FinetuneCommand : ICommand
             Task = o.Task, TrainFile = o.Train, DevFile = o.Dev, ModelDirectory = o.Model, Config = o.Config == null ? null : Config(o.Config, o.Vocab!),
             VocabPath = o.Vocab, Lowercase = o.Cased ? false : null, MaxSequenceLength = o.MaxSeq, DocStride = o.DocStride,
             MaxQueryLength = o.MaxQuery, MaxAnswerLength = o.MaxAnswer, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev,
+            Pooling = o.Pooling, FeaturesFile = o.Features, DevFeaturesFile = o.DevFeatures, FreezeEncoder = o.FreezeEncoder,
+            FeatureCacheDirectory = o.FeatureCache, AdapterSize = o.Adapters,
         };
         setup = techniques.Apply(setup);
         var options = new FineTunerOptions
@@ -82,7 +98,9 @@ public sealed class FinetuneCommand : ICommand
             EvalBatchSize = o.EvalBatch, Patience = o.Patience, KeepCheckpoints = o.Keep, Seed = o.Seed,
         };
         options = techniques.Apply(options);
-        using var job = FineTuningJob.Prepare(backend, setup, options, new TaptProgress(o.LogEvery));
+        var preparing = new ProgressPrinter("bertcore finetune");
+        using var job = FineTuningJob.Prepare(backend, setup, options, preparing, new TaptProgress(o.LogEvery));
+        preparing.EndBar();
         var tuner = job.Tuner;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{o.Task.Name()}: {tuner.Train.File.Count} training examples ({tuner.Train.Count} features), " +
@@ -91,6 +109,13 @@ public sealed class FinetuneCommand : ICommand
             ? $"--model {o.Model}: {job.Loaded}"
             : $"random initialization from --config {o.Config} ({job.Network.Model.ParameterCount:N0} parameters)");
         if (job.Tapt != null) Console.WriteLine(job.Tapt);
+        if (o.Pooling != null || o.Adapters > 0 || o.FreezeEncoder || o.Features != null)
+        {
+            long trainable = job.Network.Model.Parameters().Where(p => p.Trainable).Sum(p => p.Value.Count);
+            Console.WriteLine($"pooling {job.Network.Spec.Pooling?.ToString() ?? "cls"}, {job.Network.Spec.ExternalFeatures} external features, " +
+                $"adapters {o.Adapters}; {trainable:N0} of {job.Network.Model.ParameterCount:N0} parameters train" +
+                (job.Network is PooledSequenceNetwork { Cache: { } cache } ? $"; encoder features {(cache.FromCache ? "read from" : "cached in")} {cache.Path}" : ""));
+        }
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -116,6 +141,18 @@ public sealed class FinetuneCommand : ICommand
         return result.Completed ? 0 : 130;
     }
 
+    private static Pooling? ParsePooling(string? name)
+    {
+        try
+        {
+            return name == null ? null : Pooling.Parse(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException("--pooling: " + e.Message);
+        }
+    }
+
     /// <summary>A preset sized to the vocabulary, or a config.json.</summary>
     internal static BertConfig Config(string nameOrPath, string vocabPath)
     {
@@ -128,7 +165,8 @@ public sealed class FinetuneCommand : ICommand
         TaskKind Task, string Train, string Dev, string? Model, string? Config, string? Vocab, bool Cased, string Output,
         int Epochs, int MaxSteps, int Batch, int GradAccum, float Lr, float WarmupRatio, float WeightDecay, float MaxGradNorm,
         int? MaxSeq, int? DocStride, int? MaxQuery, int? MaxAnswer, int Seed, string Device, int EvalEvery, int EvalBatch,
-        int Patience, int Keep, int LogEvery, int? MaxTrain, int? MaxDev);
+        int Patience, int Keep, int LogEvery, int? MaxTrain, int? MaxDev,
+        Pooling? Pooling, string? Features, string? DevFeatures, bool FreezeEncoder, string? FeatureCache, int Adapters);
 
     private static Options Parse(Arguments args)
     {
@@ -148,8 +186,19 @@ public sealed class FinetuneCommand : ICommand
             args.Int("batch", 32), args.Int("grad-accum", 1), args.Float("lr", 5e-5f), args.Float("warmup-ratio", 0.1f),
             args.Float("weight-decay", 0.01f), args.Float("max-grad-norm", 1f), Maybe("max-seq"), Maybe("doc-stride"), Maybe("max-query"),
             Maybe("max-answer"), args.Int("seed", 42), args.Optional("device") ?? "cpu", args.Int("eval-every", 0), args.Int("eval-batch", 64),
-            args.Int("patience", 0), args.Int("keep", 1), args.Int("log-every", 10), Maybe("max-train"), Maybe("max-dev"));
+            args.Int("patience", 0), args.Int("keep", 1), args.Int("log-every", 10), Maybe("max-train"), Maybe("max-dev"),
+            ParsePooling(args.Optional("pooling")), args.Optional("features"), args.Optional("dev-features"), args.Flag("freeze-encoder"),
+            args.Optional("feature-cache"), args.Int("adapters", 0));
         args.RejectUnknown();
+        if (o.Adapters < 0) throw new UsageException("--adapters must be at least 1");
+        if (o.Adapters > 0 && o.FreezeEncoder) throw new UsageException("--adapters and --freeze-encoder exclude each other");
+        if (o.Adapters > 0 && o.Model == null) throw new UsageException("--adapters needs --model (the base the adapters load onto)");
+        if (o.FeatureCache != null && !o.FreezeEncoder) throw new UsageException("--feature-cache needs --freeze-encoder");
+        if (o.DevFeatures != null && o.Features == null) throw new UsageException("--dev-features needs --features");
+        if (o.Features != null && o.DevFeatures == null) throw new UsageException("--features needs --dev-features for the --dev data");
+        bool sequence = task is TaskKind.Classify or TaskKind.Pair or TaskKind.Regress;
+        if (!sequence && (o.Pooling != null || o.Features != null || o.FreezeEncoder))
+            throw new UsageException("--pooling, --features and --freeze-encoder apply to classify, pair and regress");
         if ((o.Model != null) == (o.Config != null)) throw new UsageException("give exactly one of --model DIR and --config NAME|PATH");
         if (o.Config != null && o.Vocab == null) throw new UsageException("--config needs --vocab");
         if (o.Epochs < 1 || o.MaxSteps < 0 || o.Batch < 1 || o.GradAccum < 1 || o.EvalBatch < 1 || o.LogEvery < 1)

@@ -17,6 +17,7 @@ public sealed class PredictCommand : ICommand
           ner             {"tokens": ["Anna", "lives", ...]} →  {"tags": ["B-person", "O", ...]}
           qa              {"question", "context"}            →  {"answer", "start", "end", "score"}
                           (context[start:end] is the answer; offsets count code points, as SQuAD's answer_start)
+        A model trained with --features takes each input's vector as "features": [numbers].
           --model DIR     a fine-tuned model folder (bertcore finetune's --output)
           --input FILE    JSONL inputs
           --output FILE   JSONL predictions (written atomically)

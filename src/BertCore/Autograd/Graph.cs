@@ -137,6 +137,7 @@ public sealed partial class Graph : IDisposable
             case OpCode.GatherRows: GatherRowsBackward(ref e); break;
             case OpCode.Sum: SumBackward(ref e); break;
             case OpCode.CrossEntropy: CrossEntropyBackward(ref e); break;
+            case OpCode.Concat: ConcatBackward(ref e); break;
             default: throw new InvalidOperationException($"no backward for {e.Op}");
         }
     }

@@ -21,6 +21,7 @@ internal enum OpCode
     GatherRows,
     Sum,
     CrossEntropy,
+    Concat,
 }
 
 /// <summary>

@@ -17,7 +17,8 @@ namespace BertCore.Inference;
 /// the answer is <c>context[start:end]</c> with start and end counted in code points (Python string indices, as
 /// SQuAD's answer_start), score its probability among the n-best spans</description></item>
 /// </list>
-/// An <c>"id"</c> field of an input is copied to its output. Blank lines are skipped.
+/// An <c>"id"</c> field of an input is copied to its output. Blank lines are skipped. A model trained with external
+/// features (<see cref="TaskSpec.ExternalFeatures"/>) takes them as <c>"features": [numbers]</c> in each input.
 /// </summary>
 public static class PredictionFile
 {
@@ -32,7 +33,7 @@ public static class PredictionFile
     /// <exception cref="InvalidFileException">A line is not a JSON object with the fields the model's task takes.</exception>
     public static int Run(TaskModel model, string inputPath, string outputPath, IProgress<(int Done, int Total)>? progress = null)
     {
-        var inputs = Read(model.Task, inputPath);
+        var inputs = Read(model.Task, inputPath, model.Spec.ExternalFeatures);
         var outputs = new List<byte[]>(inputs.Count);
         for (int from = 0; from < inputs.Count; from += ChunkSize)
         {
@@ -52,9 +53,13 @@ public static class PredictionFile
     }
 
     /// <summary>One input line: its fields and the raw JSON of its id, if any.</summary>
-    private sealed record Input(int Line, string? Text, string? Pair, string[]? Tokens, string? Question, string? Context, string? IdJson);
+    private sealed record Input(int Line, string? Text, string? Pair, string[]? Tokens, string? Question, string? Context, string? IdJson)
+    {
+        /// <summary>The "features" array of a model with external features.</summary>
+        public float[]? Features { get; init; }
+    }
 
-    private static List<Input> Read(TaskKind task, string path)
+    private static List<Input> Read(TaskKind task, string path, int externalFeatures)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         var lines = TextLines.Read(path);
@@ -84,7 +89,10 @@ public static class PredictionFile
                 {
                     TaskKind.Ner => new Input(line, null, null, Tokens(path, line, root), null, null, id),
                     TaskKind.Qa => new Input(line, null, null, null, String("question"), String("context"), id),
-                    _ => new Input(line, String("text"), Pair(path, line, root, task), null, null, null, id),
+                    _ => new Input(line, String("text"), Pair(path, line, root, task), null, null, null, id)
+                    {
+                        Features = externalFeatures > 0 ? Features(path, line, root, externalFeatures) : null,
+                    },
                 });
             }
         }
@@ -99,6 +107,15 @@ public static class PredictionFile
         if (task == TaskKind.Pair && !has) throw new InvalidFileException(path, line, "a pair model needs \"text\" and \"text_pair\"");
         if (task == TaskKind.Classify && has) throw new InvalidFileException(path, line, "a classify model takes single texts; this line has a \"text_pair\"");
         return has ? value.GetString() : null;
+    }
+
+    private static float[] Features(string path, int line, JsonElement root, int width)
+    {
+        if (!root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array || features.GetArrayLength() != width)
+            throw new InvalidFileException(path, line, $"the model takes \"features\": an array of {width} numbers");
+        return features.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out float f) && float.IsFinite(f)
+            ? f
+            : throw new InvalidFileException(path, line, "\"features\" must hold only finite numbers")).ToArray();
     }
 
     private static string[] Tokens(string path, int line, JsonElement root)
@@ -128,10 +145,10 @@ public static class PredictionFile
                     json.WriteNumber("score", best.Probability);
                 }));
             case TaskKind.Regress:
-                var values = model.Regress(chunk.Select(x => (x.Text!, x.Pair)).ToArray());
+                var values = model.Regress(chunk.Select(x => (x.Text!, x.Pair)).ToArray(), Features(model, chunk));
                 return chunk.Select((x, i) => Line(x, json => json.WriteNumber("value", values[i])));
             default:
-                var classes = model.Classify(chunk.Select(x => (x.Text!, x.Pair)).ToArray());
+                var classes = model.Classify(chunk.Select(x => (x.Text!, x.Pair)).ToArray(), Features(model, chunk));
                 return chunk.Select((x, i) => Line(x, json =>
                 {
                     json.WriteString("label", classes[i].Label);
@@ -139,6 +156,9 @@ public static class PredictionFile
                 }));
         }
     }
+
+    private static float[][]? Features(TaskModel model, Input[] chunk) =>
+        model.Spec.ExternalFeatures > 0 ? chunk.Select(x => x.Features!).ToArray() : null;
 
     /// <summary>One output object: the input's id (when it had one), then the prediction's fields.</summary>
     private static byte[] Line(Input input, Action<Utf8JsonWriter> fields)

@@ -5,6 +5,7 @@ using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning;
+using BertCore.Training.FineTuning.Representations;
 
 namespace BertCore.Inference;
 
@@ -70,10 +71,13 @@ public sealed class TaskModel : IDisposable
     /// head), which decides whether a second-sentence column is read and whether F1 is reported.</param>
     /// <exception cref="ArgumentException">A task the model cannot do.</exception>
     /// <exception cref="InvalidFileException">The file does not fit the task, or has labels the model does not know.</exception>
-    public TaskScores Evaluate(string path, TaskKind? task = null)
+    /// <param name="featuresPath">The external features of the file's examples (<see cref="ExternalFeatures"/>, keyed
+    /// by the data line), required exactly when the model takes external features.</param>
+    public TaskScores Evaluate(string path, TaskKind? task = null, string? featuresPath = null)
     {
         var spec = SpecFor(task ?? Task);
         var data = TaskData.Create(TaskFile.Read(path, spec.Task), spec, Tokenizer);
+        if (RequireFeatures(featuresPath != null)) ((SequenceTaskData)data).AttachExternal(ExternalFeatures.Read(featuresPath!));
         return data.Score(Run(data));
     }
 
@@ -85,9 +89,12 @@ public sealed class TaskModel : IDisposable
     }
 
     /// <summary>classify, pair: the class of each text (or pair) with its probability.</summary>
-    public ClassPrediction[] Classify(IReadOnlyList<(string Text, string? Pair)> inputs)
+    /// <param name="features">One external feature vector per input, required exactly when the model takes them
+    /// (<see cref="TaskSpec.ExternalFeatures"/> values each).</param>
+    public ClassPrediction[] Classify(IReadOnlyList<(string Text, string? Pair)> inputs, IReadOnlyList<float[]>? features = null)
     {
         var data = (SequenceTaskData)Prepare(TaskFile.FromSequences(Require(TaskKind.Classify, TaskKind.Pair), Sequences(inputs)));
+        Attach(data, features);
         return data.Classes(Run(data, withTargets: false));
     }
 
@@ -95,10 +102,28 @@ public sealed class TaskModel : IDisposable
     public ClassPrediction Classify(string text, string? pair = null) => Classify([(text, pair)])[0];
 
     /// <summary>regress: the predicted value of each text (or pair).</summary>
-    public float[] Regress(IReadOnlyList<(string Text, string? Pair)> inputs)
+    /// <param name="features">As for <see cref="Classify(IReadOnlyList{ValueTuple{string, string}}, IReadOnlyList{float[]})"/>.</param>
+    public float[] Regress(IReadOnlyList<(string Text, string? Pair)> inputs, IReadOnlyList<float[]>? features = null)
     {
         var data = (SequenceTaskData)Prepare(TaskFile.FromSequences(Require(TaskKind.Regress), Sequences(inputs)));
+        Attach(data, features);
         return data.Values(Run(data, withTargets: false));
+    }
+
+    /// <summary>Whether external features go with the inputs: they must be given exactly when the model takes them.</summary>
+    private bool RequireFeatures(bool given)
+    {
+        if (given && Spec.ExternalFeatures == 0) throw new ArgumentException($"{Directory} takes no external features");
+        if (!given && Spec.ExternalFeatures > 0) throw new ArgumentException($"{Directory} takes {Spec.ExternalFeatures} external features per example; none were given");
+        return given;
+    }
+
+    private void Attach(SequenceTaskData data, IReadOnlyList<float[]>? features)
+    {
+        if (!RequireFeatures(features != null)) return;
+        if (features!.Count != data.Count || features.Any(f => f.Length != Spec.ExternalFeatures))
+            throw new ArgumentException($"give one vector of {Spec.ExternalFeatures} external features per input ({data.Count})");
+        data.AttachExternal(features.SelectMany(f => f).ToArray());
     }
 
     /// <summary>regress: one text (or pair).</summary>

@@ -13,7 +13,11 @@ namespace BertCore.Data.Tasks;
 /// <param name="Targets">Regression: [B] target values; null when a row is unlabeled.</param>
 /// <param name="StartPositions">QA: [B] answer start token (0 = [CLS] when the answer is not in the window).</param>
 /// <param name="EndPositions">QA: [B] answer end token.</param>
-public sealed record TaskBatch(BertBatch Inputs, int[] Features, int[]? Labels, float[]? Targets, int[]? StartPositions, int[]? EndPositions);
+public sealed record TaskBatch(BertBatch Inputs, int[] Features, int[]? Labels, float[]? Targets, int[]? StartPositions, int[]? EndPositions)
+{
+    /// <summary>Sequence tasks with external features: [B·E] each row's feature vector; null when the data has none.</summary>
+    public float[]? External { get; init; }
+}
 
 /// <summary>Builds <see cref="TaskBatch"/>es from features and the indices a <see cref="LengthBucketSampler"/> chose.</summary>
 public static class TaskBatches

@@ -1,5 +1,6 @@
 using BertCore.Autograd;
 using BertCore.IO;
+using BertCore.Nn.Adapters;
 using BertCore.Tensors;
 
 namespace BertCore.Nn.Bert;
@@ -7,6 +8,8 @@ namespace BertCore.Nn.Bert;
 /// <summary>
 /// One post-LayerNorm encoder layer (prefix "bert.encoder.layer.{i}"):
 /// a = LN(h + dropout(dense(attention(h)))); out = LN(a + dropout(dense(gelu(dense(a))))).
+/// With <see cref="AddAdapters"/> (Houlsby): a = LN(h + adapter(dropout(dense(attention(h))))) and likewise after
+/// the feed-forward output.
 /// </summary>
 public sealed class BertLayer : Module
 {
@@ -38,13 +41,31 @@ public sealed class BertLayer : Module
     public Linear Output { get; }
     public LayerNorm OutputNorm { get; }
 
+    /// <summary>The adapter after the attention output (parameters "attention.output.adapter.*"), or null.</summary>
+    public BottleneckAdapter? AttentionAdapter { get; private set; }
+
+    /// <summary>The adapter after the feed-forward output (parameters "output.adapter.*"), or null.</summary>
+    public BottleneckAdapter? OutputAdapter { get; private set; }
+
+    /// <summary>Inserts Houlsby adapters of bottleneck <paramref name="size"/> after both sublayers, before the
+    /// residual connection and LayerNorm (zero-filled: initialize or load them).</summary>
+    public void AddAdapters(int size)
+    {
+        if (AttentionAdapter != null) throw new InvalidOperationException($"{Name} already has adapters");
+        AttentionAdapter = AddModule(new BottleneckAdapter(Join(Name, "attention.output.adapter"), AttentionOutput.OutFeatures, size));
+        OutputAdapter = AddModule(new BottleneckAdapter(Join(Name, "output.adapter"), Output.OutFeatures, size));
+    }
+
     /// <summary>h [B, S, H], mask I32 [B, S] → [B, S, H].</summary>
     public Tensor Forward(Graph g, Tensor h, Tensor mask)
     {
         var context = g.Attention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), mask, _heads, _attentionDropout);
-        var a = AttentionNorm.Forward(g, g.Dropout(AttentionOutput.Forward(g, context), _hiddenDropout), h);
-        var inner = Intermediate.Forward(g, a, gelu: true);
-        return OutputNorm.Forward(g, g.Dropout(Output.Forward(g, inner), _hiddenDropout), a);
+        var attention = g.Dropout(AttentionOutput.Forward(g, context), _hiddenDropout);
+        if (AttentionAdapter != null) attention = AttentionAdapter.Forward(g, attention);
+        var a = AttentionNorm.Forward(g, attention, h);
+        var feedForward = g.Dropout(Output.Forward(g, Intermediate.Forward(g, a, gelu: true)), _hiddenDropout);
+        if (OutputAdapter != null) feedForward = OutputAdapter.Forward(g, feedForward);
+        return OutputNorm.Forward(g, feedForward, a);
     }
 
     public void Initialize(double std, Random random)
@@ -52,5 +73,7 @@ public sealed class BertLayer : Module
         foreach (var l in new[] { Query, Key, Value, AttentionOutput, Intermediate, Output }) l.Initialize(std, random);
         AttentionNorm.Initialize();
         OutputNorm.Initialize();
+        AttentionAdapter?.Initialize(std, random);
+        OutputAdapter?.Initialize(std, random);
     }
 }

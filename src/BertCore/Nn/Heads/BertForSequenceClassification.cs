@@ -44,17 +44,22 @@ public sealed class BertForSequenceClassification : Module
     {
         var encoded = Bert.Forward(g, batch);
         var logits = Classifier.Forward(g, g.Dropout(encoded.PoolerOutput!, _dropout));
-        Tensor? loss = null;
-        if (IsRegression && targets != null)
+        return new TaskOutput { Encoder = encoded, Logits = logits, Loss = Loss(g, logits, IsRegression, labels, targets) };
+    }
+
+    /// <summary>
+    /// The head's loss on logits [B, labels]: mean squared error against targets [B] for regression, cross-entropy
+    /// against labels [B] otherwise; null when the batch has no targets of that kind.
+    /// </summary>
+    public static Tensor? Loss(Graph g, Tensor logits, bool regression, int[]? labels, float[]? targets)
+    {
+        int b = logits.Shape[0];
+        if (regression && targets != null)
         {
-            var diff = g.Add(g.Reshape(logits, batch.Batch), g.Input(targets, batch.Batch), 1f, -1f);
-            loss = g.Mean(g.Mul(diff, diff));
+            var diff = g.Add(g.Reshape(logits, b), g.Input(targets, b), 1f, -1f);
+            return g.Mean(g.Mul(diff, diff));
         }
-        else if (!IsRegression && labels != null)
-        {
-            loss = g.CrossEntropy(logits, g.Input(labels, batch.Batch));
-        }
-        return new TaskOutput { Encoder = encoded, Logits = logits, Loss = loss };
+        return !regression && labels != null ? g.CrossEntropy(logits, g.Input(labels, b)) : null;
     }
 
     public void Initialize(int seed)

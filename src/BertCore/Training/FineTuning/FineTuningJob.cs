@@ -52,6 +52,28 @@ public sealed record FineTuningSetup
     /// <summary>classify, pair, regress: add this many augmented copies of every training example
     /// (<see cref="TextAugmenter"/>, seeded by the options' seed; after <see cref="MaxTrainExamples"/>). 0: none.</summary>
     public int Augment { get; init; }
+
+    /// <summary>classify, pair, regress: the sentence representation; null is Hugging Face's pooled [CLS]
+    /// (<see cref="Representations.Pooling.Cls"/> computes the same through <see cref="Representations.PooledSequenceNetwork"/>).</summary>
+    public Representations.Pooling? Pooling { get; init; }
+
+    /// <summary>External feature vectors for the training examples (<see cref="Representations.ExternalFeatures"/>),
+    /// appended to the representation; needs <see cref="DevFeaturesFile"/> when there is dev data.</summary>
+    public string? FeaturesFile { get; init; }
+
+    /// <summary>External feature vectors for the dev examples, of the same width.</summary>
+    public string? DevFeaturesFile { get; init; }
+
+    /// <summary>Freeze the encoder and train the head on cached encoder features
+    /// (<see cref="Representations.FrozenFeatures"/>); the pooling defaults to cls.</summary>
+    public bool FreezeEncoder { get; init; }
+
+    /// <summary>Where the frozen-encoder feature cache lives; default OUTPUT/feature-cache.</summary>
+    public string? FeatureCacheDirectory { get; init; }
+
+    /// <summary>Train Houlsby adapters of this bottleneck size instead of the whole encoder
+    /// (<see cref="Adapters.AdapterTuning"/>; needs <see cref="ModelDirectory"/>); 0: none.</summary>
+    public int AdapterSize { get; init; }
 }
 
 /// <summary>
@@ -86,8 +108,10 @@ public sealed class FineTuningJob : IDisposable
     /// larger than the model's, a sequence length beyond its positions, or invalid options.</exception>
     /// <exception cref="InvalidFileException">A data, vocabulary or model file is malformed, or the dev data has a
     /// label the training data lacks.</exception>
+    /// <param name="progress">Progress of long preparation work (computing frozen-encoder features).</param>
     /// <param name="taptProgress">Receives (steps taken, loss) after each task-adaptive pretraining step (optional).</param>
-    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<(int Step, double Loss)>? taptProgress = null)
+    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<Data.WorkProgress>? progress = null,
+        IProgress<(int Step, double Loss)>? taptProgress = null)
     {
         if (setup.Augment < 0) throw new ArgumentException("Augment must not be negative");
         if ((setup.ModelDirectory == null) == (setup.Config == null))
@@ -106,7 +130,15 @@ public sealed class FineTuningJob : IDisposable
         var original = TaskFile.Read(setup.TrainFile, setup.Task).Take(setup.MaxTrainExamples ?? int.MaxValue);
         var train = setup.Augment > 0 ? Augmented(original, setup.Augment, options.Seed) : original;
         var dev = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task).Take(setup.MaxDevExamples ?? int.MaxValue);
-        var spec = Spec(setup, config, lowercase, Labels(train, dev, config));
+        var (trainFeatures, devFeatures) = RequireRepresentationOptions(setup, options, dev != null);
+        var spec = Spec(setup, config, lowercase, Labels(train, dev, config)) with
+        {
+            Pooling = setup.Pooling ?? (setup.FreezeEncoder ? Representations.Pooling.Cls : null),
+            ExternalFeatures = trainFeatures?.Dimension ?? 0,
+            AdapterSize = setup.AdapterSize,
+            BaseModel = setup.AdapterSize > 0 ? Path.GetFullPath(source) : null,
+        };
+        spec.Validate();
         var network = TaskNetwork.Create(spec, config);
         AuxiliaryMlm? auxiliary = null;
         try
@@ -116,9 +148,15 @@ public sealed class FineTuningJob : IDisposable
             var tapt = options.TaptSteps > 0
                 ? TaskAdaptivePretraining.Run(backend, network, original, tokenizer, setup.ModelDirectory, options, taptProgress)
                 : null;
+            var trainData = TaskData.Create(train, spec, tokenizer);
+            var devData = dev == null ? null : TaskData.Create(dev, spec, tokenizer);
+            if (trainFeatures != null) ((SequenceTaskData)trainData).AttachExternal(trainFeatures);
+            if (devFeatures != null) ((SequenceTaskData)devData!).AttachExternal(devFeatures);
+            if (setup.FreezeEncoder)   // after TAPT: the cache holds the features of the adapted encoder
+                Representations.FrozenFeatures.Attach(backend, (Representations.PooledSequenceNetwork)network, devData == null ? [trainData] : [trainData, devData],
+                    setup.FeatureCacheDirectory ?? Path.Combine(options.OutputDirectory, "feature-cache"), progress);
             auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
-            var tuner = new FineTuner(backend, network, TaskData.Create(train, spec, tokenizer),
-                dev == null ? null : TaskData.Create(dev, spec, tokenizer), options, vocabPath, auxiliary);
+            var tuner = new FineTuner(backend, network, trainData, devData, options, vocabPath, auxiliary);
             return new FineTuningJob(tuner, tokenizer, vocabPath, loaded, tapt);
         }
         catch
@@ -139,6 +177,28 @@ public sealed class FineTuningJob : IDisposable
         if (train.Sequences is not { } sequences)
             throw new ArgumentException($"augmentation edits the words of texts: it works for classify, pair and regress, not {train.Task.Name()}");
         return TaskFile.FromSequences(train.Task, new TextAugmenter(seed).Expand(sequences, copies), train.Source);
+    }
+
+    /// <summary>Checks the representation options against each other and the task; reads the external features.</summary>
+    private static (Representations.ExternalFeatures? Train, Representations.ExternalFeatures? Dev) RequireRepresentationOptions(FineTuningSetup setup, FineTunerOptions options, bool hasDev)
+    {
+        bool sequence = setup.Task is TaskKind.Classify or TaskKind.Pair or TaskKind.Regress;
+        if (!sequence && (setup.Pooling != null || setup.FeaturesFile != null || setup.FreezeEncoder))
+            throw new ArgumentException($"pooling, external features and a frozen encoder apply to classify, pair and regress, not {setup.Task.Name()}");
+        if (setup.AdapterSize < 0) throw new ArgumentException("the adapter size must not be negative");
+        if (setup.AdapterSize > 0 && setup.ModelDirectory == null) throw new ArgumentException("adapters need a pretrained model folder to start from");
+        if (setup.AdapterSize > 0 && setup.FreezeEncoder) throw new ArgumentException("adapters and a frozen encoder exclude each other");
+        if (setup.FeaturesFile != null && setup.Augment > 0)
+            throw new ArgumentException("external features are keyed by the data line of each example: they cannot follow augmented copies");
+        if (setup.FreezeEncoder && options.AuxMlmWeight > 0) throw new ArgumentException("an auxiliary MLM loss needs a trainable encoder, not a frozen one");
+        if (setup.FeaturesFile == null && setup.DevFeaturesFile != null) throw new ArgumentException("dev features without training features");
+        if (setup.FeaturesFile != null && hasDev && setup.DevFeaturesFile == null)
+            throw new ArgumentException("external training features need the dev data's features too");
+        var train = setup.FeaturesFile == null ? null : Representations.ExternalFeatures.Read(setup.FeaturesFile);
+        var dev = hasDev && setup.DevFeaturesFile != null ? Representations.ExternalFeatures.Read(setup.DevFeaturesFile) : null;
+        if (train != null && dev != null && dev.Dimension != train.Dimension)
+            throw new IO.InvalidFileException(dev.Path, null, $"rows have {dev.Dimension} feature values but the training features have {train.Dimension}");
+        return (train, dev);
     }
 
     /// <summary>

@@ -26,11 +26,36 @@ public sealed class SequenceTaskData : TaskData
     public override IReadOnlyList<int> Lengths => _lengths;
     public override bool IsLabeled { get; }
 
+    /// <summary>External feature vectors [examples · <see cref="TaskSpec.ExternalFeatures"/>] in example order, put into
+    /// each batch's <see cref="TaskBatch.External"/>; null when none are attached.</summary>
+    public float[]? External { get; private set; }
+
+    /// <summary>Attaches each example's row of <paramref name="features"/> (the spec's width is required).</summary>
+    /// <exception cref="BertCore.IO.InvalidFileException">The file's width differs from the spec's, or an example has no row.</exception>
+    public void AttachExternal(Representations.ExternalFeatures features) =>
+        AttachExternal(features.For(File.Sequences!, File.Source, Spec.ExternalFeatures));
+
+    /// <summary>Attaches external features given in memory: [examples · <see cref="TaskSpec.ExternalFeatures"/>] in example order.</summary>
+    /// <exception cref="ArgumentException">The table does not hold one row of the spec's width per example.</exception>
+    public void AttachExternal(float[] table)
+    {
+        if (Spec.ExternalFeatures == 0 || table.Length != _features.Length * Spec.ExternalFeatures)
+            throw new ArgumentException($"{table.Length} external feature values for {_features.Length} examples of a model that takes {Spec.ExternalFeatures} per example");
+        External = table;
+    }
+
     public override TaskBatch Batch(int[] rows, bool withTargets = true)
     {
         var batch = Spec.Task == TaskKind.Regress
             ? TaskBatches.Regression(_features, rows, PadId)
             : TaskBatches.Classification(_features, rows, PadId);
+        if (External is { } table)
+        {
+            int width = Spec.ExternalFeatures;
+            var external = new float[rows.Length * width];
+            for (int b = 0; b < rows.Length; b++) table.AsSpan(rows[b] * width, width).CopyTo(external.AsSpan(b * width));
+            batch = batch with { External = external };
+        }
         return withTargets ? batch : WithoutTargets(batch);
     }
 

@@ -1,4 +1,5 @@
 using BertCore.IO;
+using BertCore.Training.FineTuning.Adapters;
 
 namespace BertCore.Training.FineTuning;
 
@@ -22,11 +23,13 @@ public sealed record PretrainedLoad(int EncoderTensors, bool FreshPooler, bool H
 /// </summary>
 public static class TaskModelDirectory
 {
-    /// <summary>Writes every file of the folder, each atomically.</summary>
+    /// <summary>Writes every file of the folder, each atomically (an adapter-tuned network writes its trained
+    /// parameters only, <see cref="AdapterTuning.Save"/>).</summary>
     /// <param name="vocabSource">The vocab.txt to copy in (null: none is written).</param>
     public static void Save(string dir, TaskNetwork network, string? vocabSource)
     {
-        ModelDirectory.Save(dir, network.Model, network.Config, vocabSource);
+        if (network.Spec.AdapterSize > 0) AdapterTuning.Save(dir, network, vocabSource);
+        else ModelDirectory.Save(dir, network.Model, network.Config, vocabSource);
         network.Spec.Save(dir);
         TokenizerConfig.Save(dir, network.Spec.Lowercase, network.Config.MaxPositionEmbeddings);
     }
@@ -40,6 +43,11 @@ public static class TaskModelDirectory
         var network = TaskNetwork.Create(spec, config);
         try
         {
+            if (spec.AdapterSize > 0)
+            {
+                AdapterTuning.Load(network, dir);
+                return network;
+            }
             var weights = ModelDirectory.WeightsPath(dir);
             var report = Checkpoint.LoadWeights(network.Model, weights);
             if (report.Missing.Count > 0)
@@ -66,7 +74,8 @@ public static class TaskModelDirectory
         var weights = ModelDirectory.WeightsPath(dir);
         var encoder = Checkpoint.LoadWeights(network.Encoder, weights, allowMissingEncoder: true);
         var pooler = network.Encoder.Pooler?.Parameters().Select(p => p.Name).ToHashSet() ?? [];
-        var missing = encoder.Missing.Where(n => !pooler.Contains(n)).ToArray();
+        var adapters = AdapterTuning.AdapterParameters(network).Select(p => p.Name).ToHashSet();
+        var missing = encoder.Missing.Where(n => !pooler.Contains(n) && !adapters.Contains(n)).ToArray();
         if (missing.Length > 0)
             throw new InvalidFileException(weights, null, $"{missing.Length} encoder tensors are missing, e.g. {string.Join(", ", missing.Take(3))}");
         bool headLoaded = SameTask(network, source) && HasHead(network, weights);
@@ -75,7 +84,7 @@ public static class TaskModelDirectory
             foreach (var module in network.Head)
                 headNames.UnionWith(Checkpoint.LoadWeights(module, weights).Loaded);
         var unused = encoder.Unused.Where(k => !headNames.Contains(k)).ToArray();
-        return new PretrainedLoad(encoder.Loaded.Count, encoder.Missing.Count > 0, headLoaded, unused);
+        return new PretrainedLoad(encoder.Loaded.Count, encoder.Missing.Any(pooler.Contains), headLoaded, unused);
     }
 
     /// <summary>Whether <paramref name="source"/> describes a model of the network's task and labels.</summary>

@@ -4,6 +4,8 @@ using BertCore.IO;
 using BertCore.Nn;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
+using BertCore.Training.FineTuning.Adapters;
+using BertCore.Training.FineTuning.Representations;
 
 namespace BertCore.Training.FineTuning;
 
@@ -18,7 +20,9 @@ namespace BertCore.Training.FineTuning;
 /// scalar mix): a subclass computes the head's input from <see cref="BertOutput.HiddenStates"/> in
 /// <see cref="Forward"/> and lists its extra modules in <see cref="Head"/>; a field of <see cref="TaskSpec"/> (saved in
 /// bertcore_task.json) selects it in <see cref="Create"/>, so that a saved model loads back as the same network.
-/// Training, evaluation, checkpoints and inference only use the members below.
+/// Training, evaluation, checkpoints and inference only use the members below. <see cref="PooledSequenceNetwork"/> is
+/// such a subclass (<see cref="TaskSpec.Pooling"/>, <see cref="TaskSpec.ExternalFeatures"/>); adapters
+/// (<see cref="TaskSpec.AdapterSize"/>) are added to any network's encoder.
 /// </remarks>
 public abstract class TaskNetwork : IDisposable
 {
@@ -59,12 +63,16 @@ public abstract class TaskNetwork : IDisposable
     public static TaskNetwork Create(TaskSpec spec, BertConfig config)
     {
         config = spec.ApplyTo(config);
-        return spec.Task switch
+        TaskNetwork network = spec.Task switch
         {
             TaskKind.Ner => new TokenNetwork(spec, new BertForTokenClassification(config)),
             TaskKind.Qa => new QaNetwork(spec, new BertForQuestionAnswering(config)),
+            _ when spec.Pooling != null || spec.ExternalFeatures > 0 =>
+                new PooledSequenceNetwork(spec, new PooledSequenceClassifier(config, spec.Pooling ?? Pooling.Cls, spec.ExternalFeatures)),
             _ => new SequenceNetwork(spec, new BertForSequenceClassification(config)),
         };
+        if (spec.AdapterSize > 0) AdapterTuning.Apply(network, spec.AdapterSize);
+        return network;
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BertCore.Data.Tasks;
 using BertCore.IO;
+using BertCore.Training.FineTuning.Representations;
 
 namespace BertCore.Training.FineTuning;
 
@@ -38,6 +39,21 @@ public sealed record TaskSpec
 
     /// <summary>QA: start and end candidates tried per window.</summary>
     public int NBestSize { get; init; } = 20;
+
+    /// <summary>classify, pair, regress: the sentence representation (<see cref="PooledSequenceNetwork"/>); null is
+    /// Hugging Face's BertForSequenceClassification (pooled [CLS]).</summary>
+    public Pooling? Pooling { get; init; }
+
+    /// <summary>classify, pair, regress: width of the external feature vector appended to each example's
+    /// representation (<see cref="Representations.ExternalFeatures"/>); 0 for none.</summary>
+    public int ExternalFeatures { get; init; }
+
+    /// <summary>Bottleneck size of the Houlsby adapters in every layer (<see cref="Adapters.AdapterTuning"/>); 0 for none.</summary>
+    public int AdapterSize { get; init; }
+
+    /// <summary>Adapters: the model folder whose weights the adapters were trained on (the folder saves only the
+    /// trained parameters).</summary>
+    public string? BaseModel { get; init; }
 
     /// <summary>
     /// A spec with the task's defaults: for QA a document stride of a third of the window (Hugging Face's 128 at
@@ -76,6 +92,10 @@ public sealed record TaskSpec
             throw new ArgumentException(Task.HasLabels() ? $"task {Task.Name()} needs labels" : $"task {Task.Name()} has no labels");
         if (Task is TaskKind.Classify or TaskKind.Pair && Labels!.Count < 2)
             throw new ArgumentException($"classification needs at least 2 labels, the training data has only {Labels.Describe()}");
+        if ((Pooling != null || ExternalFeatures != 0) && Task is not (TaskKind.Classify or TaskKind.Pair or TaskKind.Regress))
+            throw new ArgumentException($"a pooling and external features apply to classify, pair and regress, not {Task.Name()}");
+        if (ExternalFeatures < 0 || AdapterSize < 0) throw new ArgumentException("the external feature width and the adapter size must not be negative");
+        if (AdapterSize > 0 && string.IsNullOrEmpty(BaseModel)) throw new ArgumentException("adapters need the base model folder they were trained on");
         if (MaxSequenceLength < 8) throw new ArgumentException($"the maximum sequence length {MaxSequenceLength} is below 8 tokens");
         if (Task != TaskKind.Qa) return;
         if (MaxQueryLength < 1 || DocStride < 0 || MaxAnswerLength < 1 || NBestSize < 1)
@@ -108,7 +128,8 @@ public sealed record TaskSpec
     {
         var file = new SpecFile(Task.Name(), MaxSequenceLength, Lowercase,
             Task == TaskKind.Qa ? DocStride : null, Task == TaskKind.Qa ? MaxQueryLength : null,
-            Task == TaskKind.Qa ? MaxAnswerLength : null, Task == TaskKind.Qa ? NBestSize : null);
+            Task == TaskKind.Qa ? MaxAnswerLength : null, Task == TaskKind.Qa ? NBestSize : null,
+            Pooling?.ToString(), ExternalFeatures > 0 ? ExternalFeatures : null, AdapterSize > 0 ? AdapterSize : null, AdapterSize > 0 ? BaseModel : null);
         AtomicFile.Write(Path.Combine(dir, FileName), stream => JsonSerializer.Serialize(stream, file, Json));
     }
 
@@ -142,7 +163,12 @@ public sealed record TaskSpec
                 MaxQueryLength = file.MaxQueryLength ?? (task == TaskKind.Qa ? Math.Min(64, file.MaxSeqLength / 4) : 0),
                 MaxAnswerLength = file.MaxAnswerLength ?? 30,
                 NBestSize = file.NBestSize ?? 20,
+                Pooling = file.Pooling == null ? null : Representations.Pooling.Parse(file.Pooling),
+                ExternalFeatures = file.ExternalFeatures ?? 0,
+                AdapterSize = file.AdapterSize ?? 0,
+                BaseModel = file.BaseModel,
             };
+            spec.Pooling?.Validate(config.NumHiddenLayers);
             spec.Validate();
             if (spec.NumLabels != config.NumLabels)
                 throw new ArgumentException($"the task has {spec.NumLabels} outputs but config.json's num_labels is {config.NumLabels}");
@@ -200,7 +226,8 @@ public sealed record TaskSpec
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>The JSON layout of <see cref="FileName"/>; the QA fields are absent for other tasks.</summary>
+    /// <summary>The JSON layout of <see cref="FileName"/>; the QA fields are absent for other tasks, the representation
+    /// and adapter fields when unused.</summary>
     private sealed record SpecFile(string? Task, int MaxSeqLength, bool DoLowerCase, int? DocStride, int? MaxQueryLength,
-        int? MaxAnswerLength, int? NBestSize);
+        int? MaxAnswerLength, int? NBestSize, string? Pooling = null, int? ExternalFeatures = null, int? AdapterSize = null, string? BaseModel = null);
 }
