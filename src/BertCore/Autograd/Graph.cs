@@ -137,6 +137,8 @@ public sealed partial class Graph : IDisposable
             case OpCode.GatherRows: GatherRowsBackward(ref e); break;
             case OpCode.Sum: SumBackward(ref e); break;
             case OpCode.CrossEntropy: CrossEntropyBackward(ref e); break;
+            case OpCode.SoftTargetKl: SoftTargetKlBackward(ref e); break;
+            case OpCode.AttentionKl: AttentionKlBackward(ref e); break;
             default: throw new InvalidOperationException($"no backward for {e.Op}");
         }
     }

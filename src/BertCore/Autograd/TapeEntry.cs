@@ -21,6 +21,8 @@ internal enum OpCode
     GatherRows,
     Sum,
     CrossEntropy,
+    SoftTargetKl,
+    AttentionKl,
 }
 
 /// <summary>

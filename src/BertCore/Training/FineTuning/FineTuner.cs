@@ -47,13 +47,17 @@ public sealed class FineTuner : IDisposable
     private readonly AdamW _adam;
     private readonly LrSchedule _schedule;
     private readonly Tensor _normScratch;
+    private readonly ITrainingObjective? _objective;
+    private readonly Parameter[] _trained;
 
     /// <param name="network">The network to train, initialized or loaded.</param>
     /// <param name="train">Labelled training data encoded for the network's task.</param>
     /// <param name="dev">Labelled dev data for evaluation, model selection and early stopping (optional).</param>
     /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
+    /// <param name="objective">The training loss instead of the network's task loss (optional; see <see cref="ITrainingObjective"/>).</param>
     /// <exception cref="ArgumentException">Invalid options, unlabelled data, or data of another task.</exception>
-    public FineTuner(IBackend backend, TaskNetwork network, TaskData train, TaskData? dev, FineTunerOptions options, string? vocabPath = null)
+    public FineTuner(IBackend backend, TaskNetwork network, TaskData train, TaskData? dev, FineTunerOptions options, string? vocabPath = null,
+        ITrainingObjective? objective = null)
     {
         options.Validate();
         foreach (var data in new[] { train, dev }.OfType<TaskData>())
@@ -73,7 +77,11 @@ public sealed class FineTuner : IDisposable
         TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : StepsPerEpoch * options.Epochs;
         WarmupSteps = (int)Math.Ceiling(TotalSteps * (double)options.WarmupRatio);
         _graph = new Graph(backend) { Seed = (ulong)options.Seed };
-        _adam = new AdamW(backend, ParameterGroups(network, options), options.Beta1, options.Beta2, options.Eps);
+        _objective = objective;
+        var groups = ParameterGroups(network, options);
+        if (objective != null) groups = [.. groups, .. ParameterGroup.DecayAndNoDecay(objective.Parameters, options.LearningRate, options.WeightDecay)];
+        _trained = [.. network.Model.Parameters(), .. objective?.Parameters ?? []];
+        _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
         _schedule = LrSchedule.Linear(WarmupSteps, TotalSteps);
         _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
     }
@@ -120,7 +128,8 @@ public sealed class FineTuner : IDisposable
         Span<float> value = stackalloc float[1];
         foreach (var batch in microBatches)
         {
-            var loss = Network.Forward(_graph, batch).Loss;
+            var output = Network.Forward(_graph, batch);
+            var loss = _objective == null ? output.Loss : _objective.Loss(_graph, batch, output);
             if (loss == null)   // no target in the batch (e.g. only words without tokens): nothing to learn from
             {
                 _graph.Reset();
@@ -137,7 +146,7 @@ public sealed class FineTuner : IDisposable
             _graph.Reset();
             examples += batch.Inputs.Batch;
         }
-        double norm = GradientClipping.GlobalNorm(Backend, Network.Model.Parameters(), _normScratch);
+        double norm = GradientClipping.GlobalNorm(Backend, _trained, _normScratch);
         if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
         float factor = _schedule.Factor(Step);
         _adam.Step(factor, GradientClipping.ScaleFor(norm, Options.MaxGradNorm));
