@@ -15,6 +15,7 @@ public sealed class DistillCommand : ICommand
         Usage: bertcore distill --teacher DIR --student-config NAME|config.json [--student-init auto|random|DIR]
                                 --task TASK --train FILE --dev FILE --output DIR [options]
                bertcore distill --self --model DIR --task TASK --train FILE --dev FILE --output DIR [options]
+               bertcore distill --speed --teacher DIR --student DIR [--student DIR ...] --dev FILE [--rounds N] [--eval-batch B]
 
         Loss per batch (classify, pair, regress, ner):
             α·KD + (1−α)·task loss + W_hidden·hidden MSE + W_attention·attention KL
@@ -43,12 +44,16 @@ public sealed class DistillCommand : ICommand
           --max-train N, --max-dev N, --epochs N (default 3), --max-steps N, --batch B (32), --grad-accum K (1),
           --lr LR (5e-5), --warmup-ratio F (0.1), --weight-decay W (0.01), --max-grad-norm N (1.0), --seed N (42),
           --eval-every N, --eval-batch B (64), --patience N, --keep K (1), --log-every N (10), --device cpu
+        --speed: inference tokens/s of the teacher and each student over --dev through evaluate's code path (one warm-up
+        pass each, then --rounds rounds (default 5) of one timed pass per model, alternating); prints one JSON line with
+        each model's median tokens/s and its speed-up over the teacher.
         The output folder is a fine-tuned model folder (evaluate, predict and TaskModel load it) with metrics.csv,
         loss.png, dev.png and results.json. Ctrl+C stops after the current step; the best model so far is saved.
         """;
 
     public int Run(Arguments args)
     {
+        if (args.Flag("speed")) return Speed(args);
         var o = Parse(args);
         var backend = Devices.Create(o.Device);
         if (FineTuningCheckpoints.List(o.Output).Count > 0 || File.Exists(Path.Combine(o.Output, FineTuner.ResultsFile)))
@@ -120,6 +125,25 @@ public sealed class DistillCommand : ICommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    private static int Speed(Arguments args)
+    {
+        string teacher = args.Required("teacher"), dev = args.Required("dev");
+        var students = args.Many("student", required: true);
+        int rounds = args.Int("rounds", 5), batch = args.Int("eval-batch", 64);
+        var backend = Devices.Create(args.Optional("device") ?? "cpu");
+        args.RejectUnknown();
+        if (rounds < 1 || batch < 1) throw new UsageException("--rounds and --eval-batch must be at least 1");
+        var speeds = InferenceSpeed.Compare(backend, [teacher, .. students], dev, rounds, batch);
+        double baseline = speeds[0].MedianTokensPerSecond;
+        var line = speeds.Select(s => new Dictionary<string, object>
+        {
+            ["model"] = s.Directory, ["tokens"] = s.Tokens, ["seconds"] = s.Seconds.Select(x => Math.Round(x, 4)).ToArray(),
+            ["median_tokens_per_s"] = Math.Round(s.MedianTokensPerSecond, 1), ["speedup"] = Math.Round(s.MedianTokensPerSecond / baseline, 3),
+        });
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(line));
+        return 0;
     }
 
     private static FineTuningResult Train(FineTuner tuner, Func<FineTuningResult> run, int logEvery)
