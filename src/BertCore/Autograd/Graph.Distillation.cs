@@ -27,7 +27,8 @@ public sealed partial class Graph
         int n = student.Shape[0], c = student.Shape[1];
         var s = Download(student);
         var t = Download(teacher);
-        var grad = new float[s.Length];
+        bool track = Tracks(student);
+        var grad = track ? new float[s.Length] : null;
         double loss = 0, invT = 1.0 / temperature;
         var ps = new double[c];
         var pt = new double[c];
@@ -40,17 +41,17 @@ public sealed partial class Graph
             {
                 double logPt = t[o + j] * invT - lseT, logPs = s[o + j] * invT - lseS;
                 if (pt[j] > 0) loss += pt[j] * (logPt - logPs);
-                grad[o + j] = (float)(temperature / (double)n * (ps[j] - pt[j]));
+                if (grad != null) grad[o + j] = (float)(temperature / (double)n * (ps[j] - pt[j]));
             }
         }
         var y = Arena.Allocate(OneElement);
         Backend.Upload([(float)(loss * temperature * temperature / Math.Max(n, 1))], y);
-        if (Tracks(student))
+        if (track)
         {
             // T0 = student, T1 = d(loss)/d(student) [N, C]
             ref var e = ref Record(OpCode.SoftTargetKl, y);
             e.T0 = student; e.T1 = Arena.Allocate(student.Shape);
-            Backend.Upload(grad, e.T1);
+            Backend.Upload(grad!, e.T1);
         }
         return y;
     }
@@ -89,21 +90,20 @@ public sealed partial class Graph
         rows *= heads;
         // dScores [B, heads, S, S]: d(loss)/d(student scores) = (A_student − A_teacher) / rows on real keys
         var dScores = new double[b * heads * s * s];
-        var ps = new double[s];
-        var pt = new double[s];
+        double[] ps = new double[s], pt = new double[s], logPs = new double[s], logPt = new double[s];
         double loss = 0;
         for (int bi = 0; bi < b; bi++)
             for (int h = 0; h < heads; h++)
                 for (int i = 0; i < s; i++)
                 {
                     if (m[bi * s + i] == 0) continue;
-                    AttentionRow(qs, ks, shape[2], heads, bi, h, i, s, m, ps);
-                    AttentionRow(qt, kt, teacherQuery.Shape[2], heads, bi, h, i, s, m, pt);
+                    AttentionRow(qs, ks, shape[2], heads, bi, h, i, s, m, ps, logPs);
+                    AttentionRow(qt, kt, teacherQuery.Shape[2], heads, bi, h, i, s, m, pt, logPt);
                     int o = ((bi * heads + h) * s + i) * s;
                     for (int j = 0; j < s; j++)
                     {
                         if (m[bi * s + j] == 0) continue;
-                        if (pt[j] > 0) loss += pt[j] * (Math.Log(pt[j]) - Math.Log(ps[j]));
+                        if (pt[j] > 0) loss += pt[j] * (logPt[j] - logPs[j]);
                         dScores[o + j] = (ps[j] - pt[j]) / rows;
                     }
                 }
@@ -160,25 +160,30 @@ public sealed partial class Graph
         return max + Math.Log(sum);
     }
 
-    /// <summary>Attention distribution of query i, head h, row bi over the real keys into <paramref name="p"/>
-    /// (0 on padding); q and k [B, S, width].</summary>
-    private static void AttentionRow(float[] q, float[] k, int width, int heads, int bi, int h, int i, int s, int[] mask, double[] p)
+    /// <summary>Attention distribution of query i, head h, row bi over the real keys into <paramref name="p"/> and its
+    /// logarithm into <paramref name="logP"/> (0 and −∞ on padding); q and k [B, S, width].</summary>
+    private static void AttentionRow(float[] q, float[] k, int width, int heads, int bi, int h, int i, int s, int[] mask, double[] p, double[] logP)
     {
         int d = width / heads;
         double scale = 1.0 / Math.Sqrt(d), max = double.NegativeInfinity;
         int qo = (bi * s + i) * width + h * d;
         for (int j = 0; j < s; j++)
         {
-            if (mask[bi * s + j] == 0) { p[j] = double.NegativeInfinity; continue; }
+            if (mask[bi * s + j] == 0) { logP[j] = double.NegativeInfinity; continue; }
             int ko = (bi * s + j) * width + h * d;
             double dot = 0;
             for (int c = 0; c < d; c++) dot += (double)q[qo + c] * k[ko + c];
-            p[j] = dot * scale;
-            max = Math.Max(max, p[j]);
+            logP[j] = dot * scale;
+            max = Math.Max(max, logP[j]);
         }
         double sum = 0;
-        for (int j = 0; j < s; j++) sum += p[j] = double.IsNegativeInfinity(p[j]) ? 0 : Math.Exp(p[j] - max);
-        for (int j = 0; j < s; j++) p[j] /= sum;
+        for (int j = 0; j < s; j++) sum += p[j] = Math.Exp(logP[j] - max);
+        double logSum = max + Math.Log(sum);
+        for (int j = 0; j < s; j++)
+        {
+            p[j] /= sum;
+            logP[j] -= logSum;
+        }
     }
 
     /// <summary>dQ_i = Σ_j dS_ij K_j / √d and dK_j = Σ_i dS_ij Q_i / √d per head; q, k [B, S, width],
