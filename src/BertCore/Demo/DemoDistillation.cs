@@ -7,8 +7,10 @@ using BertCore.Training.FineTuning;
 
 namespace BertCore.Demo;
 
-/// <summary>The demo's distillation stage: the fine-tuned sentiment model (teacher) distilled into a student with
-/// half its layers, width, heads and FFN, and both dev scores.</summary>
+/// <summary>The demo's distillation stage: the fine-tuned sentiment model (teacher) distilled into a student with half
+/// its layers, started from the teacher's embeddings, head and every other layer (<see cref="StudentInitializer"/>),
+/// and both dev scores. (A narrower, randomly initialized student cannot learn this task from the training set: its dev
+/// sentences use adjectives that only the pretraining corpus, and so only the teacher's weights, know.)</summary>
 /// <param name="Directory">The student's model folder.</param>
 public sealed record DemoDistillation(string Task, string Metric, double Teacher, double Student, long TeacherParameters, long StudentParameters,
     string Directory, TimeSpan Elapsed)
@@ -16,14 +18,12 @@ public sealed record DemoDistillation(string Task, string Metric, double Teacher
     /// <summary>One line: both scores and sizes.</summary>
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
         $"Distillation ({Task}): teacher {Metric} {Teacher:F4} ({TeacherParameters:N0} parameters) -> student {Student:F4} " +
-        $"({StudentParameters:N0} parameters, half the layers and width; KD with T 2, alpha 0.5; {Elapsed.TotalSeconds:F0} s).");
+        $"({StudentParameters:N0} parameters: half the layers, started from the teacher's; KD with T 2, alpha 0.5; {Elapsed.TotalSeconds:F0} s).");
 
-    /// <summary>The student's shape: half of <paramref name="teacher"/>'s layers, hidden size, heads and FFN (at least 1 each).</summary>
+    /// <summary>The student's shape: half of <paramref name="teacher"/>'s layers (at least 1), the same width.</summary>
     public static BertConfig StudentConfig(BertConfig teacher) => teacher with
     {
-        NumHiddenLayers = Math.Max(1, teacher.NumHiddenLayers / 2), HiddenSize = Math.Max(1, teacher.HiddenSize / 2),
-        NumAttentionHeads = Math.Max(1, teacher.NumAttentionHeads / 2), IntermediateSize = Math.Max(1, teacher.IntermediateSize / 2),
-        Id2Label = null, Label2Id = null, Architectures = null,
+        NumHiddenLayers = Math.Max(1, teacher.NumHiddenLayers / 2), Id2Label = null, Label2Id = null, Architectures = null,
     };
 
     /// <summary>Distills the model of <paramref name="teacher"/> (a fine-tuned run of <paramref name="task"/>) into

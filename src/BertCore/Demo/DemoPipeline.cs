@@ -145,7 +145,7 @@ public sealed class DemoPipeline(DemoOptions options, IBackend? backend = null)
     {
         if (rows.FirstOrDefault(r => r.Task.Task == TaskKind.Classify) is not { } row) return null;
         string dir = Path.Combine(Options.OutputDirectory, "finetune", $"{row.Task.Name.ToLowerInvariant()}-distilled");
-        Stage?.Invoke($"distillation: {row.Task.Name} fine-tuned from the pretrained model into a student of half its layers and width");
+        Stage?.Invoke($"distillation: {row.Task.Name} fine-tuned from the pretrained model into a student of half its layers");
         return DemoDistillation.Run(_backend, row.Task, row.Pretrained, dir, Budget, Options.Seed, p => FineTuningStep?.Invoke(p), cancellation);
     }
 

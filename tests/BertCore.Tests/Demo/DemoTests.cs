@@ -40,7 +40,7 @@ public class DemoTests : IDisposable
         Assert.Equal(tasks[0].GetProperty("pretrained").GetDouble(), distillation.GetProperty("teacher").GetDouble());
         Assert.Contains("Distillation (", run.StdOut);
         using (var student = TaskModel.Load(distillation.GetProperty("student_model").GetString()!))
-            Assert.Equal(32, student.Config.HiddenSize);
+            Assert.Equal(1, student.Config.NumHiddenLayers);
         using var model = TaskModel.Load(tasks[0].GetProperty("pretrained_model").GetString()!);
         Assert.Equal(TaskKind.Classify, model.Task);
     }
