@@ -26,24 +26,41 @@ for s in 1 2 3; do
   [ -f "$OUT/self-s$s/results.json" ] || $B distill --teacher "$OUT/teacher-s$s" --student-config $TINY/config.json --student-init $TINY \
     --task classify --train $DATA/train.tsv --dev $DATA/dev.tsv --output "$OUT/self-s$s" --cache "$OUT/cache" --lr 2e-4 --batch 32 \
     --epochs 1 --seed $s --log-every 500 > "$OUT/self-s$s.log"
+  # ablation: the same student and budget without the teacher (alpha 0: cross-entropy to the labels only)
+  [ -f "$OUT/student-ce-s$s/results.json" ] || $B distill --teacher "$OUT/teacher-s$s" --student-config "$OUT/student.json" --task classify \
+    --train $DATA/train.tsv --dev $DATA/dev.tsv --output "$OUT/student-ce-s$s" --cache "$OUT/cache" --lr 1e-3 --epochs 3 --seed $s --alpha 0 \
+    --log-every 500 > "$OUT/student-ce-s$s.log"
 done
+# intermediate layers too (seed 1 only: the teacher then runs online on every batch): hidden-state MSE through the
+# learned 64 -> 128 projection (embeddings <-> embeddings, student layer 0 <-> teacher layer 1) and per-head attention KL
+[ -f "$OUT/student-mid-s1/results.json" ] || $B distill --teacher "$OUT/teacher-s1" --student-config "$OUT/student.json" --task classify \
+  --train $DATA/train.tsv --dev $DATA/dev.tsv --output "$OUT/student-mid-s1" --cache "$OUT/cache" --lr 1e-3 --epochs 3 --seed 1 \
+  --hidden-loss 1 --attention-loss 1 --log-every 500 > "$OUT/student-mid-s1.log"
 # inference speed: dev set through evaluate's code path, teacher and student alternated in one process, 7 rounds, median
 $B distill --speed --teacher "$OUT/teacher-s1" --student "$OUT/student-s1" --dev $DATA/dev.tsv --rounds 7 > "$OUT/speed.json"
 /usr/bin/python3 - "$OUT" <<'PY'
-import json, statistics, sys
+import json, re, statistics, sys
 out = sys.argv[1]
 acc = lambda run: json.load(open(f"{out}/{run}/results.json"))["best"]["accuracy"]
-rows = {k: [acc(f"{k}-s{s}") for s in (1, 2, 3)] for k in ("teacher", "student", "self")}
-speed = json.load(open(f"{out}/speed.json"))
+def params(log):  # "teacher 1,503,362 parameters, student 599,298, initialized ..." in a distill log
+    t, s = re.search(r"teacher ([\d,]+) parameters, student ([\d,]+)", open(f"{out}/{log}").read()).groups()
+    return t, s
+names = [("teacher", "teacher: tiny-wt2 fine-tuned, 1 epoch", "2 / 128 / 2 / 512", params("student-s1.log")[0]),
+         ("student", "student distilled from the teacher (T 2, α 0.5), 3 epochs", "1 / 64 / 2 / 256", params("student-s1.log")[1]),
+         ("student-ce", "the same student without the teacher (α 0), 3 epochs", "1 / 64 / 2 / 256", params("student-s1.log")[1]),
+         ("self", "self-distilled tiny-wt2 (T 2, α 0.5), 1 epoch", "2 / 128 / 2 / 512", params("self-s1.log")[1])]
+rows = {k: [acc(f"{k}-s{s}") for s in (1, 2, 3)] for k, *_ in names}
 mean = {k: statistics.mean(v) for k, v in rows.items()}
+speed = json.load(open(f"{out}/speed.json"))
 with open(f"{out}/table.md", "w") as f:
-    f.write("| model | layers / hidden / heads / FFN | parameters | dev accuracy, seeds 1 / 2 / 3 | mean | vs teacher |\n|---|---|---|---|---|---|\n")
-    names = {"teacher": ("teacher: tiny-wt2 fine-tuned", "2 / 128 / 2 / 512"), "student": ("student, distilled (T 2, α 0.5)", "1 / 64 / 2 / 256"),
-             "self": ("self-distilled tiny-wt2 (T 2, α 0.5)", "2 / 128 / 2 / 512")}
-    for k, (name, shape) in names.items():
-        f.write(f"| {name} | {shape} | {{params_{k}}} | {' / '.join(f'{a:.4f}' for a in rows[k])} | {mean[k]:.4f} | {mean[k] / mean['teacher'] * 100:.1f}% |\n")
+    f.write("| model | layers / hidden / heads / FFN | parameters | dev accuracy, seeds 1 / 2 / 3 | mean | of the teacher's |\n|---|---|---|---|---|---|\n")
+    for k, name, shape, n in names:
+        f.write(f"| {name} | {shape} | {n} | {' / '.join(f'{a:.4f}' for a in rows[k])} | {mean[k]:.4f} | {mean[k] / mean['teacher'] * 100:.1f}% |\n")
+    mid = acc("student-mid-s1")
+    f.write(f"| student with hidden-state MSE and attention KL too (weights 1, 1), 3 epochs | 1 / 64 / 2 / 256 | {params('student-mid-s1.log')[1]} (+ 8,320 projection) | {mid:.4f} / – / – | – | {mid / rows['teacher'][0] * 100:.1f}% (of seed 1's) |\n")
     t, st = speed[0], speed[1]
-    f.write(f"\nInference, SST-2 dev ({t['tokens']} tokens), 7 alternating passes each, median: teacher {t['median_tokens_per_s']:.0f} tokens/s, "
-            f"student {st['median_tokens_per_s']:.0f} tokens/s: **{st['speedup']:.2f}x**.\n")
+    f.write(f"\nInference, SST-2 dev ({t['tokens']} tokens), teacher-s1 and student-s1 alternated in one process, 7 timed passes each, "
+            f"median: teacher {t['median_tokens_per_s']:.0f} tokens/s, student {st['median_tokens_per_s']:.0f} tokens/s: **{st['speedup']:.2f}x** "
+            f"(passes in s: teacher {t['seconds']}, student {st['seconds']}).\n")
 print(open(f"{out}/table.md").read())
 PY
