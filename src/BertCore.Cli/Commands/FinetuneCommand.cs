@@ -10,7 +10,9 @@ public sealed class FinetuneCommand : ICommand
 {
     public string Name => "finetune";
     public string Summary => "fine-tune on classify | pair | regress | ner | qa data; keeps the best dev checkpoint";
-    public string Help => """
+    public string Help => Usage.Replace("{{TECHNIQUES}}", FinetuneTechniques.Help + "\n" + MultitaskFinetune.Help, StringComparison.Ordinal);
+
+    private const string Usage = """
         Usage: bertcore finetune --task TASK --train FILE --dev FILE (--model DIR | --config NAME|config.json --vocab vocab.txt)
                                  --output DIR [options]
 
@@ -45,6 +47,7 @@ public sealed class FinetuneCommand : ICommand
           --max-answer N          qa: longest answer in tokens (default 30)
           --seed N                batch order, dropout and the new head's initialization (default 42)
           --device cpu|cuda       cpu (default); cuda is not available yet
+        {{TECHNIQUES}}
         Evaluation and output:
           --output DIR            the best model in Hugging Face layout (config.json with id2label, model.safetensors,
                                   vocab.txt, tokenizer_config.json, bertcore_task.json), checkpoint-N folders,
@@ -59,6 +62,8 @@ public sealed class FinetuneCommand : ICommand
 
     public int Run(Arguments args)
     {
+        if (args.Optional("multitask") is { } multitask) return MultitaskFinetune.Run(args, multitask);
+        var techniques = FinetuneTechniques.Parse(args);
         var o = Parse(args);
         var backend = Devices.Create(o.Device);
         if (FineTuningCheckpoints.List(o.Output).Count > 0 || File.Exists(Path.Combine(o.Output, FineTuner.ResultsFile)))
@@ -69,13 +74,15 @@ public sealed class FinetuneCommand : ICommand
             VocabPath = o.Vocab, Lowercase = o.Cased ? false : null, MaxSequenceLength = o.MaxSeq, DocStride = o.DocStride,
             MaxQueryLength = o.MaxQuery, MaxAnswerLength = o.MaxAnswer, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev,
         };
+        setup = techniques.Apply(setup);
         var options = new FineTunerOptions
         {
             OutputDirectory = o.Output, Epochs = o.Epochs, MaxSteps = o.MaxSteps, BatchSize = o.Batch, GradientAccumulationSteps = o.GradAccum,
             LearningRate = o.Lr, WarmupRatio = o.WarmupRatio, WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, EvalEvery = o.EvalEvery,
             EvalBatchSize = o.EvalBatch, Patience = o.Patience, KeepCheckpoints = o.Keep, Seed = o.Seed,
         };
-        using var job = FineTuningJob.Prepare(backend, setup, options);
+        options = techniques.Apply(options);
+        using var job = FineTuningJob.Prepare(backend, setup, options, new TaptProgress(o.LogEvery));
         var tuner = job.Tuner;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{o.Task.Name()}: {tuner.Train.File.Count} training examples ({tuner.Train.Count} features), " +
@@ -83,6 +90,7 @@ public sealed class FinetuneCommand : ICommand
         Console.WriteLine(o.Model != null
             ? $"--model {o.Model}: {job.Loaded}"
             : $"random initialization from --config {o.Config} ({job.Network.Model.ParameterCount:N0} parameters)");
+        if (job.Tapt != null) Console.WriteLine(job.Tapt);
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -109,7 +117,7 @@ public sealed class FinetuneCommand : ICommand
     }
 
     /// <summary>A preset sized to the vocabulary, or a config.json.</summary>
-    private static BertConfig Config(string nameOrPath, string vocabPath)
+    internal static BertConfig Config(string nameOrPath, string vocabPath)
     {
         if (!BertConfig.PresetNames.Contains(nameOrPath)) return BertConfig.Load(nameOrPath);
         var vocabulary = Vocabulary.Load(vocabPath);

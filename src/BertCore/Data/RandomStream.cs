@@ -8,6 +8,8 @@ internal enum RandomPurpose : ulong
     Examples = 1,
     Shuffle = 2,
     Masking = 3,
+    Augmentation = 4,
+    TaskSampling = 5,
 }
 
 /// <summary>

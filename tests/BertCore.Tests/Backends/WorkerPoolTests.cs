@@ -175,6 +175,20 @@ public unsafe class WorkerPoolTests
             foreach (var run in actual[t]) Assert.Equal(expected[t], run);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(1_000_003)]   // chunks on several threads, an odd tail
+    public void Zero_clears_every_element(int n)
+    {
+        using var t = Tensor.FromArray(Enumerable.Repeat(3f, n).ToArray(), n);
+        using var i = Tensor.FromArray(Enumerable.Repeat(5, n).ToArray(), n);
+        var backend = new CpuBackend(threads: 2);
+        backend.Zero(t);
+        backend.Zero(i);
+        Assert.All(t.ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(i.ToIntArray(), v => Assert.Equal(0, v));
+    }
+
     [Fact]
     public void Kernels_give_the_same_bits_on_one_two_and_three_threads()
     {

@@ -46,7 +46,7 @@ internal static unsafe class GemmPacking
                 if (rows == MR && Avx.IsSupported)
                 {
                     float* r0 = p.AAt(ic + i0, pc);
-                    long ld = p.K;
+                    long ld = p.Lda;
                     var zero = Vector256<float>.Zero;
                     for (; k + 8 <= kc; k += 8)
                     {
@@ -91,7 +91,7 @@ internal static unsafe class GemmPacking
                 if (cols == NR && Avx.IsSupported)
                 {
                     float* c0 = p.BAt(pc, jc + j0);
-                    long ld = p.K;
+                    long ld = p.Ldb;
                     for (; k + 8 <= kc; k += 8)
                         for (int half = 0; half < NR; half += 8)
                         {

@@ -1,32 +1,69 @@
 namespace BertCore.Backends.Cpu;
 
 /// <summary>
-/// One single-matrix GEMM over contiguous row-major memory: C = op(A)·op(B) + bias + Beta·C, then GeluOut = gelu(C)
-/// when GeluOut is set. A [M, K] ([K, M] when TransA); B [K, N] ([N, K] when TransB); C, GeluOut [M, N]; Bias [N].
-/// Beta = 0 never reads C.
+/// One single-matrix GEMM over row-major memory: C = op(A)·op(B) + bias + Beta·C, then GeluOut = gelu(C) when
+/// GeluOut is set. A [M, K] ([K, M] when TransA); B [K, N] ([N, K] when TransB); C, GeluOut [M, N]; Bias [N].
+/// Rows are Lda, Ldb and Ldc floats apart (the row lengths for whole matrices; longer for a block of a larger
+/// matrix, see <see cref="Rows"/> and <see cref="Columns"/>). Beta = 0 never reads C.
 /// </summary>
-internal readonly unsafe struct GemmProblem(
-    float* a, bool transA, float* b, bool transB, float* c, float* bias, float beta, float* geluOut, int m, int n, int k)
+internal readonly unsafe struct GemmProblem
 {
-    public readonly float* A = a, B = b, C = c, Bias = bias, GeluOut = geluOut;
-    public readonly bool TransA = transA, TransB = transB;
-    public readonly float Beta = beta;
-    public readonly int M = m, N = n, K = k;
+    public readonly float* A, B, C, Bias, GeluOut;
+    public readonly bool TransA, TransB;
+    public readonly float Beta;
+    public readonly int M, N, K;
+    public readonly long Lda, Ldb, Ldc;
+
+    /// <summary>A problem over whole, contiguous matrices.</summary>
+    public GemmProblem(float* a, bool transA, float* b, bool transB, float* c, float* bias, float beta, float* geluOut, int m, int n, int k)
+        : this(a, transA, b, transB, c, bias, beta, geluOut, m, n, k, transA ? m : k, transB ? k : n, n)
+    {
+    }
+
+    private GemmProblem(float* a, bool transA, float* b, bool transB, float* c, float* bias, float beta, float* geluOut,
+        int m, int n, int k, long lda, long ldb, long ldc)
+    {
+        A = a;
+        B = b;
+        C = c;
+        Bias = bias;
+        GeluOut = geluOut;
+        TransA = transA;
+        TransB = transB;
+        Beta = beta;
+        M = m;
+        N = n;
+        K = k;
+        Lda = lda;
+        Ldb = ldb;
+        Ldc = ldc;
+    }
 
     /// <summary>op(A)[i, p].</summary>
-    public float* AAt(int i, int p) => TransA ? A + (long)p * M + i : A + (long)i * K + p;
+    public float* AAt(int i, int p) => TransA ? A + p * Lda + i : A + i * Lda + p;
 
     /// <summary>op(B)[p, j].</summary>
-    public float* BAt(int p, int j) => TransB ? B + (long)j * K + p : B + (long)p * N + j;
+    public float* BAt(int p, int j) => TransB ? B + j * Ldb + p : B + p * Ldb + j;
 
     /// <summary>C[i, j] (the same offset addresses GeluOut).</summary>
-    public long COffset(int i, int j) => (long)i * N + j;
+    public long COffset(int i, int j) => i * Ldc + j;
 
-    /// <summary>The problem of batch entry i: A advanced by i·aStride, B by i·bStride, C and GeluOut by i·M·N.</summary>
+    /// <summary>Rows [i0, i0 + m) of this problem: the same B, the matching rows of op(A), C and GeluOut.</summary>
+    public GemmProblem Rows(int i0, int m) =>
+        new(AAt(i0, 0), TransA, B, TransB, C + COffset(i0, 0), Bias, Beta, GeluOut == null ? null : GeluOut + COffset(i0, 0),
+            m, N, K, Lda, Ldb, Ldc);
+
+    /// <summary>Columns [j0, j0 + n) of this problem: the same op(A), the matching columns of op(B), C, GeluOut and Bias.</summary>
+    public GemmProblem Columns(int j0, int n) =>
+        new(A, TransA, BAt(0, j0), TransB, C + j0, Bias == null ? null : Bias + j0, Beta, GeluOut == null ? null : GeluOut + j0,
+            M, n, K, Lda, Ldb, Ldc);
+
+    /// <summary>The problem of batch entry i of contiguous matrices: A advanced by i·aStride, B by i·bStride,
+    /// C and GeluOut by i·M·N.</summary>
     public GemmProblem Advance(int i, long aStride, long bStride)
     {
         long cOffset = (long)M * N * i;
         return new(A + i * aStride, TransA, B + i * bStride, TransB, C + cOffset, Bias, Beta,
-            GeluOut == null ? null : GeluOut + cOffset, M, N, K);
+            GeluOut == null ? null : GeluOut + cOffset, M, N, K, Lda, Ldb, Ldc);
     }
 }

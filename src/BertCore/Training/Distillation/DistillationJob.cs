@@ -107,7 +107,7 @@ public sealed class DistillationJob : IDisposable
                 var logits = TeacherCache.Logits(backend, teacher, setup.TeacherDirectory, train,
                     setup.CacheDirectory ?? Path.Combine(options.OutputDirectory, "teacher-cache"), options.EvalBatchSize, log);
                 var objective = new DistillationObjective(student, logits, distillation, teacher, options.Seed);
-                var tuner = new FineTuner(backend, student, train, dev, options, vocabPath, objective);
+                var tuner = new FineTuner(backend, student, train, dev, options, vocabPath, objective: objective);
                 return new DistillationJob(tuner, teacher, objective, initialization);
             }
             catch

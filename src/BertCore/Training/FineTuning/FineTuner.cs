@@ -6,6 +6,7 @@ using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Optim;
 using BertCore.Tensors;
+using BertCore.Training.FineTuning.Techniques;
 
 namespace BertCore.Training.FineTuning;
 
@@ -16,7 +17,10 @@ namespace BertCore.Training.FineTuning;
 /// <param name="GradNorm">Global gradient norm before clipping.</param>
 /// <param name="Examples">Features the step trained on.</param>
 /// <param name="Seconds">Wall time of the step.</param>
-public sealed record FineTuningStep(int Step, double Loss, double LearningRate, double GradNorm, long Examples, double Seconds)
+/// <param name="AuxiliaryLoss">Mean auxiliary MLM loss of the step's micro-batches (NaN without <see cref="AuxiliaryMlm"/>).</param>
+/// <param name="AuxiliaryWeight">The auxiliary loss's weight at this step (0 without it); the step minimized Loss + AuxiliaryWeight·AuxiliaryLoss.</param>
+public sealed record FineTuningStep(int Step, double Loss, double LearningRate, double GradNorm, long Examples, double Seconds,
+    double AuxiliaryLoss = double.NaN, double AuxiliaryWeight = 0)
 {
     public double ExamplesPerSecond => Seconds > 0 ? Examples / Seconds : 0;
 }
@@ -24,12 +28,12 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// <summary>
 /// Fine-tunes a <see cref="TaskNetwork"/> on one task, for every task kind. One optimizer step:
 /// <code>
-/// ZeroGrad
-/// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch); Backward(loss · 1/k); Reset
+/// [gradual unfreezing: set which parameters train] ZeroGrad
+/// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch) [+ w·auxiliary MLM loss]; Backward(loss · 1/k); Reset
 /// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
 /// </code>
 /// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded
-/// to its own longest row, a seeded order per epoch); the schedule is linear warmup over WarmupRatio of the steps
+/// to its own longest row, a seeded order per epoch); the schedule (by default) is linear warmup over WarmupRatio of the steps
 /// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
 /// a checkpoint with each evaluation, keeps the best one and the newest KeepCheckpoints others, stops early after
 /// Patience evaluations without improvement, writes metrics.csv, loss.png, dev.png and results.json, and finally
@@ -45,7 +49,6 @@ public sealed class FineTuner : IDisposable
     private readonly string? _vocabPath;
     private readonly Graph _graph;
     private readonly AdamW _adam;
-    private readonly LrSchedule _schedule;
     private readonly Tensor _normScratch;
     private readonly ITrainingObjective? _objective;
     private readonly Parameter[] _trained;
@@ -54,10 +57,12 @@ public sealed class FineTuner : IDisposable
     /// <param name="train">Labelled training data encoded for the network's task.</param>
     /// <param name="dev">Labelled dev data for evaluation, model selection and early stopping (optional).</param>
     /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
+    /// <param name="auxiliaryMlm">An auxiliary MLM loss on <paramref name="network"/>'s encoder (optional; the
+    /// trainer disposes it); its head trains with the network.</param>
     /// <param name="objective">The training loss instead of the network's task loss (optional; see <see cref="ITrainingObjective"/>).</param>
     /// <exception cref="ArgumentException">Invalid options, unlabelled data, or data of another task.</exception>
     public FineTuner(IBackend backend, TaskNetwork network, TaskData train, TaskData? dev, FineTunerOptions options, string? vocabPath = null,
-        ITrainingObjective? objective = null)
+        AuxiliaryMlm? auxiliaryMlm = null, ITrainingObjective? objective = null)
     {
         options.Validate();
         foreach (var data in new[] { train, dev }.OfType<TaskData>())
@@ -77,12 +82,19 @@ public sealed class FineTuner : IDisposable
         TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : StepsPerEpoch * options.Epochs;
         WarmupSteps = (int)Math.Ceiling(TotalSteps * (double)options.WarmupRatio);
         _graph = new Graph(backend) { Seed = (ulong)options.Seed };
+        if (auxiliaryMlm != null && auxiliaryMlm.Network != network) throw new ArgumentException("the auxiliary MLM head is on another network", nameof(auxiliaryMlm));
+        AuxiliaryMlm = auxiliaryMlm;
         _objective = objective;
-        var groups = ParameterGroups(network, options);
-        if (objective != null) groups = [.. groups, .. ParameterGroup.DecayAndNoDecay(objective.Parameters, options.LearningRate, options.WeightDecay)];
-        _trained = [.. network.Model.Parameters(), .. objective?.Parameters ?? []];
+        var auxiliary = auxiliaryMlm?.Parameters.ToArray() ?? [];
+        var extra = objective?.Parameters.ToArray() ?? [];
+        _trained = [.. network.Model.Parameters(), .. auxiliary, .. extra];
+        var groups = ParameterGroups(network, options).Concat(ParameterGroup.DecayAndNoDecay(auxiliary, options.LearningRate, options.WeightDecay)
+            .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("aux_mlm." + g.Name, g.Parameters, g.Lr, g.WeightDecay)))
+            .Concat(ParameterGroup.DecayAndNoDecay(extra, options.LearningRate, options.WeightDecay)
+            .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("objective." + g.Name, g.Parameters, g.Lr, g.WeightDecay)));
         _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
-        _schedule = LrSchedule.Linear(WarmupSteps, TotalSteps);
+        Schedule = FineTuningSchedules.Create(options, WarmupSteps, TotalSteps);
+        Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
         _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
     }
 
@@ -101,6 +113,18 @@ public sealed class FineTuner : IDisposable
     /// <summary>Steps of linear warmup: ⌈TotalSteps × WarmupRatio⌉.</summary>
     public int WarmupSteps { get; }
 
+    /// <summary>The learning-rate schedule (<see cref="FineTunerOptions.Schedule"/>): step t uses peak × Factor(t − 1).</summary>
+    public LrSchedule Schedule { get; }
+
+    /// <summary>The optimizer's parameter groups (<see cref="ParameterGroups"/>, then the auxiliary MLM head's, then the objective's).</summary>
+    public IReadOnlyList<ParameterGroup> Groups => _adam.Groups;
+
+    /// <summary>Gradual unfreezing (<see cref="FineTunerOptions.UnfreezeEvery"/>), applied before every step; null when off.</summary>
+    public GradualUnfreezing? Unfreezing { get; }
+
+    /// <summary>The auxiliary MLM loss given to the constructor, if any.</summary>
+    public AuxiliaryMlm? AuxiliaryMlm { get; }
+
     /// <summary>Optimizer steps taken so far.</summary>
     public int Step => _adam.StepCount;
 
@@ -110,20 +134,24 @@ public sealed class FineTuner : IDisposable
     /// <summary>
     /// The optimizer's parameter groups: every parameter of the network at the peak learning rate, weight decay on
     /// matrices and embeddings only. Frozen parameters (<see cref="Autograd.Parameter.Trainable"/> false) stay in
-    /// their group and are skipped by AdamW and by clipping. Per-layer groups (layer-wise learning-rate decay)
-    /// belong here.
+    /// their group and are skipped by AdamW and by clipping. With <see cref="FineTunerOptions.LayerDecay"/> below 1,
+    /// one pair of groups per depth (<see cref="LayerwiseLrDecay.Groups"/>).
     /// </summary>
-    public static IReadOnlyList<ParameterGroup> ParameterGroups(TaskNetwork network, FineTunerOptions options) =>
-        ParameterGroup.DecayAndNoDecay(network.Model.Parameters(), options.LearningRate, options.WeightDecay);
+    public static IReadOnlyList<ParameterGroup> ParameterGroups(TaskNetwork network, FineTunerOptions options) => options.LayerDecay < 1
+        ? LayerwiseLrDecay.Groups(network.Model.Parameters(), network.Config.NumHiddenLayers, options.LearningRate, options.WeightDecay, options.LayerDecay)
+        : ParameterGroup.DecayAndNoDecay(network.Model.Parameters(), options.LearningRate, options.WeightDecay);
 
     /// <summary>One optimizer step over <paramref name="microBatches"/> (the gradient of their mean loss).</summary>
     /// <exception cref="InvalidOperationException">The loss or the gradient norm is not finite.</exception>
     public FineTuningStep TrainStep(IReadOnlyList<TaskBatch> microBatches)
     {
         var start = Stopwatch.GetTimestamp();
+        Unfreezing?.Apply(Step);
         _adam.ZeroGrad();
         _graph.Training = true;
-        double lossSum = 0;
+        float auxWeight = AuxiliaryMlm?.Weight(Step, TotalSteps) ?? 0;
+        double lossSum = 0, auxSum = 0;
+        int micro = 0;
         long examples = 0;
         Span<float> value = stackalloc float[1];
         foreach (var batch in microBatches)
@@ -142,16 +170,24 @@ public sealed class FineTuner : IDisposable
                 throw new InvalidOperationException($"the training loss is {value[0]} at step {Step + 1}");
             }
             lossSum += value[0];
+            if (auxWeight > 0)
+            {
+                var mlm = AuxiliaryMlm!.Loss(_graph, batch, Step, micro++);
+                Backend.Download(mlm, value);
+                auxSum += value[0];
+                loss = _graph.Add(loss, mlm, 1f, auxWeight);
+            }
             _graph.Backward(_graph.Scale(loss, 1f / microBatches.Count));
             _graph.Reset();
             examples += batch.Inputs.Batch;
         }
         double norm = GradientClipping.GlobalNorm(Backend, _trained, _normScratch);
         if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
-        float factor = _schedule.Factor(Step);
+        float factor = Schedule.Factor(Step);
         _adam.Step(factor, GradientClipping.ScaleFor(norm, Options.MaxGradNorm));
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new FineTuningStep(Step, lossSum / microBatches.Count, (double)Options.LearningRate * factor, norm, examples, seconds);
+        return new FineTuningStep(Step, lossSum / microBatches.Count, (double)Options.LearningRate * factor, norm, examples, seconds,
+            auxWeight > 0 ? auxSum / microBatches.Count : double.NaN, auxWeight);
     }
 
     /// <summary>Scores the network on the dev data (dropout off, no gradients).</summary>
@@ -271,6 +307,7 @@ public sealed class FineTuner : IDisposable
     {
         _normScratch.Dispose();
         _adam.Dispose();
+        AuxiliaryMlm?.Dispose();
         _graph.Dispose();
     }
 }

@@ -54,6 +54,35 @@ public sealed record FineTunerOptions
     /// <summary>Seeds the order of the batches and dropout (and, where the caller does, the new head's initialization).</summary>
     public int Seed { get; init; } = 42;
 
+    /// <summary>Learning-rate schedule: linear (warmup then linear decay, the default), constant (after warmup),
+    /// cosine (warmup then half a cosine) or stlr (slanted triangular, Howard &amp; Ruder; ignores WarmupRatio).</summary>
+    public string Schedule { get; init; } = "linear";
+
+    /// <summary>stlr: fraction of the steps of the rising part (ULMFiT's cut_frac, default 0.1).</summary>
+    public float StlrCutFraction { get; init; } = 0.1f;
+
+    /// <summary>stlr: how much smaller the lowest learning rate is than the peak (ULMFiT's ratio, default 32).</summary>
+    public float StlrRatio { get; init; } = 32f;
+
+    /// <summary>Layer-wise learning-rate decay F (1: off): head and pooler at the peak rate, encoder layer i
+    /// (1..L) at rate·F^(L−i), embeddings at rate·F^L (see <see cref="Techniques.LayerwiseLrDecay"/>).</summary>
+    public float LayerDecay { get; init; } = 1f;
+
+    /// <summary>Gradual unfreezing every N steps (0: off): first only the head and pooler train, then every N
+    /// steps the next encoder layer from the top, the embeddings last (see <see cref="Techniques.GradualUnfreezing"/>).</summary>
+    public int UnfreezeEvery { get; init; }
+
+    /// <summary>Weight W of an auxiliary masked-LM loss on the batch's own text (0: off), decaying linearly from W
+    /// at the first step to 0 at the end (see <see cref="Techniques.AuxiliaryMlm"/>).</summary>
+    public float AuxMlmWeight { get; init; }
+
+    /// <summary>Steps of task-adaptive MLM pretraining on the training text before fine-tuning (0: none; see
+    /// <see cref="Techniques.TaskAdaptivePretraining"/>).</summary>
+    public int TaptSteps { get; init; }
+
+    /// <summary>Peak learning rate of the task-adaptive pretraining (linear decay, 6% warmup).</summary>
+    public float TaptLearningRate { get; init; } = 1e-4f;
+
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public void Validate()
     {
@@ -68,6 +97,12 @@ public sealed record FineTunerOptions
         Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, "betas must be in [0, 1)");
         Require(Eps > 0, "Eps must be positive");
         Require(MaxGradNorm >= 0, "MaxGradNorm must not be negative");
+        Require(Schedule is "linear" or "constant" or "cosine" or "stlr", $"unknown schedule '{Schedule}' (linear, constant, cosine, stlr)");
+        Require(StlrCutFraction is > 0 and < 1 && StlrRatio >= 1, "StlrCutFraction must be in (0, 1) and StlrRatio at least 1");
+        Require(LayerDecay is > 0 and <= 1, "LayerDecay must be in (0, 1]");
+        Require(UnfreezeEvery >= 0 && TaptSteps >= 0, "UnfreezeEvery and TaptSteps must not be negative");
+        Require(AuxMlmWeight >= 0 && float.IsFinite(AuxMlmWeight), "AuxMlmWeight must not be negative");
+        Require(TaptLearningRate > 0 && float.IsFinite(TaptLearningRate), "TaptLearningRate must be positive");
         Require(EvalEvery >= 0 && Patience >= 0 && KeepCheckpoints >= 0, "EvalEvery, Patience and KeepCheckpoints must not be negative");
     }
 

@@ -2,6 +2,7 @@ using BertCore.Backends;
 using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Text;
+using BertCore.Training.FineTuning.Techniques;
 
 namespace BertCore.Training.FineTuning;
 
@@ -47,6 +48,10 @@ public sealed record FineTuningSetup
 
     /// <summary>QA: longest answer in tokens; default 30.</summary>
     public int? MaxAnswerLength { get; init; }
+
+    /// <summary>classify, pair, regress: add this many augmented copies of every training example
+    /// (<see cref="TextAugmenter"/>, seeded by the options' seed; after <see cref="MaxTrainExamples"/>). 0: none.</summary>
+    public int Augment { get; init; }
 }
 
 /// <summary>
@@ -57,8 +62,9 @@ public sealed record FineTuningSetup
 /// </summary>
 public sealed class FineTuningJob : IDisposable
 {
-    private FineTuningJob(FineTuner tuner, BertTokenizer tokenizer, string vocabPath, PretrainedLoad? loaded)
+    private FineTuningJob(FineTuner tuner, BertTokenizer tokenizer, string vocabPath, PretrainedLoad? loaded, TaptResult? tapt)
     {
+        Tapt = tapt;
         Tuner = tuner;
         Tokenizer = tokenizer;
         VocabPath = vocabPath;
@@ -73,12 +79,17 @@ public sealed class FineTuningJob : IDisposable
     /// <summary>What was taken from <see cref="FineTuningSetup.ModelDirectory"/>; null for random initialization.</summary>
     public PretrainedLoad? Loaded { get; }
 
+    /// <summary>The task-adaptive pretraining done before fine-tuning (<see cref="FineTunerOptions.TaptSteps"/>); null when none.</summary>
+    public TaptResult? Tapt { get; }
+
     /// <exception cref="ArgumentException">Neither or both of the model folder and the configuration, a vocabulary
     /// larger than the model's, a sequence length beyond its positions, or invalid options.</exception>
     /// <exception cref="InvalidFileException">A data, vocabulary or model file is malformed, or the dev data has a
     /// label the training data lacks.</exception>
-    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options)
+    /// <param name="taptProgress">Receives (steps taken, loss) after each task-adaptive pretraining step (optional).</param>
+    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<(int Step, double Loss)>? taptProgress = null)
     {
+        if (setup.Augment < 0) throw new ArgumentException("Augment must not be negative");
         if ((setup.ModelDirectory == null) == (setup.Config == null))
             throw new ArgumentException("give exactly one of a model folder to start from and a configuration for random initialization");
         options.Validate();
@@ -92,20 +103,27 @@ public sealed class FineTuningJob : IDisposable
         bool lowercase = setup.Lowercase ?? (setup.ModelDirectory != null ? TokenizerConfig.DoLowerCase(source) : null) ?? true;
         var tokenizer = new BertTokenizer(vocabulary, lowercase);
 
-        var train = TaskFile.Read(setup.TrainFile, setup.Task).Take(setup.MaxTrainExamples ?? int.MaxValue);
+        var original = TaskFile.Read(setup.TrainFile, setup.Task).Take(setup.MaxTrainExamples ?? int.MaxValue);
+        var train = setup.Augment > 0 ? Augmented(original, setup.Augment, options.Seed) : original;
         var dev = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task).Take(setup.MaxDevExamples ?? int.MaxValue);
         var spec = Spec(setup, config, lowercase, Labels(train, dev, config));
         var network = TaskNetwork.Create(spec, config);
+        AuxiliaryMlm? auxiliary = null;
         try
         {
             network.Initialize(options.Seed);
             var loaded = setup.ModelDirectory != null ? TaskModelDirectory.LoadPretrained(network, source) : null;
+            var tapt = options.TaptSteps > 0
+                ? TaskAdaptivePretraining.Run(backend, network, original, tokenizer, setup.ModelDirectory, options, taptProgress)
+                : null;
+            auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
             var tuner = new FineTuner(backend, network, TaskData.Create(train, spec, tokenizer),
-                dev == null ? null : TaskData.Create(dev, spec, tokenizer), options, vocabPath);
-            return new FineTuningJob(tuner, tokenizer, vocabPath, loaded);
+                dev == null ? null : TaskData.Create(dev, spec, tokenizer), options, vocabPath, auxiliary);
+            return new FineTuningJob(tuner, tokenizer, vocabPath, loaded, tapt);
         }
         catch
         {
+            auxiliary?.Dispose();
             network.Dispose();
             throw;
         }
@@ -113,6 +131,15 @@ public sealed class FineTuningJob : IDisposable
 
     /// <summary>Runs the trainer (see <see cref="FineTuner.Run"/>).</summary>
     public FineTuningResult Run(CancellationToken cancellation = default) => Tuner.Run(cancellation);
+
+    /// <summary>The examples of <paramref name="train"/> followed by <paramref name="copies"/> augmented copies of each.</summary>
+    /// <exception cref="ArgumentException">A task other than classify, pair and regress.</exception>
+    private static TaskFile Augmented(TaskFile train, int copies, int seed)
+    {
+        if (train.Sequences is not { } sequences)
+            throw new ArgumentException($"augmentation edits the words of texts: it works for classify, pair and regress, not {train.Task.Name()}");
+        return TaskFile.FromSequences(train.Task, new TextAugmenter(seed).Expand(sequences, copies), train.Source);
+    }
 
     /// <summary>
     /// The labels of the training and dev files together (a dev tag missing from a small training set can still be
