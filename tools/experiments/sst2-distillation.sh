@@ -43,7 +43,7 @@ import json, re, statistics, sys
 out = sys.argv[1]
 acc = lambda run: json.load(open(f"{out}/{run}/results.json"))["best"]["accuracy"]
 def params(log):  # "teacher 1,503,362 parameters, student 599,298, initialized ..." in a distill log
-    t, s = re.search(r"teacher ([\d,]+) parameters, student ([\d,]+)", open(f"{out}/{log}").read()).groups()
+    t, s = re.search(r"teacher ([\d,]*\d) parameters, student ([\d,]*\d)", open(f"{out}/{log}").read()).groups()
     return t, s
 names = [("teacher", "teacher: tiny-wt2 fine-tuned, 1 epoch", "2 / 128 / 2 / 512", params("student-s1.log")[0]),
          ("student", "student distilled from the teacher (T 2, α 0.5), 3 epochs", "1 / 64 / 2 / 256", params("student-s1.log")[1]),
