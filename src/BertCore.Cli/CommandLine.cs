@@ -15,6 +15,7 @@ public static class CommandLine
         new VocabCommand(),
         new PretrainCommand(),
         new FinetuneCommand(),
+        new DistillCommand(),
         new EvaluateCommand(),
         new PredictCommand(),
         new DemoCommand(),

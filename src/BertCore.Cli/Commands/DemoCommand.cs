@@ -93,6 +93,7 @@ public sealed class DemoCommand : ICommand
         Console.WriteLine();
         Console.Write(results.Table());
         Console.WriteLine();
+        if (results.Distillation is { } distillation) Console.WriteLine(distillation.Summary() + Environment.NewLine);
         Console.WriteLine($"done in {results.Elapsed.TotalSeconds:F0} s; results in {Path.Combine(output, DemoResults.MarkdownFile)}, plots in {Path.Combine(output, "plots")}");
         return 0;
     }

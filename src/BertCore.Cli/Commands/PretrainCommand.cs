@@ -6,6 +6,7 @@ using BertCore.IO;
 using BertCore.Nn.Heads;
 using BertCore.Text;
 using BertCore.Training;
+using BertCore.Training.Distillation;
 
 namespace BertCore.Cli.Commands;
 
@@ -45,6 +46,12 @@ public sealed class PretrainCommand : ICommand
           --importance FILE       selective masking: TSV token<TAB>weight; tokens are masked with probability
                                   proportional to weight (0 = never), unlisted tokens weigh 1 (not with --mask span)
           --objective OBJ         mlm (default), mlm+nsp or mlm+sop
+        Distillation (optional):
+          --teacher DIR           a pretrained model folder with an MLM head over the same vocabulary: the MLM loss
+                                  becomes A * T^2 * KL(softmax(teacher/T) || softmax(student/T)) + (1 - A) * CE over the
+                                  masked positions (the teacher runs online on each batch, dropout off)
+          --distill-alpha A       weight of the soft targets (default 0.5)
+          --temperature T         softmax temperature (default 2)
         Optimization (AdamW, betas 0.9/0.999, eps 1e-6 as BERT; no decay on biases and LayerNorm):
           --max-steps N           optimizer steps (required)
           --lr LR                 peak learning rate (default 1e-4)
@@ -99,7 +106,10 @@ public sealed class PretrainCommand : ICommand
             RelationHead = o.Objective != "mlm", EvalEvery = o.EvalEvery, EvalBatches = o.EvalBatches, SaveEvery = o.SaveEvery,
             KeepCheckpoints = o.Keep, Seed = o.Seed, TimeBudget = o.MaxMinutes > 0 ? TimeSpan.FromMinutes(o.MaxMinutes) : null,
         };
-        using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath);
+        using var distillation = o.Teacher == null ? null : MlmDistillation.Load(o.Teacher, o.DistillAlpha, o.Temperature);
+        if (distillation != null)
+            Console.WriteLine($"--teacher {o.Teacher}: {distillation.Teacher.ParameterCount:N0} parameters; alpha {o.DistillAlpha}, temperature {o.Temperature}");
+        using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath, distillation);
         if (o.Resume && latest != null)
         {
             trainer.Resume(latest);
@@ -191,7 +201,8 @@ public sealed class PretrainCommand : ICommand
         IReadOnlyList<string> Corpus, string? Batches, IReadOnlyList<string> EvalCorpus, string? Vocab, string? Config, string? Init,
         string Output, int MaxSteps, int Batch, int Seq, float Lr, int Warmup, string Schedule, float WeightDecay, float MaxGradNorm,
         int GradAccum, string Mask, float MaskProb, string Objective, bool Cased, int EvalEvery, int EvalBatches, int SaveEvery,
-        int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance, float MaxMinutes);
+        int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance, float MaxMinutes,
+        string? Teacher, float DistillAlpha, float Temperature);
 
     private static Options Parse(Arguments args)
     {
@@ -210,7 +221,8 @@ public sealed class PretrainCommand : ICommand
             args.Int("grad-accum", 1), args.Optional("mask") ?? "token", args.Float("mask-prob", 0.15f),
             args.Optional("objective") ?? "mlm", args.Flag("cased"), args.Int("eval-every", saveEvery), args.Int("eval-batches", 20),
             saveEvery, args.Int("keep", 2), args.Int("log-every", 50), args.Flag("resume"), args.Int("seed", 1),
-            args.Optional("device") ?? "cpu", args.Optional("importance"), args.Float("max-minutes", 0f));
+            args.Optional("device") ?? "cpu", args.Optional("importance"), args.Float("max-minutes", 0f),
+            args.Optional("teacher"), args.Float("distill-alpha", 0.5f), args.Float("temperature", 2f));
         args.RejectUnknown();
 
         if ((corpus.Count > 0) == (batches != null)) throw new UsageException("give exactly one of --corpus FILE... and --batches FILE");
@@ -223,6 +235,7 @@ public sealed class PretrainCommand : ICommand
         if (o.Warmup < 0 || o.GradAccum < 1 || o.SaveEvery < 0 || o.EvalEvery < 0 || o.EvalBatches < 1 || o.Keep < 1 || o.LogEvery < 1)
             throw new UsageException("--warmup, --save-every and --eval-every must not be negative; --grad-accum, --eval-batches, --keep and --log-every must be at least 1");
         if (o.Lr <= 0) throw new UsageException("--lr must be positive");
+        if (o.DistillAlpha is not (>= 0 and <= 1) || !(o.Temperature > 0)) throw new UsageException("--distill-alpha must be in [0, 1] and --temperature positive");
         return o;
     }
 }

@@ -138,6 +138,8 @@ public sealed partial class Graph : IDisposable
             case OpCode.Sum: SumBackward(ref e); break;
             case OpCode.CrossEntropy: CrossEntropyBackward(ref e); break;
             case OpCode.Concat: ConcatBackward(ref e); break;
+            case OpCode.SoftTargetKl: SoftTargetKlBackward(ref e); break;
+            case OpCode.AttentionKl: AttentionKlBackward(ref e); break;
             default: throw new InvalidOperationException($"no backward for {e.Op}");
         }
     }

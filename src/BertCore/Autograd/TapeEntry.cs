@@ -22,6 +22,8 @@ internal enum OpCode
     Sum,
     CrossEntropy,
     Concat,
+    SoftTargetKl,
+    AttentionKl,
 }
 
 /// <summary>

@@ -74,7 +74,8 @@ public sealed class DemoPipeline(DemoOptions options, IBackend? backend = null)
             rows.Add(row);
             Plot(row, Path.Combine(output, "plots"));
         }
-        var results = new DemoResults(Options, Budget, inputs, vocabulary.Count, pretraining, rows, clock.Elapsed);
+        var distillation = Distill(rows, cancellation);
+        var results = new DemoResults(Options, Budget, inputs, vocabulary.Count, pretraining, rows, clock.Elapsed) { Distillation = distillation };
         results.Save();
         Stage?.Invoke($"results: {Path.Combine(output, DemoResults.MarkdownFile)}, plots in {Path.Combine(output, "plots")}");
         return results;
@@ -137,6 +138,15 @@ public sealed class DemoPipeline(DemoOptions options, IBackend? backend = null)
         var result = job.Run(cancellation);
         if (!result.Completed) throw new OperationCanceledException("the demo was cancelled during fine-tuning");
         return new DemoRun(result, dir);
+    }
+
+    /// <summary>The first classification task's pretrained run distilled into finetune/TASK-distilled/ (none without one).</summary>
+    private DemoDistillation? Distill(IReadOnlyList<DemoRow> rows, CancellationToken cancellation)
+    {
+        if (rows.FirstOrDefault(r => r.Task.Task == TaskKind.Classify) is not { } row) return null;
+        string dir = Path.Combine(Options.OutputDirectory, "finetune", $"{row.Task.Name.ToLowerInvariant()}-distilled");
+        Stage?.Invoke($"distillation: {row.Task.Name} fine-tuned from the pretrained model into a student of half its layers");
+        return DemoDistillation.Run(_backend, row.Task, row.Pretrained, dir, Budget, Options.Seed, p => FineTuningStep?.Invoke(p), cancellation);
     }
 
     /// <summary>plots/TASK.png: the dev metric of both runs at each evaluation.</summary>

@@ -32,6 +32,9 @@ public sealed record DemoResults(
     TimeSpan Elapsed)
 {
     public const string MarkdownFile = "results.md";
+
+    /// <summary>The distillation stage (null when the data has no classification task).</summary>
+    public DemoDistillation? Distillation { get; init; }
     public const string JsonFile = "results.json";
 
     /// <summary>The results table (Markdown): per task its primary dev metric from the pretrained model and from random initialization.</summary>
@@ -67,7 +70,7 @@ public sealed record DemoResults(
     public void Save()
     {
         string dir = Options.OutputDirectory;
-        var markdown = $"# BertCore demo\n\nData: {Inputs.Description}.\n\n{PretrainingSummary()}\n\n{Table()}\nTotal time {Elapsed.TotalSeconds:F0} s.\n";
+        var markdown = $"# BertCore demo\n\nData: {Inputs.Description}.\n\n{PretrainingSummary()}\n\n{Table()}\n{(Distillation == null ? "" : Distillation.Summary() + "\n\n")}Total time {Elapsed.TotalSeconds:F0} s.\n";
         AtomicFile.Write(Path.Combine(dir, MarkdownFile), s => s.Write(new UTF8Encoding(false).GetBytes(markdown)));
         AtomicFile.Write(Path.Combine(dir, JsonFile), stream =>
         {
@@ -102,6 +105,18 @@ public sealed record DemoResults(
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            if (Distillation is { } d)
+            {
+                json.WriteStartObject("distillation");
+                json.WriteString("task", d.Task);
+                json.WriteString("metric", d.Metric);
+                Number(json, "teacher", d.Teacher);
+                Number(json, "student", d.Student);
+                json.WriteNumber("teacher_parameters", d.TeacherParameters);
+                json.WriteNumber("student_parameters", d.StudentParameters);
+                json.WriteString("student_model", d.Directory);
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         });
     }

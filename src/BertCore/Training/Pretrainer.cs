@@ -42,14 +42,16 @@ public sealed class Pretrainer : IDisposable
     private readonly LrSchedule _schedule;
     private readonly Tensor _normScratch;
     private readonly List<EvaluationRecord> _evaluations = new();
+    private readonly IPretrainingObjective? _objective;
 
     /// <param name="model">The model to train (see <see cref="PretrainingModel"/>). Without
     /// <see cref="PretrainerOptions.RelationHead"/> its pooler and NSP head, if any, are frozen (not trained).</param>
     /// <param name="train">Training batches; its position is saved in checkpoints.</param>
     /// <param name="eval">Held-out batches; every evaluation rewinds it to the position it has now.</param>
     /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
+    /// <param name="objective">The training loss instead of the model's MLM (+ relation) loss (optional).</param>
     public Pretrainer(IBackend backend, BertForPreTraining model, PretrainerOptions options, IPretrainingBatchSource train,
-        IPretrainingBatchSource? eval = null, string? vocabPath = null)
+        IPretrainingBatchSource? eval = null, string? vocabPath = null, IPretrainingObjective? objective = null)
     {
         options.Validate();
         if (model.Mlm == null) throw new ArgumentException("the model has no MLM head", nameof(model));
@@ -65,6 +67,7 @@ public sealed class Pretrainer : IDisposable
         _eval = eval;
         _evalStart = eval == null ? null : new Dictionary<string, long>(eval.Position);
         _vocabPath = vocabPath;
+        _objective = objective;
         _graph = new Graph(backend) { Seed = (ulong)options.Seed };
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
@@ -100,15 +103,17 @@ public sealed class Pretrainer : IDisposable
         for (int i = 0; i < k; i++)
         {
             var batch = _train.Next();
-            var output = Model.Forward(_graph, batch.Inputs, batch.MlmLabels, RelationLabels(batch));
-            Backend.Download(output.Loss!, value);
+            var loss = _objective != null
+                ? _objective.Loss(_graph, Model, batch, RelationLabels(batch))
+                : Model.Forward(_graph, batch.Inputs, batch.MlmLabels, RelationLabels(batch)).Loss!;
+            Backend.Download(loss, value);
             if (!float.IsFinite(value[0]))
             {
                 _graph.Reset();
                 throw new InvalidOperationException($"the training loss is {value[0]} at step {Step + 1}");
             }
             lossSum += value[0];
-            _graph.Backward(_graph.Scale(output.Loss!, 1f / k));
+            _graph.Backward(_graph.Scale(loss, 1f / k));
             _graph.Reset();
             positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
         }

@@ -35,6 +35,12 @@ public class DemoTests : IDisposable
             Assert.True(PngFile.IsPng(Path.Combine(output, "plots", task.GetProperty("task").GetString() + ".png")));
         }
         Assert.True(results.RootElement.GetProperty("pretraining").GetProperty("steps").GetInt32() > 0);
+        var distillation = results.RootElement.GetProperty("distillation");
+        Assert.True(distillation.GetProperty("student_parameters").GetInt64() < distillation.GetProperty("teacher_parameters").GetInt64());
+        Assert.Equal(tasks[0].GetProperty("pretrained").GetDouble(), distillation.GetProperty("teacher").GetDouble());
+        Assert.Contains("Distillation (", run.StdOut);
+        using (var student = TaskModel.Load(distillation.GetProperty("student_model").GetString()!))
+            Assert.Equal(1, student.Config.NumHiddenLayers);
         using var model = TaskModel.Load(tasks[0].GetProperty("pretrained_model").GetString()!);
         Assert.Equal(TaskKind.Classify, model.Task);
     }

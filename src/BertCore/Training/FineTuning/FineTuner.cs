@@ -50,6 +50,7 @@ public sealed class FineTuner : IDisposable
     private readonly Graph _graph;
     private readonly AdamW _adam;
     private readonly Tensor _normScratch;
+    private readonly ITrainingObjective? _objective;
     private readonly Parameter[] _trained;
 
     /// <param name="network">The network to train, initialized or loaded.</param>
@@ -58,9 +59,10 @@ public sealed class FineTuner : IDisposable
     /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
     /// <param name="auxiliaryMlm">An auxiliary MLM loss on <paramref name="network"/>'s encoder (optional; the
     /// trainer disposes it); its head trains with the network.</param>
+    /// <param name="objective">The training loss instead of the network's task loss (optional; see <see cref="ITrainingObjective"/>).</param>
     /// <exception cref="ArgumentException">Invalid options, unlabelled data, or data of another task.</exception>
     public FineTuner(IBackend backend, TaskNetwork network, TaskData train, TaskData? dev, FineTunerOptions options, string? vocabPath = null,
-        AuxiliaryMlm? auxiliaryMlm = null)
+        AuxiliaryMlm? auxiliaryMlm = null, ITrainingObjective? objective = null)
     {
         options.Validate();
         foreach (var data in new[] { train, dev }.OfType<TaskData>())
@@ -82,10 +84,14 @@ public sealed class FineTuner : IDisposable
         _graph = new Graph(backend) { Seed = (ulong)options.Seed };
         if (auxiliaryMlm != null && auxiliaryMlm.Network != network) throw new ArgumentException("the auxiliary MLM head is on another network", nameof(auxiliaryMlm));
         AuxiliaryMlm = auxiliaryMlm;
+        _objective = objective;
         var auxiliary = auxiliaryMlm?.Parameters.ToArray() ?? [];
-        _trained = [.. network.Model.Parameters(), .. auxiliary];
+        var extra = objective?.Parameters.ToArray() ?? [];
+        _trained = [.. network.Model.Parameters(), .. auxiliary, .. extra];
         var groups = ParameterGroups(network, options).Concat(ParameterGroup.DecayAndNoDecay(auxiliary, options.LearningRate, options.WeightDecay)
-            .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("aux_mlm." + g.Name, g.Parameters, g.Lr, g.WeightDecay)));
+            .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("aux_mlm." + g.Name, g.Parameters, g.Lr, g.WeightDecay)))
+            .Concat(ParameterGroup.DecayAndNoDecay(extra, options.LearningRate, options.WeightDecay)
+            .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("objective." + g.Name, g.Parameters, g.Lr, g.WeightDecay)));
         _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
         Schedule = FineTuningSchedules.Create(options, WarmupSteps, TotalSteps);
         Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
@@ -110,7 +116,7 @@ public sealed class FineTuner : IDisposable
     /// <summary>The learning-rate schedule (<see cref="FineTunerOptions.Schedule"/>): step t uses peak × Factor(t − 1).</summary>
     public LrSchedule Schedule { get; }
 
-    /// <summary>The optimizer's parameter groups (<see cref="ParameterGroups"/>, then the auxiliary MLM head's).</summary>
+    /// <summary>The optimizer's parameter groups (<see cref="ParameterGroups"/>, then the auxiliary MLM head's, then the objective's).</summary>
     public IReadOnlyList<ParameterGroup> Groups => _adam.Groups;
 
     /// <summary>Gradual unfreezing (<see cref="FineTunerOptions.UnfreezeEvery"/>), applied before every step; null when off.</summary>
@@ -150,7 +156,8 @@ public sealed class FineTuner : IDisposable
         Span<float> value = stackalloc float[1];
         foreach (var batch in microBatches)
         {
-            var loss = Network.Forward(_graph, batch).Loss;
+            var output = Network.Forward(_graph, batch);
+            var loss = _objective == null ? output.Loss : _objective.Loss(_graph, batch, output);
             if (loss == null)   // no target in the batch (e.g. only words without tokens): nothing to learn from
             {
                 _graph.Reset();
