@@ -1,9 +1,9 @@
 namespace BertCore.Kernels;
 
 /// <summary>
-/// The counter RNG of the CPU backend (src/BertCore/Backends/CounterRng.cs), written again for device code: this
-/// project cannot reference the engine (the engine references it). SplitMix64's finalizer over a Weyl combination
-/// of seed and counter; a test checks both give the same bits.
+/// The counter RNG of every backend (the engine's CounterRng forwards here, so CPU and GPU dropout masks are the
+/// same bits): SplitMix64's finalizer over a Weyl combination of seed and counter. Plain static methods, so device
+/// kernels call them too.
 /// </summary>
 public static class DeviceRng
 {

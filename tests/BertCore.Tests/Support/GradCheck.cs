@@ -9,7 +9,7 @@ namespace BertCore.Tests.Support;
 internal sealed record OpInput(float[] Values, int[] Shape, bool Differentiable = true);
 
 /// <summary>
-/// Checks one op of a backend (CPU by default) against its double-precision reference: the forward output
+/// Checks one op of a backend (CPU by default; the GPU backend's device tensors too) against its double-precision reference: the forward output
 /// within <see cref="ForwardTolerance"/> of the reference, and the gradient of L = Σ R ⊙ output (R random)
 /// for every differentiable input within <see cref="GradientTolerance"/> of central finite differences of the
 /// reference. Both tolerances are relative to the tensor's largest magnitude (see <see cref="Close"/>).
@@ -37,41 +37,69 @@ internal static class GradCheck
         backend ??= new CpuBackend();
         using var graph = new Graph(backend);
         var tensors = new Tensor[inputs.Count];
-        for (int i = 0; i < inputs.Count; i++)
+        try
         {
-            tensors[i] = Tensor.FromArray(inputs[i].Values, inputs[i].Shape);
-            if (inputs[i].Differentiable)
+            for (int i = 0; i < inputs.Count; i++)
             {
-                tensors[i].RequiresGrad = true;
-                tensors[i].Grad = Tensor.Zeros(new Shape(inputs[i].Shape));
+                tensors[i] = Empty(backend, inputs[i].Shape);
+                backend.Upload(inputs[i].Values, tensors[i]);
+                if (inputs[i].Differentiable)
+                {
+                    tensors[i].RequiresGrad = true;
+                    tensors[i].Grad = Empty(backend, inputs[i].Shape);
+                    backend.Zero(tensors[i].Grad!);
+                }
+            }
+
+            var output = build(graph, tensors);
+            var doubles = inputs.Select(x => x.Values.ToDouble()).ToArray();
+            var expected = reference(doubles);
+            Close.RelativeToMax(Download(backend, output), expected, ForwardTolerance, "forward");
+
+            var weights = TestData.Uniform(expected.Length, seed).ToDouble();
+            var r = graph.Input(Array.ConvertAll(weights, w => (float)w), output.Shape.ToArray());
+            graph.Backward(graph.Sum(graph.Mul(output, r)));
+
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                if (!inputs[i].Differentiable) continue;
+                var numeric = new double[doubles[i].Length];
+                for (int j = 0; j < numeric.Length; j++)
+                {
+                    double keep = doubles[i][j];
+                    doubles[i][j] = keep + Step;
+                    double plus = Dot(weights, reference(doubles));
+                    doubles[i][j] = keep - Step;
+                    double minus = Dot(weights, reference(doubles));
+                    doubles[i][j] = keep;
+                    numeric[j] = (plus - minus) / (2 * Step);
+                }
+                Close.RelativeToMax(Download(backend, tensors[i].Grad!), numeric, GradientTolerance, $"gradient of input {i}");
             }
         }
-
-        var output = build(graph, tensors);
-        var doubles = inputs.Select(x => x.Values.ToDouble()).ToArray();
-        var expected = reference(doubles);
-        Close.RelativeToMax(output.ToArray(), expected, ForwardTolerance, "forward");
-
-        var weights = TestData.Uniform(expected.Length, seed).ToDouble();
-        var r = graph.Input(Array.ConvertAll(weights, w => (float)w), output.Shape.ToArray());
-        graph.Backward(graph.Sum(graph.Mul(output, r)));
-
-        for (int i = 0; i < inputs.Count; i++)
+        finally
         {
-            if (!inputs[i].Differentiable) continue;
-            var numeric = new double[doubles[i].Length];
-            for (int j = 0; j < numeric.Length; j++)
+            foreach (var t in tensors)
             {
-                double keep = doubles[i][j];
-                doubles[i][j] = keep + Step;
-                double plus = Dot(weights, reference(doubles));
-                doubles[i][j] = keep - Step;
-                double minus = Dot(weights, reference(doubles));
-                doubles[i][j] = keep;
-                numeric[j] = (plus - minus) / (2 * Step);
+                t?.Grad?.Dispose();
+                t?.Dispose();
             }
-            Close.RelativeToMax(tensors[i].Grad!.ToArray(), numeric, GradientTolerance, $"gradient of input {i}");
         }
+    }
+
+    /// <summary>A new fp32 tensor in <paramref name="backend"/>'s memory (host or device).</summary>
+    private static Tensor Empty(IBackend backend, int[] dims)
+    {
+        var shape = new Shape(dims);
+        return new Tensor(backend.Allocate(shape.Count * sizeof(float)), 0, shape, DType.F32, ownsStorage: true);
+    }
+
+    /// <summary>The values of an fp32 tensor of <paramref name="backend"/> (waits for queued device work).</summary>
+    public static float[] Download(IBackend backend, Tensor t)
+    {
+        var host = new float[t.Count];
+        backend.Download(t, host);
+        return host;
     }
 
     private static double Dot(double[] a, double[] b)
