@@ -64,19 +64,19 @@ public class GpuTrainerTests(SimulatorFixture fixture) : IDisposable
         return (files.ClassifyTrain, vocab, config);
     }
 
-    /// <summary>Three fine-tuning steps (dropout on) and one dev evaluation that saves the checkpoint published as the model.</summary>
+    /// <summary>Two fine-tuning steps (dropout on) and one dev evaluation that saves the checkpoint published as the model.</summary>
     private (List<double> Losses, double DevLoss, Dictionary<string, float[]> Values) FineTune(IBackend backend, string output)
     {
         var (train, vocab, config) = TinyClassification();
         using var job = FineTuningJob.Prepare(backend, new FineTuningSetup
         {
-            Task = TaskKind.Classify, TrainFile = train, DevFile = train, MaxTrainExamples = 8, MaxDevExamples = 4, MaxSequenceLength = 12,
+            Task = TaskKind.Classify, TrainFile = train, DevFile = train, MaxTrainExamples = 8, MaxDevExamples = 2, MaxSequenceLength = 12,
             Config = config, VocabPath = vocab,
-        }, new FineTunerOptions { OutputDirectory = output, MaxSteps = 3, EvalEvery = 3, BatchSize = 4, LearningRate = 1e-3f, Seed = 3 });
+        }, new FineTunerOptions { OutputDirectory = output, MaxSteps = 2, EvalEvery = 2, BatchSize = 4, LearningRate = 1e-3f, Seed = 3 });
         var losses = new List<double>();
         job.Tuner.StepCompleted += p => losses.Add(p.Loss);
         var result = job.Run();
-        Assert.Equal(3, result.Best!.Step);
+        Assert.Equal(2, result.Best!.Step);
         return (losses, result.Best.Scores.Loss, Values(backend, job.Network.Model));
     }
 
@@ -126,7 +126,7 @@ public class GpuTrainerTests(SimulatorFixture fixture) : IDisposable
 
     private static PretrainerOptions PretrainingOptions(string output) => new()
     {
-        MaxSteps = 4, OutputDirectory = output, LearningRate = 2e-3f, WarmupSteps = 1, SaveEvery = 2, Seed = 11,
+        MaxSteps = 2, OutputDirectory = output, LearningRate = 2e-3f, WarmupSteps = 1, SaveEvery = 1, Seed = 11,
     };
 
     private static List<double> Losses(string output) => MetricsLog.Read(Path.Combine(output, Pretrainer.MetricsFile)).Select(r => r.Loss).ToList();
@@ -143,7 +143,7 @@ public class GpuTrainerTests(SimulatorFixture fixture) : IDisposable
         using (var trainer = new Pretrainer(_gpu, model, PretrainingOptions(gpuOutput), TinyPretraining.Source(21, batch: 2)))
         using (var stop = new CancellationTokenSource())
         {
-            trainer.StepCompleted += p => { if (p.Step == 2) stop.Cancel(); };
+            trainer.StepCompleted += p => { if (p.Step == 1) stop.Cancel(); };
             Assert.False(trainer.Run(stop.Token).Completed);
         }
         Dictionary<string, float[]> device;
@@ -152,7 +152,7 @@ public class GpuTrainerTests(SimulatorFixture fixture) : IDisposable
         using (var trainer = new Pretrainer(_gpu, model, PretrainingOptions(gpuOutput), TinyPretraining.Source(21, batch: 2)))
         {
             trainer.Resume(PretrainingCheckpoint.Latest(gpuOutput)!);
-            Assert.Equal(2, trainer.Step);
+            Assert.Equal(1, trainer.Step);
             Assert.True(trainer.Run().Completed);
             device = Values(_gpu, model);
         }
