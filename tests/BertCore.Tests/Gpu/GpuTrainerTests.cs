@@ -50,7 +50,7 @@ public class GpuTrainerTests(SimulatorFixture fixture) : IDisposable
     {
         Assert.Equal(expected.Count, actual.Count);
         for (int i = 0; i < expected.Count; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= LossTolerance, $"{what} {i}: CPU {expected[i]}, GPU {actual[i]}");
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= LossTolerance, $"{what} {i + 1}: CPU {expected[i]}, GPU {actual[i]}");
     }
 
     private (string Train, string Vocab, BertConfig Config) TinyClassification()
