@@ -71,7 +71,7 @@ public sealed class Pretrainer : IDisposable
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
         _schedule = LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
-        _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+        _normScratch = GradientClipping.NormScratch(backend, model.Parameters());
     }
 
     public IBackend Backend { get; }

@@ -92,7 +92,7 @@ public sealed class FineTuner : IDisposable
         _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
         Schedule = FineTuningSchedules.Create(options, WarmupSteps, TotalSteps);
         Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
-        _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+        _normScratch = GradientClipping.NormScratch(backend, _trained);
     }
 
     public IBackend Backend { get; }
