@@ -25,7 +25,8 @@ public sealed class DemoCommand : ICommand
           --max-train N       train on the first N examples of each task (0: all; default 300 synthetic, all real)
           --lr LR             override the fine-tuning learning rate (default 1e-3 synthetic, 5e-4 real)
           --preset NAME       the model size: tiny, mini, small, base (default: width 64 synthetic, tiny real)
-          --device cpu|cuda   cpu (default); cuda is not available yet
+          --device cpu|cuda   cpu (default); cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`)
+                              (simulator: the GPU kernels on the CPU, very slow, for tests)
           --log-every N       a log line every N steps when the output is not a terminal (default 100)
         Output: DIR/results.md and results.json (the table), DIR/plots/TASK.png (dev metric, pretrained vs random),
         DIR/pretrain/ and DIR/finetune/TASK-pretrained|random/ (models in Hugging Face layout, metrics.csv, curves).

@@ -21,7 +21,8 @@ public sealed class EvaluateCommand : ICommand
                           where the example starts); required exactly when the model was trained with --features
           --task TASK     check the task, or read a classify model's data as pairs (pair) and back
           --batch B       examples per forward pass (default 64)
-          --device D      cpu (default); cuda is not available yet
+          --device D      cpu (default); cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`)
+                          (simulator: the GPU kernels on the CPU, very slow, for tests)
         """;
 
     public int Run(Arguments args)

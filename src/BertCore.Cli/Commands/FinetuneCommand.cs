@@ -47,7 +47,8 @@ public sealed class FinetuneCommand : ICommand
           --max-query N           qa: question tokens kept (default min(64, max-seq / 4))
           --max-answer N          qa: longest answer in tokens (default 30)
           --seed N                batch order, dropout and the new head's initialization (default 42)
-          --device cpu|cuda       cpu (default); cuda is not available yet
+          --device cpu|cuda       cpu (default); cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`)
+                                  (simulator: the GPU kernels on the CPU, very slow, for tests)
         {{TECHNIQUES}}
         Representation and parameter-efficient training (classify, pair, regress unless noted):
           --pooling P             sentence vector for the classifier: cls (pooler on [CLS], the default), mean or max

@@ -22,7 +22,8 @@ public sealed class PredictCommand : ICommand
           --input FILE    JSONL inputs
           --output FILE   JSONL predictions (written atomically)
           --batch B       inputs per forward pass (default 64)
-          --device D      cpu (default); cuda is not available yet
+          --device D      cpu (default); cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`)
+                          (simulator: the GPU kernels on the CPU, very slow, for tests)
         """;
 
     public int Run(Arguments args)

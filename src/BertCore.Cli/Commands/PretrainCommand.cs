@@ -61,7 +61,8 @@ public sealed class PretrainCommand : ICommand
           --max-grad-norm N       global gradient-norm clip (default 1.0; 0 turns clipping off)
           --grad-accum K          micro-batches per optimizer step (default 1)
           --seed N                model initialization, dropout and data order (default 1)
-          --device cpu|cuda       cpu (default); cuda is not available yet
+          --device cpu|cuda       cpu (default); cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`)
+                                  (simulator: the GPU kernels on the CPU, very slow, for tests)
         Output:
           --output DIR            checkpoints (DIR/checkpoint-N), metrics.csv, loss.png and, at the end, the final
                                   model in Hugging Face layout (config.json, model.safetensors, vocab.txt)

@@ -1,3 +1,4 @@
+using BertCore.Autograd;
 using BertCore.Tensors;
 
 namespace BertCore.Backends;
@@ -23,6 +24,12 @@ public interface IBackend : IDisposable
     void Upload(ReadOnlySpan<float> host, Tensor dst);
     void Upload(ReadOnlySpan<int> host, Tensor dst);
     void Download(Tensor src, Span<float> host);
+
+    /// <summary>Moves parameters into this backend's memory (values, and gradients starting at zero) unless they are
+    /// there already. Trainers and <see cref="Inference.TaskModel"/> call it on the models they are given; host
+    /// backends have nothing to move. Saving and loading still work on adopted parameters
+    /// (<see cref="Storage.CopyToHost"/>).</summary>
+    void Adopt(IEnumerable<Parameter> parameters) { }
 
     // ---- matrix multiply ----
 

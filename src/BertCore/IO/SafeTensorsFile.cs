@@ -120,19 +120,18 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     }
 
     /// <summary>
-    /// Copies tensor <paramref name="name"/> from the mapping into <paramref name="destination"/>, a CPU tensor of
-    /// the same shape and of the type <see cref="Read"/> would produce. No managed buffer is involved. When an
+    /// Copies tensor <paramref name="name"/> from the mapping into <paramref name="destination"/>, a tensor of
+    /// the same shape and of the type <see cref="Read"/> would produce. No managed buffer is involved; a device
+    /// destination is filled through a host copy (<see cref="Storage.CopyFromHost"/>). When an
     /// error is thrown part-way (an I64 value out of range), the destination's contents are unspecified.
     /// </summary>
-    /// <exception cref="ArgumentException">The destination's device, type or shape does not fit.</exception>
+    /// <exception cref="ArgumentException">The destination's type or shape does not fit.</exception>
     /// <exception cref="NotSupportedException">The tensor's dtype is one BertCore cannot load.</exception>
     /// <exception cref="InvalidFileException">An I64 value does not fit in int32.</exception>
     public void ReadInto(string name, Tensor destination)
     {
         var entry = Find(name);
         var dtype = LoadType(entry);
-        if (destination.Device != DeviceKind.Cpu)
-            throw new ArgumentException($"{_path}: tensor '{name}' can only be read into a CPU tensor, not one on {destination.Device}", nameof(destination));
         if (destination.DType != dtype)
             throw new ArgumentException($"{_path}: tensor '{name}' ({entry.DType}) loads as {dtype}, but the destination holds {destination.DType}", nameof(destination));
         if (!destination.Shape.ToArray().AsSpan().SequenceEqual(entry.Shape))
@@ -140,6 +139,13 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
         long count = destination.Count;
         if (count == 0) return;
+        if (destination.Storage is not CpuStorage)
+        {
+            using var host = Tensor.Zeros(destination.Shape, destination.DType);
+            ReadInto(name, host);
+            destination.Storage.CopyFromHost(new ReadOnlySpan<byte>(((CpuStorage)host.Storage).Pointer, checked((int)host.Bytes)), destination.ByteOffset);
+            return;
+        }
         using var view = _map.CreateViewAccessor(_dataStart + entry.Begin, entry.End - entry.Begin, MemoryMappedFileAccess.Read);
         var handle = view.SafeMemoryMappedViewHandle;
         byte* mapped = null;

@@ -16,12 +16,12 @@ public static unsafe class SafeTensorsWriter
     private sealed record Item(string Name, byte[] Utf8Name, int Rank, Tensor Tensor);
 
     /// <summary>
-    /// Writes <paramref name="tensors"/> (CPU, F32 or I32) and the optional string <paramref name="metadata"/>
+    /// Writes <paramref name="tensors"/> (F32 or I32, on any device) and the optional string <paramref name="metadata"/>
     /// to <paramref name="path"/> atomically (see <see cref="AtomicFile"/>). Tensor bytes are streamed from
-    /// native memory. Metadata entries are written in ordinal key order (the reference writes them in hash order,
+    /// native memory (device tensors through a host buffer, <see cref="Storage.CopyToHost"/>). Metadata entries are written in ordinal key order (the reference writes them in hash order,
     /// so files with more than one entry are equal in content, not necessarily in bytes).
     /// </summary>
-    /// <exception cref="ArgumentException">A name is repeated or reserved, or a tensor is not on the CPU.</exception>
+    /// <exception cref="ArgumentException">A name is repeated or reserved.</exception>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -33,11 +33,22 @@ public static unsafe class SafeTensorsWriter
             BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
             stream.Write(prefix);
             stream.Write(header);
+            byte[]? chunk = null;   // device tensors come through host memory one chunk at a time
             foreach (var item in items)
             {
-                byte* data = (byte*)(item.Tensor.DType == DType.F32 ? (void*)item.Tensor.Data : item.Tensor.IntData);
-                for (long offset = 0; offset < item.Tensor.Bytes; offset += CopyChunk)
-                    stream.Write(new ReadOnlySpan<byte>(data + offset, (int)Math.Min(CopyChunk, item.Tensor.Bytes - offset)));
+                var t = item.Tensor;
+                for (long offset = 0; offset < t.Bytes; offset += CopyChunk)
+                {
+                    int count = (int)Math.Min(CopyChunk, t.Bytes - offset);
+                    if (t.Storage is CpuStorage cpu)
+                        stream.Write(new ReadOnlySpan<byte>(cpu.Pointer + t.ByteOffset + offset, count));
+                    else
+                    {
+                        chunk ??= new byte[CopyChunk];
+                        t.Storage.CopyToHost(t.ByteOffset + offset, chunk.AsSpan(0, count));
+                        stream.Write(chunk, 0, count);
+                    }
+                }
             }
         });
     }
@@ -53,8 +64,6 @@ public static unsafe class SafeTensorsWriter
                 throw new ArgumentException($"'{name}' is reserved for metadata and cannot name a tensor", nameof(tensors));
             if (!names.Add(name))
                 throw new ArgumentException($"tensor '{name}' is given twice", nameof(tensors));
-            if (tensor.Device != DeviceKind.Cpu)
-                throw new ArgumentException($"tensor '{name}' is on {tensor.Device}; copy it to the CPU first", nameof(tensors));
             items.Add(new Item(name, Encoding.UTF8.GetBytes(name), SafeTensorsDTypes.WriteRank(tensor.DType), tensor));
         }
         items.Sort((a, b) =>

@@ -12,7 +12,8 @@ namespace BertCore.Inference;
 /// <summary>
 /// A fine-tuned model loaded for prediction and evaluation: from raw text to labels, values, tags or answer spans.
 /// Inputs are prepared exactly as training prepared them (<see cref="TaskSpec"/>). Every method may be called
-/// from many threads at once: each call runs on its own <see cref="Graph"/> and only reads the parameters.
+/// from many threads at once on the CPU backend: each call runs on its own <see cref="Graph"/> and only reads the
+/// parameters (a GPU backend is not thread-safe: call it from one thread).
 /// </summary>
 /// <example>
 /// <code>
@@ -34,7 +35,7 @@ public sealed class TaskModel : IDisposable
     }
 
     /// <summary>Loads a fine-tuned model folder (<see cref="TaskModelDirectory"/>; a Hugging Face task folder works too).</summary>
-    /// <param name="backend">Where to run (default: the CPU backend).</param>
+    /// <param name="backend">Where to run (default: the CPU backend); the weights are moved into its memory (<see cref="IBackend.Adopt"/>).</param>
     /// <param name="batchSize">Inputs per forward pass.</param>
     /// <exception cref="InvalidFileException">A file of the folder is missing a tensor or malformed.</exception>
     public static TaskModel Load(string dir, IBackend? backend = null, int batchSize = 32)
@@ -47,7 +48,9 @@ public sealed class TaskModel : IDisposable
             if (tokenizer.Vocabulary.Count > network.Config.VocabSize)
                 throw new InvalidFileException(IO.ModelDirectory.VocabPath(dir), null,
                     $"has {tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {network.Config.VocabSize}");
-            return new TaskModel(dir, network, tokenizer, backend ?? new CpuBackend(), batchSize);
+            backend ??= new CpuBackend();
+            backend.Adopt(network.Model.Parameters());
+            return new TaskModel(dir, network, tokenizer, backend, batchSize);
         }
         catch
         {

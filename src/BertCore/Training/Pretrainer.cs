@@ -26,7 +26,8 @@ public sealed record PretrainingResult(bool Completed, int Step, double LastLoss
 /// (<see cref="Resume"/>) ends bitwise where the uninterrupted run ends. <see cref="Run"/> also evaluates on a
 /// held-out source, writes checkpoints, metrics.csv and loss.png into the output folder, and at the end the
 /// final model (config.json, model.safetensors, vocab.txt) into the output folder itself. The caller owns the
-/// model and the sources. Checkpoints read and write host memory: parameters must live on the CPU.
+/// model and the sources; the model's parameters move into the backend's memory (<see cref="IBackend.Adopt"/>: onto
+/// the GPU with a GPU backend) and stay there, checkpoints and the final model being written through host copies.
 /// </summary>
 public sealed class Pretrainer : IDisposable
 {
@@ -60,6 +61,7 @@ public sealed class Pretrainer : IDisposable
         if (!options.RelationHead)
             foreach (var p in (model.Bert.Pooler?.Parameters() ?? []).Concat(model.Nsp?.Parameters() ?? []))
                 p.Trainable = false;
+        backend.Adopt(model.Parameters());
         Backend = backend;
         Model = model;
         Options = options;
@@ -72,7 +74,7 @@ public sealed class Pretrainer : IDisposable
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
         _schedule = LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
-        _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+        _normScratch = GradientClipping.NormScratch(backend, model.Parameters());
     }
 
     public IBackend Backend { get; }

@@ -32,6 +32,6 @@ public class DevicesCommandTests
     {
         var r = CliRunner.Run("bench", "gemm", "--device", "tpu");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--device must be cpu, cuda or cuda:N, not 'tpu'", r.StdErr);
+        Assert.Contains("--device must be cpu, cuda, cuda:N or simulator, not 'tpu'", r.StdErr);
     }
 }

@@ -131,6 +131,9 @@ public sealed partial class GpuBackend : IBackend
         }
     }
 
+    /// <summary>The GPU backend's <see cref="IBackend.Adopt"/>: <see cref="MoveToDevice"/>.</summary>
+    public void Adopt(IEnumerable<Parameter> parameters) => MoveToDevice(parameters);
+
     /// <summary>Copies each parameter's value back to host memory (for saving a checkpoint), gradients dropped to zeros on the host.</summary>
     public void MoveToHost(IEnumerable<Parameter> parameters)
     {

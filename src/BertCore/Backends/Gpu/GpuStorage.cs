@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BertCore.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -5,7 +6,8 @@ using ILGPU.Runtime;
 namespace BertCore.Backends.Gpu;
 
 /// <summary>Device memory of an ILGPU accelerator: a buffer of fp32 words (int32 tensors view the same words).
-/// Not addressable from the host: copy through <see cref="IBackend.Download"/>.</summary>
+/// Not addressable from the host: copy through <see cref="IBackend.Download"/>, or <see cref="CopyToHost"/> and
+/// <see cref="CopyFromHost"/> (whole fp32 words: offsets and lengths are multiples of 4 bytes).</summary>
 public sealed class GpuStorage : Storage
 {
     internal GpuStorage(Accelerator accelerator, long bytes) : base(bytes)
@@ -19,5 +21,31 @@ public sealed class GpuStorage : Storage
 
     public override DeviceKind Device => DeviceKind.Cuda;
 
+    /// <summary>Waits for every queued kernel of the accelerator, then copies.</summary>
+    public override void CopyToHost(long byteOffset, Span<byte> destination)
+    {
+        var words = Words(byteOffset, destination.Length);
+        Accelerator.Synchronize();
+        if (destination.Length > 0)
+            words.CopyToCPU(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, float>(destination)), words.Length);
+    }
+
+    /// <summary>Queues the copy after the accelerator's work and waits for it.</summary>
+    public override void CopyFromHost(ReadOnlySpan<byte> source, long byteOffset)
+    {
+        var words = Words(byteOffset, source.Length);
+        if (source.Length > 0)
+            words.CopyFromCPU(ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, float>(source)), words.Length);
+        Accelerator.Synchronize();
+    }
+
     public override void Dispose() => Buffer.Dispose();
+
+    /// <summary>The fp32 words of bytes [byteOffset, byteOffset + count).</summary>
+    private ArrayView<float> Words(long byteOffset, int count)
+    {
+        RequireRange(byteOffset, count);
+        if (byteOffset % 4 != 0 || count % 4 != 0) throw new ArgumentException($"device copies move whole 4-byte words, not bytes {byteOffset}..{byteOffset + count}");
+        return Buffer.View.SubView(byteOffset / 4, count / 4);
+    }
 }

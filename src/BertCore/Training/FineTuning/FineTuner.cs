@@ -38,7 +38,9 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// a checkpoint with each evaluation, keeps the best one and the newest KeepCheckpoints others, stops early after
 /// Patience evaluations without improvement, writes metrics.csv, loss.png, dev.png and results.json, and finally
 /// copies the best checkpoint's model into the output folder. Same network, data, options and backend →
-/// bitwise-identical weights. The caller owns the network and the data.
+/// bitwise-identical weights. The caller owns the network and the data; the network's parameters move into the
+/// backend's memory (<see cref="IBackend.Adopt"/>: onto the GPU with a GPU backend), checkpoints being written
+/// through host copies.
 /// </summary>
 public sealed class FineTuner : IDisposable
 {
@@ -88,6 +90,7 @@ public sealed class FineTuner : IDisposable
         var auxiliary = auxiliaryMlm?.Parameters.ToArray() ?? [];
         var extra = objective?.Parameters.ToArray() ?? [];
         _trained = [.. network.Model.Parameters(), .. auxiliary, .. extra];
+        backend.Adopt(_trained);
         var groups = ParameterGroups(network, options).Concat(ParameterGroup.DecayAndNoDecay(auxiliary, options.LearningRate, options.WeightDecay)
             .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("aux_mlm." + g.Name, g.Parameters, g.Lr, g.WeightDecay)))
             .Concat(ParameterGroup.DecayAndNoDecay(extra, options.LearningRate, options.WeightDecay)
@@ -95,7 +98,7 @@ public sealed class FineTuner : IDisposable
         _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
         Schedule = FineTuningSchedules.Create(options, WarmupSteps, TotalSteps);
         Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
-        _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+        _normScratch = GradientClipping.NormScratch(backend, _trained);
     }
 
     public IBackend Backend { get; }

@@ -145,6 +145,7 @@ public sealed class FineTuningJob : IDisposable
         {
             network.Initialize(options.Seed);
             var loaded = setup.ModelDirectory != null ? TaskModelDirectory.LoadPretrained(network, source) : null;
+            backend.Adopt(network.Model.Parameters());   // before TAPT and frozen features run the encoder
             var tapt = options.TaptSteps > 0
                 ? TaskAdaptivePretraining.Run(backend, network, original, tokenizer, setup.ModelDirectory, options, taptProgress)
                 : null;

@@ -71,7 +71,9 @@ public sealed class FrozenFeatures
         foreach (var p in network.Encoder.Parameters())
         {
             hash.AppendData(Encoding.UTF8.GetBytes(p.Name));
-            hash.AppendData(MemoryMarshal.AsBytes(p.Value.Span));
+            var values = new float[p.Value.Count];   // through the backend: the encoder may live on a GPU
+            backend.Download(p.Value, values);
+            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
         }
         foreach (var (d, rows) in batches)
         {

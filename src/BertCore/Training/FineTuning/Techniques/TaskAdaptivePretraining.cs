@@ -54,8 +54,9 @@ public static class TaskAdaptivePretraining
         var heldOut = PretrainingBatchSource.HeldOut(corpus, tokenizer.Vocabulary, data);
         int evaluationBatches = Math.Min(EvaluationBatches, (heldOut.Examples.Count + data.BatchSize - 1) / data.BatchSize);
         using var model = new BertForPreTraining(network.Config, withMlm: true, withNsp: false, withPooler: false);
-        Copy(backend, network.Encoder.Parameters(), model.Bert.Parameters());
         bool headLoaded = MlmHeads.LoadOrInitialize(model.Mlm!, network.Config.InitializerRange, modelDirectory, options.Seed);
+        backend.Adopt(model.Parameters());
+        Copy(backend, network.Encoder.Parameters(), model.Bert.Parameters());
         var pretrainerOptions = new PretrainerOptions
         {
             MaxSteps = options.TaptSteps, OutputDirectory = Path.Combine(options.OutputDirectory, "tapt"), LearningRate = options.TaptLearningRate,
