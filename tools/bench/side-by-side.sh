@@ -10,7 +10,7 @@ rounds=${1:-3}
 out=${2:-side-by-side.jsonl}
 shared=${SHARED:-$repo/../shared}
 bin=${BERTCORE_BIN:-/tmp/bertcore-bench-bin}
-dotnet build "$repo/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q >/dev/null
+dotnet build "$repo/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q --disable-build-servers >/dev/null
 ours="dotnet $bin/bertcore.dll bench"
 torch="$shared/tools/peer-torchsharp/run.sh"
 ort="$shared/tools/peer-onnxruntime/run.sh"
