@@ -3,11 +3,13 @@
 # student = 1L/64H/2A/256I (half the layers and the width, same vocabulary), random initialization, distilled from
 # the teacher's cached logits; self-distillation = tiny-wt2 fine-tuned again on its own fine-tuned teacher's soft
 # labels. Seeds 1, 2, 3. Writes /tmp/distill/table.md. Runs that already have results.json are kept.
+# MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
+# then `bertcore pretrain ... --config tiny --max-minutes 20`); the default path is where that run was kept here.
 set -euo pipefail
 BIN=/tmp/distill-bin
 OUT=${OUT:-/tmp/distill}
-DATA=/work/shared/data/sst2
-TINY=/work/artifacts/tiny-wt2
+DATA=${SST2:-/work/shared/data/sst2}
+TINY=${MODEL:-/work/artifacts/tiny-wt2}
 mkdir -p "$OUT"
 dotnet build src/BertCore.Cli -c Release -o "$BIN" > "$OUT/build.log"
 B="dotnet $BIN/bertcore.dll"

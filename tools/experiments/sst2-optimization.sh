@@ -7,6 +7,8 @@
 # Usage: tools/experiments/sst2-optimization.sh [OUT] [ROW...]
 #   OUT   folder for the runs and table.md (default /tmp/ftoptim); rows default to all of them.
 # Needs a Release build: dotnet build src/BertCore.Cli -c Release -o /tmp/ftoptim-bin (or set BERTCORE_DLL).
+# MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
+# then `bertcore pretrain ... --config tiny --max-minutes 20`); the default path is where that run was kept here.
 set -euo pipefail
 out=${1:-/tmp/ftoptim}
 shift || true

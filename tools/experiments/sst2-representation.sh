@@ -8,6 +8,8 @@
 # Writes OUT/runs.tsv (one line per run: row, seed, dev accuracy, wall seconds of the finetune command) and
 # OUT/table.md (mean ± sample standard deviation over the seeds). Environment: BIN (the bertcore.dll),
 # MODEL (the starting model folder), DATA (the folder with SST-2's train.tsv and dev.tsv), ROWS (row names to run).
+# MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
+# then `bertcore pretrain ... --config tiny --max-minutes 20`); the default path is where that run was kept here.
 set -euo pipefail
 OUT=${1:-/tmp/ftrepr/sst2}
 BIN=${BIN:-/tmp/ftrepr-bin/bertcore.dll}
