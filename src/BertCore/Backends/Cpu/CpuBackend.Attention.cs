@@ -18,10 +18,10 @@ public sealed unsafe partial class CpuBackend
         int heads, float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv)
     {
         var a = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "AttentionBackward");
-        RequireCount(dOutput, q.Count, "AttentionBackward");
-        if (dq != null) RequireCount(dq, q.Count, "AttentionBackward");
-        if (dk != null) RequireCount(dk, q.Count, "AttentionBackward");
-        if (dv != null) RequireCount(dv, q.Count, "AttentionBackward");
+        OpChecks.RequireCount(dOutput, q.Count, "AttentionBackward");
+        if (dq != null) OpChecks.RequireCount(dq, q.Count, "AttentionBackward");
+        if (dk != null) OpChecks.RequireCount(dk, q.Count, "AttentionBackward");
+        if (dv != null) OpChecks.RequireCount(dv, q.Count, "AttentionBackward");
         if (dq == null && dk == null && dv == null) return;
         // Each (b, h) pair reads and writes only its own batch and head columns, so pairs run in parallel without races.
         var job = new AttentionBackwardJob(a, dOutput.Data, dq == null ? null : dq.Data, dk == null ? null : dk.Data, dv == null ? null : dv.Data);
@@ -31,17 +31,9 @@ public sealed unsafe partial class CpuBackend
     private static AttentionArgs Args(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, int heads,
         float scale, Dropout dropout, string op)
     {
-        if (q.Shape.Rank != 3 || heads <= 0 || q.Shape[2] % heads != 0)
-            throw new ArgumentException($"{op}: q {q.Shape} must be [B, S, H·D] with H·D divisible by {heads} heads");
-        int batch = q.Shape[0], seq = q.Shape[1];
-        RequireCount(k, q.Count, op);
-        RequireCount(v, q.Count, op);
-        RequireCount(output, q.Count, op);
-        RequireCount(logSumExp, (long)batch * heads * seq, op);
-        if (mask != null && (mask.DType != DType.I32 || mask.Count != (long)batch * seq))
-            throw new ArgumentException($"{op}: mask must be I32 [{batch}, {seq}], got {mask.DType} {mask.Shape}");
+        var shape = AttentionShape.Of(q, k, v, mask, output, logSumExp, heads, op);
         return new AttentionArgs(q.Data, k.Data, v.Data, mask == null ? null : mask.IntData, output.Data, logSumExp.Data,
-            batch, seq, heads, q.Shape[2], scale, dropout);
+            shape.Batch, shape.Seq, heads, q.Shape[2], scale, dropout);
     }
 
     /// <summary>(batch, head) pairs [start, end) of <see cref="AttentionKernel.Forward"/>.</summary>

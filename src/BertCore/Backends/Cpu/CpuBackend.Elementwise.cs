@@ -8,34 +8,34 @@ public sealed unsafe partial class CpuBackend
 {
     public void Gelu(Tensor x, Tensor y)
     {
-        RequireCount(y, x.Count, "Gelu");
+        OpChecks.RequireCount(y, x.Count, "Gelu");
         Simd.Map<GeluOp>(_pool, x.Data, y.Data, x.Count);
     }
 
     public void GeluBackward(Tensor x, Tensor dy, Tensor dx)
     {
-        RequireCount(dy, x.Count, "GeluBackward");
-        RequireCount(dx, x.Count, "GeluBackward");
+        OpChecks.RequireCount(dy, x.Count, "GeluBackward");
+        OpChecks.RequireCount(dx, x.Count, "GeluBackward");
         Simd.Map<GeluGradOp>(_pool, x.Data, dy.Data, dx.Data, x.Count, accumulate: true);
     }
 
     public void Tanh(Tensor x, Tensor y)
     {
-        RequireCount(y, x.Count, "Tanh");
+        OpChecks.RequireCount(y, x.Count, "Tanh");
         TensorPrimitives.Tanh(x.Span, y.Span);
     }
 
     public void TanhBackward(Tensor y, Tensor dy, Tensor dx)
     {
-        RequireCount(dy, y.Count, "TanhBackward");
-        RequireCount(dx, y.Count, "TanhBackward");
+        OpChecks.RequireCount(dy, y.Count, "TanhBackward");
+        OpChecks.RequireCount(dx, y.Count, "TanhBackward");
         Simd.Map<TanhGradOp>(_pool, y.Data, dy.Data, dx.Data, y.Count, accumulate: true);
     }
 
     public void Add(Tensor a, Tensor b, Tensor y, float alpha = 1f, float beta = 1f)
     {
-        RequireCount(b, a.Count, "Add");
-        RequireCount(y, a.Count, "Add");
+        OpChecks.RequireCount(b, a.Count, "Add");
+        OpChecks.RequireCount(y, a.Count, "Add");
         if (alpha == 1f && beta == 1f) TensorPrimitives.Add(a.Span, b.Span, y.Span);
         else
         {
@@ -46,45 +46,45 @@ public sealed unsafe partial class CpuBackend
 
     public void Mul(Tensor a, Tensor b, Tensor y)
     {
-        RequireCount(b, a.Count, "Mul");
-        RequireCount(y, a.Count, "Mul");
+        OpChecks.RequireCount(b, a.Count, "Mul");
+        OpChecks.RequireCount(y, a.Count, "Mul");
         TensorPrimitives.Multiply(a.Span, b.Span, y.Span);
     }
 
     public void Scale(Tensor x, float alpha, Tensor y)
     {
-        RequireCount(y, x.Count, "Scale");
+        OpChecks.RequireCount(y, x.Count, "Scale");
         TensorPrimitives.Multiply(x.Span, alpha, y.Span);
     }
 
     public void AddInto(Tensor dy, Tensor dx, float alpha = 1f)
     {
-        RequireCount(dx, dy.Count, "AddInto");
+        OpChecks.RequireCount(dx, dy.Count, "AddInto");
         TensorPrimitives.MultiplyAdd(dy.Span, alpha, dx.Span, dx.Span);
     }
 
     public void MulAddInto(Tensor dy, Tensor other, Tensor dx)
     {
-        RequireCount(other, dy.Count, "MulAddInto");
-        RequireCount(dx, dy.Count, "MulAddInto");
+        OpChecks.RequireCount(other, dy.Count, "MulAddInto");
+        OpChecks.RequireCount(dx, dy.Count, "MulAddInto");
         TensorPrimitives.MultiplyAdd(dy.Span, other.Span, dx.Span, dx.Span);
     }
 
     public void AddScalarInto(Tensor dScalar, Tensor dx, float alpha)
     {
-        RequireCount(dScalar, 1, "AddScalarInto");
+        OpChecks.RequireCount(dScalar, 1, "AddScalarInto");
         TensorPrimitives.Add(dx.Span, alpha * dScalar.Data[0], dx.Span);
     }
 
     public void Dropout(Tensor x, Dropout dropout, Tensor y)
     {
-        RequireCount(y, x.Count, "Dropout");
+        OpChecks.RequireCount(y, x.Count, "Dropout");
         ApplyDropout(x.Data, y.Data, x.Count, dropout, accumulate: false);
     }
 
     public void DropoutBackward(Tensor dy, Dropout dropout, Tensor dx)
     {
-        RequireCount(dx, dy.Count, "DropoutBackward");
+        OpChecks.RequireCount(dx, dy.Count, "DropoutBackward");
         ApplyDropout(dy.Data, dx.Data, dy.Count, dropout, accumulate: true);
     }
 

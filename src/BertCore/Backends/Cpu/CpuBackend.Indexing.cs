@@ -7,7 +7,7 @@ public sealed unsafe partial class CpuBackend
     public void GatherRows(Tensor table, Tensor index, Tensor y)
     {
         int rows = table.Shape[0], cols = table.Shape[1];
-        RequireCount(y, index.Count * cols, "GatherRows");
+        OpChecks.RequireCount(y, index.Count * cols, "GatherRows");
         int* idx = index.IntData;
         float* src = table.Data, dst = y.Data;
         for (long i = 0; i < index.Count; i++)
@@ -20,7 +20,7 @@ public sealed unsafe partial class CpuBackend
     public void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1)
     {
         int rows = dtable.Shape[0], cols = dtable.Shape[1];
-        RequireCount(dy, index.Count * cols, "ScatterAddRows");
+        OpChecks.RequireCount(dy, index.Count * cols, "ScatterAddRows");
         int* idx = index.IntData;
         float* src = dy.Data, dst = dtable.Data;
         for (long i = 0; i < index.Count; i++)

@@ -8,9 +8,9 @@ public sealed unsafe partial class CpuBackend
     public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor logSumExp, Tensor keptCount)
     {
         var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropy");
-        RequireCount(loss, 1, "CrossEntropy");
-        RequireCount(logSumExp, rows, "CrossEntropy");
-        RequireCount(keptCount, 1, "CrossEntropy");
+        OpChecks.RequireCount(loss, 1, "CrossEntropy");
+        OpChecks.RequireCount(logSumExp, rows, "CrossEntropy");
+        OpChecks.RequireCount(keptCount, 1, "CrossEntropy");
         int* t = targets.IntData;
         int kept = CountKeptTargets(t, rows, vocab, ignoreIndex, "CrossEntropy");
         float* x = logits.Data, lse = logSumExp.Data;
@@ -28,10 +28,10 @@ public sealed unsafe partial class CpuBackend
     public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logSumExp, Tensor keptCount, Tensor dloss, Tensor dlogits)
     {
         var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropyBackward");
-        RequireCount(logSumExp, rows, "CrossEntropyBackward");
-        RequireCount(keptCount, 1, "CrossEntropyBackward");
-        RequireCount(dloss, 1, "CrossEntropyBackward");
-        RequireCount(dlogits, logits.Count, "CrossEntropyBackward");
+        OpChecks.RequireCount(logSumExp, rows, "CrossEntropyBackward");
+        OpChecks.RequireCount(keptCount, 1, "CrossEntropyBackward");
+        OpChecks.RequireCount(dloss, 1, "CrossEntropyBackward");
+        OpChecks.RequireCount(dlogits, logits.Count, "CrossEntropyBackward");
         int* t = targets.IntData;
         CountKeptTargets(t, rows, vocab, ignoreIndex, "CrossEntropyBackward");
         float kept = keptCount.Data[0];

@@ -13,11 +13,11 @@ public sealed unsafe partial class CpuBackend
     public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        RequireCount(gamma, cols, "LayerNorm");
-        RequireCount(beta, cols, "LayerNorm");
-        RequireCount(y, x.Count, "LayerNorm");
-        RequireCount(mean, rows, "LayerNorm");
-        RequireCount(rstd, rows, "LayerNorm");
+        OpChecks.RequireCount(gamma, cols, "LayerNorm");
+        OpChecks.RequireCount(beta, cols, "LayerNorm");
+        OpChecks.RequireCount(y, x.Count, "LayerNorm");
+        OpChecks.RequireCount(mean, rows, "LayerNorm");
+        OpChecks.RequireCount(rstd, rows, "LayerNorm");
         if (cols == 0) return;
         var job = new LayerNormJob(x.Data, null, gamma.Data, beta.Data, y.Data, mean.Data, rstd.Data, cols, eps);
         _pool.For(rows, 4L * cols, ref job);
@@ -27,12 +27,12 @@ public sealed unsafe partial class CpuBackend
     public void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        RequireCount(residual, x.Count, "AddLayerNorm");
-        RequireCount(gamma, cols, "AddLayerNorm");
-        RequireCount(beta, cols, "AddLayerNorm");
-        RequireCount(y, x.Count, "AddLayerNorm");
-        RequireCount(mean, rows, "AddLayerNorm");
-        RequireCount(rstd, rows, "AddLayerNorm");
+        OpChecks.RequireCount(residual, x.Count, "AddLayerNorm");
+        OpChecks.RequireCount(gamma, cols, "AddLayerNorm");
+        OpChecks.RequireCount(beta, cols, "AddLayerNorm");
+        OpChecks.RequireCount(y, x.Count, "AddLayerNorm");
+        OpChecks.RequireCount(mean, rows, "AddLayerNorm");
+        OpChecks.RequireCount(rstd, rows, "AddLayerNorm");
         if (cols == 0) return;
         var job = new LayerNormJob(x.Data, residual.Data, gamma.Data, beta.Data, y.Data, mean.Data, rstd.Data, cols, eps);
         _pool.For(rows, 5L * cols, ref job);
@@ -56,13 +56,13 @@ public sealed unsafe partial class CpuBackend
     public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta)
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        RequireCount(dy, x.Count, "LayerNormBackward");
-        RequireCount(gamma, cols, "LayerNormBackward");
-        RequireCount(mean, rows, "LayerNormBackward");
-        RequireCount(rstd, rows, "LayerNormBackward");
-        if (dx != null) RequireCount(dx, x.Count, "LayerNormBackward");
-        if (dgamma != null) RequireCount(dgamma, cols, "LayerNormBackward");
-        if (dbeta != null) RequireCount(dbeta, cols, "LayerNormBackward");
+        OpChecks.RequireCount(dy, x.Count, "LayerNormBackward");
+        OpChecks.RequireCount(gamma, cols, "LayerNormBackward");
+        OpChecks.RequireCount(mean, rows, "LayerNormBackward");
+        OpChecks.RequireCount(rstd, rows, "LayerNormBackward");
+        if (dx != null) OpChecks.RequireCount(dx, x.Count, "LayerNormBackward");
+        if (dgamma != null) OpChecks.RequireCount(dgamma, cols, "LayerNormBackward");
+        if (dbeta != null) OpChecks.RequireCount(dbeta, cols, "LayerNormBackward");
         LayerNormBackward(dy.Data, x.Data, null, gamma.Data, mean.Data, rstd.Data, rows, cols,
             dx == null ? null : dx.Data, null, dgamma == null ? null : dgamma.Data, dbeta == null ? null : dbeta.Data);
     }
@@ -72,15 +72,15 @@ public sealed unsafe partial class CpuBackend
         Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta)
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        RequireCount(dy, x.Count, "AddLayerNormBackward");
-        RequireCount(residual, x.Count, "AddLayerNormBackward");
-        RequireCount(gamma, cols, "AddLayerNormBackward");
-        RequireCount(mean, rows, "AddLayerNormBackward");
-        RequireCount(rstd, rows, "AddLayerNormBackward");
-        if (dx != null) RequireCount(dx, x.Count, "AddLayerNormBackward");
-        if (dresidual != null) RequireCount(dresidual, x.Count, "AddLayerNormBackward");
-        if (dgamma != null) RequireCount(dgamma, cols, "AddLayerNormBackward");
-        if (dbeta != null) RequireCount(dbeta, cols, "AddLayerNormBackward");
+        OpChecks.RequireCount(dy, x.Count, "AddLayerNormBackward");
+        OpChecks.RequireCount(residual, x.Count, "AddLayerNormBackward");
+        OpChecks.RequireCount(gamma, cols, "AddLayerNormBackward");
+        OpChecks.RequireCount(mean, rows, "AddLayerNormBackward");
+        OpChecks.RequireCount(rstd, rows, "AddLayerNormBackward");
+        if (dx != null) OpChecks.RequireCount(dx, x.Count, "AddLayerNormBackward");
+        if (dresidual != null) OpChecks.RequireCount(dresidual, x.Count, "AddLayerNormBackward");
+        if (dgamma != null) OpChecks.RequireCount(dgamma, cols, "AddLayerNormBackward");
+        if (dbeta != null) OpChecks.RequireCount(dbeta, cols, "AddLayerNormBackward");
         LayerNormBackward(dy.Data, x.Data, residual.Data, gamma.Data, mean.Data, rstd.Data, rows, cols,
             dx == null ? null : dx.Data, dresidual == null ? null : dresidual.Data,
             dgamma == null ? null : dgamma.Data, dbeta == null ? null : dbeta.Data);
@@ -150,7 +150,7 @@ public sealed unsafe partial class CpuBackend
     public void Softmax(Tensor x, Tensor y)
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        RequireCount(y, x.Count, "Softmax");
+        OpChecks.RequireCount(y, x.Count, "Softmax");
         if (cols == 0) return;
         var job = new SoftmaxJob(x.Data, y.Data, cols);
         _pool.For(rows, 3L * cols, ref job);
@@ -160,8 +160,8 @@ public sealed unsafe partial class CpuBackend
     public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx)
     {
         int cols = y.Shape.Last, rows = checked((int)y.Shape.Rows);
-        RequireCount(dy, y.Count, "SoftmaxBackward");
-        RequireCount(dx, y.Count, "SoftmaxBackward");
+        OpChecks.RequireCount(dy, y.Count, "SoftmaxBackward");
+        OpChecks.RequireCount(dx, y.Count, "SoftmaxBackward");
         var job = new SoftmaxBackwardJob(y.Data, dy.Data, dx.Data, cols);
         _pool.For(rows, 3L * cols, ref job);
     }

@@ -11,9 +11,9 @@ public sealed unsafe partial class CpuBackend
     public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s)
     {
         long n = param.Count;
-        RequireCount(grad, n, "AdamW");
-        RequireCount(m, n, "AdamW");
-        RequireCount(v, n, "AdamW");
+        OpChecks.RequireCount(grad, n, "AdamW");
+        OpChecks.RequireCount(m, n, "AdamW");
+        OpChecks.RequireCount(v, n, "AdamW");
         var c = new AdamWConstants(s);
         // Element-wise: any split gives the same bits.
         var job = new AdamWJob(param.Data, grad.Data, m.Data, v.Data, n, c);

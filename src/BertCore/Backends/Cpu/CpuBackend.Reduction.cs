@@ -6,13 +6,13 @@ public sealed unsafe partial class CpuBackend
 {
     public void Sum(Tensor x, Tensor y, float alpha = 1f)
     {
-        RequireCount(y, 1, "Sum");
+        OpChecks.RequireCount(y, 1, "Sum");
         y.Data[0] = (float)(Simd.Sum(x.Data, x.Count) * alpha);
     }
 
     public void SumOfSquares(Tensor x, Tensor y)
     {
-        RequireCount(y, 1, "SumOfSquares");
+        OpChecks.RequireCount(y, 1, "SumOfSquares");
         y.Data[0] = (float)Simd.Sum(x.Data, x.Count, squares: true);
     }
 }

@@ -55,7 +55,7 @@ public sealed unsafe partial class CpuBackend : IBackend
 
     public void Copy(Tensor src, Tensor dst)
     {
-        RequireCount(src, dst.Count, "Copy");
+        OpChecks.RequireCount(src, dst.Count, "Copy");
         new ReadOnlySpan<byte>(Raw(src), checked((int)src.Bytes)).CopyTo(new Span<byte>(Raw(dst), checked((int)dst.Bytes)));
     }
 
@@ -76,9 +76,4 @@ public sealed unsafe partial class CpuBackend : IBackend
     public void Dispose() { }
 
     private static byte* Raw(Tensor t) => t.DType == DType.F32 ? (byte*)t.Data : (byte*)t.IntData;
-
-    private static void RequireCount(Tensor t, long count, string op)
-    {
-        if (t.Count != count) throw new ArgumentException($"{op}: tensor {t.Shape} should hold {count} elements");
-    }
 }

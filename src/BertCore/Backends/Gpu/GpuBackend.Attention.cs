@@ -21,10 +21,10 @@ public sealed partial class GpuBackend
         int heads, float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv)
     {
         var p = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "AttentionBackward");
-        RequireCount(dOutput, q.Count, "AttentionBackward");
-        if (dq != null) RequireCount(dq, q.Count, "AttentionBackward");
-        if (dk != null) RequireCount(dk, q.Count, "AttentionBackward");
-        if (dv != null) RequireCount(dv, q.Count, "AttentionBackward");
+        OpChecks.RequireCount(dOutput, q.Count, "AttentionBackward");
+        if (dq != null) OpChecks.RequireCount(dq, q.Count, "AttentionBackward");
+        if (dk != null) OpChecks.RequireCount(dk, q.Count, "AttentionBackward");
+        if (dv != null) OpChecks.RequireCount(dv, q.Count, "AttentionBackward");
         long rows = (long)p.Batch * p.Heads * p.Seq;
         if ((dq == null && dk == null && dv == null) || rows == 0) return;
         var delta = Scratch(rows);   // Δ [B, H, S]
@@ -43,18 +43,10 @@ public sealed partial class GpuBackend
     private static AttentionParams Args(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, int heads,
         float scale, Dropout dropout, string op)
     {
-        if (q.Shape.Rank != 3 || heads <= 0 || q.Shape[2] % heads != 0)
-            throw new ArgumentException($"{op}: q {q.Shape} must be [B, S, H·D] with H·D divisible by {heads} heads");
-        int batch = q.Shape[0], seq = q.Shape[1], headDim = q.Shape[2] / heads;
-        if (headDim > AttentionParams.MaxHeadDim)
-            throw new ArgumentException($"{op}: head size {headDim} exceeds the GPU kernel's {AttentionParams.MaxHeadDim}");
-        RequireCount(k, q.Count, op);
-        RequireCount(v, q.Count, op);
-        RequireCount(output, q.Count, op);
-        RequireCount(logSumExp, (long)batch * heads * seq, op);
-        if (mask != null && (mask.DType != DType.I32 || mask.Count != (long)batch * seq))
-            throw new ArgumentException($"{op}: mask must be I32 [{batch}, {seq}], got {mask.DType} {mask.Shape}");
-        return new AttentionParams(batch, seq, heads, headDim, scale, dropout.Active ? dropout.P : 0f, dropout.Seed, dropout.Offset,
+        var shape = AttentionShape.Of(q, k, v, mask, output, logSumExp, heads, op);
+        if (shape.HeadDim > AttentionParams.MaxHeadDim)
+            throw new ArgumentException($"{op}: head size {shape.HeadDim} exceeds the GPU kernel's {AttentionParams.MaxHeadDim}");
+        return new AttentionParams(shape.Batch, shape.Seq, heads, shape.HeadDim, scale, dropout.Active ? dropout.P : 0f, dropout.Seed, dropout.Offset,
             mask == null ? 0 : 1);
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class GpuBackend
     // dScalar [1]; dx any shape
     public void AddScalarInto(Tensor dScalar, Tensor dx, float alpha)
     {
-        RequireCount(dScalar, 1, "AddScalarInto");
+        OpChecks.RequireCount(dScalar, 1, "AddScalarInto");
         Launch(new MapParams(MapOp.AddScalarInto, checked((int)dx.Count), alpha, 0f, 0f, 0, 0), F(dx), F(dScalar), F(dx));
     }
 
@@ -29,8 +29,8 @@ public sealed partial class GpuBackend
     /// <summary>y (op)= f(a, b) element-wise; a, b (when given) and y hold the same count.</summary>
     private void Map(MapOp op, Tensor a, Tensor? b, Tensor y, string name, float alpha = 1f, float beta = 1f, Dropout dropout = default)
     {
-        if (b != null) RequireCount(b, a.Count, name);
-        RequireCount(y, a.Count, name);
+        if (b != null) OpChecks.RequireCount(b, a.Count, name);
+        OpChecks.RequireCount(y, a.Count, name);
         Launch(new MapParams(op, checked((int)a.Count), alpha, beta, dropout.P, dropout.Seed, dropout.Offset), F(a), b == null ? F(a) : F(b), F(y));
     }
 

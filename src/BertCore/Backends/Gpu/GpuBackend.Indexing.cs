@@ -8,7 +8,7 @@ public sealed partial class GpuBackend
     public void GatherRows(Tensor table, Tensor index, Tensor y)
     {
         int rows = table.Shape[0], cols = table.Shape[1], n = checked((int)index.Count);
-        RequireCount(y, (long)n * cols, "GatherRows");
+        OpChecks.RequireCount(y, (long)n * cols, "GatherRows");
         if ((long)n * cols == 0) return;
         _kernels.Gather(ItemLaunch((long)n * cols), F(table), I(index), F(y), _error.View, n, rows, cols);
     }
@@ -17,7 +17,7 @@ public sealed partial class GpuBackend
     public void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1)
     {
         int rows = dtable.Shape[0], cols = dtable.Shape[1], n = checked((int)index.Count);
-        RequireCount(dy, (long)n * cols, "ScatterAddRows");
+        OpChecks.RequireCount(dy, (long)n * cols, "ScatterAddRows");
         if ((long)n * cols == 0) return;
         _kernels.ScatterAdd(ItemLaunch(cols), F(dy), I(index), F(dtable), _error.View, n, rows, cols, paddingIndex);
     }

@@ -9,9 +9,9 @@ public sealed partial class GpuBackend
     public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor logSumExp, Tensor keptCount)
     {
         var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropy");
-        RequireCount(loss, 1, "CrossEntropy");
-        RequireCount(logSumExp, rows, "CrossEntropy");
-        RequireCount(keptCount, 1, "CrossEntropy");
+        OpChecks.RequireCount(loss, 1, "CrossEntropy");
+        OpChecks.RequireCount(logSumExp, rows, "CrossEntropy");
+        OpChecks.RequireCount(keptCount, 1, "CrossEntropy");
         var rowLoss = Scratch(Math.Max(rows, 1));
         if (rows > 0)
             _kernels.CrossEntropyRows(RowLaunch(rows), F(logits), I(targets), F(logSumExp), rowLoss, _error.View, rows, vocab, ignoreIndex);
@@ -22,10 +22,10 @@ public sealed partial class GpuBackend
     public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logSumExp, Tensor keptCount, Tensor dloss, Tensor dlogits)
     {
         var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropyBackward");
-        RequireCount(logSumExp, rows, "CrossEntropyBackward");
-        RequireCount(keptCount, 1, "CrossEntropyBackward");
-        RequireCount(dloss, 1, "CrossEntropyBackward");
-        RequireCount(dlogits, logits.Count, "CrossEntropyBackward");
+        OpChecks.RequireCount(logSumExp, rows, "CrossEntropyBackward");
+        OpChecks.RequireCount(keptCount, 1, "CrossEntropyBackward");
+        OpChecks.RequireCount(dloss, 1, "CrossEntropyBackward");
+        OpChecks.RequireCount(dlogits, logits.Count, "CrossEntropyBackward");
         if (logits.Count == 0) return;
         _kernels.CrossEntropyBackward(StrideLaunch(logits.Count), F(logits), I(targets), F(logSumExp), F(keptCount), F(dloss), F(dlogits),
             rows, vocab, ignoreIndex);

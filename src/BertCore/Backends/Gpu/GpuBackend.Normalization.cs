@@ -11,7 +11,7 @@ public sealed partial class GpuBackend
     // x, residual, y [R, C]; gamma, beta [C]; mean, rstd [R]
     public void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
     {
-        RequireCount(residual, x.Count, "AddLayerNorm");
+        OpChecks.RequireCount(residual, x.Count, "AddLayerNorm");
         LayerNormCore(x, residual, gamma, beta, eps, y, mean, rstd, "AddLayerNorm");
     }
 
@@ -23,18 +23,18 @@ public sealed partial class GpuBackend
     public void AddLayerNormBackward(Tensor dy, Tensor x, Tensor residual, Tensor gamma, Tensor mean, Tensor rstd,
         Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta)
     {
-        RequireCount(residual, x.Count, "AddLayerNormBackward");
+        OpChecks.RequireCount(residual, x.Count, "AddLayerNormBackward");
         LayerNormBackwardCore(dy, x, residual, gamma, mean, rstd, dx, dresidual, dgamma, dbeta);
     }
 
     private void LayerNormCore(Tensor x, Tensor? residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd, string op)
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        RequireCount(gamma, cols, op);
-        RequireCount(beta, cols, op);
-        RequireCount(y, x.Count, op);
-        RequireCount(mean, rows, op);
-        RequireCount(rstd, rows, op);
+        OpChecks.RequireCount(gamma, cols, op);
+        OpChecks.RequireCount(beta, cols, op);
+        OpChecks.RequireCount(y, x.Count, op);
+        OpChecks.RequireCount(mean, rows, op);
+        OpChecks.RequireCount(rstd, rows, op);
         if (rows == 0 || cols == 0) return;
         _kernels.LayerNorm(RowLaunch(rows), F(x), Optional(residual), residual == null ? 0 : 1, F(gamma), F(beta), F(y), F(mean), F(rstd),
             rows, cols, eps);
@@ -45,14 +45,14 @@ public sealed partial class GpuBackend
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
         const string op = "LayerNormBackward";
-        RequireCount(dy, x.Count, op);
-        RequireCount(gamma, cols, op);
-        RequireCount(mean, rows, op);
-        RequireCount(rstd, rows, op);
-        if (dx != null) RequireCount(dx, x.Count, op);
-        if (dresidual != null) RequireCount(dresidual, x.Count, op);
-        if (dgamma != null) RequireCount(dgamma, cols, op);
-        if (dbeta != null) RequireCount(dbeta, cols, op);
+        OpChecks.RequireCount(dy, x.Count, op);
+        OpChecks.RequireCount(gamma, cols, op);
+        OpChecks.RequireCount(mean, rows, op);
+        OpChecks.RequireCount(rstd, rows, op);
+        if (dx != null) OpChecks.RequireCount(dx, x.Count, op);
+        if (dresidual != null) OpChecks.RequireCount(dresidual, x.Count, op);
+        if (dgamma != null) OpChecks.RequireCount(dgamma, cols, op);
+        if (dbeta != null) OpChecks.RequireCount(dbeta, cols, op);
         if (rows == 0 || cols == 0) return;
         var res = Optional(residual);
         int hasRes = residual == null ? 0 : 1;
@@ -68,7 +68,7 @@ public sealed partial class GpuBackend
     public void Softmax(Tensor x, Tensor y)
     {
         int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        RequireCount(y, x.Count, "Softmax");
+        OpChecks.RequireCount(y, x.Count, "Softmax");
         if (rows == 0 || cols == 0) return;
         _kernels.Softmax(RowLaunch(rows), F(x), F(y), rows, cols);
     }
@@ -77,8 +77,8 @@ public sealed partial class GpuBackend
     public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx)
     {
         int cols = y.Shape.Last, rows = checked((int)y.Shape.Rows);
-        RequireCount(dy, y.Count, "SoftmaxBackward");
-        RequireCount(dx, y.Count, "SoftmaxBackward");
+        OpChecks.RequireCount(dy, y.Count, "SoftmaxBackward");
+        OpChecks.RequireCount(dx, y.Count, "SoftmaxBackward");
         if (rows == 0 || cols == 0) return;
         _kernels.SoftmaxBackward(RowLaunch(rows), F(y), F(dy), F(dx), rows, cols);
     }

@@ -9,14 +9,14 @@ public sealed partial class GpuBackend
     // x any shape; y [1]
     public void Sum(Tensor x, Tensor y, float alpha = 1f)
     {
-        RequireCount(y, 1, "Sum");
+        OpChecks.RequireCount(y, 1, "Sum");
         _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), alpha, 0);
     }
 
     // x any shape; y [1]
     public void SumOfSquares(Tensor x, Tensor y)
     {
-        RequireCount(y, 1, "SumOfSquares");
+        OpChecks.RequireCount(y, 1, "SumOfSquares");
         _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), 1f, 1);
     }
 
@@ -24,9 +24,9 @@ public sealed partial class GpuBackend
     public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s)
     {
         long n = param.Count;
-        RequireCount(grad, n, "AdamW");
-        RequireCount(m, n, "AdamW");
-        RequireCount(v, n, "AdamW");
+        OpChecks.RequireCount(grad, n, "AdamW");
+        OpChecks.RequireCount(m, n, "AdamW");
+        OpChecks.RequireCount(v, n, "AdamW");
         if (n == 0) return;
         // The host-side scalars in fp32, as the CPU backend computes them.
         var p = new AdamWParams((int)n, 1f - s.Lr * s.WeightDecay, 1f - s.Beta1, s.Beta2, 1f - s.Beta2,

@@ -145,7 +145,7 @@ public sealed partial class GpuBackend : IBackend
 
     public void Copy(Tensor src, Tensor dst)
     {
-        RequireCount(dst, src.Count, "Copy");
+        OpChecks.RequireCount(dst, src.Count, "Copy");
         Raw(src).CopyTo(Raw(dst));
     }
 
@@ -251,9 +251,4 @@ public sealed partial class GpuBackend : IBackend
     /// <summary>Grid-stride kernels: enough groups to fill a GPU, no more than the items need.</summary>
     private KernelConfig StrideLaunch(long items) =>
         new((int)Math.Clamp((items + ElementGroupThreads - 1) / ElementGroupThreads, 1, MaxElementGroups), ElementGroupThreads);
-
-    private static void RequireCount(Tensor t, long count, string op)
-    {
-        if (t.Count != count) throw new ArgumentException($"{op}: tensor {t.Shape} should hold {count} elements");
-    }
 }
