@@ -66,13 +66,7 @@ public sealed class DemoCommand : ICommand
         pipeline.FineTuningStep += finetunePrinter.Print;
         Console.WriteLine($"bertcore demo: {(data == null ? "synthetic data" : data)}{(quick ? ", quick" : "")}; output in {output}");
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = !cancel.IsCancellationRequested;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
         DemoResults results;
         try
         {
@@ -85,7 +79,6 @@ public sealed class DemoCommand : ICommand
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             pretrainPrinter.Finish();
             finetunePrinter.Finish();
         }

@@ -68,63 +68,50 @@ public sealed class DistillCommand : ICommand
         {
             Temperature = o.Temperature, Alpha = o.Alpha, HiddenWeight = o.HiddenLoss, AttentionWeight = o.AttentionLoss,
         };
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
+        DistillationSetup setup;
+        if (o.Self)
         {
-            e.Cancel = !cancel.IsCancellationRequested;   // the first Ctrl+C stops cleanly, a second one kills
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            DistillationSetup setup;
-            if (o.Self)
+            var fineTuning = new FineTuningSetup
             {
-                var fineTuning = new FineTuningSetup
-                {
-                    Task = o.Task, TrainFile = o.Train, DevFile = o.Dev, ModelDirectory = o.Model, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev,
-                };
-                Console.WriteLine($"self-distillation, run 1 of 2: fine-tuning {o.Model} into {SelfDistillation.TeacherOptions(options).OutputDirectory}");
-                using (var job = FineTuningJob.Prepare(backend, fineTuning, SelfDistillation.TeacherOptions(options)))
-                {
-                    var teacherResult = Train(job.Tuner, () => job.Run(cancel.Token), o.LogEvery);
-                    Report("teacher", teacherResult);
-                    if (!teacherResult.Completed) return 130;
-                }
-                Console.WriteLine("self-distillation, run 2 of 2: fine-tuning again on the teacher's soft labels");
-                setup = SelfDistillation.StudentSetup(fineTuning, options, o.Cache);
-            }
-            else
+                Task = o.Task, TrainFile = o.Train, DevFile = o.Dev, ModelDirectory = o.Model, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev,
+            };
+            Console.WriteLine($"self-distillation, run 1 of 2: fine-tuning {o.Model} into {SelfDistillation.TeacherOptions(options).OutputDirectory}");
+            using (var job = FineTuningJob.Prepare(backend, fineTuning, SelfDistillation.TeacherOptions(options)))
             {
-                setup = new DistillationSetup
-                {
-                    Task = o.Task, TeacherDirectory = o.Teacher!, StudentConfig = StudentConfig(o.StudentConfig!),
-                    StudentStart = o.StudentInit switch { "auto" => StudentStart.Auto, "random" => StudentStart.Random, _ => StudentStart.Directory },
-                    StudentInitDirectory = o.StudentInit is "auto" or "random" ? null : o.StudentInit,
-                    TrainFile = o.Train, DevFile = o.Dev, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev, CacheDirectory = o.Cache,
-                };
+                var teacherResult = Train(job.Tuner, () => job.Run(cancel.Token), o.LogEvery);
+                Report("teacher", teacherResult);
+                if (!teacherResult.Completed) return 130;
             }
-            if (o.LayerMap != null)
-            {
-                int studentLayers = setup.StudentConfig.NumHiddenLayers, teacherLayers = ModelDirectory.LoadConfig(setup.TeacherDirectory).NumHiddenLayers;
-                distillation = distillation with { LayerMap = LayerMapping.Parse(o.LayerMap, studentLayers, teacherLayers) };
-            }
-            using var distill = DistillationJob.Prepare(backend, setup, options, distillation, Console.WriteLine);
-            var tuner = distill.Tuner;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{o.Task.Name()}: {tuner.Train.File.Count} training examples ({tuner.Train.Count} features), {tuner.Dev?.File.Count ?? 0} dev examples; " +
-                $"{tuner.TotalSteps} steps ({tuner.StepsPerEpoch} per epoch), {tuner.WarmupSteps} warmup"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"teacher {distill.Teacher.Model.ParameterCount:N0} parameters, student {distill.Student.Model.ParameterCount:N0}, initialized {distill.Initialization}; " +
-                $"T {o.Temperature}, alpha {o.Alpha}, hidden {o.HiddenLoss}, attention {o.AttentionLoss}"));
-            var result = Train(tuner, () => distill.Run(cancel.Token), o.LogEvery);
-            Report("student", result);
-            return result.Completed ? 0 : 130;
+            Console.WriteLine("self-distillation, run 2 of 2: fine-tuning again on the teacher's soft labels");
+            setup = SelfDistillation.StudentSetup(fineTuning, options, o.Cache);
         }
-        finally
+        else
         {
-            Console.CancelKeyPress -= onCancel;
+            setup = new DistillationSetup
+            {
+                Task = o.Task, TeacherDirectory = o.Teacher!, StudentConfig = StudentConfig(o.StudentConfig!),
+                StudentStart = o.StudentInit switch { "auto" => StudentStart.Auto, "random" => StudentStart.Random, _ => StudentStart.Directory },
+                StudentInitDirectory = o.StudentInit is "auto" or "random" ? null : o.StudentInit,
+                TrainFile = o.Train, DevFile = o.Dev, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev, CacheDirectory = o.Cache,
+            };
         }
+        if (o.LayerMap != null)
+        {
+            int studentLayers = setup.StudentConfig.NumHiddenLayers, teacherLayers = ModelDirectory.LoadConfig(setup.TeacherDirectory).NumHiddenLayers;
+            distillation = distillation with { LayerMap = LayerMapping.Parse(o.LayerMap, studentLayers, teacherLayers) };
+        }
+        using var distill = DistillationJob.Prepare(backend, setup, options, distillation, Console.WriteLine);
+        var tuner = distill.Tuner;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{o.Task.Name()}: {tuner.Train.File.Count} training examples ({tuner.Train.Count} features), {tuner.Dev?.File.Count ?? 0} dev examples; " +
+            $"{tuner.TotalSteps} steps ({tuner.StepsPerEpoch} per epoch), {tuner.WarmupSteps} warmup"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"teacher {distill.Teacher.Model.ParameterCount:N0} parameters, student {distill.Student.Model.ParameterCount:N0}, initialized {distill.Initialization}; " +
+            $"T {o.Temperature}, alpha {o.Alpha}, hidden {o.HiddenLoss}, attention {o.AttentionLoss}"));
+        var result = Train(tuner, () => distill.Run(cancel.Token), o.LogEvery);
+        Report("student", result);
+        return result.Completed ? 0 : 130;
     }
 
     private static int Speed(Arguments args)

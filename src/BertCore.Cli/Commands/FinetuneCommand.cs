@@ -118,13 +118,7 @@ public sealed class FinetuneCommand : ICommand
                 (job.Network is PooledSequenceNetwork { Cache: { } cache } ? $"; encoder features {(cache.FromCache ? "read from" : "cached in")} {cache.Path}" : ""));
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = !cancel.IsCancellationRequested;   // the first Ctrl+C stops cleanly, a second one kills
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
         var printer = new FinetuneProgressPrinter(o.LogEvery);
         tuner.StepCompleted += printer.Print;
         FineTuningResult result;
@@ -134,7 +128,6 @@ public sealed class FinetuneCommand : ICommand
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             printer.Finish();
         }
         var best = result.Best is { } b ? string.Create(CultureInfo.InvariantCulture, $"best dev at step {b.Step}: {b.Scores}") : "no dev evaluation";

@@ -70,22 +70,8 @@ internal static class MultitaskFinetune
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"step {s.Step}/{tuner.TotalSteps} task {spec.Tasks[s.Task].Name} loss {s.Loss:F4} lr {s.LearningRate:E3} grad_norm {s.GradNorm:F3}"));
         };
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = !cancel.IsCancellationRequested;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        IReadOnlyList<MultiTaskScores> scores;
-        try
-        {
-            scores = tuner.Run(cancel.Token);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
+        var scores = tuner.Run(cancel.Token);
         foreach (var s in scores)
             Console.WriteLine($"{s.Entry.Name}: {s.Draws} steps; {(s.Dev is { } dev ? $"dev {dev}" : "no dev data")}; model saved to {Path.Combine(output, s.Entry.Name)}");
         return tuner.Step >= tuner.TotalSteps ? 0 : 130;

@@ -118,13 +118,7 @@ public sealed class PretrainCommand : ICommand
         }
         else if (o.Resume) Console.WriteLine($"no checkpoint in {o.Output}: starting at step 0");
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = !cancel.IsCancellationRequested;   // the first Ctrl+C stops cleanly, a second one kills
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
         var printer = new PretrainProgressPrinter(o.LogEvery);
         trainer.StepCompleted += printer.Print;
         PretrainingResult result;
@@ -134,7 +128,6 @@ public sealed class PretrainCommand : ICommand
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             printer.Finish();
         }
         if (!result.Completed)
