@@ -270,10 +270,7 @@ public sealed class FineTuner : IDisposable
         {
             json.WriteNumber("step", e.Step);
             json.WriteNumber("epoch", Math.Round(e.Epoch, 4));
-            if (double.IsFinite(e.Scores.Loss)) json.WriteNumber("loss", e.Scores.Loss);
-            foreach (var (name, value) in e.Scores.Values)
-                if (double.IsFinite(value)) json.WriteNumber(name, value);
-                else json.WriteNull(name);
+            e.Scores.WriteProperties(json);
         }
         AtomicFile.Write(path, stream =>
         {

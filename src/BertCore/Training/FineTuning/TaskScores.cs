@@ -54,11 +54,7 @@ public sealed class TaskScores
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            foreach (var (name, value) in Values)
-            {
-                if (double.IsFinite(value)) json.WriteNumber(name, value);
-                else json.WriteNull(name);
-            }
+            WriteMetrics(json);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
@@ -67,4 +63,19 @@ public sealed class TaskScores
     /// <summary>"accuracy 0.9125, f1 0.9032" for log lines.</summary>
     public override string ToString() =>
         string.Join(", ", Values.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} {v.Value:F4}")));
+
+    /// <summary>Writes "loss" (when finite) and every metric as properties of the JSON object being written
+    /// (a metric that is not finite, e.g. an undefined correlation, as null).</summary>
+    public void WriteProperties(Utf8JsonWriter json)
+    {
+        if (double.IsFinite(Loss)) json.WriteNumber("loss", Loss);
+        WriteMetrics(json);
+    }
+
+    private void WriteMetrics(Utf8JsonWriter json)
+    {
+        foreach (var (name, value) in Values)
+            if (double.IsFinite(value)) json.WriteNumber(name, value);
+            else json.WriteNull(name);
+    }
 }

@@ -226,11 +226,7 @@ public sealed class MultiTaskFineTuner : IDisposable
         {
             json.WriteString("name", s.Entry.Name);
             json.WriteNumber("draws", s.Draws);
-            if (s.Dev is not { } dev) return;
-            if (double.IsFinite(dev.Loss)) json.WriteNumber("loss", dev.Loss);
-            foreach (var (name, value) in dev.Values)
-                if (double.IsFinite(value)) json.WriteNumber(name, value);
-                else json.WriteNull(name);
+            s.Dev?.WriteProperties(json);
         }
         AtomicFile.Write(path, stream =>
         {
