@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
 using BertCore.Backends.Gpu;
+using BertCore.Diagnostics;
 using BertCore.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -14,7 +15,7 @@ namespace BertCore.Benchmarks.Gpu;
 /// backend (itself tested against the scalar reference) on the same inputs, then timed (one warm-up launch, every
 /// kernel loaded before timing) and reported in GFLOP/s or GB/s. Versions: 1 = <see cref="NaiveKernels"/>,
 /// 2 = the production kernel of the GPU backend, 3 = cuBLAS (GEMM on CUDA only).
-/// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu [--device cuda|simulator] [--kernel gemm|layernorm|softmax|attention|all] [--repeat N]</code>
+/// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu [--device cuda|simulator] [--kernel gemm|layernorm|softmax|attention|parity|all] [--repeat N]</code>
 /// On the simulator (ILGPU's CPU accelerator) sizes are tiny and the numbers only prove that the code runs.
 /// </summary>
 public static class GpuWorkbench
@@ -30,10 +31,15 @@ public static class GpuWorkbench
         Console.WriteLine($"device: {gpu.Name}");
         var cpu = new CpuBackend();
         bool ok = true;
-        if (kernel is "gemm" or "all") ok &= Gemm(gpu, cpu, tiny ? (40, 48, 36) : (2048, 3072, 768), repeat);
+        if (kernel is "gemm" or "all")
+            foreach (var shape in tiny ? [(40, 48, 36)] : new[] { (4096, 4096, 4096), (4096, 3072, 768), (4096, 768, 3072) })
+                ok &= Gemm(gpu, cpu, shape, repeat);
         if (kernel is "layernorm" or "all") ok &= LayerNorm(gpu, cpu, tiny ? (9, 45) : (16384, 768), repeat);
         if (kernel is "softmax" or "all") ok &= Softmax(gpu, cpu, tiny ? (9, 45) : (16384, 512), repeat);
-        if (kernel is "attention" or "all") ok &= Attention(gpu, cpu, tiny ? (1, 8, 2, 16) : (16, 128, 12, 64), repeat);
+        if (kernel is "attention" or "all")
+            foreach (var shape in tiny ? [(1, 8, 2, 16)] : new[] { (32, 128, 12, 64), (8, 512, 12, 64) })
+                ok &= Attention(gpu, cpu, shape, repeat);
+        if (kernel is "parity" or "all") ok &= Parity(gpu, cpu, tiny ? "tiny" : "mini", tiny ? 2 : 8, tiny ? 16 : 128);
         return ok ? 0 : 1;
     }
 
@@ -114,47 +120,96 @@ public static class GpuWorkbench
         return ok;
     }
 
-    // ---- attention forward: q, k, v, output [B, S, H·D] ----
+    // ---- attention forward and backward: q, k, v, output, dOutput, dq, dk, dv [B, S, H·D]; logSumExp [B, H, S] ----
 
     private static bool Attention(GpuBackend gpu, CpuBackend cpu, (int B, int S, int H, int D) s, int repeat)
     {
         var (b, seq, heads, d) = s;
-        int w = heads * d;
-        using var data = new Operands(gpu, [(b * seq, w), (b * seq, w), (b * seq, w), (b * seq, w), (1, b * heads * seq)]);
+        int w = heads * d, rows = b * seq;
+        using var data = new Operands(gpu, [(rows, w), (rows, w), (rows, w), (rows, w), (1, b * heads * seq), (rows, w), (rows, w), (rows, w), (rows, w)]);
         Tensor V(int i, Tensor t) => i == 4 ? t.Reshape(b, heads, seq) : t.Reshape(b, seq, w);
-        using var expected = Tensor.Zeros(b * seq, w);
+        Tensor H(int i) => V(i, data.Host[i]);
+        Tensor D(int i) => V(i, data.Device[i]);
+        using var output = Tensor.Zeros(rows, w);
         using var lse = Tensor.Zeros(b, heads, seq);
+        using var dq = Tensor.Zeros(rows, w);
+        using var dk = Tensor.Zeros(rows, w);
+        using var dv = Tensor.Zeros(rows, w);
         float scale = 1f / MathF.Sqrt(d);
-        cpu.Attention(V(0, data.Host[0]), V(1, data.Host[1]), V(2, data.Host[2]), null, heads, scale, Dropout.None, V(3, expected), lse);
-        double flops = 4.0 * b * heads * seq * seq * d;
-        Console.WriteLine($"attention forward B{b} S{seq} H{heads} D{d}");
-        return Report(2, "fused, one warp per query row, online softmax", gpu, data, 3, expected, flops, 0, repeat,
-            () => gpu.Attention(V(0, data.Device[0]), V(1, data.Device[1]), V(2, data.Device[2]), null, heads, scale, Dropout.None,
-                V(3, data.Device[3]), V(4, data.Device[4])));
+        cpu.Attention(H(0), H(1), H(2), null, heads, scale, Dropout.None, V(3, output), V(4, lse));
+        cpu.AttentionBackward(H(0), H(1), H(2), null, V(3, output), V(4, lse), H(5), heads, scale, Dropout.None,
+            V(6, dq), V(7, dk), V(8, dv));
+        // The backward reads the forward's output and log-sum-exp: give the device the CPU's, as a training step would.
+        gpu.Upload(output.Span, data.Device[3]);
+        gpu.Upload(lse.Span, data.Device[4]);
+        // Matmul-count flops (q·kᵀ and p·v forward; dv, dp, dq, dk backward), the same count PyTorch's unfused attention does.
+        double forwardFlops = 4.0 * b * heads * seq * seq * d, backwardFlops = 8.0 * b * heads * seq * seq * d;
+        Console.WriteLine($"attention B{b} S{seq} H{heads} D{d}");
+        void Forward() => gpu.Attention(D(0), D(1), D(2), null, heads, scale, Dropout.None, D(3), D(4));
+        void Backward() => gpu.AttentionBackward(D(0), D(1), D(2), null, D(3), D(4), D(5), heads, scale, Dropout.None, D(6), D(7), D(8));
+        bool ok = Report(2, "forward: fused, online softmax", gpu, data, [3], [output], forwardFlops, 0, repeat, Forward);
+        ok &= Report(2, "backward: fused, probabilities rebuilt", gpu, data, [6, 7, 8], [dq, dk, dv], backwardFlops, 0, repeat, Backward);
+        ok &= Report(2, "forward + backward", gpu, data, [6, 7, 8], [dq, dk, dv], forwardFlops + backwardFlops, 0, repeat, () =>
+        {
+            Forward();
+            Backward();
+        });
+        return ok;
     }
 
-    /// <summary>Runs one version, checks output <paramref name="result"/> against <paramref name="expected"/>, times it and prints a line.</summary>
+    // ---- the whole training step: losses of consecutive MLM steps on the GPU and on the CPU ----
+
+    private static bool Parity(GpuBackend gpu, CpuBackend cpu, string model, int batch, int seq)
+    {
+        const int steps = 10;
+        var config = Throughput.Config(model);
+        Console.WriteLine($"training parity: {steps} MLM steps, {model}, batch {batch}, seq {seq}");
+        var onCpu = MlmTrainingStep.Losses(cpu, config, batch, seq, steps);
+        var onGpu = MlmTrainingStep.Losses(gpu, config, batch, seq, steps);
+        double worst = 0;
+        for (int i = 0; i < steps; i++)
+        {
+            double diff = Math.Abs(onCpu[i] - onGpu[i]);
+            worst = Math.Max(worst, diff);
+            Console.WriteLine($"  step {i + 1,2}  cpu {onCpu[i],12:F7}  gpu {onGpu[i],12:F7}  |diff| {diff:E2}");
+        }
+        bool ok = worst <= Tolerance;
+        Console.WriteLine($"  max |diff| {worst:E2} {(ok ? "ok" : "FAILED")} (bound {Tolerance:E0})");
+        return ok;
+    }
+
     private static bool Report(int version, string what, GpuBackend gpu, Operands data, int result, Tensor expected, double flops,
+        double bytes, int repeat, Action launch) =>
+        Report(version, what, gpu, data, [result], [expected], flops, bytes, repeat, launch);
+
+    /// <summary>Runs one version once, checks each output operand <paramref name="results"/>[i] against
+    /// <paramref name="expected"/>[i] (error relative to the largest expected magnitude), times it and prints a line.</summary>
+    private static bool Report(int version, string what, GpuBackend gpu, Operands data, int[] results, Tensor[] expected, double flops,
         double bytes, int repeat, Action launch)
     {
-        gpu.Zero(data.Device[result]);
+        foreach (int r in results) gpu.Zero(data.Device[r]);
         launch();
-        var actual = new float[expected.Count];
-        gpu.Download(data.Device[result], actual);
-        double scale = 1e-6, worst = 0;
-        var e = expected.Span;
-        for (int i = 0; i < actual.Length; i++)
+        double relative = 0;
+        for (int o = 0; o < results.Length; o++)
         {
-            scale = Math.Max(scale, Math.Abs(e[i]));
-            worst = Math.Max(worst, double.IsNaN(actual[i]) ? double.PositiveInfinity : Math.Abs(actual[i] - e[i]));
+            var actual = new float[expected[o].Count];
+            gpu.Download(data.Device[results[o]], actual);
+            double scale = 1e-6, worst = 0;
+            var e = expected[o].Span;
+            for (int i = 0; i < actual.Length; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(e[i]));
+                worst = Math.Max(worst, double.IsNaN(actual[i]) ? double.PositiveInfinity : Math.Abs(actual[i] - e[i]));
+            }
+            relative = Math.Max(relative, worst / scale);
         }
-        bool ok = worst <= Tolerance * scale;
+        bool ok = relative <= Tolerance;
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < repeat; i++) launch();
         gpu.Synchronize();
         double seconds = clock.Elapsed.TotalSeconds / repeat;
         string rate = flops > 0 ? $"{flops / seconds / 1e9,9:F1} GFLOP/s" : $"{bytes / seconds / 1e9,9:F1} GB/s";
-        Console.WriteLine($"  v{version} {what,-48} {seconds * 1e3,10:F3} ms {rate}  max error {worst / scale:E1} of max {(ok ? "ok" : "FAILED")}");
+        Console.WriteLine($"  v{version} {what,-48} {seconds * 1e3,10:F3} ms {rate}  max error {relative:E1} of max {(ok ? "ok" : "FAILED")}");
         return ok;
     }
 

@@ -52,6 +52,20 @@ public sealed class MlmTrainingStep : IDisposable
         _adam.Step();
     }
 
+    /// <summary>The losses of <paramref name="steps"/> consecutive steps from the same initialization and batch: what
+    /// two backends must agree on (the CUDA parity test and the GPU workbench compare them).</summary>
+    public static float[] Losses(IBackend backend, BertConfig config, int batch, int seq, int steps, int seed = 0)
+    {
+        using var step = new MlmTrainingStep(backend, config, batch, seq, seed);
+        var losses = new float[steps];
+        for (int i = 0; i < steps; i++)
+        {
+            step.Run();
+            losses[i] = step.LastLoss;
+        }
+        return losses;
+    }
+
     /// <summary>Random ids (special ids avoided) and MLM labels at ~15% of positions (the original id there).</summary>
     internal static (BertBatch Inputs, int[] Labels) RandomMlmBatch(BertConfig config, int batch, int seq, int seed)
     {

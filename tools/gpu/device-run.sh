@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs on a bare NVIDIA machine (no .NET SDK) from the repository root, after tools/gpu/pack.sh here:
+#   run(command: "bash tools/gpu/device-run.sh [STEP ...]", carry: [".gpu"])
+# Steps (default: all, in this order): info tests workbench bench peer. Everything printed also goes to $OUT/log.
+set -uo pipefail
+steps=${*:-info tests workbench bench peer}
+out=${OUT:-/tmp/gpu-out}
+mkdir -p "$out" /tmp/dn
+exec > >(tee -a "$out/log") 2>&1
+tar -C /tmp/dn -xJf .gpu/dotnet-*.tar.xz
+tar -xJf .gpu/app.tar.xz   # the Release builds into their bin folders of this checkout
+export DOTNET_ROOT=/tmp/dn PATH=/tmp/dn:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+cli=src/BertCore.Cli/bin/Release/net10.0/bertcore.dll
+tests=tests/BertCore.Tests/bin/Release/net10.0
+workbench=benchmarks/BertCore.Benchmarks/bin/Release/net10.0/BertCore.Benchmarks.dll
+stamp() { echo "==== $* ($(date +%T))"; }
+for step in $steps; do
+  case $step in
+    info)
+      stamp info
+      nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv
+      dotnet $cli devices ;;
+    tests)
+      stamp "tests: BertCore.Tests.Gpu (CUDA facts and the simulator tests)"
+      DOTNET_ROLL_FORWARD=Major dotnet $tests/xunit-runner/xunit.console.dll $tests/BertCore.Tests.dll \
+        -namespace BertCore.Tests.Gpu -parallel none -verbose -noappdomain 2>&1 | grep -v '\[STARTING\]\|\[FINISHED\]' ;;
+    workbench)
+      stamp "workbench"
+      dotnet $workbench gpu --device cuda --repeat 20 ;;
+    bench)
+      stamp "bertcore bench --device cuda"
+      for mode in train infer; do
+        dotnet $cli bench $mode --model base --batch 32 --seq 128 --steps 20 --device cuda
+      done ;;
+    peer)
+      stamp "PyTorch eager peer"
+      PYTHONUNBUFFERED=1 python3 tools/gpu/torch_peer.py all --model base --batch 32 --seq 128 --steps 20 ;;
+    *) echo "unknown step $step" ;;
+  esac
+done
+stamp done
