@@ -14,8 +14,17 @@ namespace BertCore.Kernels;
 /// <param name="Beta">c = product + bias + Beta·c (c is not read when Beta is 0).</param>
 /// <param name="HasBias">1: add bias[j] to column j.</param>
 /// <param name="Gelu">1: also write gelu(c) into geluOut.</param>
+/// <param name="VectorA">1: a's contiguous dimension (K, or M if TransA), its offset and StrideA are multiples of 4, so
+/// <see cref="LargeTileGemmKernels"/> reads it in 16-byte loads (ignored by <see cref="GemmKernels.Tiled"/>).</param>
+/// <param name="VectorB">The same for b (contiguous dimension N, or K if TransB).</param>
+/// <param name="LdA">Elements between consecutive stored rows of a in <see cref="LargeTileGemmKernels"/> (K, or M if TransA,
+/// unless a is a K-slice of a wider matrix in a split-K launch).</param>
+/// <param name="LdB">The same for b (N, or K if TransB).</param>
+/// <param name="SplitDepth">0: grid Z runs over the batch. Otherwise (split-K, one product, <see cref="LargeTileGemmKernels"/>
+/// only) grid Z runs over K-slices of this depth, a multiple of 4: group z multiplies k in z·SplitDepth .. and writes its
+/// partial product to c + z·StrideC.</param>
 public readonly record struct GemmParams(int M, int N, int K, int TransA, int TransB, long StrideA, long StrideB, long StrideC,
-    float Beta, int HasBias, int Gelu);
+    float Beta, int HasBias, int Gelu, int VectorA = 0, int VectorB = 0, int LdA = 0, int LdB = 0, int SplitDepth = 0);
 
 /// <summary>
 /// fp32 GEMM, c = op(a)·op(b) (+ bias) (+ beta·c), then optionally geluOut = gelu(c); batched over the grid's Z
@@ -90,7 +99,7 @@ public static class GemmKernels
     }
 
     /// <summary>The epilogue of one element: bias, beta·c, then gelu into geluOut.</summary>
-    private static void Store(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> geluOut, in GemmParams p, long cBase,
+    internal static void Store(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> geluOut, in GemmParams p, long cBase,
         int i, int j, float value)
     {
         if (i >= p.M || j >= p.N) return;

@@ -8,7 +8,7 @@ public static class KernelCatalog
     /// <summary>The static classes whose public static void methods taking views are kernels.</summary>
     private static readonly Type[] s_classes =
     [
-        typeof(GemmKernels), typeof(NormalizationKernels), typeof(AttentionKernels), typeof(ElementwiseKernels),
+        typeof(GemmKernels), typeof(LargeTileGemmKernels), typeof(NormalizationKernels), typeof(AttentionKernels), typeof(ElementwiseKernels),
         typeof(EmbeddingKernels), typeof(CrossEntropyKernels), typeof(ReductionKernels), typeof(OptimizerKernels),
     ];
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs on a bare NVIDIA machine (no .NET SDK) from the repository root, after tools/gpu/pack.sh here:
 #   run(command: "bash tools/gpu/device-run.sh [STEP ...]", carry: [".gpu"])
-# Steps (default: all, in this order): info tests workbench bench peer. Everything printed also goes to $OUT/log.
+# Steps (default: all, in this order): info ptxas tests workbench bench peer. Everything printed also goes to $OUT/log.
 set -uo pipefail
-steps=${*:-info tests workbench bench peer}
+steps=${*:-info ptxas tests workbench bench peer}
 out=${OUT:-/tmp/gpu-out}
 mkdir -p "$out" /tmp/dn
 exec > >(tee -a "$out/log") 2>&1
@@ -20,13 +20,24 @@ for step in $steps; do
       stamp info
       nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv
       dotnet $cli devices ;;
+    ptxas)
+      stamp "ptxas resource report (sm_90)"
+      dotnet $workbench gpu --ptx /tmp/ptx >/dev/null
+      for f in /tmp/ptx/*.ptx; do
+        echo "$(basename "$f" .ptx): $(ptxas -arch=sm_90 -v "$f" -o /dev/null 2>&1 | grep -o 'Used [0-9]* registers.*\|[0-9]* bytes spill.*' | tr '\n' ' ')"
+      done ;;
     tests)
-      stamp "tests: BertCore.Tests.Gpu (CUDA facts and the simulator tests)"
+      # The CUDA facts; GPU_TESTS=all adds the simulator tests of BertCore.Tests.Gpu (about 3 minutes).
+      if [ "${GPU_TESTS:-cuda}" = all ]; then filter="-namespace BertCore.Tests.Gpu"; else filter="-class BertCore.Tests.Gpu.CudaTests"; fi
+      stamp "tests: $filter"
       DOTNET_ROLL_FORWARD=Major dotnet $tests/xunit-runner/xunit.console.dll $tests/BertCore.Tests.dll \
-        -namespace BertCore.Tests.Gpu -parallel none -verbose -noappdomain 2>&1 | grep -v '\[STARTING\]\|\[FINISHED\]' ;;
+        $filter -parallel none -verbose -noappdomain 2>&1 | grep -v '\[STARTING\]\|\[FINISHED\]' ;;
     workbench)
       stamp "workbench"
-      dotnet $workbench gpu --device cuda --repeat 20 ;;
+      # ILGPU 1.5.3 binds cuBLAS as libcublas.so.12; CUDA 13 ships libcublas.so.13 with the same v2 entry points.
+      blas=$(find /usr/local /opt -name 'libcublas.so.1[23]' 2>/dev/null | head -1)
+      if [ -n "$blas" ]; then mkdir -p /tmp/blas && ln -sf "$blas" /tmp/blas/libcublas.so.12 && ln -sf "$(dirname "$blas")"/libcublasLt.so.1[23] /tmp/blas/ 2>/dev/null; fi
+      LD_LIBRARY_PATH=/tmp/blas:$(dirname "${blas:-/x}"):${LD_LIBRARY_PATH:-} dotnet $workbench gpu --device cuda --repeat 20 ;;
     bench)
       stamp "bertcore bench --device cuda"
       for mode in train infer; do

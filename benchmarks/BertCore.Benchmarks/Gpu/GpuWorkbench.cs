@@ -14,8 +14,10 @@ namespace BertCore.Benchmarks.Gpu;
 /// The kernel workbench, after llm.c's dev/cuda: numbered versions of each kernel, each validated against the CPU
 /// backend (itself tested against the scalar reference) on the same inputs, then timed (one warm-up launch, every
 /// kernel loaded before timing) and reported in GFLOP/s or GB/s. Versions: 1 = <see cref="NaiveKernels"/>,
-/// 2 = the production kernel of the GPU backend, 3 = cuBLAS (GEMM on CUDA only).
+/// 2 and up = the GPU backend's kernels (GEMM: 2 the 64×64 kernel, 3 the 128×128 kernel, 4 the backend's choice by size,
+/// split-K included), 0 = cuBLAS for reference (GEMM on CUDA only).
 /// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu [--device cuda|simulator] [--kernel gemm|layernorm|softmax|attention|parity|all] [--repeat N]</code>
+/// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu --ptx DIR</code> writes every kernel's PTX.
 /// On the simulator (ILGPU's CPU accelerator) sizes are tiny and the numbers only prove that the code runs.
 /// </summary>
 public static class GpuWorkbench
@@ -24,6 +26,7 @@ public static class GpuWorkbench
 
     public static int Run(string[] args)
     {
+        if (Option(args, "--ptx") is { } folder) return WritePtx(folder);
         string device = Option(args, "--device") ?? "cuda", kernel = Option(args, "--kernel") ?? "all";
         int repeat = int.Parse(Option(args, "--repeat") ?? "20");
         using var gpu = device == "simulator" ? GpuBackend.CreateSimulator() : GpuBackend.CreateCuda();
@@ -32,7 +35,7 @@ public static class GpuWorkbench
         var cpu = new CpuBackend();
         bool ok = true;
         if (kernel is "gemm" or "all")
-            foreach (var shape in tiny ? [(40, 48, 36)] : new[] { (4096, 4096, 4096), (4096, 3072, 768), (4096, 768, 3072) })
+            foreach (var shape in tiny ? [(40, 48, 36), (8, 12, 300)] : new[] { (4096, 4096, 4096), (4096, 3072, 768), (4096, 768, 3072), (768, 768, 4096) })
                 ok &= Gemm(gpu, cpu, shape, repeat);
         if (kernel is "layernorm" or "all") ok &= LayerNorm(gpu, cpu, tiny ? (9, 45) : (16384, 768), repeat);
         if (kernel is "softmax" or "all") ok &= Softmax(gpu, cpu, tiny ? (9, 45) : (16384, 512), repeat);
@@ -41,6 +44,21 @@ public static class GpuWorkbench
                 ok &= Attention(gpu, cpu, shape, repeat);
         if (kernel is "parity" or "all") ok &= Parity(gpu, cpu, tiny ? "tiny" : "mini", tiny ? 2 : 8, tiny ? 16 : 128);
         return ok ? 0 : 1;
+    }
+
+    /// <summary>Writes the sm_90 PTX of every kernel to <paramref name="folder"/> (no GPU needed), for ptxas's resource
+    /// report (registers, spills, shared memory): <c>ptxas -arch=sm_90 -v FILE.ptx -o /dev/null</c>.</summary>
+    private static int WritePtx(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        using var generator = BertCore.Kernels.PtxGenerator.ForSm90();
+        foreach (var kernel in BertCore.Kernels.KernelCatalog.All)
+        {
+            string path = Path.Combine(folder, $"{kernel.DeclaringType!.Name}.{kernel.Name}.ptx");
+            File.WriteAllText(path, generator.Generate(kernel));
+            Console.WriteLine(path);
+        }
+        return 0;
     }
 
     private static string? Option(string[] args, string name)
@@ -63,18 +81,44 @@ public static class GpuWorkbench
             NaiveKernels.Gemm);
         bool ok = Report(1, "one thread per output", gpu, data, 2, expected, flops, 0, repeat,
             () => naive(m * n, data.View(0), data.View(1), data.View(2), m, n, k));
-        ok &= Report(2, "64x64 tiles, 4x4 per thread, shared memory", gpu, data, 2, expected, flops, 0, repeat,
-            () => gpu.MatMul(data.Device[0], false, data.Device[1], false, data.Device[2]));
+        void MatMul() => gpu.MatMul(data.Device[0], false, data.Device[1], false, data.Device[2]);
+        ok &= WithTiles(gpu, int.MaxValue, int.MaxValue, () => Report(2, "64x64 tiles, 4x4 per thread", gpu, data, 2, expected, flops, 0,
+            repeat, MatMul));
+        ok &= WithTiles(gpu, 1, int.MaxValue, () => Report(3, "128x128 tiles, 8x8 per thread, 16-byte loads", gpu, data, 2, expected,
+            flops, 0, repeat, MatMul));
+        ok &= Report(4, "production choice (v2, v3 or v3 with split-K)", gpu, data, 2, expected, flops, 0, repeat, MatMul);
         if (gpu.Accelerator is CudaAccelerator cuda)
         {
-            using var blas = new CuBlas(cuda);
-            blas.Stream = (CudaStream)cuda.DefaultStream;
-            // Row-major c = a·b is column-major cᵀ = bᵀ·aᵀ.
-            ok &= Report(3, "cuBLAS sgemm", gpu, data, 2, expected, flops, 0, repeat,
-                () => blas.Gemm(CuBlasOperation.NonTranspose, CuBlasOperation.NonTranspose, n, m, k, 1f, data.View(1), n, data.View(0), k,
-                    0f, data.View(2), n));
+            try
+            {
+                using var blas = new CuBlas(cuda);
+                blas.Stream = (CudaStream)cuda.DefaultStream;
+                // Row-major c = a·b is column-major cᵀ = bᵀ·aᵀ.
+                ok &= Report(0, "cuBLAS sgemm (reference)", gpu, data, 2, expected, flops, 0, repeat,
+                    () => blas.Gemm(CuBlasOperation.NonTranspose, CuBlasOperation.NonTranspose, n, m, k, 1f, data.View(1), n, data.View(0), k,
+                        0f, data.View(2), n));
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CuBlasException)
+            {
+                Console.WriteLine($"  cuBLAS unavailable: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            }
         }
         return ok;
+    }
+
+    /// <summary>Runs <paramref name="body"/> with the GEMM kernel choice fixed: 128×128 tiles from
+    /// <paramref name="largeTileMinimum"/> tiles, split-K from <paramref name="splitKMinimumDepth"/>.</summary>
+    private static bool WithTiles(GpuBackend gpu, int largeTileMinimum, int splitKMinimumDepth, Func<bool> body)
+    {
+        int minimum = gpu.LargeTileMinimum, depth = gpu.SplitKMinimumDepth;
+        gpu.LargeTileMinimum = largeTileMinimum;
+        gpu.SplitKMinimumDepth = splitKMinimumDepth;
+        try { return body(); }
+        finally
+        {
+            gpu.LargeTileMinimum = minimum;
+            gpu.SplitKMinimumDepth = depth;
+        }
     }
 
     // ---- LayerNorm and softmax over rows ----

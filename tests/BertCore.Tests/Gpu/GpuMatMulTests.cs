@@ -5,8 +5,9 @@ using Xunit;
 
 namespace BertCore.Tests.Gpu;
 
-/// <summary>The tiled GEMM kernel on the simulator against the reference: every transpose, batches, a shared b, the
-/// bias/GELU/beta epilogue; N = 70 crosses the 64-column tile and K = 11 the 8-deep slice.</summary>
+/// <summary>The tiled GEMM kernels on the simulator against the reference: every transpose, batches, a shared b, the
+/// bias/GELU/beta epilogue; N = 70 crosses the 64-column tile and K = 11 the 8-deep slice. The 128×128 kernel and split-K
+/// (chosen by size on a real GPU) are forced at shapes with tails on every dimension, with and without 16-byte loads.</summary>
 [Collection(SimulatorCollection.Name)]
 public class GpuMatMulTests(SimulatorFixture fixture)
 {
@@ -42,6 +43,58 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         using var tg = GpuGradCheck.Device(_gpu, new float[batch * m * n], batch, m, n);
         _gpu.MatMul(ta, false, tb, true, tc, bias ? tbias : null, beta, gelu ? tg : null);
         var pre = ReferenceOps.MatMul(a.ToDouble(), false, b.ToDouble(), true, batch, m, n, k, bBroadcast: true,
+            bias: bias ? biasValues.ToDouble() : null, c: c0.ToDouble(), beta: beta);
+        Close.RelativeToMax(GpuGradCheck.Download(_gpu, tc), pre, GradCheck.ForwardTolerance, "c");
+        if (gelu) Close.RelativeToMax(GpuGradCheck.Download(_gpu, tg), ReferenceOps.Gelu(pre), GradCheck.ForwardTolerance, "geluOut");
+    }
+
+    [Theory]
+    [InlineData(false, false, 130, 133, 37)]   // scalar loads: K and N not multiples of 4
+    [InlineData(true, false, 130, 133, 37)]
+    [InlineData(false, true, 130, 133, 37)]
+    [InlineData(true, true, 130, 133, 37)]
+    [InlineData(false, false, 132, 136, 44)]   // 16-byte loads, partial tiles in M, N and the last K slice
+    [InlineData(true, false, 132, 136, 44)]
+    [InlineData(false, true, 132, 136, 44)]
+    [InlineData(true, true, 132, 136, 44)]
+    public void Large_tile_kernel_matches_reference(bool transA, bool transB, int m, int n, int k) =>
+        WithLargeTiles(splitKMinimumDepth: int.MaxValue, () => AssertMatMul(2, m, n, k, transA, transB, bias: true, gelu: true, beta: 0.5f));
+
+    [Theory]
+    [InlineData(false, false, 100)]   // 7 K-slices of 16, the last one of 4
+    [InlineData(true, false, 100)]
+    [InlineData(false, true, 100)]
+    [InlineData(true, true, 100)]
+    [InlineData(true, false, 1000)]   // 16 K-slices of 64, the last of 40 (the weight-gradient case aᵀ·b), 16-byte loads
+    public void Split_k_matches_reference(bool transA, bool transB, int k) =>
+        WithLargeTiles(splitKMinimumDepth: 4, () => AssertMatMul(1, 70, 132, k, transA, transB, bias: true, gelu: true, beta: -0.5f));
+
+    /// <summary>Runs <paramref name="body"/> with the 128×128 kernel used for any size (and split-K from the given depth).</summary>
+    private void WithLargeTiles(int splitKMinimumDepth, Action body)
+    {
+        int minimum = _gpu.LargeTileMinimum, depth = _gpu.SplitKMinimumDepth;
+        _gpu.LargeTileMinimum = 1;
+        _gpu.SplitKMinimumDepth = splitKMinimumDepth;
+        try { body(); }
+        finally
+        {
+            _gpu.LargeTileMinimum = minimum;
+            _gpu.SplitKMinimumDepth = depth;
+        }
+    }
+
+    /// <summary>c = op(a)·op(b) + bias + beta·c on the GPU backend vs the double reference, and gelu(c).</summary>
+    private void AssertMatMul(int batch, int m, int n, int k, bool transA, bool transB, bool bias, bool gelu, float beta)
+    {
+        float[] a = TestData.Uniform(batch * m * k, 11), b = TestData.Uniform(batch * k * n, 12), biasValues = TestData.Uniform(n, 13);
+        float[] c0 = TestData.Uniform(batch * m * n, 14);
+        using var ta = transA ? GpuGradCheck.Device(_gpu, a, batch, k, m) : GpuGradCheck.Device(_gpu, a, batch, m, k);
+        using var tb = transB ? GpuGradCheck.Device(_gpu, b, batch, n, k) : GpuGradCheck.Device(_gpu, b, batch, k, n);
+        using var tbias = GpuGradCheck.Device(_gpu, biasValues, n);
+        using var tc = GpuGradCheck.Device(_gpu, c0, batch, m, n);
+        using var tg = GpuGradCheck.Device(_gpu, new float[batch * m * n], batch, m, n);
+        _gpu.MatMul(ta, transA, tb, transB, tc, bias ? tbias : null, beta, gelu ? tg : null);
+        var pre = ReferenceOps.MatMul(a.ToDouble(), transA, b.ToDouble(), transB, batch, m, n, k,
             bias: bias ? biasValues.ToDouble() : null, c: c0.ToDouble(), beta: beta);
         Close.RelativeToMax(GpuGradCheck.Download(_gpu, tc), pre, GradCheck.ForwardTolerance, "c");
         if (gelu) Close.RelativeToMax(GpuGradCheck.Download(_gpu, tg), ReferenceOps.Gelu(pre), GradCheck.ForwardTolerance, "geluOut");

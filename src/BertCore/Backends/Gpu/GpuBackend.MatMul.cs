@@ -7,16 +7,69 @@ namespace BertCore.Backends.Gpu;
 
 public sealed partial class GpuBackend
 {
+    /// <summary>Fewest 128×128 tiles (times K-splits) for which <see cref="LargeTileGemmKernels"/> is used; smaller products
+    /// take the 64×64 kernel, which has four times as many groups to spread over the multiprocessors. Tests lower it.</summary>
+    internal int LargeTileMinimum { get; set; } = 64;
+
+    /// <summary>Fewest k per slice of a split-K launch, so that each group's loop stays long. Tests lower it.</summary>
+    internal int SplitKMinimumDepth { get; set; } = 256;
+
+    /// <summary>Groups a large-tile launch should reach (a little over one per multiprocessor of an H100), by splitting K.</summary>
+    private const int SplitKTargetGroups = 132;
+
     // a [batch..., M, K] ([..., K, M] if transA); b [batch..., K, N] ([..., N, K] if transB) or a shared [K, N] ([N, K]);
     // c [batch..., M, N]; bias [N] or null; geluOut [batch..., M, N] or null.
     public void MatMul(Tensor a, bool transA, Tensor b, bool transB, Tensor c, Tensor? bias = null, float beta = 0f, Tensor? geluOut = null)
     {
         var s = MatMulShape.Of(a, transA, b, transB, c, bias, geluOut);
         if ((long)s.M * s.N == 0) return;
+        int ldA = transA ? s.M : s.K, ldB = transB ? s.K : s.N;
         var p = new GemmParams(s.M, s.N, s.K, transA ? 1 : 0, transB ? 1 : 0, (long)s.M * s.K, s.BroadcastB ? 0 : (long)s.K * s.N,
-            (long)s.M * s.N, beta, bias == null ? 0 : 1, geluOut == null ? 0 : 1);
-        var grid = new Index3D((s.N + GemmKernels.Tile - 1) / GemmKernels.Tile, (s.M + GemmKernels.Tile - 1) / GemmKernels.Tile, s.Batch);
-        _kernels.Gemm(new KernelConfig(grid, new Index3D(GemmKernels.Threads, 1, 1)), F(a), F(b), F(c), Optional(bias), Optional(geluOut), p);
+            (long)s.M * s.N, beta, bias == null ? 0 : 1, geluOut == null ? 0 : 1, LdA: ldA, LdB: ldB);
+        long tiles = Blocks(s.N, LargeTileGemmKernels.Tile) * Blocks(s.M, LargeTileGemmKernels.Tile) * s.Batch;
+        int splitDepth = s.Batch == 1 ? SplitDepth(tiles, s.K) : 0;
+        int splits = splitDepth == 0 ? 1 : (s.K + splitDepth - 1) / splitDepth;
+        if (tiles * splits < LargeTileMinimum)
+        {
+            var grid = new Index3D(Blocks(s.N, GemmKernels.Tile), Blocks(s.M, GemmKernels.Tile), s.Batch);
+            _kernels.Gemm(new KernelConfig(grid, new Index3D(GemmKernels.Threads, 1, 1)), F(a), F(b), F(c), Optional(bias), Optional(geluOut), p);
+            return;
+        }
+        var large = new KernelConfig(new Index3D(Blocks(s.N, LargeTileGemmKernels.Tile), Blocks(s.M, LargeTileGemmKernels.Tile),
+            s.Batch * splits), new Index3D(LargeTileGemmKernels.Threads, 1, 1));
+        if (splits == 1)
+        {
+            _kernels.LargeGemm(large, F(a), F(b), F(c), Optional(bias), Optional(geluOut), Vectorized(p, a, b));
+            return;
+        }
+        // Group z multiplies the K-slice z·splitDepth .. into partial[z]; SumSplits adds the slices in order.
+        var slice = p with { SplitDepth = splitDepth, StrideC = (long)s.M * s.N, Beta = 0f, HasBias = 0, Gelu = 0 };
+        var partial = Scratch((long)splits * s.M * s.N);   // [splits, M, N]
+        _kernels.LargeGemm(large, F(a), F(b), partial, _placeholder.View, _placeholder.View, Vectorized(slice, a, b));
+        _kernels.SumSplits(ItemLaunch((long)s.M * s.N), partial, F(c), Optional(bias), Optional(geluOut), p, splits);
+    }
+
+    private static int Blocks(int extent, int tile) => (extent + tile - 1) / tile;
+
+    /// <summary>
+    /// The K-slice depth of a split-K launch of one product of <paramref name="tiles"/> large tiles, or 0 for none: the fewest
+    /// slices (a power of two up to 16) that reach <see cref="SplitKTargetGroups"/> groups, each at least
+    /// <see cref="SplitKMinimumDepth"/> deep, rounded up to whole shared-memory slices. Depends on the shape only, so
+    /// results are reproducible across devices.
+    /// </summary>
+    private int SplitDepth(long tiles, int k)
+    {
+        int depth = 0;
+        for (int splits = 2; splits <= 16 && tiles * (splits / 2) < SplitKTargetGroups && k / splits >= SplitKMinimumDepth; splits *= 2)
+            depth = ((k + splits - 1) / splits + LargeTileGemmKernels.Slice - 1) / LargeTileGemmKernels.Slice * LargeTileGemmKernels.Slice;
+        return depth;
+    }
+
+    /// <summary>Sets VectorA / VectorB where an operand's rows, batch stride and offset are all multiples of four floats.</summary>
+    private static GemmParams Vectorized(GemmParams p, Tensor a, Tensor b)
+    {
+        static int Aligned(Tensor t, int ld, long stride) => ld % 4 == 0 && stride % 4 == 0 && t.ByteOffset % 16 == 0 ? 1 : 0;
+        return p with { VectorA = Aligned(a, p.LdA, p.StrideA), VectorB = Aligned(b, p.LdB, p.StrideB) };
     }
 
     // dy [R, N]; dbias [N].

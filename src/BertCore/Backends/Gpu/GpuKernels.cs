@@ -15,6 +15,8 @@ internal sealed class GpuKernels
     public GpuKernels(Accelerator a)
     {
         Gemm = a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled);
+        LargeGemm = a.LoadStreamKernel<F, F, F, F, F, GemmParams>(LargeTileGemmKernels.Tiled);
+        SumSplits = a.LoadStreamKernel<F, F, F, F, GemmParams, int>(LargeTileGemmKernels.SumSplits);
         SumRows = a.LoadStreamKernel<F, F, int, int>(GemmKernels.SumRows);
         LayerNorm = a.LoadStreamKernel<F, F, int, F, F, F, F, F, int, int, float>(NormalizationKernels.LayerNorm);
         LayerNormBackward = a.LoadStreamKernel<F, F, F, int, F, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormBackward);
@@ -36,6 +38,8 @@ internal sealed class GpuKernels
     }
 
     public Action<KernelConfig, F, F, F, F, F, GemmParams> Gemm { get; }
+    public Action<KernelConfig, F, F, F, F, F, GemmParams> LargeGemm { get; }
+    public Action<KernelConfig, F, F, F, F, GemmParams, int> SumSplits { get; }
     public Action<KernelConfig, F, F, int, int> SumRows { get; }
     public Action<KernelConfig, F, F, int, F, F, F, F, F, int, int, float> LayerNorm { get; }
     public Action<KernelConfig, F, F, F, int, F, F, F, F, int, F, int, int, int> LayerNormBackward { get; }

@@ -1,0 +1,174 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+
+namespace BertCore.Kernels;
+
+/// <summary>
+/// fp32 GEMM for large matrices, same contract and <see cref="GemmParams"/> as <see cref="GemmKernels.Tiled"/>. One group of
+/// 256 threads computes a 128×128 tile of c; each thread an 8×8 block (<see cref="Block8x8"/>: rows 4·ty + i and
+/// 64 + 4·ty + i, columns 4·tx + j and 64 + 4·tx + j, tx = t % 16, ty = t / 16), so that each k costs a thread four 16-byte
+/// shared-memory reads for 64 FMAs. Operand slices of 16 along K pass through shared memory stored k-major ([16, 128]),
+/// double-buffered (32 KB): the next slice is read from global memory into registers while the current one is multiplied,
+/// then written to the other buffer, one barrier per slice. Each thread reads two groups of four consecutive floats of a and
+/// of b per slice, each as one 16-byte load when the operand's contiguous dimension and offset are multiples of 4
+/// (<see cref="GemmParams.VectorA"/>, <see cref="GemmParams.VectorB"/>), else as four bounds-checked loads.
+/// Launch: grid (ceil(N/128), ceil(M/128), batch), group 256.
+/// </summary>
+public static class LargeTileGemmKernels
+{
+    public const int Tile = 128;
+    public const int Slice = 16;
+    public const int Threads = 256;
+    private const int QuadsPerSlice = Slice * Tile / 4;   // groups of four floats per operand slice
+
+    // a [batch, M, K] ([batch, K, M] if TransA); b [batch, K, N] ([batch, N, K] if TransB) or one shared matrix;
+    // c, geluOut [batch, M, N]; bias [N] (ignored unless HasBias).
+    public static void Tiled(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias,
+        ArrayView<float> geluOut, GemmParams p)
+    {
+        var aTiles = SharedMemory.Allocate<Float4>(2 * QuadsPerSlice);   // two buffers of [Slice, Tile] floats
+        var bTiles = SharedMemory.Allocate<Float4>(2 * QuadsPerSlice);
+        var aFloats = aTiles.Cast<float>();
+        var bFloats = bTiles.Cast<float>();
+        int t = Group.IdxX, tx = t % 16, ty = t / 16;
+        int row0 = Grid.IdxY * Tile, col0 = Grid.IdxX * Tile, z = Grid.IdxZ;
+        bool split = p.SplitDepth > 0;
+        int kBegin = split ? z * p.SplitDepth : 0, kEnd = split ? XMath.Min(p.K, kBegin + p.SplitDepth) : p.K;
+        long aBase = split ? 0 : z * p.StrideA, bBase = split ? 0 : z * p.StrideB, cBase = z * p.StrideC;
+        var a4 = a.AsAligned16().Cast<Float4>();
+        var b4 = b.AsAligned16().Cast<Float4>();
+
+        // Each slice, thread t reads quads t and t + 256 of each operand (QuadsPerSlice = 2·Threads); see Load.
+        var a0 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, kBegin, kEnd, t);
+        var b0 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, kBegin, kEnd, t);
+        var a1 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, kBegin, kEnd, t + Threads);
+        var b1 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, kBegin, kEnd, t + Threads);
+        Put(aTiles, aFloats, p.TransA, 0, a0, a1);
+        Put(bTiles, bFloats, 1 - p.TransB, 0, b0, b1);
+        Group.Barrier();
+
+        var acc = default(Block8x8);
+        int buffer = 0;
+        for (int k0 = kBegin; k0 < kEnd; k0 += Slice)
+        {
+            bool more = k0 + Slice < kEnd;
+            if (more)
+            {
+                a0 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, k0 + Slice, kEnd, t);
+                b0 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, k0 + Slice, kEnd, t);
+                a1 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, k0 + Slice, kEnd, t + Threads);
+                b1 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, k0 + Slice, kEnd, t + Threads);
+            }
+            int s = buffer * QuadsPerSlice;
+            Multiply(ref acc, aTiles, bTiles, s, 0, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 1, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 2, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 3, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 4, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 5, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 6, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 7, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 8, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 9, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 10, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 11, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 12, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 13, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 14, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 15, tx, ty);
+            if (more)
+            {
+                buffer = 1 - buffer;
+                Put(aTiles, aFloats, p.TransA, buffer, a0, a1);
+                Put(bTiles, bFloats, 1 - p.TransB, buffer, b0, b1);
+            }
+            Group.Barrier();
+        }
+
+        int i0 = row0 + 4 * ty, j0 = col0 + 4 * tx;
+        for (int q = 0; q < 4; q++)
+            for (int i = 0; i < 4; i++)
+            {
+                int row = i0 + i + (q >= 2 ? 64 : 0), col = j0 + (q % 2 == 1 ? 64 : 0);
+                var v = acc.Row(q, i);
+                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col, v.X);
+                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col + 1, v.Y);
+                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col + 2, v.Z);
+                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col + 3, v.W);
+            }
+    }
+
+    /// <summary>One k of the slice in buffer offset s: this thread's four quads of a and b, then 64 FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Multiply(ref Block8x8 acc, ArrayView<Float4> aTiles, ArrayView<Float4> bTiles, int s, int k, int tx, int ty)
+    {
+        int at = s + k * (Tile / 4);
+        acc.Add(aTiles[at + ty], aTiles[at + 16 + ty], bTiles[at + tx], bTiles[at + 16 + tx]);
+    }
+
+    /// <summary>
+    /// Quad <paramref name="q"/> (four floats) of one operand slice starting at k0, k below <paramref name="depth"/> only.
+    /// Operand [rows, ·] (<paramref name="kMajor"/> 0): row first + q / (Slice / 4), k k0 + 4·(q % (Slice / 4)) + 0..3.
+    /// Operand [·, rows] (kMajor 1): k k0 + q / (Tile / 4), rows first + 4·(q % (Tile / 4)) + 0..3. Stored rows are
+    /// <paramref name="ld"/> elements apart; out-of-range elements read as 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Float4 Load(ArrayView<float> x, ArrayView<Float4> x4, int kMajor, int vector, long xBase, int ld, int first, int rows,
+        int k0, int depth, int q)
+    {
+        if (kMajor == 0)
+        {
+            int r = first + q / (Slice / 4), k = k0 + 4 * (q % (Slice / 4));
+            long at = xBase + (long)r * ld + k;
+            if (vector != 0) return r < rows && k < depth ? x4[at / 4] : default;
+            return new Float4(
+                r < rows && k < depth ? x[at] : 0f, r < rows && k + 1 < depth ? x[at + 1] : 0f,
+                r < rows && k + 2 < depth ? x[at + 2] : 0f, r < rows && k + 3 < depth ? x[at + 3] : 0f);
+        }
+        else
+        {
+            int k = k0 + q / (Tile / 4), r = first + 4 * (q % (Tile / 4));
+            long at = xBase + (long)k * ld + r;
+            if (vector != 0) return k < depth && r < rows ? x4[at / 4] : default;
+            return new Float4(
+                k < depth && r < rows ? x[at] : 0f, k < depth && r + 1 < rows ? x[at + 1] : 0f,
+                k < depth && r + 2 < rows ? x[at + 2] : 0f, k < depth && r + 3 < rows ? x[at + 3] : 0f);
+        }
+    }
+
+    /// <summary>Writes this thread's quads (<see cref="Load"/> with q = t and t + 256) into shared buffer
+    /// <paramref name="buffer"/>, k-major ([Slice, Tile]): transposed for a [rows, ·] operand, as is for a [·, rows] one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(ArrayView<Float4> tiles, ArrayView<float> floats, int kMajor, int buffer, Float4 v0, Float4 v1)
+    {
+        int t = Group.IdxX;
+        PutQuad(tiles, floats, kMajor, buffer, t, v0);
+        PutQuad(tiles, floats, kMajor, buffer, t + Threads, v1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutQuad(ArrayView<Float4> tiles, ArrayView<float> floats, int kMajor, int buffer, int q, Float4 v)
+    {
+        if (kMajor == 0)
+        {
+            int at = buffer * Slice * Tile + 4 * (q % (Slice / 4)) * Tile + q / (Slice / 4);
+            floats[at] = v.X;
+            floats[at + Tile] = v.Y;
+            floats[at + 2 * Tile] = v.Z;
+            floats[at + 3 * Tile] = v.W;
+        }
+        else
+        {
+            tiles[buffer * QuadsPerSlice + q] = v;
+        }
+    }
+
+    /// <summary>
+    /// The second half of a split-K product: c = Σ_s partial[s] (in order of s, so deterministic) + bias + beta·c, then
+    /// gelu into geluOut. partial [splits, M, N]; c, geluOut [M, N]; bias [N]. Launch: M·N threads in groups of any size.
+    /// </summary>
+    public static void SumSplits(ArrayView<float> partial, ArrayView<float> c, ArrayView<float> bias, ArrayView<float> geluOut,
+        GemmParams p, int splits)
+    {
+        long at = Grid.GlobalIndex.X;
+        long count = (long)p.M * p.N;
+        if (at >= count) return;
+        float s = 0f;
+        for (int split = 0; split < splits; split++) s += partial[split * count + at];
+        GemmKernels.Store(c, bias, geluOut, p, 0, (int)(at / p.N), (int)(at % p.N), s);
+    }
+}
