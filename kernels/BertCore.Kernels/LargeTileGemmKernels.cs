@@ -9,19 +9,19 @@ namespace BertCore.Kernels;
 /// fp32 GEMM for large matrices, same contract and <see cref="GemmParams"/> as <see cref="GemmKernels.Tiled"/>. One group of
 /// 256 threads computes a 128×128 tile of c; each thread an 8×8 block (<see cref="Block8x8"/>: rows 4·ty + i and
 /// 64 + 4·ty + i, columns 4·tx + j and 64 + 4·tx + j, tx = t % 16, ty = t / 16), so that each k costs a thread four 16-byte
-/// shared-memory reads for 64 FMAs. Operand slices of 16 along K pass through shared memory stored k-major ([16, 128]),
-/// double-buffered (32 KB): the next slice is read from global memory into registers while the current one is multiplied,
-/// then written to the other buffer, one barrier per slice. Each thread reads two groups of four consecutive floats of a and
-/// of b per slice, each as one 16-byte load when the operand's contiguous dimension and offset are multiples of 4
+/// shared-memory reads for 64 FMAs. Operand slices of 8 along K pass through shared memory stored k-major ([8, 128]),
+/// double-buffered: the next slice is read from global memory into registers while the current one is multiplied, then
+/// written to the other buffer, one barrier per slice. Each thread reads one group of four consecutive floats of a and of b
+/// per slice: as one 16-byte load when the operand's contiguous dimension and offset are multiples of 4
 /// (<see cref="GemmParams.VectorA"/>, <see cref="GemmParams.VectorB"/>), else as four bounds-checked loads.
 /// Launch: grid (ceil(N/128), ceil(M/128), batch), group 256.
 /// </summary>
 public static class LargeTileGemmKernels
 {
     public const int Tile = 128;
-    public const int Slice = 16;
+    public const int Slice = 8;
     public const int Threads = 256;
-    private const int QuadsPerSlice = Slice * Tile / 4;   // groups of four floats per operand slice
+    private const int QuadsPerSlice = Slice * Tile / 4;   // 256 groups of four floats per operand slice
 
     // a [batch, M, K] ([batch, K, M] if TransA); b [batch, K, N] ([batch, N, K] if TransB) or one shared matrix;
     // c, geluOut [batch, M, N]; bias [N] (ignored unless HasBias).
@@ -40,13 +40,12 @@ public static class LargeTileGemmKernels
         var a4 = a.AsAligned16().Cast<Float4>();
         var b4 = b.AsAligned16().Cast<Float4>();
 
-        // Each slice, thread t reads quads t and t + 256 of each operand (QuadsPerSlice = 2·Threads); see Load.
-        var a0 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, kBegin, kEnd, t);
-        var b0 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, kBegin, kEnd, t);
-        var a1 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, kBegin, kEnd, t + Threads);
-        var b1 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, kBegin, kEnd, t + Threads);
-        Put(aTiles, aFloats, p.TransA, 0, a0, a1);
-        Put(bTiles, bFloats, 1 - p.TransB, 0, b0, b1);
+        // What this thread loads each slice. Row-major operand ([rows, K]): row t / 2, k 4·(t % 2) .. +3, stored transposed.
+        // Column-major operand ([K, rows]): k t / 32, rows 4·(t % 32) .. +3, stored as is.
+        var aQuad = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, kBegin, kEnd);
+        var bQuad = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, kBegin, kEnd);
+        Put(aTiles, aFloats, p.TransA, 0, aQuad);
+        Put(bTiles, bFloats, 1 - p.TransB, 0, bQuad);
         Group.Barrier();
 
         var acc = default(Block8x8);
@@ -56,25 +55,19 @@ public static class LargeTileGemmKernels
             bool more = k0 + Slice < kEnd;
             if (more)
             {
-                a0 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, k0 + Slice, kEnd, t);
-                b0 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, k0 + Slice, kEnd, t);
-                a1 = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, k0 + Slice, kEnd, t + Threads);
-                b1 = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, k0 + Slice, kEnd, t + Threads);
+                aQuad = Load(a, a4, p.TransA, p.VectorA, aBase, p.LdA, row0, p.M, k0 + Slice, kEnd);
+                bQuad = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, k0 + Slice, kEnd);
             }
             int s = buffer * QuadsPerSlice;
             Multiply(ref acc, aTiles, bTiles, s, 0, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 1, tx, ty);
             Multiply(ref acc, aTiles, bTiles, s, 2, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 3, tx, ty);
             Multiply(ref acc, aTiles, bTiles, s, 4, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 5, tx, ty);
             Multiply(ref acc, aTiles, bTiles, s, 6, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 7, tx, ty);
-            Multiply(ref acc, aTiles, bTiles, s, 8, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 9, tx, ty);
-            Multiply(ref acc, aTiles, bTiles, s, 10, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 11, tx, ty);
-            Multiply(ref acc, aTiles, bTiles, s, 12, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 13, tx, ty);
-            Multiply(ref acc, aTiles, bTiles, s, 14, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 15, tx, ty);
             if (more)
             {
                 buffer = 1 - buffer;
-                Put(aTiles, aFloats, p.TransA, buffer, a0, a1);
-                Put(bTiles, bFloats, 1 - p.TransB, buffer, b0, b1);
+                Put(aTiles, aFloats, p.TransA, buffer, aQuad);
+                Put(bTiles, bFloats, 1 - p.TransB, buffer, bQuad);
             }
             Group.Barrier();
         }
@@ -101,18 +94,20 @@ public static class LargeTileGemmKernels
     }
 
     /// <summary>
-    /// Quad <paramref name="q"/> (four floats) of one operand slice starting at k0, k below <paramref name="depth"/> only.
-    /// Operand [rows, ·] (<paramref name="kMajor"/> 0): row first + q / (Slice / 4), k k0 + 4·(q % (Slice / 4)) + 0..3.
-    /// Operand [·, rows] (kMajor 1): k k0 + q / (Tile / 4), rows first + 4·(q % (Tile / 4)) + 0..3. Stored rows are
-    /// <paramref name="ld"/> elements apart; out-of-range elements read as 0.
+    /// The four floats this thread reads of one operand slice starting at k0 (k below <paramref name="depth"/> only). The
+    /// operand is [rows, ·] when
+    /// <paramref name="kMajor"/> is 0 (this thread: row first + t / 2, k k0 + 4·(t % 2) + 0..3) and [depth, rows] when 1
+    /// (k k0 + t / 32, rows first + 4·(t % 32) + 0..3) when [·, rows], stored rows <paramref name="ld"/> elements apart; out-of-range
+    /// elements read as 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Float4 Load(ArrayView<float> x, ArrayView<Float4> x4, int kMajor, int vector, long xBase, int ld, int first, int rows,
-        int k0, int depth, int q)
+        int k0, int depth)
     {
+        int t = Group.IdxX;
         if (kMajor == 0)
         {
-            int r = first + q / (Slice / 4), k = k0 + 4 * (q % (Slice / 4));
+            int r = first + t / 2, k = k0 + 4 * (t % 2);
             long at = xBase + (long)r * ld + k;
             if (vector != 0) return r < rows && k < depth ? x4[at / 4] : default;
             return new Float4(
@@ -121,7 +116,7 @@ public static class LargeTileGemmKernels
         }
         else
         {
-            int k = k0 + q / (Tile / 4), r = first + 4 * (q % (Tile / 4));
+            int k = k0 + t / 32, r = first + 4 * (t % 32);
             long at = xBase + (long)k * ld + r;
             if (vector != 0) return k < depth && r < rows ? x4[at / 4] : default;
             return new Float4(
@@ -130,22 +125,14 @@ public static class LargeTileGemmKernels
         }
     }
 
-    /// <summary>Writes this thread's quads (<see cref="Load"/> with q = t and t + 256) into shared buffer
-    /// <paramref name="buffer"/>, k-major ([Slice, Tile]): transposed for a [rows, ·] operand, as is for a [·, rows] one.</summary>
+    /// <summary>Writes what <see cref="Load"/> read into shared buffer <paramref name="buffer"/>, k-major ([Slice, Tile]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ArrayView<Float4> tiles, ArrayView<float> floats, int kMajor, int buffer, Float4 v0, Float4 v1)
+    private static void Put(ArrayView<Float4> tiles, ArrayView<float> floats, int kMajor, int buffer, Float4 v)
     {
         int t = Group.IdxX;
-        PutQuad(tiles, floats, kMajor, buffer, t, v0);
-        PutQuad(tiles, floats, kMajor, buffer, t + Threads, v1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PutQuad(ArrayView<Float4> tiles, ArrayView<float> floats, int kMajor, int buffer, int q, Float4 v)
-    {
         if (kMajor == 0)
         {
-            int at = buffer * Slice * Tile + 4 * (q % (Slice / 4)) * Tile + q / (Slice / 4);
+            int at = buffer * Slice * Tile + 4 * (t % 2) * Tile + t / 2;
             floats[at] = v.X;
             floats[at + Tile] = v.Y;
             floats[at + 2 * Tile] = v.Z;
@@ -153,7 +140,7 @@ public static class LargeTileGemmKernels
         }
         else
         {
-            tiles[buffer * QuadsPerSlice + q] = v;
+            tiles[buffer * QuadsPerSlice + t] = v;   // k = t / 32, rows 4·(t % 32): quad t of the slice
         }
     }
 

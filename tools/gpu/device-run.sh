@@ -2,6 +2,7 @@
 # Runs on a bare NVIDIA machine (no .NET SDK) from the repository root, after tools/gpu/pack.sh here:
 #   run(command: "bash tools/gpu/device-run.sh [STEP ...]", carry: [".gpu"])
 # Steps (default: all, in this order): info ptxas tests workbench bench peer. Everything printed also goes to $OUT/log.
+# KERNEL=gemm|attention|... limits the workbench to one kernel; GPU_TESTS=all runs the simulator tests there too.
 set -uo pipefail
 steps=${*:-info ptxas tests workbench bench peer}
 out=${OUT:-/tmp/gpu-out}
@@ -37,7 +38,7 @@ for step in $steps; do
       # ILGPU 1.5.3 binds cuBLAS as libcublas.so.12; CUDA 13 ships libcublas.so.13 with the same v2 entry points.
       blas=$(find /usr/local /opt -name 'libcublas.so.1[23]' 2>/dev/null | head -1)
       if [ -n "$blas" ]; then mkdir -p /tmp/blas && ln -sf "$blas" /tmp/blas/libcublas.so.12 && ln -sf "$(dirname "$blas")"/libcublasLt.so.1[23] /tmp/blas/ 2>/dev/null; fi
-      LD_LIBRARY_PATH=/tmp/blas:$(dirname "${blas:-/x}"):${LD_LIBRARY_PATH:-} dotnet $workbench gpu --device cuda --repeat 20 ;;
+      LD_LIBRARY_PATH=/tmp/blas:$(dirname "${blas:-/x}"):${LD_LIBRARY_PATH:-} dotnet $workbench gpu --device cuda --repeat 20 --kernel "${KERNEL:-all}" ;;
     bench)
       stamp "bertcore bench --device cuda"
       for mode in train infer; do

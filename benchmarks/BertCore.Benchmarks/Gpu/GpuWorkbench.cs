@@ -87,6 +87,13 @@ public static class GpuWorkbench
         ok &= WithTiles(gpu, 1, int.MaxValue, () => Report(3, "128x128 tiles, 8x8 per thread, 16-byte loads", gpu, data, 2, expected,
             flops, 0, repeat, MatMul));
         ok &= Report(4, "production choice (v2, v3 or v3 with split-K)", gpu, data, 2, expected, flops, 0, repeat, MatMul);
+        foreach (int target in new[] { 132, 528 })
+        {
+            int saved = gpu.SplitKTargetGroups;
+            gpu.SplitKTargetGroups = target;
+            try { ok &= Report(4, $"split-K aiming at {target} groups", gpu, data, 2, expected, flops, 0, repeat, MatMul); }
+            finally { gpu.SplitKTargetGroups = saved; }
+        }
         if (gpu.Accelerator is CudaAccelerator cuda)
         {
             try
