@@ -7,9 +7,11 @@ namespace BertCore.Kernels;
 
 /// <summary>
 /// fp32 GEMM for large matrices, same contract and <see cref="GemmParams"/> as <see cref="GemmKernels.Tiled"/>. One group of
-/// 256 threads computes a 128×128 tile of c; each thread an 8×8 block (<see cref="Block8x8"/>: rows 4·ty + i and
-/// 64 + 4·ty + i, columns 4·tx + j and 64 + 4·tx + j, tx = t % 16, ty = t / 16), so that each k costs a thread four 16-byte
-/// shared-memory reads for 64 FMAs. Operand slices of 8 along K pass through shared memory stored k-major ([8, 128]),
+/// 256 threads computes a 128×128 tile of c: each of its 8 warps a 32×64 block, each thread an 8×8 block
+/// (<see cref="Block8x8"/>, four 4×4 quadrants 16 rows and 32 columns apart), so that each k costs a thread four 16-byte
+/// shared-memory reads for 64 FMAs, and a warp's reads touch 4 (a) and 8 (b) distinct quads, one shared-memory wavefront
+/// each. (Measured on the H100: 36.3 TFLOP/s at 4096³, against 35.3 with each warp a 16×128 block and 27.1 with 16-deep
+/// slices, which need more registers.) Operand slices of 8 along K pass through shared memory stored k-major ([8, 128]),
 /// double-buffered: the next slice is read from global memory into registers while the current one is multiplied, then
 /// written to the other buffer, one barrier per slice. Each thread reads one group of four consecutive floats of a and of b
 /// per slice: as one 16-byte load when the operand's contiguous dimension and offset are multiples of 4
@@ -32,7 +34,11 @@ public static class LargeTileGemmKernels
         var bTiles = SharedMemory.Allocate<Float4>(2 * QuadsPerSlice);
         var aFloats = aTiles.Cast<float>();
         var bFloats = bTiles.Cast<float>();
-        int t = Group.IdxX, tx = t % 16, ty = t / 16;
+        // Warp w owns rows 32·(w / 2) .. +31 and columns 64·(w % 2) .. +63 of the tile; lane l within it rows
+        // 4·(l / 8) + i and 16 + 4·(l / 8) + i, columns 4·(l % 8) + j and 32 + 4·(l % 8) + j. As quad indices in a
+        // k-row of shared memory: a at aq and aq + 4, b at bq and bq + 8.
+        int t = Group.IdxX, w = t / 32, l = t % 32;
+        int aq = 8 * (w / 2) + l / 8, bq = 16 * (w % 2) + l % 8;
         int row0 = Grid.IdxY * Tile, col0 = Grid.IdxX * Tile, z = Grid.IdxZ;
         bool split = p.SplitDepth > 0;
         int kBegin = split ? z * p.SplitDepth : 0, kEnd = split ? XMath.Min(p.K, kBegin + p.SplitDepth) : p.K;
@@ -59,10 +65,10 @@ public static class LargeTileGemmKernels
                 bQuad = Load(b, b4, 1 - p.TransB, p.VectorB, bBase, p.LdB, col0, p.N, k0 + Slice, kEnd);
             }
             int s = buffer * QuadsPerSlice;
-            Multiply(ref acc, aTiles, bTiles, s, 0, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 1, tx, ty);
-            Multiply(ref acc, aTiles, bTiles, s, 2, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 3, tx, ty);
-            Multiply(ref acc, aTiles, bTiles, s, 4, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 5, tx, ty);
-            Multiply(ref acc, aTiles, bTiles, s, 6, tx, ty); Multiply(ref acc, aTiles, bTiles, s, 7, tx, ty);
+            Multiply(ref acc, aTiles, bTiles, s, 0, aq, bq); Multiply(ref acc, aTiles, bTiles, s, 1, aq, bq);
+            Multiply(ref acc, aTiles, bTiles, s, 2, aq, bq); Multiply(ref acc, aTiles, bTiles, s, 3, aq, bq);
+            Multiply(ref acc, aTiles, bTiles, s, 4, aq, bq); Multiply(ref acc, aTiles, bTiles, s, 5, aq, bq);
+            Multiply(ref acc, aTiles, bTiles, s, 6, aq, bq); Multiply(ref acc, aTiles, bTiles, s, 7, aq, bq);
             if (more)
             {
                 buffer = 1 - buffer;
@@ -72,11 +78,11 @@ public static class LargeTileGemmKernels
             Group.Barrier();
         }
 
-        int i0 = row0 + 4 * ty, j0 = col0 + 4 * tx;
+        int i0 = row0 + 4 * aq, j0 = col0 + 4 * bq;
         for (int q = 0; q < 4; q++)
             for (int i = 0; i < 4; i++)
             {
-                int row = i0 + i + (q >= 2 ? 64 : 0), col = j0 + (q % 2 == 1 ? 64 : 0);
+                int row = i0 + i + (q >= 2 ? 16 : 0), col = j0 + (q % 2 == 1 ? 32 : 0);
                 var v = acc.Row(q, i);
                 GemmKernels.Store(c, bias, geluOut, p, cBase, row, col, v.X);
                 GemmKernels.Store(c, bias, geluOut, p, cBase, row, col + 1, v.Y);
@@ -87,10 +93,10 @@ public static class LargeTileGemmKernels
 
     /// <summary>One k of the slice in buffer offset s: this thread's four quads of a and b, then 64 FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Multiply(ref Block8x8 acc, ArrayView<Float4> aTiles, ArrayView<Float4> bTiles, int s, int k, int tx, int ty)
+    private static void Multiply(ref Block8x8 acc, ArrayView<Float4> aTiles, ArrayView<Float4> bTiles, int s, int k, int aq, int bq)
     {
         int at = s + k * (Tile / 4);
-        acc.Add(aTiles[at + ty], aTiles[at + 16 + ty], bTiles[at + tx], bTiles[at + 16 + tx]);
+        acc.Add(aTiles[at + aq], aTiles[at + aq + 4], bTiles[at + bq], bTiles[at + bq + 8]);
     }
 
     /// <summary>

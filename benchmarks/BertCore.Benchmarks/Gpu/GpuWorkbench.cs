@@ -84,7 +84,7 @@ public static class GpuWorkbench
         void MatMul() => gpu.MatMul(data.Device[0], false, data.Device[1], false, data.Device[2]);
         ok &= WithTiles(gpu, int.MaxValue, int.MaxValue, () => Report(2, "64x64 tiles, 4x4 per thread", gpu, data, 2, expected, flops, 0,
             repeat, MatMul));
-        ok &= WithTiles(gpu, 1, int.MaxValue, () => Report(3, "128x128 tiles, 8x8 per thread, 16-byte loads", gpu, data, 2, expected,
+        ok &= WithTiles(gpu, 1, int.MaxValue, () => Report(3, "128x128 tiles, 32x64 per warp, 8x8 per thread", gpu, data, 2, expected,
             flops, 0, repeat, MatMul));
         ok &= Report(4, "production choice (v2, v3 or v3 with split-K)", gpu, data, 2, expected, flops, 0, repeat, MatMul);
         foreach (int target in new[] { 132, 528 })
