@@ -10,14 +10,14 @@ public sealed partial class GpuBackend
     public void Sum(Tensor x, Tensor y, float alpha = 1f)
     {
         OpChecks.RequireCount(y, 1, "Sum");
-        _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), alpha, 0);
+        ReduceSum(F(x), F(y), checked((int)x.Count), alpha, 0);
     }
 
     // x any shape; y [1]
     public void SumOfSquares(Tensor x, Tensor y)
     {
         OpChecks.RequireCount(y, 1, "SumOfSquares");
-        _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), 1f, 1);
+        ReduceSum(F(x), F(y), checked((int)x.Count), 1f, 1);
     }
 
     // param, grad, m, v: the same element count

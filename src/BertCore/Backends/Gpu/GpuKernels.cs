@@ -15,10 +15,11 @@ internal sealed class GpuKernels
     public GpuKernels(Accelerator a)
     {
         Gemm = a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled);
-        SumRows = a.LoadStreamKernel<F, F, int, int>(GemmKernels.SumRows);
+        ColumnPartialSums = a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.ColumnPartialSums);
+        AddColumnSums = a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.AddColumnSums);
         LayerNorm = a.LoadStreamKernel<F, F, int, F, F, F, F, F, int, int, float>(NormalizationKernels.LayerNorm);
         LayerNormBackward = a.LoadStreamKernel<F, F, F, int, F, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormBackward);
-        LayerNormParamGrads = a.LoadStreamKernel<F, F, F, int, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormParamGrads);
+        LayerNormParamPartials = a.LoadStreamKernel<F, F, F, int, F, F, F, int, int>(NormalizationKernels.LayerNormParamPartials);
         Softmax = a.LoadStreamKernel<F, F, int, int>(NormalizationKernels.Softmax);
         SoftmaxBackward = a.LoadStreamKernel<F, F, F, int, int>(NormalizationKernels.SoftmaxBackward);
         Attention = a.LoadStreamKernel<F, F, F, I, F, F, AttentionParams>(AttentionKernels.Forward);
@@ -36,10 +37,11 @@ internal sealed class GpuKernels
     }
 
     public Action<KernelConfig, F, F, F, F, F, GemmParams> Gemm { get; }
-    public Action<KernelConfig, F, F, int, int> SumRows { get; }
+    public Action<KernelConfig, F, F, int, int> ColumnPartialSums { get; }
+    public Action<KernelConfig, F, F, int, int> AddColumnSums { get; }
     public Action<KernelConfig, F, F, int, F, F, F, F, F, int, int, float> LayerNorm { get; }
     public Action<KernelConfig, F, F, F, int, F, F, F, F, int, F, int, int, int> LayerNormBackward { get; }
-    public Action<KernelConfig, F, F, F, int, F, F, F, int, F, int, int, int> LayerNormParamGrads { get; }
+    public Action<KernelConfig, F, F, F, int, F, F, F, int, int> LayerNormParamPartials { get; }
     public Action<KernelConfig, F, F, int, int> Softmax { get; }
     public Action<KernelConfig, F, F, F, int, int> SoftmaxBackward { get; }
     public Action<KernelConfig, F, F, F, I, F, F, AttentionParams> Attention { get; }
