@@ -33,7 +33,8 @@ internal sealed class GpuKernels
         CrossEntropyMean = a.LoadStreamKernel<F, I, F, F, int, int>(CrossEntropyKernels.Mean);
         CrossEntropyBackward = a.LoadStreamKernel<F, I, F, F, F, F, int, int, int>(CrossEntropyKernels.Backward);
         Sum = a.LoadStreamKernel<F, F, int, float, int>(ReductionKernels.Sum);
-        AdamW = a.LoadStreamKernel<F, F, F, F, AdamWParams>(OptimizerKernels.AdamW);
+        ClipScale = a.LoadStreamKernel<F, F, int, double>(OptimizerKernels.ClipScale);
+        AdamW = a.LoadStreamKernel<F, F, F, F, F, int, AdamWParams>(OptimizerKernels.AdamW);
     }
 
     public Action<KernelConfig, F, F, F, F, F, GemmParams> Gemm { get; }
@@ -55,5 +56,6 @@ internal sealed class GpuKernels
     public Action<KernelConfig, F, I, F, F, int, int> CrossEntropyMean { get; }
     public Action<KernelConfig, F, I, F, F, F, F, int, int, int> CrossEntropyBackward { get; }
     public Action<KernelConfig, F, F, int, float, int> Sum { get; }
-    public Action<KernelConfig, F, F, F, F, AdamWParams> AdamW { get; }
+    public Action<KernelConfig, F, F, int, double> ClipScale { get; }
+    public Action<KernelConfig, F, F, F, F, F, int, AdamWParams> AdamW { get; }
 }
