@@ -40,7 +40,8 @@ public static class OptimizerKernels
     }
 
     /// <summary>
-    /// g = grad·GradScale (times scale[0] when hasScale; a NaN scale[0] leaves everything unchanged); p ← p·Decay; m ← m + (g − m)·(1 − β1); v ← v·β2 + (1 − β2)·g²;
+    /// g = grad·GradScale (times scale[0] when hasScale; a NaN scale[0] leaves everything unchanged); p ← p·Decay;
+    /// m ← m + (g − m)·(1 − β1); v ← v·β2 + (1 − β2)·g²;
     /// p ← p − StepSize·m / (sqrt(v)/Bias2Sqrt + eps): the CPU backend's operations in its order.
     /// param, grad, m, v [Count]; scale [1] (read when hasScale).
     /// </summary>
