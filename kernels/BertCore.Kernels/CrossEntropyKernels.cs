@@ -46,24 +46,44 @@ public static class CrossEntropyKernels
         }
     }
 
+    /// <summary>Threads of the one group of <see cref="Mean"/>.</summary>
+    public const int MeanThreads = 256;
+
     /// <summary>
-    /// loss[0] = mean of rowLoss over kept rows (0 when none), summed in row order in double as the CPU backend does;
-    /// keptCount[0] = the number of kept rows. rowLoss, targets [rows]. Launch: one thread.
+    /// loss[0] = mean of rowLoss over kept rows (0 when none), summed in double as the CPU backend does (thread t adds
+    /// rows t, t + 256, .. in order, then a fixed tree over the threads: deterministic, and in double the order
+    /// changes nothing a float can hold); keptCount[0] = the number of kept rows. rowLoss, targets [rows].
+    /// Launch: grid 1, group <see cref="MeanThreads"/>.
     /// </summary>
     public static void Mean(ArrayView<float> rowLoss, ArrayView<int> targets, ArrayView<float> loss, ArrayView<float> keptCount,
         int rows, int ignoreIndex)
     {
-        if (Grid.GlobalIndex.X != 0) return;
+        var totals = SharedMemory.Allocate<double>(MeanThreads);
+        var counts = SharedMemory.Allocate<int>(MeanThreads);
+        int t = Group.IdxX;
         double total = 0;
         int kept = 0;
-        for (int r = 0; r < rows; r++)
+        for (int r = t; r < rows; r += MeanThreads)
         {
             if (targets[r] == ignoreIndex) continue;
             total += rowLoss[r];
             kept++;
         }
-        loss[0] = kept == 0 ? 0f : (float)(total / kept);
-        keptCount[0] = kept;
+        totals[t] = total;
+        counts[t] = kept;
+        Group.Barrier();
+        for (int half = MeanThreads / 2; half > 0; half >>= 1)
+        {
+            if (t < half)
+            {
+                totals[t] += totals[t + half];
+                counts[t] += counts[t + half];
+            }
+            Group.Barrier();
+        }
+        if (t != 0) return;
+        loss[0] = counts[0] == 0 ? 0f : (float)(totals[0] / counts[0]);
+        keptCount[0] = counts[0];
     }
 
     /// <summary>

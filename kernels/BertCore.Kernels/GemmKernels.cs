@@ -109,15 +109,4 @@ public static class GemmKernels
         c[at] = value;
         if (p.Gelu != 0) geluOut[at] = DeviceMath.Gelu(value);
     }
-
-    /// <summary>dbias[j] += Σ_r dy[r, j], one thread per column summing its rows in order (deterministic).
-    /// dy [rows, n]; dbias [n]. Launch: n threads in groups of any size.</summary>
-    public static void SumRows(ArrayView<float> dy, ArrayView<float> dbias, int rows, int n)
-    {
-        int j = Grid.GlobalIndex.X;
-        if (j >= n) return;
-        float s = 0f;
-        for (int r = 0; r < rows; r++) s += dy[(long)r * n + j];
-        dbias[j] += s;
-    }
 }

@@ -9,7 +9,8 @@ public static class KernelCatalog
     private static readonly Type[] s_classes =
     [
         typeof(GemmKernels), typeof(LargeTileGemmKernels), typeof(NormalizationKernels), typeof(AttentionKernels), typeof(ElementwiseKernels),
-        typeof(EmbeddingKernels), typeof(CrossEntropyKernels), typeof(ReductionKernels), typeof(OptimizerKernels),
+        typeof(EmbeddingKernels), typeof(CrossEntropyKernels), typeof(ReductionKernels), typeof(ColumnReductionKernels),
+        typeof(OptimizerKernels),
     ];
 
     /// <summary>All kernels, ordered by class then name.</summary>

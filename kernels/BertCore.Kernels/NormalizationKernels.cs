@@ -78,25 +78,61 @@ public static class NormalizationKernels
     }
 
     /// <summary>
-    /// dgamma[c] += Σ_r dy·x̂ and dbeta[c] += Σ_r dy, one thread per column over the rows in order (deterministic,
-    /// no atomics). Launch: cols threads in groups of any size.
+    /// Stage 1 of dgamma[c] += Σ_r dy·x̂ and dbeta[c] += Σ_r dy with x̂ = (s − mean)·rstd: the chunk partial sums of
+    /// <see cref="ColumnReductionKernels"/> (same layout and order), dy·x̂ into partials[0, k, c] and dy into
+    /// partials[1, k, c]; <see cref="ColumnReductionKernels.AddColumnSums"/> finishes each. dy, x, residual [rows, cols];
+    /// mean, rstd [rows]; partials [2, chunks, cols] with chunks = ColumnReductionKernels.Chunks(rows).
+    /// Launch: grid (ceil(cols / 32), chunks), group ColumnReductionKernels.Threads.
     /// </summary>
-    public static void LayerNormParamGrads(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> residual, int hasResidual,
-        ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dgamma, int hasDgamma, ArrayView<float> dbeta, int hasDbeta,
-        int rows, int cols)
+    public static void LayerNormParamPartials(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> residual, int hasResidual,
+        ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> partials, int rows, int cols)
     {
-        int c = Grid.GlobalIndex.X;
-        if (c >= cols) return;
+        var gammaLanes = SharedMemory.Allocate<float>(ColumnReductionKernels.Threads);
+        var betaLanes = SharedMemory.Allocate<float>(ColumnReductionKernels.Threads);
+        int colLane = Group.IdxX % ColumnReductionKernels.ColumnLanes, rowLane = Group.IdxX / ColumnReductionKernels.ColumnLanes;
+        int c = Grid.IdxX * ColumnReductionKernels.ColumnLanes + colLane;
+        int r = Grid.IdxY * ColumnReductionKernels.ChunkRows + rowLane;
         float sg = 0f, sb = 0f;
-        for (int r = 0; r < rows; r++)
+        if (c < cols)
         {
-            long at = (long)r * cols + c;
-            sg += dy[at] * (Input(x, residual, hasResidual, at) - mean[r]) * rstd[r];
-            sb += dy[at];
+            // Rows r, r + 8, .., r + 56 unrolled by hand: eight independent loads in flight per thread.
+            sg = DyXHat(dy, x, residual, hasResidual, mean, rstd, r, rows, cols, c);
+            sb = Dy(dy, r, rows, cols, c);
+            sg += DyXHat(dy, x, residual, hasResidual, mean, rstd, r + 8, rows, cols, c);
+            sb += Dy(dy, r + 8, rows, cols, c);
+            sg += DyXHat(dy, x, residual, hasResidual, mean, rstd, r + 16, rows, cols, c);
+            sb += Dy(dy, r + 16, rows, cols, c);
+            sg += DyXHat(dy, x, residual, hasResidual, mean, rstd, r + 24, rows, cols, c);
+            sb += Dy(dy, r + 24, rows, cols, c);
+            sg += DyXHat(dy, x, residual, hasResidual, mean, rstd, r + 32, rows, cols, c);
+            sb += Dy(dy, r + 32, rows, cols, c);
+            sg += DyXHat(dy, x, residual, hasResidual, mean, rstd, r + 40, rows, cols, c);
+            sb += Dy(dy, r + 40, rows, cols, c);
+            sg += DyXHat(dy, x, residual, hasResidual, mean, rstd, r + 48, rows, cols, c);
+            sb += Dy(dy, r + 48, rows, cols, c);
+            sg += DyXHat(dy, x, residual, hasResidual, mean, rstd, r + 56, rows, cols, c);
+            sb += Dy(dy, r + 56, rows, cols, c);
         }
-        if (hasDgamma != 0) dgamma[c] += sg;
-        if (hasDbeta != 0) dbeta[c] += sb;
+        gammaLanes[Group.IdxX] = sg;
+        betaLanes[Group.IdxX] = sb;
+        Group.Barrier();
+        if (rowLane != 0 || c >= cols) return;
+        long at = (long)Grid.IdxY * cols + c, half = (long)Grid.DimY * cols;
+        partials[at] = ColumnReductionKernels.SumRowLanes(gammaLanes, colLane);
+        partials[half + at] = ColumnReductionKernels.SumRowLanes(betaLanes, colLane);
     }
+
+    /// <summary>dy[r, c]·x̂[r, c], or 0 past the last row.</summary>
+    private static float DyXHat(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> residual, int hasResidual,
+        ArrayView<float> mean, ArrayView<float> rstd, int r, int rows, int cols, int c)
+    {
+        if (r >= rows) return 0f;
+        long at = (long)r * cols + c;
+        return dy[at] * (Input(x, residual, hasResidual, at) - mean[r]) * rstd[r];
+    }
+
+    /// <summary>dy[r, c], or 0 past the last row.</summary>
+    private static float Dy(ArrayView<float> dy, int r, int rows, int cols, int c) => r < rows ? dy[(long)r * cols + c] : 0f;
 
     /// <summary>y = softmax(x) per row, max subtracted. x, y [rows, cols].</summary>
     public static void Softmax(ArrayView<float> x, ArrayView<float> y, int rows, int cols)

@@ -11,17 +11,49 @@ public readonly record struct AdamWParams(int Count, float Decay, float OneMinus
 /// <summary>The AdamW update, element-wise. Launch: any grid (grid-stride loop).</summary>
 public static class OptimizerKernels
 {
+    /// <summary>Threads of the one group of <see cref="ClipScale"/>.</summary>
+    public const int ClipThreads = 256;
+
     /// <summary>
-    /// g = grad·GradScale; p ← p·Decay; m ← m + (g − m)·(1 − β1); v ← v·β2 + (1 − β2)·g²;
-    /// p ← p − StepSize·m / (sqrt(v)/Bias2Sqrt + eps): the CPU backend's operations in its order.
-    /// param, grad, m, v [Count].
+    /// normAndScale = (‖g‖, min(1, maxNorm / (‖g‖ + 1e-6))) with ‖g‖ = sqrt(Σ squares) in double (thread t adds slots
+    /// t, t + 256, .. in order, then a fixed tree); the factor is 1 when maxNorm ≤ 0 and NaN when ‖g‖ is not finite.
+    /// squares [count]; normAndScale [2]. Launch: grid 1, group <see cref="ClipThreads"/>.
     /// </summary>
-    public static void AdamW(ArrayView<float> param, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, AdamWParams s)
+    public static void ClipScale(ArrayView<float> squares, ArrayView<float> normAndScale, int count, double maxNorm)
     {
+        var totals = SharedMemory.Allocate<double>(ClipThreads);
+        int t = Group.IdxX;
+        double total = 0;
+        for (int i = t; i < count; i += ClipThreads) total += squares[i];
+        totals[t] = total;
+        Group.Barrier();
+        for (int half = ClipThreads / 2; half > 0; half >>= 1)
+        {
+            if (t < half) totals[t] += totals[t + half];
+            Group.Barrier();
+        }
+        if (t != 0) return;
+        double norm = XMath.Sqrt(totals[0]);
+        normAndScale[0] = (float)norm;
+        normAndScale[1] = XMath.IsNaN(norm) || XMath.IsInfinity(norm) ? float.NaN
+            : maxNorm <= 0 ? 1f : (float)XMath.Min(1.0, maxNorm / (norm + 1e-6));
+    }
+
+    /// <summary>
+    /// g = grad·GradScale (times scale[0] when hasScale; a NaN scale[0] leaves everything unchanged); p ← p·Decay;
+    /// m ← m + (g − m)·(1 − β1); v ← v·β2 + (1 − β2)·g²;
+    /// p ← p − StepSize·m / (sqrt(v)/Bias2Sqrt + eps): the CPU backend's operations in its order.
+    /// param, grad, m, v [Count]; scale [1] (read when hasScale).
+    /// </summary>
+    public static void AdamW(ArrayView<float> param, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v,
+        ArrayView<float> scale, int hasScale, AdamWParams s)
+    {
+        if (hasScale != 0 && XMath.IsNaN(scale[0])) return;
+        float gradScale = hasScale != 0 ? s.GradScale * scale[0] : s.GradScale;
         int stride = Grid.DimX * Group.DimX;
         for (int i = Grid.GlobalIndex.X; i < s.Count; i += stride)
         {
-            float g = grad[i] * s.GradScale;
+            float g = grad[i] * gradScale;
             float p = param[i] * s.Decay;
             float mi = m[i] + (g - m[i]) * s.OneMinusBeta1;
             float vi = v[i] * s.Beta2 + s.OneMinusBeta2 * g * g;

@@ -3,28 +3,37 @@ using ILGPU;
 namespace BertCore.Kernels;
 
 /// <summary>
-/// Whole-tensor sums in one group: each thread adds a strided slice, warps reduce by shuffles, then one thread adds
-/// the warps' partial sums in order. The order depends only on the group size, so the result is deterministic.
-/// Launch: grid 1, group a multiple of 32 up to <see cref="MaxThreads"/>.
+/// Whole-tensor sums in two launches of <see cref="Sum"/>, deterministic: stage 1 runs <see cref="Groups"/>(count)
+/// groups, each thread adding a grid-strided slice, warps reducing by shuffles and thread 0 adding the warps' sums
+/// in order into partials[group]; stage 2 runs one group over those partials (skipped when stage 1 has one group).
+/// The grid and group sizes depend only on count, so the order of every addition does too. At 110M gradient
+/// values (all of BERT-base) stage 1 fills the GPU with 1024 groups instead of one group on one SM.
+/// Launch: grid Groups(count), group <see cref="Threads"/>.
 /// </summary>
 public static class ReductionKernels
 {
-    public const int MaxThreads = 1024;
+    public const int Threads = 256;
+    /// <summary>Stage 1 gives each thread at least this many elements before it adds a group.</summary>
+    public const int ItemsPerThread = 16;
+    public const int MaxGroups = 1024;
 
-    /// <summary>y[0] = alpha · Σ x (squares: Σ x²). x [count]; y [1].</summary>
+    /// <summary>The groups of stage 1 for <paramref name="count"/> elements: 1 up to <see cref="MaxGroups"/>.</summary>
+    public static int Groups(long count) =>
+        (int)Math.Clamp((count + Threads * ItemsPerThread - 1) / (Threads * ItemsPerThread), 1, MaxGroups);
+
+    /// <summary>y[g] = alpha · Σ x over the slice of group g (squares: Σ x²). x [count]; y [grid groups].</summary>
     public static void Sum(ArrayView<float> x, ArrayView<float> y, int count, float alpha, int squares)
     {
-        var partial = SharedMemory.Allocate<float>(MaxThreads / 32);
+        var warpSums = SharedMemory.Allocate<float>(Threads / 32);
         float s = 0f;
-        for (int i = Group.IdxX; i < count; i += Group.DimX) s += squares != 0 ? x[i] * x[i] : x[i];
+        int stride = Grid.DimX * Group.DimX;
+        for (int i = Grid.GlobalIndex.X; i < count; i += stride) s += squares != 0 ? x[i] * x[i] : x[i];
         s = DeviceMath.WarpSum(s);
-        if (Warp.LaneIdx == 0) partial[Warp.WarpIdx] = s;
+        if (Warp.LaneIdx == 0) warpSums[Warp.WarpIdx] = s;
         Group.Barrier();
-        if (Group.IdxX == 0)
-        {
-            float total = 0f;
-            for (int w = 0; w < Group.DimX / Warp.WarpSize; w++) total += partial[w];
-            y[0] = alpha * total;
-        }
+        if (Group.IdxX != 0) return;
+        float total = 0f;
+        for (int w = 0; w < Group.DimX / Warp.WarpSize; w++) total += warpSums[w];
+        y[Grid.IdxX] = alpha * total;
     }
 }

@@ -16,7 +16,7 @@ namespace BertCore.Benchmarks.Gpu;
 /// kernel loaded before timing) and reported in GFLOP/s or GB/s. Versions: 1 = <see cref="NaiveKernels"/>,
 /// 2 and up = the GPU backend's kernels (GEMM: 2 the 64×64 kernel, 3 the 128×128 kernel, 4 the backend's choice by size,
 /// split-K included), 0 = cuBLAS for reference (GEMM on CUDA only).
-/// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu [--device cuda|simulator] [--kernel gemm|layernorm|softmax|attention|parity|all] [--repeat N]</code>
+/// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu [--device cuda|simulator] [--kernel gemm|layernorm|softmax|attention|columnsum|layernorm-backward|parity|all] [--repeat N]</code>
 /// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu --ptx DIR</code> writes every kernel's PTX.
 /// On the simulator (ILGPU's CPU accelerator) sizes are tiny and the numbers only prove that the code runs.
 /// </summary>
@@ -42,6 +42,8 @@ public static class GpuWorkbench
         if (kernel is "attention" or "all")
             foreach (var shape in tiny ? [(1, 8, 2, 16)] : new[] { (32, 128, 12, 64), (8, 512, 12, 64) })
                 ok &= Attention(gpu, cpu, shape, repeat);
+        if (kernel is "columnsum" or "all") ok &= ColumnSum(gpu, cpu, tiny ? (300, 45) : (4096, 768), repeat);
+        if (kernel is "layernorm-backward" or "all") ok &= LayerNormBackward(gpu, cpu, tiny ? (300, 45) : (4096, 768), repeat);
         if (kernel is "parity" or "all") ok &= Parity(gpu, cpu, tiny ? "tiny" : "mini", tiny ? 2 : 8, tiny ? 16 : 128);
         return ok ? 0 : 1;
     }
@@ -168,6 +170,58 @@ public static class GpuWorkbench
             () => naive(rows, data.View(0), data.View(1), rows, cols));
         ok &= Report(2, "one warp per row, shuffle max and sum", gpu, data, 1, expected, 0, bytes, repeat,
             () => gpu.Softmax(data.Device[0], data.Device[1]));
+        return ok;
+    }
+
+    // ---- column reductions: the bias gradient and LayerNorm's backward ----
+
+    /// <summary>dbias [cols] = Σ_r dy [rows, cols].</summary>
+    private static bool ColumnSum(GpuBackend gpu, CpuBackend cpu, (int Rows, int Cols) s, int repeat)
+    {
+        var (rows, cols) = s;
+        using var data = new Operands(gpu, [(rows, cols), (1, cols)]);
+        using var expected = Tensor.Zeros(cols);
+        cpu.SumRowsInto(data.Host[0], expected);
+        double bytes = (double)rows * cols * 4;
+        Console.WriteLine($"column sum (bias gradient) {rows}x{cols}");
+        var naive = gpu.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(NaiveKernels.ColumnSums);
+        bool ok = Report(1, "one thread per column", gpu, data, 1, expected, 0, bytes, repeat,
+            () => naive(cols, data.View(0), data.View(1), rows, cols));
+        var dbias = data.Device[1].Reshape(cols);
+        ok &= Report(2, "two-stage: 64-row chunks, then the chunks", gpu, data, 1, expected, 0, bytes, repeat,
+            () => gpu.SumRowsInto(data.Device[0], dbias));
+        return ok;
+    }
+
+    /// <summary>LayerNorm backward: dy, x, dx [rows, cols]; gamma, dgamma, dbeta [cols]; mean, rstd [rows] from the forward.
+    /// GB/s counts dy and x read once (and dx read and written for the full backward).</summary>
+    private static bool LayerNormBackward(GpuBackend gpu, CpuBackend cpu, (int Rows, int Cols) s, int repeat)
+    {
+        var (rows, cols) = s;
+        using var data = new Operands(gpu, [(rows, cols), (rows, cols), (1, cols), (1, rows), (1, rows), (rows, cols), (1, cols), (1, cols)]);
+        var (x, dy, gamma, mean, rstd) = (data.Host[0], data.Host[1], data.Host[2].Reshape(cols), data.Host[3].Reshape(rows),
+            data.Host[4].Reshape(rows));
+        using (var y = Tensor.Zeros(rows, cols))
+        using (var beta = Tensor.Zeros(cols))
+            cpu.LayerNorm(x, gamma, beta, 1e-12f, y, mean, rstd);
+        gpu.Upload(mean.Span, data.Device[3]);
+        gpu.Upload(rstd.Span, data.Device[4]);
+        using var dx = Tensor.Zeros(rows, cols);
+        using var dgamma = Tensor.Zeros(cols);
+        using var dbeta = Tensor.Zeros(cols);
+        cpu.LayerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
+        double paramBytes = 2.0 * rows * cols * 4;
+        Console.WriteLine($"layernorm backward {rows}x{cols}");
+        var naive = gpu.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, int, int>(NaiveKernels.LayerNormParamGrads);
+        bool ok = Report(1, "dgamma, dbeta: one thread per column", gpu, data, [6, 7], [dgamma, dbeta], 0, paramBytes, repeat,
+            () => naive(cols, data.View(1), data.View(0), data.View(3), data.View(4), data.View(6), data.View(7), rows, cols));
+        var (dGamma, dMean, dRstd, dDgamma, dDbeta) = (data.Device[2].Reshape(cols), data.Device[3].Reshape(rows), data.Device[4].Reshape(rows),
+            data.Device[6].Reshape(cols), data.Device[7].Reshape(cols));
+        ok &= Report(2, "dgamma, dbeta: two-stage column sums", gpu, data, [6, 7], [dgamma, dbeta], 0, paramBytes, repeat,
+            () => gpu.LayerNormBackward(data.Device[1], data.Device[0], dGamma, dMean, dRstd, null, dDgamma, dDbeta));
+        ok &= Report(2, "dx, dgamma, dbeta: warp per row + two-stage", gpu, data, [5, 6, 7], [dx, dgamma, dbeta], 0, 2 * paramBytes, repeat,
+            () => gpu.LayerNormBackward(data.Device[1], data.Device[0], dGamma, dMean, dRstd, data.Device[5], dDgamma, dDbeta));
         return ok;
     }
 

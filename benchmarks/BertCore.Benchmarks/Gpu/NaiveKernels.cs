@@ -44,4 +44,31 @@ public static class NaiveKernels
         for (int c = 0; c < cols; c++) s += XMath.Exp(x[row + c] - m);
         for (int c = 0; c < cols; c++) y[row + c] = XMath.Exp(x[row + c] - m) / s;
     }
+
+    /// <summary>Column sum v1 (the bias gradient): one thread per column adding every row in order.
+    /// x [rows, cols]; dst [cols] (added into). Launch: cols threads.</summary>
+    public static void ColumnSums(Index1D c, ArrayView<float> x, ArrayView<float> dst, int rows, int cols)
+    {
+        if (c >= cols) return;
+        float s = 0f;
+        for (int r = 0; r < rows; r++) s += x[(long)r * cols + c];
+        dst[c] += s;
+    }
+
+    /// <summary>LayerNorm parameter gradients v1: one thread per column, dgamma += Σ dy·x̂ and dbeta += Σ dy over every row.
+    /// dy, x [rows, cols]; mean, rstd [rows]; dgamma, dbeta [cols]. Launch: cols threads.</summary>
+    public static void LayerNormParamGrads(Index1D c, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> mean,
+        ArrayView<float> rstd, ArrayView<float> dgamma, ArrayView<float> dbeta, int rows, int cols)
+    {
+        if (c >= cols) return;
+        float sg = 0f, sb = 0f;
+        for (int r = 0; r < rows; r++)
+        {
+            long at = (long)r * cols + c;
+            sg += dy[at] * (x[at] - mean[r]) * rstd[r];
+            sb += dy[at];
+        }
+        dgamma[c] += sg;
+        dbeta[c] += sb;
+    }
 }

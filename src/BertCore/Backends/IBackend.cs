@@ -142,9 +142,18 @@ public interface IBackend : IDisposable
     /// <summary>y [1] = sum of x².</summary>
     void SumOfSquares(Tensor x, Tensor y);
 
+    /// <summary>
+    /// Global-norm clipping where the sums live: normAndScale [2] = (‖g‖, s) with ‖g‖ = sqrt of the double sum of
+    /// squares [n] (per-parameter sums of squares) and s = min(1, maxNorm / (‖g‖ + 1e-6)) in fp32, torch's
+    /// clip_grad_norm_ factor (1 when maxNorm ≤ 0; NaN when ‖g‖ is not finite, so that AdamW skips the update).
+    /// </summary>
+    void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale);
+
     /// <summary>One AdamW step for one tensor, exactly torch.optim.AdamW: p -= lr·wd·p; m = β1·m + (1-β1)·g;
-    /// v = β2·v + (1-β2)·g²; p -= lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps). g is multiplied by gradScale first.</summary>
-    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step);
+    /// v = β2·v + (1-β2)·g²; p -= lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps). g is multiplied by gradScale first,
+    /// times deviceScale[0] when given (a [1] tensor of this backend, e.g. <see cref="ClipScale"/>'s factor, read
+    /// where it lives: no host read-back); a NaN deviceScale[0] leaves param, m and v unchanged.</summary>
+    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, Tensor? deviceScale = null);
 }
 
 /// <summary>Dropout settings of one op call: probability and the counter-RNG position.</summary>

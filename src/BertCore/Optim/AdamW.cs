@@ -48,7 +48,13 @@ public sealed class AdamW : IDisposable
 
     /// <summary>Updates every trainable parameter from its gradient. <paramref name="lrFactor"/> is the
     /// schedule's multiplier; <paramref name="gradScale"/> multiplies gradients first (clipping, loss scaling).</summary>
-    public void Step(float lrFactor = 1f, float gradScale = 1f)
+    public void Step(float lrFactor = 1f, float gradScale = 1f) => Step(lrFactor, gradScale, null);
+
+    /// <summary>As <see cref="Step(float, float)"/>, gradients multiplied by deviceScale[0], a [1] tensor of the backend
+    /// read where it lives (<see cref="GradientClipper.Scale"/>: clipping without a host read-back).</summary>
+    public void Step(float lrFactor, Tensor deviceScale) => Step(lrFactor, 1f, deviceScale);
+
+    private void Step(float lrFactor, float gradScale, Tensor? deviceScale)
     {
         StepCount++;
         // Index loops: foreach over the IReadOnlyList interfaces would box an enumerator every step.
@@ -61,7 +67,7 @@ public sealed class AdamW : IDisposable
                 var p = group.Parameters[i];
                 if (!p.Trainable) continue;
                 var (m, v) = _moments[p];
-                _backend.AdamW(p.Value, p.Grad, m, v, step);
+                _backend.AdamW(p.Value, p.Grad, m, v, step, deviceScale);
             }
         }
     }

@@ -41,7 +41,7 @@ public sealed class Pretrainer : IDisposable
     private readonly Graph _graph;
     private readonly AdamW _adam;
     private readonly LrSchedule _schedule;
-    private readonly Tensor _normScratch;
+    private readonly GradientClipper _clipper;
     private readonly List<EvaluationRecord> _evaluations = new();
     private readonly IPretrainingObjective? _objective;
 
@@ -74,7 +74,7 @@ public sealed class Pretrainer : IDisposable
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
         _schedule = LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
-        _normScratch = GradientClipping.NormScratch(backend, model.Parameters());
+        _clipper = new GradientClipper(backend, model.Parameters());
     }
 
     public IBackend Backend { get; }
@@ -119,10 +119,12 @@ public sealed class Pretrainer : IDisposable
             _graph.Reset();
             positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
         }
-        double norm = GradientClipping.GlobalNorm(Backend, Model.Parameters(), _normScratch);
-        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
+        // The factor stays on the device; the norm is read back once the update is queued (a NaN factor skips it).
+        _clipper.Compute(Model.Parameters(), Options.MaxGradNorm);
         float factor = _schedule.Factor(Step);
-        _adam.Step(factor, GradientClipping.ScaleFor(norm, Options.MaxGradNorm));
+        _adam.Step(factor, _clipper.Scale);
+        double norm = _clipper.ReadNorm();
+        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
         LastLoss = lossSum / k;
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new StepResult(Step, LastLoss, (double)Options.LearningRate * factor, norm, positions, seconds);
@@ -282,7 +284,7 @@ public sealed class Pretrainer : IDisposable
 
     public void Dispose()
     {
-        _normScratch.Dispose();
+        _clipper.Dispose();
         _adam.Dispose();
         _graph.Dispose();
     }

@@ -77,4 +77,26 @@ public class GpuIndexingLossTests(SimulatorFixture fixture)
         Assert.Equal([0f], GpuGradCheck.Download(_gpu, loss));
         Assert.Equal([0f], GpuGradCheck.Download(_gpu, kept));
     }
+
+    /// <summary>More rows than the mean's 256 threads (some threads add two rows, some ignored): loss and kept count
+    /// as the CPU backend's.</summary>
+    [Fact]
+    public void CrossEntropy_over_more_rows_than_the_mean_threads_matches_the_cpu_backend()
+    {
+        const int n = 300, v = 7;
+        var logits = TestData.Uniform(n * v, 6, 3f);
+        int[] targets = [.. Enumerable.Range(0, n).Select(i => i % 5 == 0 ? -100 : i % v)];
+        using var cpuLoss = Tensor.Zeros(1);
+        using var cpuKept = Tensor.Zeros(1);
+        using (var lse = Tensor.Zeros(n))
+            new CpuBackend(1).CrossEntropy(Tensor.FromArray(logits, n, v), Tensor.FromArray(targets, n), -100, cpuLoss, lse, cpuKept);
+        using var tlogits = GpuGradCheck.Device(_gpu, logits, n, v);
+        using var ttargets = GpuGradCheck.Device(_gpu, targets, n);
+        using var loss = GpuGradCheck.Device(_gpu, new float[1], 1);
+        using var tlse = GpuGradCheck.Device(_gpu, new float[n], n);
+        using var kept = GpuGradCheck.Device(_gpu, new float[1], 1);
+        _gpu.CrossEntropy(tlogits, ttargets, -100, loss, tlse, kept);
+        Assert.Equal(cpuKept.ToArray(), GpuGradCheck.Download(_gpu, kept));
+        Close.RelativeToMax(GpuGradCheck.Download(_gpu, loss), cpuLoss.Span, GradCheck.ForwardTolerance, "loss");
+    }
 }

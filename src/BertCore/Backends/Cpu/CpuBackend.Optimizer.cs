@@ -8,13 +8,16 @@ public sealed unsafe partial class CpuBackend
 {
     private const int AdamWChunk = 1 << 14;
 
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s)
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s, Tensor? deviceScale = null)
     {
         long n = param.Count;
         OpChecks.RequireCount(grad, n, "AdamW");
         OpChecks.RequireCount(m, n, "AdamW");
         OpChecks.RequireCount(v, n, "AdamW");
-        var c = new AdamWConstants(s);
+        if (deviceScale != null) OpChecks.RequireCount(deviceScale, 1, "AdamW");
+        float scale = deviceScale == null ? 1f : deviceScale.Data[0];
+        if (float.IsNaN(scale)) return;
+        var c = new AdamWConstants(s with { GradScale = s.GradScale * scale });
         // Element-wise: any split gives the same bits.
         var job = new AdamWJob(param.Data, grad.Data, m.Data, v.Data, n, c);
         _pool.For((int)((n + AdamWChunk - 1) / AdamWChunk), AdamWChunk, ref job);

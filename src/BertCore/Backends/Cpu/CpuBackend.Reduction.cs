@@ -15,4 +15,15 @@ public sealed unsafe partial class CpuBackend
         OpChecks.RequireCount(y, 1, "SumOfSquares");
         y.Data[0] = (float)Simd.Sum(x.Data, x.Count, squares: true);
     }
+
+    // squares [n]; normAndScale [2]
+    public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale)
+    {
+        OpChecks.RequireCount(normAndScale, 2, "ClipScale");
+        double sum = 0;
+        for (long i = 0; i < squares.Count; i++) sum += squares.Data[i];
+        double norm = Math.Sqrt(sum);
+        normAndScale.Data[0] = (float)norm;
+        normAndScale.Data[1] = !double.IsFinite(norm) ? float.NaN : maxNorm <= 0 ? 1f : (float)Math.Min(1.0, maxNorm / (norm + 1e-6));
+    }
 }

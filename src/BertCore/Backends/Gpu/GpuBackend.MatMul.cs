@@ -80,6 +80,10 @@ public sealed partial class GpuBackend
         int n = dy.Shape.Last;
         if (dbias.Shape.Rank != 1 || dbias.Shape[0] != n)
             throw new ArgumentException($"SumRowsInto: dbias {dbias.Shape} should be [{n}] for dy {dy.Shape}");
-        _kernels.SumRows(ItemLaunch(n), F(dy), F(dbias), checked((int)dy.Shape.Rows), n);
+        if (n == 0) return;
+        int rows = checked((int)dy.Shape.Rows), chunks = ColumnReductionKernels.Chunks(rows);
+        var partials = Scratch((long)chunks * n);   // [chunks, n]
+        _kernels.ColumnPartialSums(ColumnChunkLaunch(rows, n), F(dy), partials, rows, n);
+        AddColumnSums(partials, F(dbias), chunks, n);
     }
 }

@@ -1,3 +1,4 @@
+using BertCore.Kernels;
 using BertCore.Tensors;
 
 namespace BertCore.Backends.Gpu;
@@ -59,9 +60,13 @@ public sealed partial class GpuBackend
         if (dx != null || dresidual != null)
             _kernels.LayerNormBackward(RowLaunch(rows), F(dy), F(x), res, hasRes, F(gamma), F(mean), F(rstd),
                 Optional(dx), dx == null ? 0 : 1, Optional(dresidual), dresidual == null ? 0 : 1, rows, cols);
-        if (dgamma != null || dbeta != null)
-            _kernels.LayerNormParamGrads(ItemLaunch(cols), F(dy), F(x), res, hasRes, F(mean), F(rstd),
-                Optional(dgamma), dgamma == null ? 0 : 1, Optional(dbeta), dbeta == null ? 0 : 1, rows, cols);
+        if (dgamma == null && dbeta == null) return;
+        int chunks = ColumnReductionKernels.Chunks(rows);
+        long half = (long)chunks * cols;
+        var partials = Scratch(2 * half);   // [2, chunks, cols]: dgamma's, then dbeta's
+        _kernels.LayerNormParamPartials(ColumnChunkLaunch(rows, cols), F(dy), F(x), res, hasRes, F(mean), F(rstd), partials, rows, cols);
+        if (dgamma != null) AddColumnSums(partials.SubView(0, half), F(dgamma), chunks, cols);
+        if (dbeta != null) AddColumnSums(partials.SubView(half, half), F(dbeta), chunks, cols);
     }
 
     // x, y [R, C]

@@ -10,19 +10,27 @@ public sealed partial class GpuBackend
     public void Sum(Tensor x, Tensor y, float alpha = 1f)
     {
         OpChecks.RequireCount(y, 1, "Sum");
-        _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), alpha, 0);
+        ReduceSum(F(x), F(y), checked((int)x.Count), alpha, 0);
     }
 
     // x any shape; y [1]
     public void SumOfSquares(Tensor x, Tensor y)
     {
         OpChecks.RequireCount(y, 1, "SumOfSquares");
-        _kernels.Sum(new KernelConfig(1, ElementGroupThreads), F(x), F(y), checked((int)x.Count), 1f, 1);
+        ReduceSum(F(x), F(y), checked((int)x.Count), 1f, 1);
     }
 
-    // param, grad, m, v: the same element count
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s)
+    // squares [n]; normAndScale [2]
+    public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale)
     {
+        OpChecks.RequireCount(normAndScale, 2, "ClipScale");
+        _kernels.ClipScale(new KernelConfig(1, OptimizerKernels.ClipThreads), F(squares), F(normAndScale), checked((int)squares.Count), maxNorm);
+    }
+
+    // param, grad, m, v: the same element count; deviceScale [1] or null
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s, Tensor? deviceScale = null)
+    {
+        if (deviceScale != null) OpChecks.RequireCount(deviceScale, 1, "AdamW");
         long n = param.Count;
         OpChecks.RequireCount(grad, n, "AdamW");
         OpChecks.RequireCount(m, n, "AdamW");
@@ -31,6 +39,6 @@ public sealed partial class GpuBackend
         // The host-side scalars in fp32, as the CPU backend computes them.
         var p = new AdamWParams((int)n, 1f - s.Lr * s.WeightDecay, 1f - s.Beta1, s.Beta2, 1f - s.Beta2,
             s.Lr / (1f - MathF.Pow(s.Beta1, s.T)), MathF.Sqrt(1f - MathF.Pow(s.Beta2, s.T)), s.Eps, s.GradScale);
-        _kernels.AdamW(StrideLaunch(n), F(param), F(grad), F(m), F(v), p);
+        _kernels.AdamW(StrideLaunch(n), F(param), F(grad), F(m), F(v), Optional(deviceScale), deviceScale == null ? 0 : 1, p);
     }
 }

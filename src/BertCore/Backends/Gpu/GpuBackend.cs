@@ -26,7 +26,7 @@ public sealed partial class GpuBackend : IBackend
     private readonly GpuKernels _kernels;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _error;   // [4]: flag, position, value, op
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _placeholder;   // stands for an absent optional tensor
-    private MemoryBuffer1D<float, Stride1D.Dense> _scratch;   // per-row temporaries (cross-entropy row losses, attention Δ)
+    private MemoryBuffer1D<float, Stride1D.Dense> _scratch;   // grow-only temporaries of one op: cross-entropy row losses, attention Δ, reduction partial sums
 
     private GpuBackend(Context context, Accelerator accelerator, string name, int groupThreads)
     {

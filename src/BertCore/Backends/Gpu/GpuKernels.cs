@@ -17,10 +17,11 @@ internal sealed class GpuKernels
         Gemm = a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled);
         LargeGemm = a.LoadStreamKernel<F, F, F, F, F, GemmParams>(LargeTileGemmKernels.Tiled);
         SumSplits = a.LoadStreamKernel<F, F, F, F, GemmParams, int>(LargeTileGemmKernels.SumSplits);
-        SumRows = a.LoadStreamKernel<F, F, int, int>(GemmKernels.SumRows);
+        ColumnPartialSums = a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.ColumnPartialSums);
+        AddColumnSums = a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.AddColumnSums);
         LayerNorm = a.LoadStreamKernel<F, F, int, F, F, F, F, F, int, int, float>(NormalizationKernels.LayerNorm);
         LayerNormBackward = a.LoadStreamKernel<F, F, F, int, F, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormBackward);
-        LayerNormParamGrads = a.LoadStreamKernel<F, F, F, int, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormParamGrads);
+        LayerNormParamPartials = a.LoadStreamKernel<F, F, F, int, F, F, F, int, int>(NormalizationKernels.LayerNormParamPartials);
         Softmax = a.LoadStreamKernel<F, F, int, int>(NormalizationKernels.Softmax);
         SoftmaxBackward = a.LoadStreamKernel<F, F, F, int, int>(NormalizationKernels.SoftmaxBackward);
         Attention = a.LoadStreamKernel<F, F, F, I, F, F, AttentionParams>(AttentionKernels.Forward);
@@ -34,16 +35,18 @@ internal sealed class GpuKernels
         CrossEntropyMean = a.LoadStreamKernel<F, I, F, F, int, int>(CrossEntropyKernels.Mean);
         CrossEntropyBackward = a.LoadStreamKernel<F, I, F, F, F, F, int, int, int>(CrossEntropyKernels.Backward);
         Sum = a.LoadStreamKernel<F, F, int, float, int>(ReductionKernels.Sum);
-        AdamW = a.LoadStreamKernel<F, F, F, F, AdamWParams>(OptimizerKernels.AdamW);
+        ClipScale = a.LoadStreamKernel<F, F, int, double>(OptimizerKernels.ClipScale);
+        AdamW = a.LoadStreamKernel<F, F, F, F, F, int, AdamWParams>(OptimizerKernels.AdamW);
     }
 
     public Action<KernelConfig, F, F, F, F, F, GemmParams> Gemm { get; }
     public Action<KernelConfig, F, F, F, F, F, GemmParams> LargeGemm { get; }
     public Action<KernelConfig, F, F, F, F, GemmParams, int> SumSplits { get; }
-    public Action<KernelConfig, F, F, int, int> SumRows { get; }
+    public Action<KernelConfig, F, F, int, int> ColumnPartialSums { get; }
+    public Action<KernelConfig, F, F, int, int> AddColumnSums { get; }
     public Action<KernelConfig, F, F, int, F, F, F, F, F, int, int, float> LayerNorm { get; }
     public Action<KernelConfig, F, F, F, int, F, F, F, F, int, F, int, int, int> LayerNormBackward { get; }
-    public Action<KernelConfig, F, F, F, int, F, F, F, int, F, int, int, int> LayerNormParamGrads { get; }
+    public Action<KernelConfig, F, F, F, int, F, F, F, int, int> LayerNormParamPartials { get; }
     public Action<KernelConfig, F, F, int, int> Softmax { get; }
     public Action<KernelConfig, F, F, F, int, int> SoftmaxBackward { get; }
     public Action<KernelConfig, F, F, F, I, F, F, AttentionParams> Attention { get; }
@@ -57,5 +60,6 @@ internal sealed class GpuKernels
     public Action<KernelConfig, F, I, F, F, int, int> CrossEntropyMean { get; }
     public Action<KernelConfig, F, I, F, F, F, F, int, int, int> CrossEntropyBackward { get; }
     public Action<KernelConfig, F, F, int, float, int> Sum { get; }
-    public Action<KernelConfig, F, F, F, F, AdamWParams> AdamW { get; }
+    public Action<KernelConfig, F, F, int, double> ClipScale { get; }
+    public Action<KernelConfig, F, F, F, F, F, int, AdamWParams> AdamW { get; }
 }

@@ -51,7 +51,7 @@ public sealed class FineTuner : IDisposable
     private readonly string? _vocabPath;
     private readonly Graph _graph;
     private readonly AdamW _adam;
-    private readonly Tensor _normScratch;
+    private readonly GradientClipper _clipper;
     private readonly ITrainingObjective? _objective;
     private readonly Parameter[] _trained;
 
@@ -98,7 +98,7 @@ public sealed class FineTuner : IDisposable
         _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
         Schedule = FineTuningSchedules.Create(options, WarmupSteps, TotalSteps);
         Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
-        _normScratch = GradientClipping.NormScratch(backend, _trained);
+        _clipper = new GradientClipper(backend, _trained);
     }
 
     public IBackend Backend { get; }
@@ -184,10 +184,12 @@ public sealed class FineTuner : IDisposable
             _graph.Reset();
             examples += batch.Inputs.Batch;
         }
-        double norm = GradientClipping.GlobalNorm(Backend, _trained, _normScratch);
-        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
+        // The factor stays on the device; the norm is read back once the update is queued (a NaN factor skips it).
+        _clipper.Compute(_trained, Options.MaxGradNorm);
         float factor = Schedule.Factor(Step);
-        _adam.Step(factor, GradientClipping.ScaleFor(norm, Options.MaxGradNorm));
+        _adam.Step(factor, _clipper.Scale);
+        double norm = _clipper.ReadNorm();
+        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new FineTuningStep(Step, lossSum / microBatches.Count, (double)Options.LearningRate * factor, norm, examples, seconds,
             auxWeight > 0 ? auxSum / microBatches.Count : double.NaN, auxWeight);
@@ -305,7 +307,7 @@ public sealed class FineTuner : IDisposable
 
     public void Dispose()
     {
-        _normScratch.Dispose();
+        _clipper.Dispose();
         _adam.Dispose();
         AuxiliaryMlm?.Dispose();
         _graph.Dispose();

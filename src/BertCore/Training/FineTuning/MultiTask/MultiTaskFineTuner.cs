@@ -42,7 +42,7 @@ public sealed class MultiTaskFineTuner : IDisposable
     private readonly Graph _graph;
     private readonly AdamW _adam;
     private readonly Parameter[] _trained;
-    private readonly Tensor _normScratch;
+    private readonly GradientClipper _clipper;
     private readonly LengthBucketSampler[] _samplers;
     private readonly (int Epoch, int Index, int[][] Batches)[] _positions;
     private readonly int[] _draws;
@@ -63,7 +63,7 @@ public sealed class MultiTaskFineTuner : IDisposable
         Schedule = FineTuningSchedules.Create(options, warmup, TotalSteps);
         _graph = new Graph(backend) { Seed = (ulong)options.Seed };
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(_trained, options.LearningRate, options.WeightDecay), options.Beta1, options.Beta2, options.Eps);
-        _normScratch = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+        _clipper = new GradientClipper(backend, _trained);
     }
 
     /// <summary>
@@ -151,10 +151,12 @@ public sealed class MultiTaskFineTuner : IDisposable
             _graph.Backward(output);
         }
         _graph.Reset();
-        double norm = GradientClipping.GlobalNorm(Backend, _trained, _normScratch);
-        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
+        // The factor stays on the device; the norm is read back once the update is queued (a NaN factor skips it).
+        _clipper.Compute(_trained, Options.MaxGradNorm);
         float factor = Schedule.Factor(Step);
-        _adam.Step(factor, GradientClipping.ScaleFor(norm, Options.MaxGradNorm));
+        _adam.Step(factor, _clipper.Scale);
+        double norm = _clipper.ReadNorm();
+        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
         _draws[task]++;
         return new MultiTaskStep(Step, task, loss, (double)Options.LearningRate * factor, norm);
     }
@@ -269,7 +271,7 @@ public sealed class MultiTaskFineTuner : IDisposable
 
     public void Dispose()
     {
-        _normScratch.Dispose();
+        _clipper.Dispose();
         _adam.Dispose();
         _graph.Dispose();
         foreach (var job in _jobs) job.Dispose();
