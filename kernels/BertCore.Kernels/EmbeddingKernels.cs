@@ -33,25 +33,52 @@ public static class EmbeddingKernels
     }
 
     /// <summary>
-    /// dtable[index[i], c] += dy[i, c], skipping rows whose index is paddingIndex: one thread per column walks the
-    /// positions in order, so repeated indices add deterministically without atomics. dy [n, cols]; index [n];
-    /// dtable [rows, cols]. Launch: cols threads.
+    /// Stage 1 of dtable[index[i], c] += dy[i, c]: links the positions that share an index. next[i] = the next position
+    /// with the same index (−1 if none); first[i] = 1 if no earlier position has it. Out-of-range indices are reported.
+    /// index, next, first [n]. Launch: n threads (all read index[j] for the same j together: broadcasts).
     /// </summary>
-    public static void ScatterAdd(ArrayView<float> dy, ArrayView<int> index, ArrayView<float> dtable, ArrayView<int> error,
-        int n, int rows, int cols, int paddingIndex)
+    public static void LinkRepeats(ArrayView<int> index, ArrayView<int> next, ArrayView<int> first, ArrayView<int> error, int n, int rows)
     {
-        int c = Grid.GlobalIndex.X;
-        if (c >= cols) return;
-        for (int i = 0; i < n; i++)
-        {
-            int r = index[i];
-            if ((uint)r >= (uint)rows)
+        int i = Grid.GlobalIndex.X;
+        if (i >= n) return;
+        int r = index[i];
+        if ((uint)r >= (uint)rows) Report(error, IndexError.ScatterAdd, i, r);
+        int after = -1, isFirst = 1;
+        for (int j = i + 1; j < n; j++)
+            if (index[j] == r)
             {
-                Report(error, IndexError.ScatterAdd, i, r);
-                continue;
+                after = j;
+                break;
             }
-            if (r != paddingIndex) dtable[(long)r * cols + c] += dy[(long)i * cols + c];
-        }
+        for (int j = 0; j < i; j++)
+            if (index[j] == r)
+            {
+                isFirst = 0;
+                break;
+            }
+        next[i] = after;
+        first[i] = isFirst;
+    }
+
+    /// <summary>
+    /// Stage 2: one thread per (first position of an index, column) adds that index's positions in position order into a
+    /// register started from dtable, then stores once; rows whose index is paddingIndex are skipped. The order of additions
+    /// is the CPU backend's (dtable[r] += dy[i] for i ascending), so the result is bitwise the same, without atomics.
+    /// dy [n, cols]; index, next, first [n] (from <see cref="LinkRepeats"/>); dtable [rows, cols]. Launch: n·cols threads.
+    /// </summary>
+    public static void ScatterAddChains(ArrayView<float> dy, ArrayView<int> index, ArrayView<int> next, ArrayView<int> first,
+        ArrayView<float> dtable, int n, int rows, int cols, int paddingIndex)
+    {
+        long e = Grid.GlobalIndex.X;
+        if (e >= (long)n * cols) return;
+        int i = (int)(e / cols), c = (int)(e % cols);
+        if (first[i] == 0) return;
+        int r = index[i];
+        if ((uint)r >= (uint)rows || r == paddingIndex) return;
+        long at = (long)r * cols + c;
+        float sum = dtable[at];
+        for (int j = i; j >= 0; j = next[j]) sum += dy[(long)j * cols + c];
+        dtable[at] = sum;
     }
 
     /// <summary>Records the first bad index: error[0] = 1 by the winner of a compare-exchange, which then writes

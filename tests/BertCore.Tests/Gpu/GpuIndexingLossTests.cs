@@ -41,6 +41,41 @@ public class GpuIndexingLossTests(SimulatorFixture fixture)
         Assert.Equal(cpuTable.ToArray(), GpuGradCheck.Download(_gpu, table));
     }
 
+    /// <summary>Chains of repeated indices as an embedding backward meets them (one index everywhere: token types; a cycle:
+    /// positions; random ids with repeats: words), bitwise against the CPU backend.</summary>
+    [Theory]
+    [InlineData("same")]
+    [InlineData("cycle")]
+    [InlineData("random")]
+    public void ScatterAddRows_of_long_repeat_chains_matches_the_cpu_backend(string pattern)
+    {
+        const int rows = 40, cols = 45, n = 300;
+        var random = new Random(5);
+        int[] index = Enumerable.Range(0, n).Select(i => pattern switch { "same" => 0, "cycle" => i % 37, _ => random.Next(rows) }).ToArray();
+        var dy = TestData.Uniform(n * cols, 6);
+        var start = TestData.Uniform(rows * cols, 7);
+        using var cpuTable = Tensor.FromArray((float[])start.Clone(), rows, cols);
+        using var cpuDy = Tensor.FromArray(dy, n, cols);
+        using var cpuIndex = Tensor.FromArray(index, n);
+        new CpuBackend(1).ScatterAddRows(cpuDy, cpuIndex, cpuTable);
+        using var table = GpuGradCheck.Device(_gpu, start, rows, cols);
+        using var tdy = GpuGradCheck.Device(_gpu, dy, n, cols);
+        using var tindex = GpuGradCheck.Device(_gpu, index, n);
+        _gpu.ScatterAddRows(tdy, tindex, table);
+        Assert.Equal(cpuTable.ToArray(), GpuGradCheck.Download(_gpu, table));
+    }
+
+    [Fact]
+    public void Out_of_range_scatter_index_is_raised_at_the_next_download()
+    {
+        using var table = GpuGradCheck.Device(_gpu, new float[12], 4, 3);
+        using var index = GpuGradCheck.Device(_gpu, [1, 9, 0], 3);
+        using var dy = GpuGradCheck.Device(_gpu, new float[9], 3, 3);
+        _gpu.ScatterAddRows(dy, index, table);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => GpuGradCheck.Download(_gpu, table));
+        Assert.Contains("ScatterAddRows: index 9 at position 1", e.Message);
+    }
+
     [Fact]
     public void Out_of_range_index_is_raised_at_the_next_download()
     {

@@ -19,6 +19,10 @@ public sealed partial class GpuBackend
         int rows = dtable.Shape[0], cols = dtable.Shape[1], n = checked((int)index.Count);
         OpChecks.RequireCount(dy, (long)n * cols, "ScatterAddRows");
         if ((long)n * cols == 0) return;
-        _kernels.ScatterAdd(ItemLaunch(cols), F(dy), I(index), F(dtable), _error.View, n, rows, cols, paddingIndex);
+        var links = Scratch(2L * n).Cast<int>();   // next [n], then first [n]
+        var next = links.SubView(0, n);
+        var first = links.SubView(n, n);
+        _kernels.LinkRepeats(ItemLaunch(n), I(index), next, first, _error.View, n, rows);
+        _kernels.ScatterAddChains(ItemLaunch((long)n * cols), F(dy), I(index), next, first, F(dtable), n, rows, cols, paddingIndex);
     }
 }

@@ -30,7 +30,8 @@ internal sealed class GpuKernels
         AttentionBackwardKeyValue = a.LoadStreamKernel<F, F, F, I, F, F, F, F, int, F, int, AttentionParams>(AttentionKernels.BackwardKeyValue);
         Map = a.LoadStreamKernel<F, F, F, MapParams>(ElementwiseKernels.Map);
         Gather = a.LoadStreamKernel<F, I, F, I, int, int, int>(EmbeddingKernels.Gather);
-        ScatterAdd = a.LoadStreamKernel<F, I, F, I, int, int, int, int>(EmbeddingKernels.ScatterAdd);
+        LinkRepeats = a.LoadStreamKernel<I, I, I, I, int, int>(EmbeddingKernels.LinkRepeats);
+        ScatterAddChains = a.LoadStreamKernel<F, I, I, I, F, int, int, int, int>(EmbeddingKernels.ScatterAddChains);
         CrossEntropyRows = a.LoadStreamKernel<F, I, F, F, I, int, int, int>(CrossEntropyKernels.RowLosses);
         CrossEntropyMean = a.LoadStreamKernel<F, I, F, F, int, int>(CrossEntropyKernels.Mean);
         CrossEntropyBackward = a.LoadStreamKernel<F, I, F, F, F, F, int, int, int>(CrossEntropyKernels.Backward);
@@ -55,7 +56,8 @@ internal sealed class GpuKernels
     public Action<KernelConfig, F, F, F, I, F, F, F, F, int, F, int, AttentionParams> AttentionBackwardKeyValue { get; }
     public Action<KernelConfig, F, F, F, MapParams> Map { get; }
     public Action<KernelConfig, F, I, F, I, int, int, int> Gather { get; }
-    public Action<KernelConfig, F, I, F, I, int, int, int, int> ScatterAdd { get; }
+    public Action<KernelConfig, I, I, I, I, int, int> LinkRepeats { get; }
+    public Action<KernelConfig, F, I, I, I, F, int, int, int, int> ScatterAddChains { get; }
     public Action<KernelConfig, F, I, F, F, I, int, int, int> CrossEntropyRows { get; }
     public Action<KernelConfig, F, I, F, F, int, int> CrossEntropyMean { get; }
     public Action<KernelConfig, F, I, F, F, F, F, int, int, int> CrossEntropyBackward { get; }
