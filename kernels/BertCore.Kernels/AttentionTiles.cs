@@ -1,0 +1,229 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace BertCore.Kernels;
+
+/// <summary>Four values of one thread along a 64-wide tile: X, Y, Z, W sit at columns tx, tx + 16, tx + 32, tx + 48.</summary>
+public struct Quad(float x, float y, float z, float w)
+{
+    public float X = x, Y = y, Z = z, W = w;
+
+    /// <summary>Component <paramref name="s"/> (0..3), the one at column tx + 16·s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float At(int s) => s == 0 ? X : s == 1 ? Y : s == 2 ? Z : W;
+
+    /// <summary>acc + a·b, component by component.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad MulAdd(Quad acc, float a, Quad b) =>
+        new(acc.X + a * b.X, acc.Y + a * b.Y, acc.Z + a * b.Z, acc.W + a * b.W);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad Splat(float a) => new(a, a, a, a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad Add(Quad a, Quad b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z, a.W + b.W);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad Sub(Quad a, Quad b) => new(a.X - b.X, a.Y - b.Y, a.Z - b.Z, a.W - b.W);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad Mul(Quad a, Quad b) => new(a.X * b.X, a.Y * b.Y, a.Z * b.Z, a.W * b.W);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad Max(Quad a, Quad b) => new(XMath.Max(a.X, b.X), XMath.Max(a.Y, b.Y), XMath.Max(a.Z, b.Z), XMath.Max(a.W, b.W));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad Exp(Quad a) => new(XMath.Exp(a.X), XMath.Exp(a.Y), XMath.Exp(a.Z), XMath.Exp(a.W));
+
+    /// <summary>The sum and the maximum of the four components.</summary>
+    public readonly float Sum() => X + Y + Z + W;
+    public readonly float Largest() => XMath.Max(XMath.Max(X, Y), XMath.Max(Z, W));
+
+    /// <summary>tile[at], tile[at + 16], tile[at + 32], tile[at + 48].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Quad Load(ArrayView<float> tile, int at) => new(tile[at], tile[at + 16], tile[at + 32], tile[at + 48]);
+}
+
+/// <summary>A thread's 4×4 register block of a 64×64 tile: rows ty, ty + 16, ty + 32, ty + 48 (R0..R3), each a
+/// <see cref="Quad"/> of columns tx + 16·s.</summary>
+public struct Block
+{
+    public Quad R0, R1, R2, R3;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Quad Row(int r) => r == 0 ? R0 : r == 1 ? R1 : r == 2 ? R2 : R3;
+
+    /// <summary>acc + x ⊗ y: row r gains x's component r times y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block Outer(Block acc, Quad x, Quad y) => new()
+    {
+        R0 = Quad.MulAdd(acc.R0, x.X, y), R1 = Quad.MulAdd(acc.R1, x.Y, y),
+        R2 = Quad.MulAdd(acc.R2, x.Z, y), R3 = Quad.MulAdd(acc.R3, x.W, y),
+    };
+
+    /// <summary>Every element of row r equal to v's component r (a per-row value).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block FromRows(Quad v) => new()
+    {
+        R0 = Quad.Splat(v.X), R1 = Quad.Splat(v.Y), R2 = Quad.Splat(v.Z), R3 = Quad.Splat(v.W),
+    };
+
+    /// <summary>Every row equal to v (a per-column value).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block FromColumns(Quad v) => new() { R0 = v, R1 = v, R2 = v, R3 = v };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block Add(Block a, Block b) => new()
+    {
+        R0 = Quad.Add(a.R0, b.R0), R1 = Quad.Add(a.R1, b.R1), R2 = Quad.Add(a.R2, b.R2), R3 = Quad.Add(a.R3, b.R3),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block Sub(Block a, Block b) => new()
+    {
+        R0 = Quad.Sub(a.R0, b.R0), R1 = Quad.Sub(a.R1, b.R1), R2 = Quad.Sub(a.R2, b.R2), R3 = Quad.Sub(a.R3, b.R3),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block Mul(Block a, Block b) => new()
+    {
+        R0 = Quad.Mul(a.R0, b.R0), R1 = Quad.Mul(a.R1, b.R1), R2 = Quad.Mul(a.R2, b.R2), R3 = Quad.Mul(a.R3, b.R3),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block Exp(Block a) => new() { R0 = Quad.Exp(a.R0), R1 = Quad.Exp(a.R1), R2 = Quad.Exp(a.R2), R3 = Quad.Exp(a.R3) };
+
+    /// <summary>Each row's sum over this thread's four columns.</summary>
+    public readonly Quad RowSums() => new(R0.Sum(), R1.Sum(), R2.Sum(), R3.Sum());
+}
+
+/// <summary>A thread's share of 64 rows × up to 128 head columns: rows ty + 16·r, columns tx + 16·c with c &lt; 4 in
+/// Lo and 4 ≤ c &lt; 8 in Hi (Hi is only touched when the head is wider than 64).</summary>
+public struct HeadBlock
+{
+    public Block Lo, Hi;
+}
+
+/// <summary>
+/// The shared-memory steps of the attention kernels (<see cref="AttentionKernels"/>): groups of 256 threads,
+/// thread t = 16·ty + tx, tiles of 64 rows of one (batch, head) of a [B, S, H·D] tensor.
+/// </summary>
+public static class AttentionTiles
+{
+    public const int Tile = 64;
+    public const int Threads = 256;
+    /// <summary>Head columns per step of a contraction, and rows per step of an accumulation.</summary>
+    public const int Slice = 16;
+    /// <summary>Row stride of a transposed slice: 65 keeps both the transposing stores and the reads free of bank conflicts.</summary>
+    public const int Pad = Tile + 1;
+    public const int SliceFloats = Slice * Pad;
+    public const int RowsFloats = Slice * AttentionParams.MaxHeadDim;
+
+    /// <summary>
+    /// a·bᵀ over the head for rows aRow0 .. aRow0+63 of a and bRow0 .. bRow0+63 of b (rows past the sequence read as 0):
+    /// element (ty + 16r, tx + 16s) of the 64×64 result. Both operands pass through aTile, bTile [Slice, Pad]
+    /// (tile[c·Pad + row]) 16 head columns at a time, loaded with consecutive threads on consecutive columns.
+    /// a, b [B, S, H·D]; headBase: the offset of (batch, head) column 0 of row 0.
+    /// </summary>
+    public static Block Contract(ArrayView<float> a, int aRow0, ArrayView<float> b, int bRow0, ArrayView<float> aTile,
+        ArrayView<float> bTile, long headBase, in AttentionParams p)
+    {
+        int t = Group.IdxX, tx = t % 16, ty = t / 16;
+        var acc = default(Block);
+        for (int c0 = 0; c0 < p.HeadDim; c0 += Slice)
+        {
+            Group.Barrier();
+            LoadTransposed(a, aTile, headBase, aRow0, c0, p);
+            LoadTransposed(b, bTile, headBase, bRow0, c0, p);
+            Group.Barrier();
+            int columns = XMath.Min(Slice, p.HeadDim - c0);
+            for (int c = 0; c < columns; c++)
+                acc = Block.Outer(acc, Quad.Load(aTile, c * Pad + ty), Quad.Load(bTile, c * Pad + tx));
+        }
+        return acc;
+    }
+
+    /// <summary>tile[c·Pad + r] = x[row0 + r, column c0 + c] for r &lt; 64, c &lt; 16; 0 past the sequence or head.</summary>
+    private static void LoadTransposed(ArrayView<float> x, ArrayView<float> tile, long headBase, int row0, int c0, in AttentionParams p)
+    {
+        for (int e = Group.IdxX; e < Tile * Slice; e += Threads)
+        {
+            int r = e / Slice, c = e % Slice, row = row0 + r, column = c0 + c;
+            tile[c * Pad + r] = row < p.Seq && column < p.HeadDim ? x[headBase + (long)row * p.Width + column] : 0f;
+        }
+    }
+
+    /// <summary>tile[r·128 + c] = x[row0 + r, column c] for r &lt; 16, c &lt; HeadDim; rows past the sequence read as 0.
+    /// Columns from HeadDim on are left as they are (the accumulators they feed are never stored).</summary>
+    public static void LoadRows(ArrayView<float> x, ArrayView<float> tile, long headBase, int row0, in AttentionParams p)
+    {
+        int d = p.HeadDim;
+        for (int e = Group.IdxX; e < Slice * d; e += Threads)
+        {
+            int r = e / d, c = e % d, row = row0 + r;
+            tile[r * AttentionParams.MaxHeadDim + c] = row < p.Seq ? x[headBase + (long)row * p.Width + c] : 0f;
+        }
+    }
+
+    /// <summary>
+    /// acc += w · rows for one 16-row slice: w is the thread's column slot s of a 64×64 weight block (weights of
+    /// rows ty + 16r in w.X .. w.W, each lane holding column tx + 16s), broadcast over the half-warp by shuffles;
+    /// rows the slice loaded by <see cref="LoadRows"/>. Sums the 16 rows in order.
+    /// </summary>
+    public static HeadBlock Accumulate(HeadBlock acc, Quad w, ArrayView<float> rows, in AttentionParams p)
+    {
+        int lane = Warp.LaneIdx, half = lane & 16, tx = Group.IdxX % 16;
+        bool wide = p.HeadDim > 64;
+        for (int u = 0; u < Slice; u++)
+        {
+            int source = half | u, at = u * AttentionParams.MaxHeadDim + tx;
+            var x = new Quad(Warp.Shuffle(w.X, source), Warp.Shuffle(w.Y, source), Warp.Shuffle(w.Z, source), Warp.Shuffle(w.W, source));
+            acc.Lo = Block.Outer(acc.Lo, x, Quad.Load(rows, at));
+            if (wide) acc.Hi = Block.Outer(acc.Hi, x, Quad.Load(rows, at + 64));
+        }
+        return acc;
+    }
+
+    /// <summary>The weights of column slot s of every row: (R0.At(s), R1.At(s), R2.At(s), R3.At(s)).</summary>
+    public static Quad Column(Block b, int s) => new(b.R0.At(s), b.R1.At(s), b.R2.At(s), b.R3.At(s));
+
+    /// <summary>The maximum over the 16 lanes of a half-warp, in each of them.</summary>
+    public static float HalfWarpMax(float value)
+    {
+        for (int mask = 8; mask > 0; mask >>= 1) value = XMath.Max(value, Warp.ShuffleXor(value, mask));
+        return value;
+    }
+
+    /// <summary>The sum over the 16 lanes of a half-warp, in each of them.</summary>
+    public static float HalfWarpSum(float value)
+    {
+        for (int mask = 8; mask > 0; mask >>= 1) value += Warp.ShuffleXor(value, mask);
+        return value;
+    }
+
+    /// <summary>Writes (or, when add is set, adds) a thread's share of rows row0 .. row0+63 of x; rows past the
+    /// sequence and columns past the head are skipped. x [B, S, H·D].</summary>
+    public static void Store(ArrayView<float> x, HeadBlock value, long headBase, int row0, bool add, in AttentionParams p)
+    {
+        int t = Group.IdxX, tx = t % 16, ty = t / 16;
+        for (int r = 0; r < 4; r++)
+        {
+            int row = row0 + ty + 16 * r;
+            if (row >= p.Seq) return;
+            long at = headBase + (long)row * p.Width;
+            StoreQuad(x, value.Lo.Row(r), at, tx, add, p.HeadDim);
+            if (p.HeadDim > 64) StoreQuad(x, value.Hi.Row(r), at, tx + 64, add, p.HeadDim);
+        }
+    }
+
+    private static void StoreQuad(ArrayView<float> x, Quad v, long rowAt, int column, bool add, int d)
+    {
+        for (int s = 0; s < 4; s++)
+        {
+            int c = column + 16 * s;
+            if (c >= d) return;
+            x[rowAt + c] = add ? x[rowAt + c] + v.At(s) : v.At(s);
+        }
+    }
+}
