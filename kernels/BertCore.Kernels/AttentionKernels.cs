@@ -11,7 +11,7 @@ namespace BertCore.Kernels;
 public readonly record struct AttentionParams(int Batch, int Seq, int Heads, int HeadDim, float Scale, float P, ulong Seed,
     ulong Offset, int HasMask)
 {
-    /// <summary>Threads own head columns tx + 16·c for c &lt; 8 (<see cref="HeadBlock"/>): HeadDim ≤ 128.</summary>
+    /// <summary>A group accumulates 64 head columns; wider heads take two groups per tile: HeadDim ≤ 128.</summary>
     public const int MaxHeadDim = 128;
 
     public int Width => Heads * HeadDim;
@@ -28,16 +28,27 @@ public readonly record struct AttentionParams(int Batch, int Seq, int Heads, int
 /// in registers (<see cref="AttentionTiles.Accumulate"/>). The forward saves only logSumExp [B, H, S]; the backward
 /// rebuilds each probability from it. With P = softmax(S), m the dropout multiplier, O = (P⊙m)·v and
 /// Δ_i = Σ_c dO_ic·O_ic: dv_j += Σ_i P_ij m_ij dO_i; dS_ij = P_ij (m_ij dO_i·v_j − Δ_i)·scale; dq_i += Σ_j dS_ij k_j;
-/// dk_j += Σ_i dS_ij q_i. Every sum runs over the other side's rows in order, without atomics.
-/// Launch (Forward, BackwardQuery, BackwardKeyValue): grid ceil(S / 64)·B·H, group 256; group g takes rows
-/// 64·(g mod tiles) .. of (batch, head) g / tiles. Delta: one warp per row, as a row kernel.
+/// dk_j += Σ_i dS_ij q_i. Every sum runs over the other side's rows in order, without atomics. A head wider than 64
+/// takes two groups per tile, each accumulating 64 of its columns (the scores are computed by both).
+/// Launch (Forward, BackwardQuery, BackwardKeyValue): grid <see cref="Groups"/> = halves·tiles·B·H, group 256; group g
+/// takes head columns 64·(g mod halves) .., rows 64·((g / halves) mod tiles) .. of (batch, head) g / (halves·tiles).
+/// Delta: one warp per row, as a row kernel.
 /// </summary>
 public static class AttentionKernels
 {
     /// <summary>Groups of a tiled launch.</summary>
-    public static int Groups(in AttentionParams p) => (p.Seq + AttentionTiles.Tile - 1) / AttentionTiles.Tile * p.Batch * p.Heads;
+    public static int Groups(in AttentionParams p) => Halves(p) * Tiles(p) * p.Batch * p.Heads;
 
     private static int Tiles(in AttentionParams p) => (p.Seq + AttentionTiles.Tile - 1) / AttentionTiles.Tile;
+
+    private static int Halves(in AttentionParams p) => (p.HeadDim + AttentionTiles.Columns - 1) / AttentionTiles.Columns;
+
+    /// <summary>This group's (batch·H + head, first row of its tile, first head column it accumulates).</summary>
+    private static (int Bh, int Row0, int Column0) GroupTile(in AttentionParams p)
+    {
+        int halves = Halves(p), tiles = Tiles(p), g = Grid.IdxX, rest = g / halves;
+        return (rest / tiles, rest % tiles * AttentionTiles.Tile, g % halves * AttentionTiles.Columns);
+    }
 
     /// <summary>The offset of column 0 of (batch, head)'s row 0 in a [B, S, H·D] tensor.</summary>
     private static long HeadBase(in AttentionParams p, int bh) =>
@@ -82,13 +93,13 @@ public static class AttentionKernels
     {
         var qTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
         var kTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
-        var vRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, MaxHeadDim]
-        int tiles = Tiles(p), bh = Grid.IdxX / tiles, i0 = Grid.IdxX % tiles * AttentionTiles.Tile;
+        var vRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
+        var (bh, i0, column0) = GroupTile(p);
         int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
         long headBase = HeadBase(p, bh);
         var runMax = Quad.Splat(float.NegativeInfinity);
         var runSum = default(Quad);   // this thread's columns only; summed over the half-warp at the end
-        var o = default(HeadBlock);
+        var o = default(Block);
         for (int j0 = 0; j0 < p.Seq; j0 += AttentionTiles.Tile)
         {
             var dot = AttentionTiles.Contract(q, i0, k, j0, qTile, kTile, headBase, p);
@@ -98,28 +109,25 @@ public static class AttentionKernels
             var rescale = Quad.Exp(Quad.Sub(runMax, newMax));
             var e = Block.Exp(Block.Sub(s, Block.FromRows(newMax)));
             runSum = Quad.Add(Quad.Mul(runSum, rescale), e.RowSums());
-            o.Lo = Block.Mul(o.Lo, Block.FromRows(rescale));
-            o.Hi = Block.Mul(o.Hi, Block.FromRows(rescale));
+            o = Block.Mul(o, Block.FromRows(rescale));
             runMax = newMax;
             if (p.P > 0f) e = Block.Mul(e, Multipliers(p, bh, i0 + ty, j0 + tx, transposed: false));
             for (int slot = 0; slot < 4 && j0 + 16 * slot < p.Seq; slot++)
             {
                 Group.Barrier();
-                AttentionTiles.LoadRows(v, vRows, headBase, j0 + 16 * slot, p);
+                AttentionTiles.LoadRows(v, vRows, headBase, j0 + 16 * slot, column0, p);
                 Group.Barrier();
-                o = AttentionTiles.Accumulate(o, AttentionTiles.Column(e, slot), vRows, p);
+                o = AttentionTiles.Accumulate(o, AttentionTiles.Column(e, slot), vRows);
             }
         }
         var sum = new Quad(AttentionTiles.HalfWarpSum(runSum.X), AttentionTiles.HalfWarpSum(runSum.Y),
             AttentionTiles.HalfWarpSum(runSum.Z), AttentionTiles.HalfWarpSum(runSum.W));
         var inverse = Block.FromRows(new Quad(1f / sum.X, 1f / sum.Y, 1f / sum.Z, 1f / sum.W));
-        o.Lo = Block.Mul(o.Lo, inverse);
-        o.Hi = Block.Mul(o.Hi, inverse);
-        AttentionTiles.Store(output, o, headBase, i0, add: false, p);
+        AttentionTiles.Store(output, Block.Mul(o, inverse), headBase, i0, column0, add: false, p);
         for (int r = 0; r < 4; r++)
         {
             int i = i0 + ty + 16 * r;
-            if (tx == 0 && i < p.Seq) logSumExp[(long)bh * p.Seq + i] = runMax.At(r) + XMath.Log(sum.At(r));
+            if (column0 == 0 && tx == 0 && i < p.Seq) logSumExp[(long)bh * p.Seq + i] = runMax.At(r) + XMath.Log(sum.At(r));
         }
     }
 
@@ -146,14 +154,14 @@ public static class AttentionKernels
     {
         var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
         var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
-        var kRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, MaxHeadDim]
-        int tiles = Tiles(p), bh = Grid.IdxX / tiles, i0 = Grid.IdxX % tiles * AttentionTiles.Tile;
+        var kRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
+        var (bh, i0, column0) = GroupTile(p);
         int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
         long headBase = HeadBase(p, bh);
         var lse = Block.FromRows(RowStats(logSumExp, p, bh, i0 + ty, 0f));
         var rowDelta = Block.FromRows(RowStats(delta, p, bh, i0 + ty, 0f));
         var scale = Block.FromColumns(Quad.Splat(p.Scale));
-        var g = default(HeadBlock);
+        var g = default(Block);
         for (int j0 = 0; j0 < p.Seq; j0 += AttentionTiles.Tile)
         {
             var s = Block.Add(Block.Mul(AttentionTiles.Contract(q, i0, k, j0, aTile, bTile, headBase, p), scale),
@@ -165,12 +173,12 @@ public static class AttentionKernels
             for (int slot = 0; slot < 4 && j0 + 16 * slot < p.Seq; slot++)
             {
                 Group.Barrier();
-                AttentionTiles.LoadRows(k, kRows, headBase, j0 + 16 * slot, p);
+                AttentionTiles.LoadRows(k, kRows, headBase, j0 + 16 * slot, column0, p);
                 Group.Barrier();
-                g = AttentionTiles.Accumulate(g, AttentionTiles.Column(ds, slot), kRows, p);
+                g = AttentionTiles.Accumulate(g, AttentionTiles.Column(ds, slot), kRows);
             }
         }
-        AttentionTiles.Store(dq, g, headBase, i0, add: true, p);
+        AttentionTiles.Store(dq, g, headBase, i0, column0, add: true, p);
     }
 
     /// <summary>dk_j += Σ_i dS_ij q_i and dv_j += Σ_i P_ij m_ij dO_i for a tile of 64 key rows (hasDk, hasDv select
@@ -181,9 +189,9 @@ public static class AttentionKernels
     {
         var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
         var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
-        var qRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, MaxHeadDim]
-        var dORows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);   // [Slice, MaxHeadDim]
-        int tiles = Tiles(p), bh = Grid.IdxX / tiles, j0 = Grid.IdxX % tiles * AttentionTiles.Tile;
+        var qRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
+        var dORows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);   // [Slice, Columns]
+        var (bh, j0, column0) = GroupTile(p);
         int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
         long headBase = HeadBase(p, bh);
         // Rows are keys j0 + ty + 16r, columns queries i0 + tx + 16s. Keys past the sequence are never stored.
@@ -191,8 +199,8 @@ public static class AttentionKernels
             KeyBias(mask, p, b, XMath.Min(j0 + ty + 16, p.Seq - 1)), KeyBias(mask, p, b, XMath.Min(j0 + ty + 32, p.Seq - 1)),
             KeyBias(mask, p, b, XMath.Min(j0 + ty + 48, p.Seq - 1))));
         var scale = Block.FromColumns(Quad.Splat(p.Scale));
-        var gk = default(HeadBlock);
-        var gv = default(HeadBlock);
+        var gk = default(Block);
+        var gv = default(Block);
         for (int i0 = 0; i0 < p.Seq; i0 += AttentionTiles.Tile)
         {
             var s = Block.Add(Block.Mul(AttentionTiles.Contract(k, j0, q, i0, aTile, bTile, headBase, p), scale), keyBias);
@@ -210,14 +218,14 @@ public static class AttentionKernels
             for (int slot = 0; slot < 4 && i0 + 16 * slot < p.Seq; slot++)
             {
                 Group.Barrier();
-                if (hasDk != 0) AttentionTiles.LoadRows(q, qRows, headBase, i0 + 16 * slot, p);
-                if (hasDv != 0) AttentionTiles.LoadRows(dOutput, dORows, headBase, i0 + 16 * slot, p);
+                if (hasDk != 0) AttentionTiles.LoadRows(q, qRows, headBase, i0 + 16 * slot, column0, p);
+                if (hasDv != 0) AttentionTiles.LoadRows(dOutput, dORows, headBase, i0 + 16 * slot, column0, p);
                 Group.Barrier();
-                if (hasDk != 0) gk = AttentionTiles.Accumulate(gk, AttentionTiles.Column(ds, slot), qRows, p);
-                if (hasDv != 0) gv = AttentionTiles.Accumulate(gv, AttentionTiles.Column(pm, slot), dORows, p);
+                if (hasDk != 0) gk = AttentionTiles.Accumulate(gk, AttentionTiles.Column(ds, slot), qRows);
+                if (hasDv != 0) gv = AttentionTiles.Accumulate(gv, AttentionTiles.Column(pm, slot), dORows);
             }
         }
-        if (hasDk != 0) AttentionTiles.Store(dk, gk, headBase, j0, add: true, p);
-        if (hasDv != 0) AttentionTiles.Store(dv, gv, headBase, j0, add: true, p);
+        if (hasDk != 0) AttentionTiles.Store(dk, gk, headBase, j0, column0, add: true, p);
+        if (hasDv != 0) AttentionTiles.Store(dv, gv, headBase, j0, column0, add: true, p);
     }
 }

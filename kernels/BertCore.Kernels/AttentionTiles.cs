@@ -98,13 +98,6 @@ public struct Block
     public readonly Quad RowSums() => new(R0.Sum(), R1.Sum(), R2.Sum(), R3.Sum());
 }
 
-/// <summary>A thread's share of 64 rows × up to 128 head columns: rows ty + 16·r, columns tx + 16·c with c &lt; 4 in
-/// Lo and 4 ≤ c &lt; 8 in Hi (Hi is only touched when the head is wider than 64).</summary>
-public struct HeadBlock
-{
-    public Block Lo, Hi;
-}
-
 /// <summary>
 /// The shared-memory steps of the attention kernels (<see cref="AttentionKernels"/>): groups of 256 threads,
 /// thread t = 16·ty + tx, tiles of 64 rows of one (batch, head) of a [B, S, H·D] tensor.
@@ -118,12 +111,15 @@ public static class AttentionTiles
     /// <summary>Row stride of a transposed slice: 65 keeps both the transposing stores and the reads free of bank conflicts.</summary>
     public const int Pad = Tile + 1;
     public const int SliceFloats = Slice * Pad;
-    public const int RowsFloats = Slice * AttentionParams.MaxHeadDim;
+    /// <summary>Head columns a group accumulates: heads wider than 64 take two groups per tile, one per half.</summary>
+    public const int Columns = 64;
+    public const int RowsFloats = Slice * Columns;
 
     /// <summary>
     /// a·bᵀ over the head for rows aRow0 .. aRow0+63 of a and bRow0 .. bRow0+63 of b (rows past the sequence read as 0):
     /// element (ty + 16r, tx + 16s) of the 64×64 result. Both operands pass through aTile, bTile [Slice, Pad]
-    /// (tile[c·Pad + row]) 16 head columns at a time, loaded with consecutive threads on consecutive columns.
+    /// (tile[c·Pad + row]) 16 head columns at a time: thread (tx, ty) loads column tx of rows ty + 16k, so consecutive
+    /// threads read consecutive columns, and fetches the next slice into registers while the current one is used.
     /// a, b [B, S, H·D]; headBase: the offset of (batch, head) column 0 of row 0.
     /// </summary>
     public static Block Contract(ArrayView<float> a, int aRow0, ArrayView<float> b, int bRow0, ArrayView<float> aTile,
@@ -131,59 +127,87 @@ public static class AttentionTiles
     {
         int t = Group.IdxX, tx = t % 16, ty = t / 16;
         var acc = default(Block);
+        var aNext = Fetch(a, headBase, aRow0 + ty, tx, p);
+        var bNext = Fetch(b, headBase, bRow0 + ty, tx, p);
         for (int c0 = 0; c0 < p.HeadDim; c0 += Slice)
         {
             Group.Barrier();
-            LoadTransposed(a, aTile, headBase, aRow0, c0, p);
-            LoadTransposed(b, bTile, headBase, bRow0, c0, p);
+            Put(aTile, tx * Pad + ty, aNext);
+            Put(bTile, tx * Pad + ty, bNext);
             Group.Barrier();
-            int columns = XMath.Min(Slice, p.HeadDim - c0);
-            for (int c = 0; c < columns; c++)
-                acc = Block.Outer(acc, Quad.Load(aTile, c * Pad + ty), Quad.Load(bTile, c * Pad + tx));
+            if (c0 + Slice < p.HeadDim)
+            {
+                aNext = Fetch(a, headBase, aRow0 + ty, c0 + Slice + tx, p);
+                bNext = Fetch(b, headBase, bRow0 + ty, c0 + Slice + tx, p);
+            }
+            // Columns past the head hold zeros: all 16 are summed, four per iteration (unrolled by hand).
+            for (int c = 0; c < Slice; c += 4)
+            {
+                int at = c * Pad;
+                acc = Block.Outer(acc, Quad.Load(aTile, at + ty), Quad.Load(bTile, at + tx));
+                acc = Block.Outer(acc, Quad.Load(aTile, at + Pad + ty), Quad.Load(bTile, at + Pad + tx));
+                acc = Block.Outer(acc, Quad.Load(aTile, at + 2 * Pad + ty), Quad.Load(bTile, at + 2 * Pad + tx));
+                acc = Block.Outer(acc, Quad.Load(aTile, at + 3 * Pad + ty), Quad.Load(bTile, at + 3 * Pad + tx));
+            }
         }
         return acc;
     }
 
-    /// <summary>tile[c·Pad + r] = x[row0 + r, column c0 + c] for r &lt; 64, c &lt; 16; 0 past the sequence or head.</summary>
-    private static void LoadTransposed(ArrayView<float> x, ArrayView<float> tile, long headBase, int row0, int c0, in AttentionParams p)
+    /// <summary>x at rows row, row + 16, row + 32, row + 48 and one head column; 0 past the sequence or the head.</summary>
+    private static Quad Fetch(ArrayView<float> x, long headBase, int row, int column, in AttentionParams p)
     {
-        for (int e = Group.IdxX; e < Tile * Slice; e += Threads)
-        {
-            int r = e / Slice, c = e % Slice, row = row0 + r, column = c0 + c;
-            tile[c * Pad + r] = row < p.Seq && column < p.HeadDim ? x[headBase + (long)row * p.Width + column] : 0f;
-        }
+        bool inHead = column < p.HeadDim;
+        long at = headBase + (long)row * p.Width + column, step = 16L * p.Width;
+        return new(inHead && row < p.Seq ? x[at] : 0f, inHead && row + 16 < p.Seq ? x[at + step] : 0f,
+            inHead && row + 32 < p.Seq ? x[at + 2 * step] : 0f, inHead && row + 48 < p.Seq ? x[at + 3 * step] : 0f);
     }
 
-    /// <summary>tile[r·128 + c] = x[row0 + r, column c] for r &lt; 16, c &lt; HeadDim; rows past the sequence read as 0.
-    /// Columns from HeadDim on are left as they are (the accumulators they feed are never stored).</summary>
-    public static void LoadRows(ArrayView<float> x, ArrayView<float> tile, long headBase, int row0, in AttentionParams p)
+    /// <summary>tile[at], tile[at + 16], tile[at + 32], tile[at + 48] = v.</summary>
+    private static void Put(ArrayView<float> tile, int at, Quad v)
     {
-        int d = p.HeadDim;
-        for (int e = Group.IdxX; e < Slice * d; e += Threads)
-        {
-            int r = e / d, c = e % d, row = row0 + r;
-            tile[r * AttentionParams.MaxHeadDim + c] = row < p.Seq ? x[headBase + (long)row * p.Width + c] : 0f;
-        }
+        tile[at] = v.X;
+        tile[at + 16] = v.Y;
+        tile[at + 32] = v.Z;
+        tile[at + 48] = v.W;
+    }
+
+    /// <summary>tile[r·64 + c] = x[row0 + r, column0 + c] for r &lt; 16, c &lt; 64: thread t loads column t mod 64 of
+    /// rows t / 64 + 4k, so consecutive threads read consecutive columns; rows past the sequence and columns past the
+    /// head read as 0. Call between barriers.</summary>
+    public static void LoadRows(ArrayView<float> x, ArrayView<float> tile, long headBase, int row0, int column0, in AttentionParams p)
+    {
+        int t = Group.IdxX, r = t / Columns, c = t % Columns;
+        bool inHead = column0 + c < p.HeadDim;
+        long at = headBase + (long)(row0 + r) * p.Width + column0 + c, step = 4L * p.Width;
+        int row = row0 + r;
+        tile[t] = inHead && row < p.Seq ? x[at] : 0f;
+        tile[t + Threads] = inHead && row + 4 < p.Seq ? x[at + step] : 0f;
+        tile[t + 2 * Threads] = inHead && row + 8 < p.Seq ? x[at + 2 * step] : 0f;
+        tile[t + 3 * Threads] = inHead && row + 12 < p.Seq ? x[at + 3 * step] : 0f;
     }
 
     /// <summary>
     /// acc += w · rows for one 16-row slice: w is the thread's column slot s of a 64×64 weight block (weights of
     /// rows ty + 16r in w.X .. w.W, each lane holding column tx + 16s), broadcast over the half-warp by shuffles;
-    /// rows the slice loaded by <see cref="LoadRows"/>. Sums the 16 rows in order.
+    /// rows the slice loaded by <see cref="LoadRows"/>; acc holds rows ty + 16r, columns tx + 16c of the result.
+    /// Sums the 16 rows in order.
     /// </summary>
-    public static HeadBlock Accumulate(HeadBlock acc, Quad w, ArrayView<float> rows, in AttentionParams p)
+    public static Block Accumulate(Block acc, Quad w, ArrayView<float> rows)
     {
-        int lane = Warp.LaneIdx, half = lane & 16, tx = Group.IdxX % 16;
-        bool wide = p.HeadDim > 64;
-        for (int u = 0; u < Slice; u++)
+        int half = Warp.LaneIdx & 16, tx = Group.IdxX % 16;
+        for (int u = 0; u < Slice; u += 4)   // four rows per iteration, unrolled by hand
         {
-            int source = half | u, at = u * AttentionParams.MaxHeadDim + tx;
-            var x = new Quad(Warp.Shuffle(w.X, source), Warp.Shuffle(w.Y, source), Warp.Shuffle(w.Z, source), Warp.Shuffle(w.W, source));
-            acc.Lo = Block.Outer(acc.Lo, x, Quad.Load(rows, at));
-            if (wide) acc.Hi = Block.Outer(acc.Hi, x, Quad.Load(rows, at + 64));
+            acc = Block.Outer(acc, Broadcast(w, half | u), Quad.Load(rows, u * Columns + tx));
+            acc = Block.Outer(acc, Broadcast(w, half | (u + 1)), Quad.Load(rows, (u + 1) * Columns + tx));
+            acc = Block.Outer(acc, Broadcast(w, half | (u + 2)), Quad.Load(rows, (u + 2) * Columns + tx));
+            acc = Block.Outer(acc, Broadcast(w, half | (u + 3)), Quad.Load(rows, (u + 3) * Columns + tx));
         }
         return acc;
     }
+
+    /// <summary>Lane <paramref name="source"/>'s w.</summary>
+    private static Quad Broadcast(Quad w, int source) =>
+        new(Warp.Shuffle(w.X, source), Warp.Shuffle(w.Y, source), Warp.Shuffle(w.Z, source), Warp.Shuffle(w.W, source));
 
     /// <summary>The weights of column slot s of every row: (R0.At(s), R1.At(s), R2.At(s), R3.At(s)).</summary>
     public static Quad Column(Block b, int s) => new(b.R0.At(s), b.R1.At(s), b.R2.At(s), b.R3.At(s));
@@ -202,9 +226,9 @@ public static class AttentionTiles
         return value;
     }
 
-    /// <summary>Writes (or, when add is set, adds) a thread's share of rows row0 .. row0+63 of x; rows past the
-    /// sequence and columns past the head are skipped. x [B, S, H·D].</summary>
-    public static void Store(ArrayView<float> x, HeadBlock value, long headBase, int row0, bool add, in AttentionParams p)
+    /// <summary>Writes (or, when add is set, adds) a thread's share of rows row0 .. row0+63, columns column0 .. column0+63
+    /// of x; rows past the sequence and columns past the head are skipped. x [B, S, H·D].</summary>
+    public static void Store(ArrayView<float> x, Block value, long headBase, int row0, int column0, bool add, in AttentionParams p)
     {
         int t = Group.IdxX, tx = t % 16, ty = t / 16;
         for (int r = 0; r < 4; r++)
@@ -212,18 +236,13 @@ public static class AttentionTiles
             int row = row0 + ty + 16 * r;
             if (row >= p.Seq) return;
             long at = headBase + (long)row * p.Width;
-            StoreQuad(x, value.Lo.Row(r), at, tx, add, p.HeadDim);
-            if (p.HeadDim > 64) StoreQuad(x, value.Hi.Row(r), at, tx + 64, add, p.HeadDim);
-        }
-    }
-
-    private static void StoreQuad(ArrayView<float> x, Quad v, long rowAt, int column, bool add, int d)
-    {
-        for (int s = 0; s < 4; s++)
-        {
-            int c = column + 16 * s;
-            if (c >= d) return;
-            x[rowAt + c] = add ? x[rowAt + c] + v.At(s) : v.At(s);
+            var v = value.Row(r);
+            for (int s = 0; s < 4; s++)
+            {
+                int c = column0 + tx + 16 * s;
+                if (c >= p.HeadDim) break;
+                x[at + c] = add ? x[at + c] + v.At(s) : v.At(s);
+            }
         }
     }
 }
