@@ -74,12 +74,13 @@ public static class AttentionKernels
         DeviceRng.Multiplier(p.P, p.Seed, p.Offset + (ulong)(((long)bh * p.Seq + i) * p.Seq + j));
 
     /// <summary>The dropout multipliers of a block whose rows are queries i0 + 16r and columns keys j0 + 16s
-    /// (transposed: rows keys j0 + 16r, columns queries i0 + 16s).</summary>
-    private static Block Multipliers(in AttentionParams p, int bh, int row0, int column0, bool transposed) => new()
+    /// (transposed: rows keys j0 + 16r, columns queries i0 + 16s). One row at a time, to keep few hashes live.</summary>
+    private static Block Multipliers(in AttentionParams p, int bh, int row0, int column0, bool transposed)
     {
-        R0 = RowMultipliers(p, bh, row0, column0, transposed), R1 = RowMultipliers(p, bh, row0 + 16, column0, transposed),
-        R2 = RowMultipliers(p, bh, row0 + 32, column0, transposed), R3 = RowMultipliers(p, bh, row0 + 48, column0, transposed),
-    };
+        var m = default(Block);
+        for (int r = 0; r < 4; r++) m = m.WithRow(r, RowMultipliers(p, bh, row0 + 16 * r, column0, transposed));
+        return m;
+    }
 
     private static Quad RowMultipliers(in AttentionParams p, int bh, int row, int column, bool transposed) => transposed
         ? new(Multiplier(p, bh, column, row), Multiplier(p, bh, column + 16, row), Multiplier(p, bh, column + 32, row),

@@ -54,6 +54,12 @@ public struct Block
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly Quad Row(int r) => r == 0 ? R0 : r == 1 ? R1 : r == 2 ? R2 : R3;
 
+    /// <summary>This block with row r replaced by v.</summary>
+    public readonly Block WithRow(int r, Quad v) => new()
+    {
+        R0 = r == 0 ? v : R0, R1 = r == 1 ? v : R1, R2 = r == 2 ? v : R2, R3 = r == 3 ? v : R3,
+    };
+
     /// <summary>acc + x ⊗ y: row r gains x's component r times y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block Outer(Block acc, Quad x, Quad y) => new()
