@@ -20,7 +20,7 @@ public readonly record struct AttentionParams(int Batch, int Seq, int Heads, int
 /// <summary>
 /// Fused scaled-dot-product attention, FlashAttention style without an S×S buffer. A group of 256 threads takes one
 /// (batch, head) and a tile of 64 query rows (forward, dq) or 64 key rows (dk, dv), and walks the other side's rows
-/// in tiles of 64: each 64×64 score tile is a contraction over the head through shared memory (16 columns at a time,
+/// in tiles of 64: each 64×64 score tile is a contraction over the head through shared memory (32 columns at a time,
 /// <see cref="AttentionTiles.Contract"/>), held as a 4×4 register block per thread (rows ty + 16r, columns tx + 16s);
 /// the softmax is online (per-row running max over the half-warp that shares a row, per-thread partial sums, the
 /// output rescaled when the max grows); the tile's weights reach the half-warp by shuffles while 16 rows of v (or k,
@@ -92,8 +92,8 @@ public static class AttentionKernels
     public static void Forward(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<int> mask,
         ArrayView<float> output, ArrayView<float> logSumExp, AttentionParams p)
     {
-        var qTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
-        var kTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
+        var qTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var kTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
         var vRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
         var (bh, i0, column0) = GroupTile(p);
         int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
@@ -153,8 +153,8 @@ public static class AttentionKernels
     public static void BackwardQuery(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<int> mask,
         ArrayView<float> logSumExp, ArrayView<float> delta, ArrayView<float> dOutput, ArrayView<float> dq, AttentionParams p)
     {
-        var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
-        var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
+        var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
         var kRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
         var (bh, i0, column0) = GroupTile(p);
         int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
@@ -188,8 +188,8 @@ public static class AttentionKernels
         ArrayView<float> logSumExp, ArrayView<float> delta, ArrayView<float> dOutput, ArrayView<float> dk, int hasDk,
         ArrayView<float> dv, int hasDv, AttentionParams p)
     {
-        var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
-        var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Slice, Pad]
+        var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
         var qRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
         var dORows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);   // [Slice, Columns]
         var (bh, j0, column0) = GroupTile(p);

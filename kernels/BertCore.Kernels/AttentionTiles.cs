@@ -112,19 +112,21 @@ public static class AttentionTiles
 {
     public const int Tile = 64;
     public const int Threads = 256;
-    /// <summary>Head columns per step of a contraction, and rows per step of an accumulation.</summary>
+    /// <summary>Rows per step of an accumulation.</summary>
     public const int Slice = 16;
+    /// <summary>Head columns per step of a contraction.</summary>
+    public const int Depth = 32;
     /// <summary>Row stride of a transposed slice: 65 keeps both the transposing stores and the reads free of bank conflicts.</summary>
     public const int Pad = Tile + 1;
-    public const int SliceFloats = Slice * Pad;
+    public const int SliceFloats = Depth * Pad;
     /// <summary>Head columns a group accumulates: heads wider than 64 take two groups per tile, one per half.</summary>
     public const int Columns = 64;
     public const int RowsFloats = Slice * Columns;
 
     /// <summary>
     /// a·bᵀ over the head for rows aRow0 .. aRow0+63 of a and bRow0 .. bRow0+63 of b (rows past the sequence read as 0):
-    /// element (ty + 16r, tx + 16s) of the 64×64 result. Both operands pass through aTile, bTile [Slice, Pad]
-    /// (tile[c·Pad + row]) 16 head columns at a time: thread (tx, ty) loads column tx of rows ty + 16k, so consecutive
+    /// element (ty + 16r, tx + 16s) of the 64×64 result. Both operands pass through aTile, bTile [Depth, Pad]
+    /// (tile[c·Pad + row]) 32 head columns at a time: thread (tx, ty) loads columns tx, tx + 16 of rows ty + 16k, so consecutive
     /// threads read consecutive columns, and fetches the next slice into registers while the current one is used.
     /// a, b [B, S, H·D]; headBase: the offset of (batch, head) column 0 of row 0.
     /// </summary>
@@ -134,20 +136,26 @@ public static class AttentionTiles
         int t = Group.IdxX, tx = t % 16, ty = t / 16;
         var acc = default(Block);
         var aNext = Fetch(a, headBase, aRow0 + ty, tx, p);
+        var aNext16 = Fetch(a, headBase, aRow0 + ty, tx + 16, p);
         var bNext = Fetch(b, headBase, bRow0 + ty, tx, p);
-        for (int c0 = 0; c0 < p.HeadDim; c0 += Slice)
+        var bNext16 = Fetch(b, headBase, bRow0 + ty, tx + 16, p);
+        for (int c0 = 0; c0 < p.HeadDim; c0 += Depth)
         {
             Group.Barrier();
             Put(aTile, tx * Pad + ty, aNext);
+            Put(aTile, (tx + 16) * Pad + ty, aNext16);
             Put(bTile, tx * Pad + ty, bNext);
+            Put(bTile, (tx + 16) * Pad + ty, bNext16);
             Group.Barrier();
-            if (c0 + Slice < p.HeadDim)
+            if (c0 + Depth < p.HeadDim)
             {
-                aNext = Fetch(a, headBase, aRow0 + ty, c0 + Slice + tx, p);
-                bNext = Fetch(b, headBase, bRow0 + ty, c0 + Slice + tx, p);
+                aNext = Fetch(a, headBase, aRow0 + ty, c0 + Depth + tx, p);
+                aNext16 = Fetch(a, headBase, aRow0 + ty, c0 + Depth + 16 + tx, p);
+                bNext = Fetch(b, headBase, bRow0 + ty, c0 + Depth + tx, p);
+                bNext16 = Fetch(b, headBase, bRow0 + ty, c0 + Depth + 16 + tx, p);
             }
-            // Columns past the head hold zeros: all 16 are summed, four per iteration (unrolled by hand).
-            for (int c = 0; c < Slice; c += 4)
+            // Columns past the head hold zeros: all 32 are summed, four per iteration (unrolled by hand).
+            for (int c = 0; c < Depth; c += 4)
             {
                 int at = c * Pad;
                 acc = Block.Outer(acc, Quad.Load(aTile, at + ty), Quad.Load(bTile, at + tx));
