@@ -116,7 +116,7 @@ public static class AttentionTiles
     public const int Slice = 16;
     /// <summary>Head columns per step of a contraction.</summary>
     public const int Depth = 32;
-    /// <summary>Row stride of a transposed slice: 65 keeps both the transposing stores and the reads free of bank conflicts.</summary>
+    /// <summary>Row stride of a transposed slice: 65 spreads the transposing stores over the banks (at most 2-way conflicts).</summary>
     public const int Pad = Tile + 1;
     public const int SliceFloats = Depth * Pad;
     /// <summary>Head columns a group accumulates: heads wider than 64 take two groups per tile, one per half.</summary>
