@@ -11,85 +11,131 @@ namespace BertCore.Kernels;
 public readonly record struct AttentionParams(int Batch, int Seq, int Heads, int HeadDim, float Scale, float P, ulong Seed,
     ulong Offset, int HasMask)
 {
-    /// <summary>Lanes own columns lane, lane + 32, lane + 64, lane + 96 of a head: HeadDim ≤ 128.</summary>
+    /// <summary>A group accumulates 64 head columns; wider heads take two groups per tile: HeadDim ≤ 128.</summary>
     public const int MaxHeadDim = 128;
 
     public int Width => Heads * HeadDim;
 }
 
 /// <summary>
-/// Fused scaled-dot-product attention, FlashAttention style without an S×S buffer: one warp per query row (forward
-/// and dq) or per key row (dk, dv). Lane l scores key (or query) j0 + l of each block of 32 with a dot product over
-/// the head; the softmax is online (running max and sum, the output rescaled when the max grows); the block's
-/// probabilities reach every lane by shuffles, and lane l accumulates output columns l, l+32, l+64, l+96 in
-/// registers. The forward saves only logSumExp [B, H, S]; the backward rebuilds each probability from it.
-/// With P = softmax(S), m the dropout multiplier, O = (P⊙m)·v and Δ_i = Σ_c dO_ic·O_ic:
-/// dv_j += Σ_i P_ij m_ij dO_i; dS_ij = P_ij (m_ij dO_i·v_j − Δ_i)·scale; dq_i += Σ_j dS_ij k_j; dk_j += Σ_i dS_ij q_i.
-/// Launch: grid ceil(B·H·S / (group / 32)), group a multiple of 32; warp w handles row index
-/// ((b·H + h)·S + i) = group·(group / 32) + w.
+/// Fused scaled-dot-product attention, FlashAttention style without an S×S buffer. A group of 256 threads takes one
+/// (batch, head) and a tile of 64 query rows (forward, dq) or 64 key rows (dk, dv), and walks the other side's rows
+/// in tiles of 64: each 64×64 score tile is a contraction over the head through shared memory (32 columns at a time,
+/// <see cref="AttentionTiles.Contract"/>), held as a 4×4 register block per thread (rows ty + 16r, columns tx + 16s);
+/// the softmax is online (per-row running max over the half-warp that shares a row, per-thread partial sums, the
+/// output rescaled when the max grows); the tile's weights reach the half-warp by shuffles while 16 rows of v (or k,
+/// q, dO) at a time sit in shared memory, and each thread accumulates rows ty + 16r, columns tx + 16c of the result
+/// in registers (<see cref="AttentionTiles.Accumulate"/>). The forward saves only logSumExp [B, H, S]; the backward
+/// rebuilds each probability from it. With P = softmax(S), m the dropout multiplier, O = (P⊙m)·v and
+/// Δ_i = Σ_c dO_ic·O_ic: dv_j += Σ_i P_ij m_ij dO_i; dS_ij = P_ij (m_ij dO_i·v_j − Δ_i)·scale; dq_i += Σ_j dS_ij k_j;
+/// dk_j += Σ_i dS_ij q_i. Every sum runs over the other side's rows in order, without atomics. A head wider than 64
+/// takes two groups per tile, each accumulating 64 of its columns (the scores are computed by both).
+/// Launch (Forward, BackwardQuery, BackwardKeyValue): grid <see cref="Groups"/> = halves·tiles·B·H, group 256; group g
+/// takes head columns 64·(g mod halves) .., rows 64·((g / halves) mod tiles) .. of (batch, head) g / (halves·tiles).
+/// Delta: one warp per row, as a row kernel.
 /// </summary>
 public static class AttentionKernels
 {
-    private static int WarpRow() => Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
+    /// <summary>Groups of a tiled launch.</summary>
+    public static int Groups(in AttentionParams p) => Halves(p) * Tiles(p) * p.Batch * p.Heads;
 
-    private static float Dot(ArrayView<float> x, long xRow, ArrayView<float> y, long yRow, int d)
+    private static int Tiles(in AttentionParams p) => (p.Seq + AttentionTiles.Tile - 1) / AttentionTiles.Tile;
+
+    private static int Halves(in AttentionParams p) => (p.HeadDim + AttentionTiles.Columns - 1) / AttentionTiles.Columns;
+
+    /// <summary>This group's (batch·H + head, first row of its tile, first head column it accumulates).</summary>
+    private static (int Bh, int Row0, int Column0) GroupTile(in AttentionParams p)
     {
-        float s = 0f;
-        for (int c = 0; c < d; c++) s += x[xRow + c] * y[yRow + c];
-        return s;
+        int halves = Halves(p), tiles = Tiles(p), g = Grid.IdxX, rest = g / halves;
+        return (rest / tiles, rest % tiles * AttentionTiles.Tile, g % halves * AttentionTiles.Columns);
     }
 
-    private static float Score(ArrayView<float> q, ArrayView<float> k, ArrayView<int> mask, in AttentionParams p, int b,
-        long qRow, long kRow, int j) =>
-        Dot(q, qRow, k, kRow, p.HeadDim) * p.Scale + (p.HasMask != 0 && mask[b * p.Seq + j] == 0 ? float.MinValue : 0f);
+    /// <summary>The offset of column 0 of (batch, head)'s row 0 in a [B, S, H·D] tensor.</summary>
+    private static long HeadBase(in AttentionParams p, int bh) =>
+        (long)(bh / p.Heads) * p.Seq * p.Width + (long)(bh % p.Heads) * p.HeadDim;
+
+    /// <summary>What a score of key j gains: 0, float.MinValue for a padded key, −∞ past the sequence.</summary>
+    private static float KeyBias(ArrayView<int> mask, in AttentionParams p, int b, int j) =>
+        j >= p.Seq ? float.NegativeInfinity : p.HasMask != 0 && mask[b * p.Seq + j] == 0 ? float.MinValue : 0f;
+
+    /// <summary>The key biases of keys j, j + 16, j + 32, j + 48.</summary>
+    private static Quad KeyBiases(ArrayView<int> mask, in AttentionParams p, int b, int j) =>
+        new(KeyBias(mask, p, b, j), KeyBias(mask, p, b, j + 16), KeyBias(mask, p, b, j + 32), KeyBias(mask, p, b, j + 48));
+
+    /// <summary>stat[(b·H + h)·S + i] for rows i, i + 16, i + 32, i + 48 of (batch, head) bh; past the sequence, missing.</summary>
+    private static Quad RowStats(ArrayView<float> stat, in AttentionParams p, int bh, int i, float missing)
+    {
+        long at = (long)bh * p.Seq;
+        return new(i < p.Seq ? stat[at + i] : missing, i + 16 < p.Seq ? stat[at + i + 16] : missing,
+            i + 32 < p.Seq ? stat[at + i + 32] : missing, i + 48 < p.Seq ? stat[at + i + 48] : missing);
+    }
 
     private static float Multiplier(in AttentionParams p, int bh, int i, int j) =>
-        p.P > 0f ? DeviceRng.Multiplier(p.P, p.Seed, p.Offset + (ulong)(((long)bh * p.Seq + i) * p.Seq + j)) : 1f;
+        DeviceRng.Multiplier(p.P, p.Seed, p.Offset + (ulong)(((long)bh * p.Seq + i) * p.Seq + j));
 
-    /// <summary>Element (row, column c) of a [B, S, H·D] tensor if c is inside the head, else 0.</summary>
-    private static float Column(ArrayView<float> x, long row, int c, int d) => c < d ? x[row + c] : 0f;
+    /// <summary>The dropout multipliers of a block whose rows are queries i0 + 16r and columns keys j0 + 16s
+    /// (transposed: rows keys j0 + 16r, columns queries i0 + 16s). One row at a time, to keep few hashes live.</summary>
+    private static Block Multipliers(in AttentionParams p, int bh, int row0, int column0, bool transposed)
+    {
+        var m = default(Block);
+        for (int r = 0; r < 4; r++) m = m.WithRow(r, RowMultipliers(p, bh, row0 + 16 * r, column0, transposed));
+        return m;
+    }
+
+    private static Quad RowMultipliers(in AttentionParams p, int bh, int row, int column, bool transposed) => transposed
+        ? new(Multiplier(p, bh, column, row), Multiplier(p, bh, column + 16, row), Multiplier(p, bh, column + 32, row),
+            Multiplier(p, bh, column + 48, row))
+        : new(Multiplier(p, bh, row, column), Multiplier(p, bh, row, column + 16), Multiplier(p, bh, row, column + 32),
+            Multiplier(p, bh, row, column + 48));
 
     // q, k, v, output [B, S, H·D]; mask I32 [B, S] (read when HasMask); logSumExp [B, H, S]
     public static void Forward(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<int> mask,
         ArrayView<float> output, ArrayView<float> logSumExp, AttentionParams p)
     {
-        int index = WarpRow(), lane = Warp.LaneIdx;
-        if (index >= p.Batch * p.Heads * p.Seq) return;
-        int i = index % p.Seq, bh = index / p.Seq, h = bh % p.Heads, b = bh / p.Heads, d = p.HeadDim, w = p.Width;
-        long qRow = ((long)b * p.Seq + i) * w + (long)h * d, headBase = (long)b * p.Seq * w + (long)h * d;
-        float runMax = float.NegativeInfinity, runSum = 0f, o0 = 0f, o1 = 0f, o2 = 0f, o3 = 0f;
-        for (int j0 = 0; j0 < p.Seq; j0 += Warp.WarpSize)
+        var qTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var kTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var vRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
+        var (bh, i0, column0) = GroupTile(p);
+        int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
+        long headBase = HeadBase(p, bh);
+        var runMax = Quad.Splat(float.NegativeInfinity);
+        var runSum = default(Quad);   // this thread's columns only; summed over the half-warp at the end
+        var o = default(Block);
+        for (int j0 = 0; j0 < p.Seq; j0 += AttentionTiles.Tile)
         {
-            int j = j0 + lane;
-            float s = j < p.Seq ? Score(q, k, mask, p, b, qRow, headBase + (long)j * w, j) : float.NegativeInfinity;
-            float newMax = XMath.Max(runMax, DeviceMath.WarpMax(s));
-            float e = j < p.Seq ? XMath.Exp(s - newMax) : 0f;
-            float rescale = j0 == 0 ? 0f : XMath.Exp(runMax - newMax);
-            runSum = runSum * rescale + DeviceMath.WarpSum(e);
-            o0 *= rescale; o1 *= rescale; o2 *= rescale; o3 *= rescale;
-            float dropped = j < p.Seq ? e * Multiplier(p, bh, i, j) : 0f;
-            int keys = XMath.Min(Warp.WarpSize, p.Seq - j0);
-            for (int t = 0; t < keys; t++)
-            {
-                float pj = Warp.Shuffle(dropped, t);
-                long vRow = headBase + (long)(j0 + t) * w;
-                o0 += pj * Column(v, vRow, lane, d);
-                o1 += pj * Column(v, vRow, lane + 32, d);
-                o2 += pj * Column(v, vRow, lane + 64, d);
-                o3 += pj * Column(v, vRow, lane + 96, d);
-            }
+            var dot = AttentionTiles.Contract(q, i0, k, j0, qTile, kTile, headBase, p);
+            var s = Block.Add(Block.Mul(dot, Block.FromColumns(Quad.Splat(p.Scale))), Block.FromColumns(KeyBiases(mask, p, b, j0 + tx)));
+            var newMax = Quad.Max(runMax, new Quad(AttentionTiles.HalfWarpMax(s.R0.Largest()), AttentionTiles.HalfWarpMax(s.R1.Largest()),
+                AttentionTiles.HalfWarpMax(s.R2.Largest()), AttentionTiles.HalfWarpMax(s.R3.Largest())));
+            var rescale = Quad.Exp(Quad.Sub(runMax, newMax));
+            var e = Block.Exp(Block.Sub(s, Block.FromRows(newMax)));
+            runSum = Quad.Add(Quad.Mul(runSum, rescale), e.RowSums());
+            o = Block.Mul(o, Block.FromRows(rescale));
             runMax = newMax;
+            if (p.P > 0f) e = Block.Mul(e, Multipliers(p, bh, i0 + ty, j0 + tx, transposed: false));
+            for (int slot = 0; slot < 4 && j0 + 16 * slot < p.Seq; slot++)
+            {
+                Group.Barrier();
+                AttentionTiles.LoadRows(v, vRows, headBase, j0 + 16 * slot, column0, p);
+                Group.Barrier();
+                o = AttentionTiles.Accumulate(o, AttentionTiles.Column(e, slot), vRows);
+            }
         }
-        float inv = 1f / runSum;
-        if (lane < d) output[qRow + lane] = o0 * inv;
-        if (lane + 32 < d) output[qRow + lane + 32] = o1 * inv;
-        if (lane + 64 < d) output[qRow + lane + 64] = o2 * inv;
-        if (lane + 96 < d) output[qRow + lane + 96] = o3 * inv;
-        if (lane == 0) logSumExp[index] = runMax + XMath.Log(runSum);
+        var sum = new Quad(AttentionTiles.HalfWarpSum(runSum.X), AttentionTiles.HalfWarpSum(runSum.Y),
+            AttentionTiles.HalfWarpSum(runSum.Z), AttentionTiles.HalfWarpSum(runSum.W));
+        var inverse = Block.FromRows(new Quad(1f / sum.X, 1f / sum.Y, 1f / sum.Z, 1f / sum.W));
+        AttentionTiles.Store(output, Block.Mul(o, inverse), headBase, i0, column0, add: false, p);
+        for (int r = 0; r < 4; r++)
+        {
+            int i = i0 + ty + 16 * r;
+            if (column0 == 0 && tx == 0 && i < p.Seq) logSumExp[(long)bh * p.Seq + i] = runMax.At(r) + XMath.Log(sum.At(r));
+        }
     }
 
-    /// <summary>delta[(b·H + h)·S + i] = Σ_c dOutput·output over the head's columns. output, dOutput [B, S, H·D];
-    /// delta [B, H, S].</summary>
+    private static int WarpRow() => Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
+
+    /// <summary>delta[(b·H + h)·S + i] = Σ_c dOutput·output over the head's columns, one warp per row. output,
+    /// dOutput [B, S, H·D]; delta [B, H, S]. Launch: grid ceil(B·H·S / (group / 32)), group a multiple of 32.</summary>
     public static void Delta(ArrayView<float> output, ArrayView<float> dOutput, ArrayView<float> delta, AttentionParams p)
     {
         int index = WarpRow(), lane = Warp.LaneIdx;
@@ -102,97 +148,85 @@ public static class AttentionKernels
         if (lane == 0) delta[index] = s;
     }
 
-    /// <summary>dq_i += Σ_j dS_ij k_j, one warp per query row. q, k, v, dOutput, dq [B, S, H·D]; mask [B, S];
+    /// <summary>dq_i += Σ_j dS_ij k_j for a tile of 64 query rows. q, k, v, dOutput, dq [B, S, H·D]; mask [B, S];
     /// logSumExp, delta [B, H, S].</summary>
     public static void BackwardQuery(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<int> mask,
         ArrayView<float> logSumExp, ArrayView<float> delta, ArrayView<float> dOutput, ArrayView<float> dq, AttentionParams p)
     {
-        int index = WarpRow(), lane = Warp.LaneIdx;
-        if (index >= p.Batch * p.Heads * p.Seq) return;
-        int i = index % p.Seq, bh = index / p.Seq, h = bh % p.Heads, b = bh / p.Heads, d = p.HeadDim, w = p.Width;
-        long qRow = ((long)b * p.Seq + i) * w + (long)h * d, headBase = (long)b * p.Seq * w + (long)h * d;
-        float lse = logSumExp[index], di = delta[index];
-        float g0 = 0f, g1 = 0f, g2 = 0f, g3 = 0f;
-        for (int j0 = 0; j0 < p.Seq; j0 += Warp.WarpSize)
+        var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var kRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
+        var (bh, i0, column0) = GroupTile(p);
+        int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
+        long headBase = HeadBase(p, bh);
+        var lse = Block.FromRows(RowStats(logSumExp, p, bh, i0 + ty, 0f));
+        var rowDelta = Block.FromRows(RowStats(delta, p, bh, i0 + ty, 0f));
+        var scale = Block.FromColumns(Quad.Splat(p.Scale));
+        var g = default(Block);
+        for (int j0 = 0; j0 < p.Seq; j0 += AttentionTiles.Tile)
         {
-            int j = j0 + lane;
-            float ds = 0f;
-            if (j < p.Seq)
+            var s = Block.Add(Block.Mul(AttentionTiles.Contract(q, i0, k, j0, aTile, bTile, headBase, p), scale),
+                Block.FromColumns(KeyBiases(mask, p, b, j0 + tx)));
+            var prob = Block.Exp(Block.Sub(s, lse));
+            var dp = AttentionTiles.Contract(dOutput, i0, v, j0, aTile, bTile, headBase, p);
+            if (p.P > 0f) dp = Block.Mul(dp, Multipliers(p, bh, i0 + ty, j0 + tx, transposed: false));
+            var ds = Block.Mul(Block.Mul(prob, Block.Sub(dp, rowDelta)), scale);
+            for (int slot = 0; slot < 4 && j0 + 16 * slot < p.Seq; slot++)
             {
-                long kRow = headBase + (long)j * w;
-                float prob = XMath.Exp(Score(q, k, mask, p, b, qRow, kRow, j) - lse);
-                float dp = Dot(dOutput, qRow, v, kRow, d) * Multiplier(p, bh, i, j);
-                ds = prob * (dp - di) * p.Scale;
-            }
-            int keys = XMath.Min(Warp.WarpSize, p.Seq - j0);
-            for (int t = 0; t < keys; t++)
-            {
-                float dst = Warp.Shuffle(ds, t);
-                long kRow = headBase + (long)(j0 + t) * w;
-                g0 += dst * Column(k, kRow, lane, d);
-                g1 += dst * Column(k, kRow, lane + 32, d);
-                g2 += dst * Column(k, kRow, lane + 64, d);
-                g3 += dst * Column(k, kRow, lane + 96, d);
+                Group.Barrier();
+                AttentionTiles.LoadRows(k, kRows, headBase, j0 + 16 * slot, column0, p);
+                Group.Barrier();
+                g = AttentionTiles.Accumulate(g, AttentionTiles.Column(ds, slot), kRows);
             }
         }
-        if (lane < d) dq[qRow + lane] += g0;
-        if (lane + 32 < d) dq[qRow + lane + 32] += g1;
-        if (lane + 64 < d) dq[qRow + lane + 64] += g2;
-        if (lane + 96 < d) dq[qRow + lane + 96] += g3;
+        AttentionTiles.Store(dq, g, headBase, i0, column0, add: true, p);
     }
 
-    /// <summary>dk_j += Σ_i dS_ij q_i and dv_j += Σ_i P_ij m_ij dO_i, one warp per key row (hasDk, hasDv select
+    /// <summary>dk_j += Σ_i dS_ij q_i and dv_j += Σ_i P_ij m_ij dO_i for a tile of 64 key rows (hasDk, hasDv select
     /// the outputs). q, k, v, dOutput, dk, dv [B, S, H·D]; mask [B, S]; logSumExp, delta [B, H, S].</summary>
     public static void BackwardKeyValue(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<int> mask,
         ArrayView<float> logSumExp, ArrayView<float> delta, ArrayView<float> dOutput, ArrayView<float> dk, int hasDk,
         ArrayView<float> dv, int hasDv, AttentionParams p)
     {
-        int index = WarpRow(), lane = Warp.LaneIdx;
-        if (index >= p.Batch * p.Heads * p.Seq) return;
-        int j = index % p.Seq, bh = index / p.Seq, h = bh % p.Heads, b = bh / p.Heads, d = p.HeadDim, w = p.Width;
-        long kRow = ((long)b * p.Seq + j) * w + (long)h * d, headBase = (long)b * p.Seq * w + (long)h * d;
-        long rowBase = (long)bh * p.Seq;
-        float k0 = 0f, k1 = 0f, k2 = 0f, k3 = 0f, v0 = 0f, v1 = 0f, v2 = 0f, v3 = 0f;
-        for (int i0 = 0; i0 < p.Seq; i0 += Warp.WarpSize)
+        var aTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var bTile = SharedMemory.Allocate<float>(AttentionTiles.SliceFloats);   // [Depth, Pad]
+        var qRows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);    // [Slice, Columns]
+        var dORows = SharedMemory.Allocate<float>(AttentionTiles.RowsFloats);   // [Slice, Columns]
+        var (bh, j0, column0) = GroupTile(p);
+        int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
+        long headBase = HeadBase(p, bh);
+        // Rows are keys j0 + ty + 16r, columns queries i0 + tx + 16s. Keys past the sequence are never stored.
+        var keyBias = Block.FromRows(new Quad(KeyBias(mask, p, b, XMath.Min(j0 + ty, p.Seq - 1)),
+            KeyBias(mask, p, b, XMath.Min(j0 + ty + 16, p.Seq - 1)), KeyBias(mask, p, b, XMath.Min(j0 + ty + 32, p.Seq - 1)),
+            KeyBias(mask, p, b, XMath.Min(j0 + ty + 48, p.Seq - 1))));
+        var scale = Block.FromColumns(Quad.Splat(p.Scale));
+        var gk = default(Block);
+        var gv = default(Block);
+        for (int i0 = 0; i0 < p.Seq; i0 += AttentionTiles.Tile)
         {
-            int i = i0 + lane;
-            float ds = 0f, pm = 0f;
-            if (i < p.Seq)
+            var s = Block.Add(Block.Mul(AttentionTiles.Contract(k, j0, q, i0, aTile, bTile, headBase, p), scale), keyBias);
+            // Queries past the sequence get log-sum-exp +∞: probability 0.
+            var prob = Block.Exp(Block.Sub(s, Block.FromColumns(RowStats(logSumExp, p, bh, i0 + tx, float.PositiveInfinity))));
+            var kept = p.P > 0f ? Multipliers(p, bh, j0 + ty, i0 + tx, transposed: true) : Block.FromColumns(Quad.Splat(1f));
+            var ds = default(Block);
+            if (hasDk != 0)
             {
-                long qRow = headBase + (long)i * w;
-                float prob = XMath.Exp(Score(q, k, mask, p, b, qRow, kRow, j) - logSumExp[rowBase + i]);
-                float m = Multiplier(p, bh, i, j);
-                pm = prob * m;
-                ds = prob * (Dot(dOutput, qRow, v, kRow, d) * m - delta[rowBase + i]) * p.Scale;
+                var dp = Block.Mul(AttentionTiles.Contract(v, j0, dOutput, i0, aTile, bTile, headBase, p), kept);
+                var columnDelta = Block.FromColumns(RowStats(delta, p, bh, i0 + tx, 0f));
+                ds = Block.Mul(Block.Mul(prob, Block.Sub(dp, columnDelta)), scale);
             }
-            int queries = XMath.Min(Warp.WarpSize, p.Seq - i0);
-            for (int t = 0; t < queries; t++)
+            var pm = Block.Mul(prob, kept);
+            for (int slot = 0; slot < 4 && i0 + 16 * slot < p.Seq; slot++)
             {
-                float dst = Warp.Shuffle(ds, t), pmt = Warp.Shuffle(pm, t);
-                long qRow = headBase + (long)(i0 + t) * w;
-                k0 += dst * Column(q, qRow, lane, d);
-                k1 += dst * Column(q, qRow, lane + 32, d);
-                k2 += dst * Column(q, qRow, lane + 64, d);
-                k3 += dst * Column(q, qRow, lane + 96, d);
-                v0 += pmt * Column(dOutput, qRow, lane, d);
-                v1 += pmt * Column(dOutput, qRow, lane + 32, d);
-                v2 += pmt * Column(dOutput, qRow, lane + 64, d);
-                v3 += pmt * Column(dOutput, qRow, lane + 96, d);
+                Group.Barrier();
+                if (hasDk != 0) AttentionTiles.LoadRows(q, qRows, headBase, i0 + 16 * slot, column0, p);
+                if (hasDv != 0) AttentionTiles.LoadRows(dOutput, dORows, headBase, i0 + 16 * slot, column0, p);
+                Group.Barrier();
+                if (hasDk != 0) gk = AttentionTiles.Accumulate(gk, AttentionTiles.Column(ds, slot), qRows);
+                if (hasDv != 0) gv = AttentionTiles.Accumulate(gv, AttentionTiles.Column(pm, slot), dORows);
             }
         }
-        if (hasDk != 0)
-        {
-            if (lane < d) dk[kRow + lane] += k0;
-            if (lane + 32 < d) dk[kRow + lane + 32] += k1;
-            if (lane + 64 < d) dk[kRow + lane + 64] += k2;
-            if (lane + 96 < d) dk[kRow + lane + 96] += k3;
-        }
-        if (hasDv != 0)
-        {
-            if (lane < d) dv[kRow + lane] += v0;
-            if (lane + 32 < d) dv[kRow + lane + 32] += v1;
-            if (lane + 64 < d) dv[kRow + lane + 64] += v2;
-            if (lane + 96 < d) dv[kRow + lane + 96] += v3;
-        }
+        if (hasDk != 0) AttentionTiles.Store(dk, gk, headBase, j0, column0, add: true, p);
+        if (hasDv != 0) AttentionTiles.Store(dv, gv, headBase, j0, column0, add: true, p);
     }
 }

@@ -252,8 +252,8 @@ public static class GpuWorkbench
         Console.WriteLine($"attention B{b} S{seq} H{heads} D{d}");
         void Forward() => gpu.Attention(D(0), D(1), D(2), null, heads, scale, Dropout.None, D(3), D(4));
         void Backward() => gpu.AttentionBackward(D(0), D(1), D(2), null, D(3), D(4), D(5), heads, scale, Dropout.None, D(6), D(7), D(8));
-        bool ok = Report(2, "forward: fused, online softmax", gpu, data, [3], [output], forwardFlops, 0, repeat, Forward);
-        ok &= Report(2, "backward: fused, probabilities rebuilt", gpu, data, [6, 7, 8], [dq, dk, dv], backwardFlops, 0, repeat, Backward);
+        bool ok = Report(2, "forward: 64x64 tiles, online softmax", gpu, data, [3], [output], forwardFlops, 0, repeat, Forward);
+        ok &= Report(2, "backward: 64-row tiles, probabilities rebuilt", gpu, data, [6, 7, 8], [dq, dk, dv], backwardFlops, 0, repeat, Backward);
         ok &= Report(2, "forward + backward", gpu, data, [6, 7, 8], [dq, dk, dv], forwardFlops + backwardFlops, 0, repeat, () =>
         {
             Forward();

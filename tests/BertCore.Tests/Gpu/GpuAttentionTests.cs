@@ -9,9 +9,10 @@ using Xunit;
 namespace BertCore.Tests.Gpu;
 
 /// <summary>
-/// The fused attention kernels on the simulator against the reference and its finite differences. S = 33 makes the
-/// online softmax span two 32-key blocks (and the backward two 32-query blocks); D = 33 makes lanes own a second
-/// column; padding masks and dropout (the counter RNG at the reference's positions) are on.
+/// The fused attention kernels on the simulator against the reference and its finite differences. The kernels work
+/// in 64-row tiles, 32-column contraction steps and 64-column head halves: S = 70 spans two tiles with tails, D = 24
+/// and 33 leave contraction tails, D = 72 takes two halves; padding masks and dropout (the counter RNG at the
+/// reference's positions) are on.
 /// </summary>
 [Collection(SimulatorCollection.Name)]
 public class GpuAttentionTests(SimulatorFixture fixture)
@@ -47,7 +48,7 @@ public class GpuAttentionTests(SimulatorFixture fixture)
     /// <summary>
     /// At shapes where the reference's finite differences would take minutes: the forward against the reference, the
     /// backward against the CPU backend (itself checked against finite differences). Both backends are fp32 and sum
-    /// the same ≤ 33 terms in different orders, so they agree to ~1e-6 of the largest value; 1e-5 is the bound.
+    /// the same ≤ 72 terms in different orders, so they agree to ~1e-6 of the largest value; 1e-5 is the bound.
     /// </summary>
     private void CompareWithCpu(int batch, int seq, int heads, int d, int padded, float p)
     {
@@ -89,6 +90,17 @@ public class GpuAttentionTests(SimulatorFixture fixture)
     [Fact]
     public void Attention_over_two_key_blocks_with_wide_heads_padding_and_dropout() =>
         CompareWithCpu(batch: 1, seq: 33, heads: 1, d: 33, padded: 3, p: 0.1f);
+
+    /// <summary>Two 64-row tiles with a tail of 6 on the query and key sides, two 32-column contraction steps with a
+    /// tail of 8, three heads, padding and dropout: every tile boundary of the kernels.</summary>
+    [Fact]
+    public void Attention_over_two_tiles_with_tails_on_every_dimension() =>
+        CompareWithCpu(batch: 2, seq: 70, heads: 3, d: 24, padded: 5, p: 0.1f);
+
+    /// <summary>A head wider than 64 columns: two groups per tile, each accumulating one half of the head.</summary>
+    [Fact]
+    public void Attention_with_a_head_wider_than_64_columns() =>
+        CompareWithCpu(batch: 1, seq: 20, heads: 2, d: 72, padded: 3, p: 0.1f);
 
     [Theory]
     [InlineData(true, false, false)]

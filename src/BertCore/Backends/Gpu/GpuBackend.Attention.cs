@@ -12,7 +12,7 @@ public sealed partial class GpuBackend
         var p = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "Attention");
         long rows = (long)p.Batch * p.Heads * p.Seq;
         if (rows == 0) return;
-        _kernels.Attention(RowLaunch(rows), F(q), F(k), F(v), MaskView(mask), F(output), F(logSumExp), p);
+        _kernels.Attention(TileLaunch(p), F(q), F(k), F(v), MaskView(mask), F(output), F(logSumExp), p);
     }
 
     // q, k, v, output, dOutput [B, S, H·D]; mask I32 [B, S] or null; logSumExp [B, H, S];
@@ -28,15 +28,17 @@ public sealed partial class GpuBackend
         long rows = (long)p.Batch * p.Heads * p.Seq;
         if ((dq == null && dk == null && dv == null) || rows == 0) return;
         var delta = Scratch(rows);   // Δ [B, H, S]
-        var launch = RowLaunch(rows);
         var maskView = MaskView(mask);
-        _kernels.AttentionDelta(launch, F(output), F(dOutput), delta, p);
+        _kernels.AttentionDelta(RowLaunch(rows), F(output), F(dOutput), delta, p);
         if (dq != null)
-            _kernels.AttentionBackwardQuery(launch, F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput), F(dq), p);
+            _kernels.AttentionBackwardQuery(TileLaunch(p), F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput), F(dq), p);
         if (dk != null || dv != null)
-            _kernels.AttentionBackwardKeyValue(launch, F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput),
+            _kernels.AttentionBackwardKeyValue(TileLaunch(p), F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput),
                 Optional(dk), dk == null ? 0 : 1, Optional(dv), dv == null ? 0 : 1, p);
     }
+
+    /// <summary>One group of 256 threads per (batch, head) and tile of 64 rows.</summary>
+    private static KernelConfig TileLaunch(in AttentionParams p) => new(AttentionKernels.Groups(p), AttentionTiles.Threads);
 
     private ArrayView<int> MaskView(Tensor? mask) => mask == null ? _placeholder.View.AsContiguous().Cast<int>() : I(mask);
 
