@@ -152,16 +152,42 @@ public static class LargeTileGemmKernels
 
     /// <summary>
     /// The second half of a split-K product: c = Σ_s partial[s] (in order of s, so deterministic) + bias + beta·c, then
-    /// gelu into geluOut. partial [splits, M, N]; c, geluOut [M, N]; bias [N]. Launch: M·N threads in groups of any size.
+    /// gelu into geluOut. Each thread owns four consecutive elements, read from every split in 16-byte loads when M·N is a
+    /// multiple of 4. partial [splits, M, N]; c, geluOut [M, N]; bias [N]. Launch: ceil(M·N / 4) threads in groups of any size.
     /// </summary>
     public static void SumSplits(ArrayView<float> partial, ArrayView<float> c, ArrayView<float> bias, ArrayView<float> geluOut,
         GemmParams p, int splits)
     {
-        long at = Grid.GlobalIndex.X;
-        long count = (long)p.M * p.N;
-        if (at >= count) return;
-        float s = 0f;
-        for (int split = 0; split < splits; split++) s += partial[split * count + at];
-        GemmKernels.Store(c, bias, geluOut, p, 0, (int)(at / p.N), (int)(at % p.N), s);
+        long count = (long)p.M * p.N, first = 4L * Grid.GlobalIndex.X;
+        if (first >= count) return;
+        var sum = default(Float4);
+        if (count % 4 == 0)
+        {
+            var partial4 = partial.AsAligned16().Cast<Float4>();
+            for (int split = 0; split < splits; split++)
+            {
+                var v = partial4[(split * count + first) / 4];
+                sum = new Float4(sum.X + v.X, sum.Y + v.Y, sum.Z + v.Z, sum.W + v.W);
+            }
+        }
+        else
+        {
+            for (int split = 0; split < splits; split++)
+            {
+                long at = split * count + first;
+                sum = new Float4(sum.X + partial[at], sum.Y + (first + 1 < count ? partial[at + 1] : 0f),
+                    sum.Z + (first + 2 < count ? partial[at + 2] : 0f), sum.W + (first + 3 < count ? partial[at + 3] : 0f));
+            }
+        }
+        StoreAt(c, bias, geluOut, p, first, sum.X);
+        StoreAt(c, bias, geluOut, p, first + 1, sum.Y);
+        StoreAt(c, bias, geluOut, p, first + 2, sum.Z);
+        StoreAt(c, bias, geluOut, p, first + 3, sum.W);
+    }
+
+    /// <summary>The epilogue of flat element <paramref name="at"/> of c (nothing past M·N).</summary>
+    private static void StoreAt(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> geluOut, in GemmParams p, long at, float value)
+    {
+        if (at < (long)p.M * p.N) GemmKernels.Store(c, bias, geluOut, p, 0, (int)(at / p.N), (int)(at % p.N), value);
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on a bare NVIDIA machine (no .NET SDK) from the repository root, after tools/gpu/pack.sh here:
 #   run(command: "bash tools/gpu/device-run.sh [STEP ...]", carry: [".gpu"])
-# Steps (default: all, in this order): info ptxas tests workbench bench peer. Everything printed also goes to $OUT/log.
+# Steps (default: all, in this order): info ptxas tests workbench bench peer; also profile (per-kernel times of a step). Everything printed also goes to $OUT/log.
 # KERNEL=gemm|attention|... limits the workbench to one kernel; GPU_TESTS=all runs the simulator tests there too.
 set -uo pipefail
 steps=${*:-info ptxas tests workbench bench peer}
@@ -44,6 +44,12 @@ for step in $steps; do
       for mode in train infer; do
         dotnet $cli bench $mode --model base --batch 32 --seq 128 --steps 20 --device cuda
       done ;;
+    profile)
+      stamp "kernel times of 3 BERT-base MLM steps (2 warm-up + 1) under Nsight Compute, per step"
+      ncu=$(command -v ncu || find /opt /usr/local -name ncu -type f 2>/dev/null | head -1)
+      "$ncu" --metrics gpu__time_duration.sum --csv dotnet $cli bench train --model base --batch 32 --seq 128 --steps 1 --device cuda \
+        >/tmp/ncu.csv 2>/tmp/ncu.err || tail -5 /tmp/ncu.err
+      python3 tools/gpu/kernel_times.py /tmp/ncu.csv 3 | head -30 ;;
     peer)
       stamp "PyTorch eager peer"
       PYTHONUNBUFFERED=1 python3 tools/gpu/torch_peer.py all --model base --batch 32 --seq 128 --steps 20 ;;

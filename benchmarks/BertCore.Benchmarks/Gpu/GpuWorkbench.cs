@@ -35,7 +35,7 @@ public static class GpuWorkbench
         var cpu = new CpuBackend();
         bool ok = true;
         if (kernel is "gemm" or "all")
-            foreach (var shape in tiny ? [(40, 48, 36), (8, 12, 300)] : new[] { (4096, 4096, 4096), (4096, 3072, 768), (4096, 768, 3072), (768, 768, 4096) })
+            foreach (var shape in tiny ? [(40, 48, 36), (8, 12, 300)] : new[] { (4096, 4096, 4096), (4096, 3072, 768), (4096, 768, 3072), (4096, 768, 768), (768, 768, 4096) })
                 ok &= Gemm(gpu, cpu, shape, repeat);
         if (kernel is "layernorm" or "all") ok &= LayerNorm(gpu, cpu, tiny ? (9, 45) : (16384, 768), repeat);
         if (kernel is "softmax" or "all") ok &= Softmax(gpu, cpu, tiny ? (9, 45) : (16384, 512), repeat);

@@ -61,13 +61,14 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         WithLargeTiles(splitKMinimumDepth: int.MaxValue, () => AssertMatMul(2, m, n, k, transA, transB, bias: true, gelu: true, beta: 0.5f));
 
     [Theory]
-    [InlineData(false, false, 100)]   // 13 K-slices of 8, the last one of 4
-    [InlineData(true, false, 100)]
-    [InlineData(false, true, 100)]
-    [InlineData(true, true, 100)]
-    [InlineData(true, false, 1000)]   // 16 K-slices of 64, the last of 40 (the weight-gradient case aᵀ·b), 16-byte loads
-    public void Split_k_matches_reference(bool transA, bool transB, int k) =>
-        WithLargeTiles(splitKMinimumDepth: 4, () => AssertMatMul(1, 70, 132, k, transA, transB, bias: true, gelu: true, beta: -0.5f));
+    [InlineData(false, false, 100, 132)]   // 13 K-slices of 8, the last one of 4
+    [InlineData(true, false, 100, 132)]
+    [InlineData(false, true, 100, 132)]
+    [InlineData(true, true, 100, 132)]
+    [InlineData(true, false, 1000, 132)]   // 16 K-slices of 64, the last of 40 (the weight-gradient case aᵀ·b), 16-byte loads
+    [InlineData(false, false, 100, 133)]   // M·N not a multiple of 4: the slices are summed element by element
+    public void Split_k_matches_reference(bool transA, bool transB, int k, int n) =>
+        WithLargeTiles(splitKMinimumDepth: 4, () => AssertMatMul(1, 70, n, k, transA, transB, bias: true, gelu: true, beta: -0.5f));
 
     /// <summary>Runs <paramref name="body"/> with the 128×128 kernel used for any size (and split-K from the given depth).</summary>
     private void WithLargeTiles(int splitKMinimumDepth, Action body)
