@@ -92,10 +92,11 @@ public class GpuAttentionTests(SimulatorFixture fixture)
         CompareWithCpu(batch: 1, seq: 33, heads: 1, d: 33, padded: 3, p: 0.1f);
 
     /// <summary>Two 64-row tiles with a tail of 6 on the query and key sides, two 32-column contraction steps with a
-    /// tail of 8, three heads, padding and dropout: every tile boundary of the kernels.</summary>
+    /// tail of 8, two sequences, padding and dropout: every tile boundary of the kernels (one head: head offsets are
+    /// covered by the other cases, and each group costs seconds on the simulator).</summary>
     [Fact]
     public void Attention_over_two_tiles_with_tails_on_every_dimension() =>
-        CompareWithCpu(batch: 2, seq: 70, heads: 3, d: 24, padded: 5, p: 0.1f);
+        CompareWithCpu(batch: 2, seq: 70, heads: 1, d: 24, padded: 5, p: 0.1f);
 
     /// <summary>A head wider than 64 columns: two groups per tile, each accumulating one half of the head.</summary>
     [Fact]
