@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs on a bare NVIDIA machine (no .NET SDK) from the repository root, after tools/gpu/pack.sh here:
-#   run(command: "bash tools/gpu/device-run.sh [STEP ...]", carry: [".gpu"])
-# Steps (default: all, in this order): info ptxas tests workbench bench peer; also profile (per-kernel times of a step). Everything printed also goes to $OUT/log.
+# Runs the GPU checks on a bare NVIDIA machine (driver, Python with PyTorch; no .NET SDK, no network), from a copy of
+# this repository with the .gpu/ folder that tools/gpu/pack.sh made beside the sources:
+#   bash tools/gpu/device-run.sh [STEP ...]
+# Steps (default: all, in this order): info ptxas tests workbench bench peer; also profile (per-kernel times of a
+# step under Nsight Compute). Everything printed also goes to $OUT/log (default /tmp/gpu-out/log).
 # KERNEL=gemm|attention|... limits the workbench to one kernel; GPU_TESTS=all runs the simulator tests there too.
 set -uo pipefail
 steps=${*:-info ptxas tests workbench bench peer}

@@ -18,7 +18,7 @@ public sealed partial class GpuBackend
     internal int SplitKMinimumDepth { get; set; } = 512;
 
     /// <summary>Groups a large-tile launch should reach by splitting K: two per multiprocessor of an H100, as many as are
-    /// resident at once (127 registers × 256 threads). Measured with the workbench's sweep: 4096×768×3072 takes 0.78 ms split
+    /// resident at once (128 registers × 256 threads). Measured with the workbench's sweep: 4096×768×3072 takes 0.78 ms split
     /// in two vs 0.96 ms whole; 768×768×4096 0.28 ms in eight vs 0.35 ms in four.</summary>
     internal int SplitKTargetGroups { get; set; } = 264;
 
