@@ -40,6 +40,20 @@ public sealed class GradientClipper : IDisposable
         _backend.ClipScale(_squares.SliceRows(0, used), maxNorm, _normAndScale);
     }
 
+    /// <summary>
+    /// One clipped update, as every trainer takes it: queues the norm and factor of <paramref name="parameters"/>' gradients,
+    /// then the AdamW step that reads the factor, then reads the norm back (the one wait) and returns it. A norm that is not
+    /// finite (the update was skipped) throws, naming <paramref name="stepNumber"/>.
+    /// </summary>
+    public double Step(AdamW adam, IEnumerable<Parameter> parameters, double maxNorm, float lrFactor, int stepNumber)
+    {
+        Compute(parameters, maxNorm);
+        adam.Step(lrFactor, Scale);
+        double norm = ReadNorm();
+        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {stepNumber}");
+        return norm;
+    }
+
     /// <summary>The norm of the last <see cref="Compute"/>, read back from the device (waits for the queued work).</summary>
     public double ReadNorm()
     {

@@ -119,12 +119,8 @@ public sealed class Pretrainer : IDisposable
             _graph.Reset();
             positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
         }
-        // The factor stays on the device; the norm is read back once the update is queued (a NaN factor skips it).
-        _clipper.Compute(Model.Parameters(), Options.MaxGradNorm);
         float factor = _schedule.Factor(Step);
-        _adam.Step(factor, _clipper.Scale);
-        double norm = _clipper.ReadNorm();
-        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
+        double norm = _clipper.Step(_adam, Model.Parameters(), Options.MaxGradNorm, factor, Step + 1);   // the clip factor stays on the device
         LastLoss = lossSum / k;
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new StepResult(Step, LastLoss, (double)Options.LearningRate * factor, norm, positions, seconds);

@@ -151,12 +151,8 @@ public sealed class MultiTaskFineTuner : IDisposable
             _graph.Backward(output);
         }
         _graph.Reset();
-        // The factor stays on the device; the norm is read back once the update is queued (a NaN factor skips it).
-        _clipper.Compute(_trained, Options.MaxGradNorm);
         float factor = Schedule.Factor(Step);
-        _adam.Step(factor, _clipper.Scale);
-        double norm = _clipper.ReadNorm();
-        if (!double.IsFinite(norm)) throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}");
+        double norm = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1);   // the clip factor stays on the device
         _draws[task]++;
         return new MultiTaskStep(Step, task, loss, (double)Options.LearningRate * factor, norm);
     }
