@@ -3,7 +3,7 @@
 # this repository with the .gpu/ folder that tools/gpu/pack.sh made beside the sources:
 #   bash tools/gpu/device-run.sh [STEP ...]
 # Steps (default: all, in this order): info ptxas tests workbench bench peer; also profile (per-kernel times of a
-# step under Nsight Compute). Everything printed also goes to $OUT/log (default /tmp/gpu-out/log).
+# step under Nsight Compute) and demo (the main job on the GPU and the CPU). Everything printed also goes to $OUT/log (default /tmp/gpu-out/log).
 # KERNEL=gemm|attention|... limits the workbench to one kernel; GPU_TESTS=all runs the simulator tests there too.
 set -uo pipefail
 steps=${*:-info ptxas tests workbench bench peer}
@@ -52,6 +52,14 @@ for step in $steps; do
       "$ncu" --metrics gpu__time_duration.sum --csv dotnet $cli bench train --model base --batch 32 --seq 128 --steps 1 --device cuda \
         >/tmp/ncu.csv 2>/tmp/ncu.err || tail -5 /tmp/ncu.err
       python3 tools/gpu/kernel_times.py /tmp/ncu.csv 3 | head -30 ;;
+    demo)
+      # The main job end to end (vocabulary, pretraining, fine-tuning with checkpoints through host copies) on the GPU,
+      # and on the CPU beside it for the same table.
+      stamp "bertcore demo: --device cuda, and --device cpu in parallel"
+      (timeout 170 dotnet $cli demo --device cpu --output /tmp/demo-cpu --log-every 1000 >/tmp/demo-cpu.log 2>&1; echo "cpu demo exit $?" >>/tmp/demo-cpu.log) &
+      timeout 170 dotnet $cli demo --device cuda --output /tmp/demo-cuda --log-every 1000 2>&1 | tail -25
+      wait
+      echo "---- cpu:"; tail -22 /tmp/demo-cpu.log ;;
     peer)
       stamp "PyTorch eager peer"
       PYTHONUNBUFFERED=1 python3 tools/gpu/torch_peer.py all --model base --batch 32 --seq 128 --steps 20 ;;

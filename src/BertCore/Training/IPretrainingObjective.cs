@@ -15,4 +15,8 @@ public interface IPretrainingObjective
     /// <param name="g">The training graph (dropout on).</param>
     /// <param name="relationLabels">[B] NSP/SOP labels when the run trains the relation head, else null.</param>
     Tensor Loss(Graph g, BertForPreTraining model, PretrainingBatch batch, int[]? relationLabels);
+
+    /// <summary>Parameters the objective runs but does not train (a teacher): the trainer places them on its backend
+    /// (<see cref="Backends.IBackend.Adopt"/>) with the model, so that `--device cuda` runs the objective there too.</summary>
+    IEnumerable<Parameter> FrozenParameters => [];
 }

@@ -62,6 +62,7 @@ public sealed class Pretrainer : IDisposable
             foreach (var p in (model.Bert.Pooler?.Parameters() ?? []).Concat(model.Nsp?.Parameters() ?? []))
                 p.Trainable = false;
         backend.Adopt(model.Parameters());
+        if (objective != null) backend.Adopt(objective.FrozenParameters);
         Backend = backend;
         Model = model;
         Options = options;

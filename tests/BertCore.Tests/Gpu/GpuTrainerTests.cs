@@ -8,6 +8,7 @@ using BertCore.Tests.FineTuning;
 using BertCore.Tests.IO;
 using BertCore.Tests.Training;
 using BertCore.Training;
+using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;
 using Xunit;
 
@@ -15,7 +16,8 @@ namespace BertCore.Tests.Gpu;
 
 /// <summary>
 /// The library's training and inference paths on the GPU backend (simulator): <see cref="FineTuner"/>,
-/// <see cref="Pretrainer"/> with checkpoint and resume, and <see cref="TaskModel"/> move the model into device memory
+/// <see cref="Pretrainer"/> with checkpoint and resume, <see cref="DistillationJob"/> (teacher and student) and
+/// <see cref="TaskModel"/> move the model into device memory
 /// (<see cref="IBackend.Adopt"/>), give the CPU backend's losses and predictions, and save folders that load back on
 /// the CPU with exactly the device's values. Shapes are tiny: the simulator takes seconds per step.
 /// Loss bounds are those of <see cref="GpuTrainingTests"/>: 1e-4 absolute (the backends differ only in fp32 summation
@@ -93,6 +95,34 @@ public class GpuTrainerTests(SimulatorFixture fixture) : IDisposable
         AssertSavedExactly(gpu.Values, saved.Model);
     }
 
+    /// <summary>Two distillation steps from a teacher folder: cached teacher logits plus the hidden-state and attention
+    /// losses, which run the teacher on the backend at every step.</summary>
+    private List<double> Distill(IBackend backend, string teacher, string output)
+    {
+        var (train, _, config) = TinyClassification();
+        using var job = DistillationJob.Prepare(backend, new DistillationSetup
+        {
+            Task = TaskKind.Classify, TeacherDirectory = teacher, StudentConfig = config, TrainFile = train, MaxTrainExamples = 8,
+            CacheDirectory = Path.Combine(output, "cache"),
+        }, new FineTunerOptions { OutputDirectory = output, MaxSteps = 2, BatchSize = 4, LearningRate = 1e-3f, Seed = 3 },
+            new DistillationOptions { Alpha = 0.5f, Temperature = 2f, HiddenWeight = 1f, AttentionWeight = 1f });
+        var losses = new List<double>();
+        job.Tuner.StepCompleted += p => losses.Add(p.Loss);
+        job.Run();
+        return losses;
+    }
+
+    [Fact]
+    public void Distillation_on_the_gpu_gives_the_cpu_losses()
+    {
+        string teacher = _folder.File("teacher");
+        FineTune(new CpuBackend(1), teacher);
+        var cpu = Distill(new CpuBackend(1), teacher, _folder.File("cpu-student"));
+        var gpu = Distill(_gpu, teacher, _folder.File("gpu-student"));
+        AssertClose(cpu, gpu, "distillation loss of step");
+        Assert.Equal(2, gpu.Count);
+    }
+
     [Fact]
     public void Task_model_predicts_on_the_gpu_what_it_predicts_on_the_cpu()
     {
@@ -130,6 +160,25 @@ public class GpuTrainerTests(SimulatorFixture fixture) : IDisposable
     };
 
     private static List<double> Losses(string output) => MetricsLog.Read(Path.Combine(output, Pretrainer.MetricsFile)).Select(r => r.Loss).ToList();
+
+    /// <summary>MLM distillation (`pretrain --teacher`): the trainer places the objective's teacher on the backend with the student.</summary>
+    [Fact]
+    public void Mlm_distillation_on_the_gpu_gives_the_cpu_losses()
+    {
+        List<double> Run(IBackend backend, string output)
+        {
+            using var distillation = new MlmDistillation(PretrainingModel.New(PretrainingConfig(), relationHead: false, seed: 9), 0.5f, 2f);
+            using var model = PretrainingModel.New(PretrainingConfig(), relationHead: false, seed: 5);
+            using var trainer = new Pretrainer(backend, model, PretrainingOptions(output), TinyPretraining.Source(21, batch: 2),
+                objective: distillation);
+            Assert.True(trainer.Run().Completed);
+            return Losses(output);
+        }
+
+        var cpu = Run(new CpuBackend(1), _folder.File("cpu-mlm"));
+        AssertClose(cpu, Run(_gpu, _folder.File("gpu-mlm")), "MLM distillation loss of step");
+        Assert.Equal(2, cpu.Count);
+    }
 
     [Fact]
     public void Pretraining_on_the_gpu_resumes_from_its_checkpoint_with_the_cpu_losses()

@@ -103,7 +103,8 @@ public sealed class DistillationJob : IDisposable
             try
             {
                 student.Initialize(options.Seed);
-                string initialization = Initialize(student, teacher, setup, map);
+                string initialization = Initialize(student, teacher, setup, map);   // copies teacher layers while both are on the host
+                backend.Adopt(teacher.Model.Parameters());   // the teacher runs on the backend: its logits, hidden states, attention
                 var logits = TeacherCache.Logits(backend, teacher, setup.TeacherDirectory, train,
                     setup.CacheDirectory ?? Path.Combine(options.OutputDirectory, "teacher-cache"), options.EvalBatchSize, log);
                 var objective = new DistillationObjective(student, logits, distillation, teacher, options.Seed);

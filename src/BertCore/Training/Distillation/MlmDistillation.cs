@@ -44,6 +44,8 @@ public sealed class MlmDistillation : IPretrainingObjective, IDisposable
 
     public BertForPreTraining Teacher => _teacher;
 
+    public IEnumerable<Parameter> FrozenParameters => _teacher.Parameters();
+
     public Tensor Loss(Graph g, BertForPreTraining model, PretrainingBatch batch, int[]? relationLabels)
     {
         if (model.Config.VocabSize != _teacher.Config.VocabSize)
