@@ -59,11 +59,11 @@ public static class AttentionKernels
         j >= p.Seq ? float.NegativeInfinity : p.HasMask != 0 && mask[b * p.Seq + j] == 0 ? float.MinValue : 0f;
 
     /// <summary>The key biases of keys j, j + 16, j + 32, j + 48.</summary>
-    private static Quad KeyBiases(ArrayView<int> mask, in AttentionParams p, int b, int j) =>
+    private static Float4 KeyBiases(ArrayView<int> mask, in AttentionParams p, int b, int j) =>
         new(KeyBias(mask, p, b, j), KeyBias(mask, p, b, j + 16), KeyBias(mask, p, b, j + 32), KeyBias(mask, p, b, j + 48));
 
     /// <summary>stat[(b·H + h)·S + i] for rows i, i + 16, i + 32, i + 48 of (batch, head) bh; past the sequence, missing.</summary>
-    private static Quad RowStats(ArrayView<float> stat, in AttentionParams p, int bh, int i, float missing)
+    private static Float4 RowStats(ArrayView<float> stat, in AttentionParams p, int bh, int i, float missing)
     {
         long at = (long)bh * p.Seq;
         return new(i < p.Seq ? stat[at + i] : missing, i + 16 < p.Seq ? stat[at + i + 16] : missing,
@@ -82,7 +82,7 @@ public static class AttentionKernels
         return m;
     }
 
-    private static Quad RowMultipliers(in AttentionParams p, int bh, int row, int column, bool transposed) => transposed
+    private static Float4 RowMultipliers(in AttentionParams p, int bh, int row, int column, bool transposed) => transposed
         ? new(Multiplier(p, bh, column, row), Multiplier(p, bh, column + 16, row), Multiplier(p, bh, column + 32, row),
             Multiplier(p, bh, column + 48, row))
         : new(Multiplier(p, bh, row, column), Multiplier(p, bh, row, column + 16), Multiplier(p, bh, row, column + 32),
@@ -98,18 +98,18 @@ public static class AttentionKernels
         var (bh, i0, column0) = GroupTile(p);
         int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
         long headBase = HeadBase(p, bh);
-        var runMax = Quad.Splat(float.NegativeInfinity);
-        var runSum = default(Quad);   // this thread's columns only; summed over the half-warp at the end
+        var runMax = Float4.Splat(float.NegativeInfinity);
+        var runSum = default(Float4);   // this thread's columns only; summed over the half-warp at the end
         var o = default(Block);
         for (int j0 = 0; j0 < p.Seq; j0 += AttentionTiles.Tile)
         {
             var dot = AttentionTiles.Contract(q, i0, k, j0, qTile, kTile, headBase, p);
-            var s = Block.Add(Block.Mul(dot, Block.FromColumns(Quad.Splat(p.Scale))), Block.FromColumns(KeyBiases(mask, p, b, j0 + tx)));
-            var newMax = Quad.Max(runMax, new Quad(AttentionTiles.HalfWarpMax(s.R0.Largest()), AttentionTiles.HalfWarpMax(s.R1.Largest()),
+            var s = Block.Add(Block.Mul(dot, Block.FromColumns(Float4.Splat(p.Scale))), Block.FromColumns(KeyBiases(mask, p, b, j0 + tx)));
+            var newMax = Float4.Max(runMax, new Float4(AttentionTiles.HalfWarpMax(s.R0.Largest()), AttentionTiles.HalfWarpMax(s.R1.Largest()),
                 AttentionTiles.HalfWarpMax(s.R2.Largest()), AttentionTiles.HalfWarpMax(s.R3.Largest())));
-            var rescale = Quad.Exp(Quad.Sub(runMax, newMax));
+            var rescale = Float4.Exp(Float4.Sub(runMax, newMax));
             var e = Block.Exp(Block.Sub(s, Block.FromRows(newMax)));
-            runSum = Quad.Add(Quad.Mul(runSum, rescale), e.RowSums());
+            runSum = Float4.Add(Float4.Mul(runSum, rescale), e.RowSums());
             o = Block.Mul(o, Block.FromRows(rescale));
             runMax = newMax;
             if (p.P > 0f) e = Block.Mul(e, Multipliers(p, bh, i0 + ty, j0 + tx, transposed: false));
@@ -121,9 +121,9 @@ public static class AttentionKernels
                 o = AttentionTiles.Accumulate(o, AttentionTiles.Column(e, slot), vRows);
             }
         }
-        var sum = new Quad(AttentionTiles.HalfWarpSum(runSum.X), AttentionTiles.HalfWarpSum(runSum.Y),
+        var sum = new Float4(AttentionTiles.HalfWarpSum(runSum.X), AttentionTiles.HalfWarpSum(runSum.Y),
             AttentionTiles.HalfWarpSum(runSum.Z), AttentionTiles.HalfWarpSum(runSum.W));
-        var inverse = Block.FromRows(new Quad(1f / sum.X, 1f / sum.Y, 1f / sum.Z, 1f / sum.W));
+        var inverse = Block.FromRows(new Float4(1f / sum.X, 1f / sum.Y, 1f / sum.Z, 1f / sum.W));
         AttentionTiles.Store(output, Block.Mul(o, inverse), headBase, i0, column0, add: false, p);
         for (int r = 0; r < 4; r++)
         {
@@ -161,7 +161,7 @@ public static class AttentionKernels
         long headBase = HeadBase(p, bh);
         var lse = Block.FromRows(RowStats(logSumExp, p, bh, i0 + ty, 0f));
         var rowDelta = Block.FromRows(RowStats(delta, p, bh, i0 + ty, 0f));
-        var scale = Block.FromColumns(Quad.Splat(p.Scale));
+        var scale = Block.FromColumns(Float4.Splat(p.Scale));
         var g = default(Block);
         for (int j0 = 0; j0 < p.Seq; j0 += AttentionTiles.Tile)
         {
@@ -196,10 +196,10 @@ public static class AttentionKernels
         int tx = Group.IdxX % 16, ty = Group.IdxX / 16, b = bh / p.Heads;
         long headBase = HeadBase(p, bh);
         // Rows are keys j0 + ty + 16r, columns queries i0 + tx + 16s. Keys past the sequence are never stored.
-        var keyBias = Block.FromRows(new Quad(KeyBias(mask, p, b, XMath.Min(j0 + ty, p.Seq - 1)),
+        var keyBias = Block.FromRows(new Float4(KeyBias(mask, p, b, XMath.Min(j0 + ty, p.Seq - 1)),
             KeyBias(mask, p, b, XMath.Min(j0 + ty + 16, p.Seq - 1)), KeyBias(mask, p, b, XMath.Min(j0 + ty + 32, p.Seq - 1)),
             KeyBias(mask, p, b, XMath.Min(j0 + ty + 48, p.Seq - 1))));
-        var scale = Block.FromColumns(Quad.Splat(p.Scale));
+        var scale = Block.FromColumns(Float4.Splat(p.Scale));
         var gk = default(Block);
         var gv = default(Block);
         for (int i0 = 0; i0 < p.Seq; i0 += AttentionTiles.Tile)
@@ -207,7 +207,7 @@ public static class AttentionKernels
             var s = Block.Add(Block.Mul(AttentionTiles.Contract(k, j0, q, i0, aTile, bTile, headBase, p), scale), keyBias);
             // Queries past the sequence get log-sum-exp +∞: probability 0.
             var prob = Block.Exp(Block.Sub(s, Block.FromColumns(RowStats(logSumExp, p, bh, i0 + tx, float.PositiveInfinity))));
-            var kept = p.P > 0f ? Multipliers(p, bh, j0 + ty, i0 + tx, transposed: true) : Block.FromColumns(Quad.Splat(1f));
+            var kept = p.P > 0f ? Multipliers(p, bh, j0 + ty, i0 + tx, transposed: true) : Block.FromColumns(Float4.Splat(1f));
             var ds = default(Block);
             if (hasDk != 0)
             {

@@ -4,104 +4,63 @@ using ILGPU.Algorithms;
 
 namespace BertCore.Kernels;
 
-/// <summary>Four values of one thread along a 64-wide tile: X, Y, Z, W sit at columns tx, tx + 16, tx + 32, tx + 48.</summary>
-public struct Quad(float x, float y, float z, float w)
-{
-    public float X = x, Y = y, Z = z, W = w;
-
-    /// <summary>Component <paramref name="s"/> (0..3), the one at column tx + 16·s.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly float At(int s) => s == 0 ? X : s == 1 ? Y : s == 2 ? Z : W;
-
-    /// <summary>acc + a·b, component by component.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad MulAdd(Quad acc, float a, Quad b) =>
-        new(acc.X + a * b.X, acc.Y + a * b.Y, acc.Z + a * b.Z, acc.W + a * b.W);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad Splat(float a) => new(a, a, a, a);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad Add(Quad a, Quad b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z, a.W + b.W);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad Sub(Quad a, Quad b) => new(a.X - b.X, a.Y - b.Y, a.Z - b.Z, a.W - b.W);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad Mul(Quad a, Quad b) => new(a.X * b.X, a.Y * b.Y, a.Z * b.Z, a.W * b.W);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad Max(Quad a, Quad b) => new(XMath.Max(a.X, b.X), XMath.Max(a.Y, b.Y), XMath.Max(a.Z, b.Z), XMath.Max(a.W, b.W));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad Exp(Quad a) => new(XMath.Exp(a.X), XMath.Exp(a.Y), XMath.Exp(a.Z), XMath.Exp(a.W));
-
-    /// <summary>The sum and the maximum of the four components.</summary>
-    public readonly float Sum() => X + Y + Z + W;
-    public readonly float Largest() => XMath.Max(XMath.Max(X, Y), XMath.Max(Z, W));
-
-    /// <summary>tile[at], tile[at + 16], tile[at + 32], tile[at + 48].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Quad Load(ArrayView<float> tile, int at) => new(tile[at], tile[at + 16], tile[at + 32], tile[at + 48]);
-}
-
 /// <summary>A thread's 4×4 register block of a 64×64 tile: rows ty, ty + 16, ty + 32, ty + 48 (R0..R3), each a
-/// <see cref="Quad"/> of columns tx + 16·s.</summary>
+/// <see cref="Float4"/> of columns tx + 16·s.</summary>
 public struct Block
 {
-    public Quad R0, R1, R2, R3;
+    public Float4 R0, R1, R2, R3;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly Quad Row(int r) => r == 0 ? R0 : r == 1 ? R1 : r == 2 ? R2 : R3;
+    public readonly Float4 Row(int r) => r == 0 ? R0 : r == 1 ? R1 : r == 2 ? R2 : R3;
 
     /// <summary>This block with row r replaced by v.</summary>
-    public readonly Block WithRow(int r, Quad v) => new()
+    public readonly Block WithRow(int r, Float4 v) => new()
     {
         R0 = r == 0 ? v : R0, R1 = r == 1 ? v : R1, R2 = r == 2 ? v : R2, R3 = r == 3 ? v : R3,
     };
 
     /// <summary>acc + x ⊗ y: row r gains x's component r times y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Block Outer(Block acc, Quad x, Quad y) => new()
+    public static Block Outer(Block acc, Float4 x, Float4 y) => new()
     {
-        R0 = Quad.MulAdd(acc.R0, x.X, y), R1 = Quad.MulAdd(acc.R1, x.Y, y),
-        R2 = Quad.MulAdd(acc.R2, x.Z, y), R3 = Quad.MulAdd(acc.R3, x.W, y),
+        R0 = Float4.MulAdd(acc.R0, x.X, y), R1 = Float4.MulAdd(acc.R1, x.Y, y),
+        R2 = Float4.MulAdd(acc.R2, x.Z, y), R3 = Float4.MulAdd(acc.R3, x.W, y),
     };
 
     /// <summary>Every element of row r equal to v's component r (a per-row value).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Block FromRows(Quad v) => new()
+    public static Block FromRows(Float4 v) => new()
     {
-        R0 = Quad.Splat(v.X), R1 = Quad.Splat(v.Y), R2 = Quad.Splat(v.Z), R3 = Quad.Splat(v.W),
+        R0 = Float4.Splat(v.X), R1 = Float4.Splat(v.Y), R2 = Float4.Splat(v.Z), R3 = Float4.Splat(v.W),
     };
 
     /// <summary>Every row equal to v (a per-column value).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Block FromColumns(Quad v) => new() { R0 = v, R1 = v, R2 = v, R3 = v };
+    public static Block FromColumns(Float4 v) => new() { R0 = v, R1 = v, R2 = v, R3 = v };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block Add(Block a, Block b) => new()
     {
-        R0 = Quad.Add(a.R0, b.R0), R1 = Quad.Add(a.R1, b.R1), R2 = Quad.Add(a.R2, b.R2), R3 = Quad.Add(a.R3, b.R3),
+        R0 = Float4.Add(a.R0, b.R0), R1 = Float4.Add(a.R1, b.R1), R2 = Float4.Add(a.R2, b.R2), R3 = Float4.Add(a.R3, b.R3),
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block Sub(Block a, Block b) => new()
     {
-        R0 = Quad.Sub(a.R0, b.R0), R1 = Quad.Sub(a.R1, b.R1), R2 = Quad.Sub(a.R2, b.R2), R3 = Quad.Sub(a.R3, b.R3),
+        R0 = Float4.Sub(a.R0, b.R0), R1 = Float4.Sub(a.R1, b.R1), R2 = Float4.Sub(a.R2, b.R2), R3 = Float4.Sub(a.R3, b.R3),
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block Mul(Block a, Block b) => new()
     {
-        R0 = Quad.Mul(a.R0, b.R0), R1 = Quad.Mul(a.R1, b.R1), R2 = Quad.Mul(a.R2, b.R2), R3 = Quad.Mul(a.R3, b.R3),
+        R0 = Float4.Mul(a.R0, b.R0), R1 = Float4.Mul(a.R1, b.R1), R2 = Float4.Mul(a.R2, b.R2), R3 = Float4.Mul(a.R3, b.R3),
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Block Exp(Block a) => new() { R0 = Quad.Exp(a.R0), R1 = Quad.Exp(a.R1), R2 = Quad.Exp(a.R2), R3 = Quad.Exp(a.R3) };
+    public static Block Exp(Block a) => new() { R0 = Float4.Exp(a.R0), R1 = Float4.Exp(a.R1), R2 = Float4.Exp(a.R2), R3 = Float4.Exp(a.R3) };
 
     /// <summary>Each row's sum over this thread's four columns.</summary>
-    public readonly Quad RowSums() => new(R0.Sum(), R1.Sum(), R2.Sum(), R3.Sum());
+    public readonly Float4 RowSums() => new(R0.Sum(), R1.Sum(), R2.Sum(), R3.Sum());
 }
 
 /// <summary>
@@ -158,17 +117,17 @@ public static class AttentionTiles
             for (int c = 0; c < Depth; c += 4)
             {
                 int at = c * Pad;
-                acc = Block.Outer(acc, Quad.Load(aTile, at + ty), Quad.Load(bTile, at + tx));
-                acc = Block.Outer(acc, Quad.Load(aTile, at + Pad + ty), Quad.Load(bTile, at + Pad + tx));
-                acc = Block.Outer(acc, Quad.Load(aTile, at + 2 * Pad + ty), Quad.Load(bTile, at + 2 * Pad + tx));
-                acc = Block.Outer(acc, Quad.Load(aTile, at + 3 * Pad + ty), Quad.Load(bTile, at + 3 * Pad + tx));
+                acc = Block.Outer(acc, Float4.Load(aTile, at + ty), Float4.Load(bTile, at + tx));
+                acc = Block.Outer(acc, Float4.Load(aTile, at + Pad + ty), Float4.Load(bTile, at + Pad + tx));
+                acc = Block.Outer(acc, Float4.Load(aTile, at + 2 * Pad + ty), Float4.Load(bTile, at + 2 * Pad + tx));
+                acc = Block.Outer(acc, Float4.Load(aTile, at + 3 * Pad + ty), Float4.Load(bTile, at + 3 * Pad + tx));
             }
         }
         return acc;
     }
 
     /// <summary>x at rows row, row + 16, row + 32, row + 48 and one head column; 0 past the sequence or the head.</summary>
-    private static Quad Fetch(ArrayView<float> x, long headBase, int row, int column, in AttentionParams p)
+    private static Float4 Fetch(ArrayView<float> x, long headBase, int row, int column, in AttentionParams p)
     {
         bool inHead = column < p.HeadDim;
         long at = headBase + (long)row * p.Width + column, step = 16L * p.Width;
@@ -177,7 +136,7 @@ public static class AttentionTiles
     }
 
     /// <summary>tile[at], tile[at + 16], tile[at + 32], tile[at + 48] = v.</summary>
-    private static void Put(ArrayView<float> tile, int at, Quad v)
+    private static void Put(ArrayView<float> tile, int at, Float4 v)
     {
         tile[at] = v.X;
         tile[at + 16] = v.Y;
@@ -206,25 +165,25 @@ public static class AttentionTiles
     /// rows the slice loaded by <see cref="LoadRows"/>; acc holds rows ty + 16r, columns tx + 16c of the result.
     /// Sums the 16 rows in order.
     /// </summary>
-    public static Block Accumulate(Block acc, Quad w, ArrayView<float> rows)
+    public static Block Accumulate(Block acc, Float4 w, ArrayView<float> rows)
     {
         int half = Warp.LaneIdx & 16, tx = Group.IdxX % 16;
         for (int u = 0; u < Slice; u += 4)   // four rows per iteration, unrolled by hand
         {
-            acc = Block.Outer(acc, Broadcast(w, half | u), Quad.Load(rows, u * Columns + tx));
-            acc = Block.Outer(acc, Broadcast(w, half | (u + 1)), Quad.Load(rows, (u + 1) * Columns + tx));
-            acc = Block.Outer(acc, Broadcast(w, half | (u + 2)), Quad.Load(rows, (u + 2) * Columns + tx));
-            acc = Block.Outer(acc, Broadcast(w, half | (u + 3)), Quad.Load(rows, (u + 3) * Columns + tx));
+            acc = Block.Outer(acc, Broadcast(w, half | u), Float4.Load(rows, u * Columns + tx));
+            acc = Block.Outer(acc, Broadcast(w, half | (u + 1)), Float4.Load(rows, (u + 1) * Columns + tx));
+            acc = Block.Outer(acc, Broadcast(w, half | (u + 2)), Float4.Load(rows, (u + 2) * Columns + tx));
+            acc = Block.Outer(acc, Broadcast(w, half | (u + 3)), Float4.Load(rows, (u + 3) * Columns + tx));
         }
         return acc;
     }
 
     /// <summary>Lane <paramref name="source"/>'s w.</summary>
-    private static Quad Broadcast(Quad w, int source) =>
+    private static Float4 Broadcast(Float4 w, int source) =>
         new(Warp.Shuffle(w.X, source), Warp.Shuffle(w.Y, source), Warp.Shuffle(w.Z, source), Warp.Shuffle(w.W, source));
 
     /// <summary>The weights of column slot s of every row: (R0.At(s), R1.At(s), R2.At(s), R3.At(s)).</summary>
-    public static Quad Column(Block b, int s) => new(b.R0.At(s), b.R1.At(s), b.R2.At(s), b.R3.At(s));
+    public static Float4 Column(Block b, int s) => new(b.R0.At(s), b.R1.At(s), b.R2.At(s), b.R3.At(s));
 
     /// <summary>The maximum over the 16 lanes of a half-warp, in each of them.</summary>
     public static float HalfWarpMax(float value)
