@@ -84,18 +84,15 @@ public static class GpuWorkbench
         bool ok = Report(1, "one thread per output", gpu, data, 2, expected, flops, 0, repeat,
             () => naive(m * n, data.View(0), data.View(1), data.View(2), m, n, k));
         void MatMul() => gpu.MatMul(data.Device[0], false, data.Device[1], false, data.Device[2]);
-        ok &= WithTiles(gpu, int.MaxValue, int.MaxValue, () => Report(2, "64x64 tiles, 4x4 per thread", gpu, data, 2, expected, flops, 0,
-            repeat, MatMul));
-        ok &= WithTiles(gpu, 1, int.MaxValue, () => Report(3, "128x128 tiles, 32x64 per warp, 8x8 per thread", gpu, data, 2, expected,
-            flops, 0, repeat, MatMul));
+        var production = gpu.GemmTuning;
+        ok &= gpu.WithGemmTuning(production with { LargeTileMinimum = int.MaxValue },
+            () => Report(2, "64x64 tiles, 4x4 per thread", gpu, data, 2, expected, flops, 0, repeat, MatMul));
+        ok &= gpu.WithGemmTuning(production with { LargeTileMinimum = 1, SplitKMinimumDepth = int.MaxValue },
+            () => Report(3, "128x128 tiles, 32x64 per warp, 8x8 per thread", gpu, data, 2, expected, flops, 0, repeat, MatMul));
         ok &= Report(4, "production choice (v2, v3 or v3 with split-K)", gpu, data, 2, expected, flops, 0, repeat, MatMul);
         foreach (int target in new[] { 132, 528 })
-        {
-            int saved = gpu.SplitKTargetGroups;
-            gpu.SplitKTargetGroups = target;
-            try { ok &= Report(4, $"split-K aiming at {target} groups", gpu, data, 2, expected, flops, 0, repeat, MatMul); }
-            finally { gpu.SplitKTargetGroups = saved; }
-        }
+            ok &= gpu.WithGemmTuning(production with { SplitKTargetGroups = target },
+                () => Report(4, $"split-K aiming at {target} groups", gpu, data, 2, expected, flops, 0, repeat, MatMul));
         if (gpu.Accelerator is CudaAccelerator cuda)
         {
             try
@@ -113,21 +110,6 @@ public static class GpuWorkbench
             }
         }
         return ok;
-    }
-
-    /// <summary>Runs <paramref name="body"/> with the GEMM kernel choice fixed: 128×128 tiles from
-    /// <paramref name="largeTileMinimum"/> tiles, split-K from <paramref name="splitKMinimumDepth"/>.</summary>
-    private static bool WithTiles(GpuBackend gpu, int largeTileMinimum, int splitKMinimumDepth, Func<bool> body)
-    {
-        int minimum = gpu.LargeTileMinimum, depth = gpu.SplitKMinimumDepth;
-        gpu.LargeTileMinimum = largeTileMinimum;
-        gpu.SplitKMinimumDepth = splitKMinimumDepth;
-        try { return body(); }
-        finally
-        {
-            gpu.LargeTileMinimum = minimum;
-            gpu.SplitKMinimumDepth = depth;
-        }
     }
 
     // ---- LayerNorm and softmax over rows ----

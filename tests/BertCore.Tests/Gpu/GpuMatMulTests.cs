@@ -71,18 +71,12 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         WithLargeTiles(splitKMinimumDepth: 4, () => AssertMatMul(1, 70, n, k, transA, transB, bias: true, gelu: true, beta: -0.5f));
 
     /// <summary>Runs <paramref name="body"/> with the 128×128 kernel used for any size (and split-K from the given depth).</summary>
-    private void WithLargeTiles(int splitKMinimumDepth, Action body)
-    {
-        int minimum = _gpu.LargeTileMinimum, depth = _gpu.SplitKMinimumDepth;
-        _gpu.LargeTileMinimum = 1;
-        _gpu.SplitKMinimumDepth = splitKMinimumDepth;
-        try { body(); }
-        finally
+    private void WithLargeTiles(int splitKMinimumDepth, Action body) =>
+        _gpu.WithGemmTuning(_gpu.GemmTuning with { LargeTileMinimum = 1, SplitKMinimumDepth = splitKMinimumDepth }, () =>
         {
-            _gpu.LargeTileMinimum = minimum;
-            _gpu.SplitKMinimumDepth = depth;
-        }
-    }
+            body();
+            return true;
+        });
 
     /// <summary>c = op(a)·op(b) + bias + beta·c on the GPU backend vs the double reference, and gelu(c).</summary>
     private void AssertMatMul(int batch, int m, int n, int k, bool transA, bool transB, bool bias, bool gelu, float beta)

@@ -7,20 +7,17 @@ namespace BertCore.Backends.Gpu;
 
 public sealed partial class GpuBackend
 {
-    /// <summary>Fewest 128×128 tiles (times K-splits) for which <see cref="LargeTileGemmKernels"/> is used; smaller products
-    /// take the 64×64 kernel, which has four times as many groups to spread over the multiprocessors. Tests lower it.</summary>
-    internal int LargeTileMinimum { get; set; } = 64;
+    /// <summary>How MatMul picks its kernel for a shape.</summary>
+    internal GemmTuning GemmTuning { get; private set; } = new();
 
-    /// <summary>Fewest k per slice of a split-K launch, so that each group's loop stays long and the partial sums stay
-    /// cheap next to it. Measured on the H100: 4096×768×768 takes 0.19 ms whole and 0.21 ms in two slices of 384, while
-    /// 4096×768×3072 gains from two slices of 1536 (0.72 → 0.61 ms) and 768×768×4096 from eight of 512 (0.56 → 0.22 ms).
-    /// Tests lower it.</summary>
-    internal int SplitKMinimumDepth { get; set; } = 512;
-
-    /// <summary>Groups a large-tile launch should reach by splitting K: two per multiprocessor of an H100, as many as are
-    /// resident at once (128 registers × 256 threads). Measured with the workbench's sweep: 4096×768×3072 takes 0.78 ms split
-    /// in two vs 0.96 ms whole; 768×768×4096 0.28 ms in eight vs 0.35 ms in four.</summary>
-    internal int SplitKTargetGroups { get; set; } = 264;
+    /// <summary>Runs <paramref name="body"/> with another <see cref="GemmTuning"/>, then restores the current one.</summary>
+    internal T WithGemmTuning<T>(GemmTuning tuning, Func<T> body)
+    {
+        var saved = GemmTuning;
+        GemmTuning = tuning;
+        try { return body(); }
+        finally { GemmTuning = saved; }
+    }
 
     // a [batch..., M, K] ([..., K, M] if transA); b [batch..., K, N] ([..., N, K] if transB) or a shared [K, N] ([N, K]);
     // c [batch..., M, N]; bias [N] or null; geluOut [batch..., M, N] or null.
@@ -34,7 +31,7 @@ public sealed partial class GpuBackend
         long tiles = Blocks(s.N, LargeTileGemmKernels.Tile) * Blocks(s.M, LargeTileGemmKernels.Tile) * s.Batch;
         int splitDepth = s.Batch == 1 ? SplitDepth(tiles, s.K) : 0;
         int splits = splitDepth == 0 ? 1 : (s.K + splitDepth - 1) / splitDepth;
-        if (tiles * splits < LargeTileMinimum)
+        if (tiles * splits < GemmTuning.LargeTileMinimum)
         {
             var grid = new Index3D(Blocks(s.N, GemmKernels.Tile), Blocks(s.M, GemmKernels.Tile), s.Batch);
             _kernels.Gemm(new KernelConfig(grid, new Index3D(GemmKernels.Threads, 1, 1)), F(a), F(b), F(c), Optional(bias), Optional(geluOut), p);
@@ -58,14 +55,15 @@ public sealed partial class GpuBackend
 
     /// <summary>
     /// The K-slice depth of a split-K launch of one product of <paramref name="tiles"/> large tiles, or 0 for none: the fewest
-    /// slices (a power of two up to 16) that reach <see cref="SplitKTargetGroups"/> groups, each at least
-    /// <see cref="SplitKMinimumDepth"/> deep, rounded up to whole shared-memory slices. Depends on the shape only, so
+    /// slices (a power of two up to 16) that reach <see cref="GemmTuning.SplitKTargetGroups"/> groups, each at least
+    /// <see cref="GemmTuning.SplitKMinimumDepth"/> deep, rounded up to whole shared-memory slices. Depends on the shape only, so
     /// results are reproducible across devices.
     /// </summary>
     private int SplitDepth(long tiles, int k)
     {
         int depth = 0;
-        for (int splits = 2; splits <= 16 && tiles * (splits / 2) < SplitKTargetGroups && k / splits >= SplitKMinimumDepth; splits *= 2)
+        var (target, minimumDepth) = (GemmTuning.SplitKTargetGroups, GemmTuning.SplitKMinimumDepth);
+        for (int splits = 2; splits <= 16 && tiles * (splits / 2) < target && k / splits >= minimumDepth; splits *= 2)
             depth = ((k + splits - 1) / splits + LargeTileGemmKernels.Slice - 1) / LargeTileGemmKernels.Slice * LargeTileGemmKernels.Slice;
         return depth;
     }
