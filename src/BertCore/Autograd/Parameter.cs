@@ -31,6 +31,7 @@ public sealed class Parameter : IDisposable
         get => Value.RequiresGrad;
         set
         {
+            if (value && Value.IsConstant) throw new InvalidOperationException($"parameter {Name} is constant (a model loaded for inference) and cannot be trained");
             Value.RequiresGrad = value;
             if (!value) Value.Grad = null;
         }

@@ -101,6 +101,7 @@ public sealed class EncoderInference : IDisposable
         _encoder = new BertEncoder(config, withPooler: false);
         _encoder.Initialize(seed);
         if (backend is GpuBackend gpu) gpu.MoveToDevice(_encoder.Parameters());
+        _encoder.FreezeForInference();   // as an inference session (ONNX Runtime's too) may pre-pack its weights
         _graph = new Graph(backend);
         (_inputs, _) = MlmTrainingStep.RandomMlmBatch(config, batch, seq, seed);
     }

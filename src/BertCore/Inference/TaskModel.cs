@@ -35,7 +35,8 @@ public sealed class TaskModel : IDisposable
     }
 
     /// <summary>Loads a fine-tuned model folder (<see cref="TaskModelDirectory"/>; a Hugging Face task folder works too).</summary>
-    /// <param name="backend">Where to run (default: the CPU backend); the weights are moved into its memory (<see cref="IBackend.Adopt"/>).</param>
+    /// <param name="backend">Where to run (default: the CPU backend); the weights are moved into its memory (<see cref="IBackend.Adopt"/>)
+    /// and frozen (<see cref="Nn.Module.FreezeForInference"/>).</param>
     /// <param name="batchSize">Inputs per forward pass.</param>
     /// <exception cref="InvalidFileException">A file of the folder is missing a tensor or malformed.</exception>
     public static TaskModel Load(string dir, IBackend? backend = null, int batchSize = 32)
@@ -50,6 +51,7 @@ public sealed class TaskModel : IDisposable
                     $"has {tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {network.Config.VocabSize}");
             backend ??= new CpuBackend();
             backend.Adopt(network.Model.Parameters());
+            network.Model.FreezeForInference();   // the CPU backend then packs each weight for its GEMMs once
             return new TaskModel(dir, network, tokenizer, backend, batchSize);
         }
         catch

@@ -34,6 +34,20 @@ public abstract class Module : IDisposable
 
     public long ParameterCount => Parameters().Sum(p => p.Value.Count);
 
+    /// <summary>
+    /// Freezes every parameter for inference: none trainable, every value constant (<see cref="Tensor.IsConstant"/>),
+    /// so that a backend may keep the weights pre-packed. Call it once the parameters are on their backend
+    /// (<see cref="Backends.IBackend.Adopt"/>), as moving a parameter replaces its tensor.
+    /// </summary>
+    public void FreezeForInference()
+    {
+        foreach (var p in Parameters())
+        {
+            p.Trainable = false;
+            p.Value.MarkConstant();
+        }
+    }
+
     public static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 
     /// <summary>Registers a new zero-filled parameter named Name.local.</summary>

@@ -29,6 +29,16 @@ public sealed unsafe class Tensor : IDisposable
     /// <summary>The gradient buffer, same shape: persistent for parameters, from the arena for intermediates.</summary>
     public Tensor? Grad { get; set; }
 
+    /// <summary>
+    /// True once <see cref="MarkConstant"/> promised that the values never change again (the weights of a model loaded
+    /// for inference): backends may then keep derived forms, such as the CPU backend's packed GEMM panels. Making
+    /// such a tensor trainable, or updating it with AdamW, throws.
+    /// </summary>
+    public bool IsConstant { get; private set; }
+
+    /// <summary>Promises that the values never change again (see <see cref="IsConstant"/>).</summary>
+    public void MarkConstant() => IsConstant = true;
+
     /// <summary>The parameter whose value this tensor is, if any (its gradient lives there).</summary>
     internal Autograd.Parameter? Owner { get; set; }
 
@@ -38,6 +48,7 @@ public sealed unsafe class Tensor : IDisposable
 
     internal void Reinitialize(Storage storage, long byteOffset, Shape shape, DType dtype)
     {
+        if (IsConstant) throw new InvalidOperationException($"a constant tensor of shape {Shape} cannot be reused");
         if (byteOffset < 0 || byteOffset + shape.Count * dtype.Size() > storage.Bytes)
             throw new ArgumentOutOfRangeException(nameof(byteOffset),
                 $"a {dtype} tensor of shape {shape} at byte {byteOffset} does not fit a storage of {storage.Bytes} bytes");

@@ -19,12 +19,14 @@ public class MatMulTests
         public int BCount => (SharedB ? 1 : BatchCount) * K * N;
         public int CCount => BatchCount * M * N;
 
-        /// <summary>The CPU backend's c and geluOut (null unless gelu) from c0 [batch..., M, N].</summary>
-        public (float[] C, float[]? Gelu) Cpu(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu)
+        /// <summary>The CPU backend's c and geluOut (null unless gelu) from c0 [batch..., M, N], on
+        /// <paramref name="threads"/> threads (0: one per processor), b marked constant (packed once) if asked.</summary>
+        public (float[] C, float[]? Gelu) Cpu(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu, int threads = 0, bool constantB = false)
         {
-            using var backend = new CpuBackend();
+            using var backend = new CpuBackend(threads);
             using var ta = Tensor.FromArray(a, AShape);
             using var tb = Tensor.FromArray(b, BShape);
+            if (constantB) tb.MarkConstant();
             using var tc = Tensor.FromArray(c0, CShape);
             using var tbias = bias == null ? null : Tensor.FromArray(bias, N);
             using var tg = gelu ? Tensor.FromArray(Nan(CCount), CShape) : null;
@@ -180,6 +182,39 @@ public class MatMulTests
             Assert.Equal(first[(start * g.N)..((start + rows) * g.N)], c);
             Assert.Equal(firstGelu![(start * g.N)..((start + rows) * g.N)], ge);
         }
+    }
+
+    /// <summary>
+    /// Shapes for the cut of a threaded product and for pre-packed weights: one sequence through a BERT-base layer
+    /// (128 rows: cut by rows and by columns), K past one packed panel (N = 4100 is past NC, so K is cut into panels of
+    /// 4 slices), more rows than columns, and a shared B for a batch.
+    /// </summary>
+    public static IEnumerable<object[]> PartShapes() =>
+    [
+        [new Case([], 128, 768, 768, false, true)],
+        [new Case([], 7, 4100, 1300, false, true)],
+        [new Case([], 300, 257, 520, false, false)],
+        [new Case([3], 50, 70, 300, false, true, SharedB: true)],
+    ];
+
+    [Theory]
+    [MemberData(nameof(PartShapes))]
+    public void Results_do_not_depend_on_threads_parts_or_prepacked_weights(Case g)
+    {
+        // The thread count changes the grid of parts (and 1 thread runs one part); a constant B is packed whole once
+        // instead of panel by panel: each element must still be the same k-ordered sum, bitwise.
+        var a = TestData.Uniform(g.ACount, 41);
+        var b = TestData.Uniform(g.BCount, 42);
+        var bias = TestData.Uniform(g.N, 43);
+        var (expected, expectedGelu) = g.Cpu(a, b, bias, Nan(g.CCount), 0f, gelu: true, threads: 1);
+        Close.RelativeToMax(expected, g.Reference(a, b, bias, Nan(g.CCount), 0f, gelu: false), GradCheck.ForwardTolerance, $"c of {g}");
+        foreach (int threads in new[] { 1, 2, 3 })
+            foreach (bool constantB in new[] { false, true })
+            {
+                var (c, ge) = g.Cpu(a, b, bias, Nan(g.CCount), 0f, gelu: true, threads, constantB);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"c of {g} on {threads} threads, constant B {constantB}");
+                Assert.True(expectedGelu.AsSpan().SequenceEqual(ge), $"geluOut of {g} on {threads} threads, constant B {constantB}");
+            }
     }
 
     [Fact]

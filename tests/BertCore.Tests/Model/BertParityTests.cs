@@ -45,6 +45,34 @@ public class BertParityTests
     }
 
     [Fact]
+    public void Frozen_for_inference_gives_the_same_bits_and_refuses_training()
+    {
+        // Frozen, every weight is constant and the CPU backend multiplies with its pre-packed panels.
+        using var io = SafeTensorsFile.Open(Path.Combine(Dir, "io.safetensors"));
+        using var model = LoadModel();
+        using var g = new Graph(new CpuBackend());
+        var (batch, mlm, nsp) = LoadInputs(io);
+        float[] Logits()
+        {
+            using (g.NoGrad())
+            {
+                var logits = model.Forward(g, batch, mlm, nsp, mlmLogits: true).MlmLogits!.ToArray();
+                g.Reset();
+                return logits;
+            }
+        }
+        var trainable = Logits();
+        model.FreezeForInference();
+        Assert.All(model.Parameters(), p => Assert.True(p.Value.IsConstant && !p.Trainable, p.Name));
+        var frozen = Logits();
+        Assert.True(trainable.AsSpan().SequenceEqual(frozen), "logits with pre-packed weights differ");
+        AbsoluteClose(frozen, io.Floats("mlm_logits"), "mlm_logits");
+        var first = model.Parameters().First();
+        var error = Assert.Throws<InvalidOperationException>(() => first.Trainable = true);
+        Assert.Contains(first.Name, error.Message);
+    }
+
+    [Fact]
     public void Forward_matches_pytorch()
     {
         using var io = SafeTensorsFile.Open(Path.Combine(Dir, "io.safetensors"));

@@ -8,6 +8,9 @@ public sealed unsafe partial class CpuBackend
 {
     private const int SumRowsColumnChunk = 256;
 
+    /// <summary>op(B) of constant weights, packed on first use.</summary>
+    private readonly PackedWeights _packedWeights = new();
+
     // a [batch..., M, K] ([..., K, M] if transA); b [batch..., K, N] ([..., N, K] if transB) or a shared [K, N] ([N, K]);
     // c [batch..., M, N]; bias [N] or null; geluOut [batch..., M, N] or null.
     public void MatMul(Tensor a, bool transA, Tensor b, bool transB, Tensor c, Tensor? bias = null, float beta = 0f, Tensor? geluOut = null)
@@ -22,7 +25,9 @@ public sealed unsafe partial class CpuBackend
         }
         var p = new GemmProblem(a.Data, transA, b.Data, transB, c.Data, bias == null ? null : bias.Data, beta,
             geluOut == null ? null : geluOut.Data, m, s.N, s.K);
-        Gemm.RunBatched(_pool, p, batch, aStride: (long)m * s.K, bStride: s.BroadcastB ? 0 : (long)s.K * s.N);
+        bool sharedB = b.Shape.Rank == 2;   // one matrix for the whole batch (or a batch of one)
+        var packedB = sharedB ? _packedWeights.For(_pool, b, transB) : null;
+        Gemm.RunBatched(_pool, p, batch, aStride: (long)m * s.K, bStride: sharedB ? 0 : (long)s.K * s.N, packedB);
     }
 
     // dy [R, N]; dbias [N].
