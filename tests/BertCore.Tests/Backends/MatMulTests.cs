@@ -186,14 +186,17 @@ public class MatMulTests
 
     /// <summary>
     /// Shapes for the cut of a threaded product and for pre-packed weights: one sequence through a BERT-base layer
-    /// (128 rows: cut by rows and by columns), K past one packed panel (N = 4100 is past NC, so K is cut into panels of
-    /// 4 slices), more rows than columns, and a shared B for a batch.
+    /// (128 rows: op(A) packed whole by the threads, columns cut), K past one packed panel (N = 4100 is past NC, so
+    /// K is cut into panels of 4 slices), op(A) packed whole from a transposed A, more rows than Gemm.SmallM (rows and
+    /// columns cut, each part packing its own op(A)), and a shared B for a batch.
     /// </summary>
     public static IEnumerable<object[]> PartShapes() =>
     [
         [new Case([], 128, 768, 768, false, true)],
         [new Case([], 7, 4100, 1300, false, true)],
         [new Case([], 300, 257, 520, false, false)],
+        [new Case([], 200, 100, 300, true, true)],
+        [new Case([], 700, 300, 260, true, false)],
         [new Case([3], 50, 70, 300, false, true, SharedB: true)],
     ];
 

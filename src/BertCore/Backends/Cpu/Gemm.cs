@@ -38,7 +38,11 @@ internal static unsafe class Gemm
     public const int MinPartRows = 8 * GemmKernel.MR;
 
     /// <summary>Smallest column block of a part (whole NR slivers): fewer columns would repack op(A) too often.</summary>
-    public const int MinPartColumns = 8 * GemmKernel.NR;
+    public const int MinPartColumns = 4 * GemmKernel.NR;
+
+    /// <summary>Rows up to which a threaded GEMM packs op(A) whole, once, for all parts (one sequence in inference,
+    /// the masked rows of an MLM batch): its k slices stay in L2 and the parts then cut only columns.</summary>
+    public const int SmallM = 2 * MC;
 
     /// <summary>
     /// Runs batch problems: the i-th is p with A advanced by i·aStride, B by i·bStride (0 when B is shared) and
@@ -75,25 +79,26 @@ internal static unsafe class Gemm
         int kBlocks = Math.Max(1, CeilDiv(p.K, KC));   // K = 0 still runs one empty slice: c = bias + beta·c
         var scratch = GemmScratch.ForThisThread();
         int panelColumns = packedB != null ? p.N : Math.Min(NC, p.N);
+        bool wholeA = pool != null && p.M <= SmallM;
+        int aSlivers = CeilDiv(p.M, GemmKernel.MR);
         for (int jc = 0; jc < p.N; jc += panelColumns)
         {
-            int nc = Math.Min(panelColumns, p.N - jc), slivers = CeilDiv(nc, GemmKernel.NR);
-            int panelSlices = packedB != null ? kBlocks : (int)Math.Clamp(PanelFloats / ((long)slivers * GemmKernel.NR * KC), 1, kBlocks);
+            int nc = Math.Min(panelColumns, p.N - jc), bSlivers = CeilDiv(nc, GemmKernel.NR);
+            int panelSlices = packedB != null ? kBlocks : (int)Math.Clamp(PanelFloats / ((long)bSlivers * GemmKernel.NR * KC), 1, kBlocks);
             for (int kb0 = 0; kb0 < kBlocks; kb0 += panelSlices)
             {
                 int kb1 = Math.Min(kBlocks, kb0 + panelSlices);
                 int pc = kb0 * KC, depth = Math.Min(p.K, kb1 * KC) - pc;
-                PackedPanel panel;
-                if (packedB != null) panel = packedB.Panel;
-                else
-                {
-                    panel = new PackedPanel(scratch.PanelB((long)slivers * GemmKernel.NR * Math.Max(depth, 0)), (long)depth * GemmKernel.NR, jc, pc);
-                    var pack = new PackPanel(p, jc, nc, pc, depth, panel.Data);
-                    if (pool == null) pack.Run(0, slivers);
-                    else pool.For(slivers, (long)depth * GemmKernel.NR, ref pack);
-                }
-                var grid = PartGrid.For(pool, p.M, jc, nc);
-                var parts = new Parts(p, panel, grid, kb0, kb1, kBlocks);
+                var b = packedB?.Panel
+                    ?? new PackedPanel(scratch.PanelB((long)bSlivers * GemmKernel.NR * depth), (long)depth * GemmKernel.NR, GemmKernel.NR, jc, pc);
+                var a = wholeA
+                    ? new PackedPanel(scratch.PanelA((long)aSlivers * GemmKernel.MR * depth), (long)depth * GemmKernel.MR, GemmKernel.MR, 0, pc)
+                    : default;
+                var pack = new PackPanels(p, wholeA ? a.Data : null, aSlivers, packedB == null ? b.Data : null, bSlivers, jc, nc, pc, depth);
+                if (pool == null) pack.Run(0, pack.Count);
+                else pool.For(pack.Count, (long)depth * GemmKernel.NR, ref pack);
+                var grid = PartGrid.For(pool, p.M, jc, nc, wholeA);
+                var parts = new Parts(p, wholeA, a, b, grid, kb0, kb1, kBlocks);
                 if (pool == null) parts.Run(0, grid.Count);
                 else pool.ForEach(grid.Count, ref parts);
             }
@@ -103,25 +108,39 @@ internal static unsafe class Gemm
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
 
-    /// <summary>Slivers [start, end) of the panel op(B)[pc .. pc+depth, jc .. jc+nc] into dst [slivers, depth, NR].</summary>
-    private readonly struct PackPanel(GemmProblem p, int jc, int nc, int pc, int depth, float* dst) : IRangeJob
+    /// <summary>
+    /// The packing of one panel, by slivers: items [0, aSlivers) pack all M rows of op(A)[·, pc .. pc+depth] into
+    /// aDst [aSlivers, depth, MR] (when aDst is set: a small A shared by the parts), the next bSlivers items pack
+    /// op(B)[pc .. pc+depth, jc .. jc+nc] into bDst [bSlivers, depth, NR] (when bDst is set: B not packed before).
+    /// </summary>
+    private readonly struct PackPanels(GemmProblem p, float* aDst, int aSlivers, float* bDst, int bSlivers, int jc, int nc, int pc, int depth) : IRangeJob
     {
-        public void Run(int start, int end) => GemmPacking.PackB(p, jc, nc, pc, depth, dst, start, end);
+        private int ASlivers => aDst == null ? 0 : aSlivers;
+
+        public int Count => ASlivers + (bDst == null ? 0 : bSlivers);
+
+        public void Run(int start, int end)
+        {
+            for (int s = start; s < Math.Min(end, ASlivers); s++)
+                GemmPacking.PackA(p, s * GemmKernel.MR, Math.Min(GemmKernel.MR, p.M - s * GemmKernel.MR), pc, depth, aDst + (long)s * GemmKernel.MR * depth);
+            if (end > ASlivers) GemmPacking.PackB(p, jc, nc, pc, depth, bDst, Math.Max(0, start - ASlivers), end - ASlivers);
+        }
     }
 
     /// <summary>
     /// How one panel's product (all M rows, columns [jc, jc+nc)) is cut: Rows row blocks × Columns column blocks,
-    /// each boundary on a whole sliver. One part on a single thread.
+    /// each boundary on a whole sliver. One part on a single thread. Rows are cut first (each row block packs its
+    /// op(A) rows once) unless op(A) is small and packed whole, when only columns are cut (a row cut would re-read B).
     /// </summary>
     private readonly record struct PartGrid(int M, int Jc, int Nc, int Rows, int Columns)
     {
         public int Count => Rows * Columns;
 
-        public static PartGrid For(WorkerPool? pool, int m, int jc, int nc)
+        public static PartGrid For(WorkerPool? pool, int m, int jc, int nc, bool wholeA)
         {
             if (pool == null) return new PartGrid(m, jc, nc, 1, 1);
             int target = pool.Threads * PartsPerThread;
-            int rows = Math.Clamp(m / MinPartRows, 1, target);
+            int rows = wholeA ? 1 : Math.Clamp(m / MinPartRows, 1, target);
             int columns = Math.Clamp(CeilDiv(target, rows), 1, Math.Max(1, nc / MinPartColumns));
             return new PartGrid(m, jc, nc, rows, columns);
         }
@@ -141,8 +160,9 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Parts [start, end) of a panel's product over k slices [kb0, kb1) of kBlocks; part i is row block
-    /// i / Columns, column block i % Columns.</summary>
-    private readonly struct Parts(GemmProblem p, PackedPanel panel, PartGrid grid, int kb0, int kb1, int kBlocks) : IRangeJob
+    /// i / Columns, column block i % Columns. With wholeA, op(A) is the packed panel a; otherwise each part packs
+    /// its MC-row blocks of op(A) per k slice into its thread's scratch.</summary>
+    private readonly struct Parts(GemmProblem p, bool wholeA, PackedPanel a, PackedPanel b, PartGrid grid, int kb0, int kb1, int kBlocks) : IRangeJob
     {
         public void Run(int start, int end)
         {
@@ -152,33 +172,44 @@ internal static unsafe class Gemm
                 var (i0, i1) = grid.RowRange(part / grid.Columns);
                 var (j0, j1) = grid.ColumnRange(part % grid.Columns);
                 for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int rows = Math.Min(wholeA ? i1 - ic : MC, i1 - ic);
                     for (int kb = kb0; kb < kb1; kb++)
-                        RowBlock(p, scratch.A, panel, ic, Math.Min(MC, i1 - ic), j0, j1, kb, first: kb == 0, last: kb == kBlocks - 1);
+                    {
+                        int pc = kb * KC, kc = Math.Max(0, Math.Min(KC, p.K - pc));
+                        var aBlock = a;
+                        if (!wholeA)
+                        {
+                            GemmPacking.PackA(p, ic, rows, pc, kc, scratch.A);
+                            aBlock = new PackedPanel(scratch.A, (long)kc * GemmKernel.MR, GemmKernel.MR, ic, pc);
+                        }
+                        Sweep(p, aBlock, b, ic, ic + rows, j0, j1, pc, kc, first: kb == 0, last: kb == kBlocks - 1);
+                    }
+                    if (wholeA) break;   // all rows of the part in one sweep
+                }
             }
         }
     }
 
-    /// <summary>Rows [ic, ic + rowsInBlock) × columns [j0, j1) for k slice kb: pack op(A) into packedA, then sweep
-    /// the panel's B slivers (L1) against the A slivers (L2).</summary>
+    /// <summary>Rows [i0, i1) × columns [j0, j1) of C for the k slice [pc, pc + kc): the B slivers (L1) against the
+    /// A slivers (L2), tile by tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowBlock(in GemmProblem p, float* packedA, in PackedPanel panel, int ic, int rowsInBlock, int j0, int j1, int kb, bool first, bool last)
+    private static void Sweep(in GemmProblem p, in PackedPanel a, in PackedPanel b, int i0, int i1, int j0, int j1, int pc, int kc, bool first, bool last)
     {
-        int pc = kb * KC, kc = Math.Max(0, Math.Min(KC, p.K - pc));
-        GemmPacking.PackA(p, ic, rowsInBlock, pc, kc, packedA);
         float beta = first ? p.Beta : 1f;
         for (int jr = j0; jr < j1; jr += GemmKernel.NR)
         {
             int cols = Math.Min(GemmKernel.NR, j1 - jr);
-            float* b = panel.Sliver(jr, pc);
+            float* bs = b.Sliver(jr, pc);
             float* bias = first && p.Bias != null ? p.Bias + jr : null;
-            for (int ir = 0; ir < rowsInBlock; ir += GemmKernel.MR)
+            for (int ir = i0; ir < i1; ir += GemmKernel.MR)
             {
-                int rows = Math.Min(GemmKernel.MR, rowsInBlock - ir);
-                float* a = packedA + (long)ir * kc;
-                long at = p.COffset(ic + ir, jr);
-                if (rows == GemmKernel.MR && cols == GemmKernel.NR) GemmKernel.Tile(kc, a, b, p.C + at, p.Ldc, beta, bias);
-                else GemmKernel.EdgeTile(kc, a, b, p.C + at, p.Ldc, rows, cols, beta, bias);
-                if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + at, p.GeluOut + at, p.Ldc, rows, cols);
+                int rows = Math.Min(GemmKernel.MR, i1 - ir);
+                float* at = a.Sliver(ir, pc);
+                long c = p.COffset(ir, jr);
+                if (rows == GemmKernel.MR && cols == GemmKernel.NR) GemmKernel.Tile(kc, at, bs, p.C + c, p.Ldc, beta, bias);
+                else GemmKernel.EdgeTile(kc, at, bs, p.C + c, p.Ldc, rows, cols, beta, bias);
+                if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + c, p.GeluOut + c, p.Ldc, rows, cols);
             }
         }
     }

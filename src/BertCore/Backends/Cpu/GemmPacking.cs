@@ -16,10 +16,8 @@ internal static unsafe class GemmPacking
 {
     private const int MR = GemmKernel.MR, NR = GemmKernel.NR;
 
-    /// <summary>Floats a packed A block may write past its end (the vector path stores 8 values per MR = 6).</summary>
-    public const int APadding = 8;
-
-    /// <summary>dst [ceil(mc/MR), kc, MR] ← op(A)[ic .. ic+mc, pc .. pc+kc]; dst has <see cref="APadding"/> spare floats.</summary>
+    /// <summary>dst [ceil(mc/MR), kc, MR] ← op(A)[ic .. ic+mc, pc .. pc+kc]. Nothing past dst's end is written, so
+    /// threads may pack neighbouring slivers of one buffer at once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(in GemmProblem p, int ic, int mc, int pc, int kc, float* dst)
     {
@@ -30,12 +28,13 @@ internal static unsafe class GemmPacking
             if (p.TransA)
             {
                 // A is [K, M]: the MR values of one k are adjacent. When 8 values exist there, copy them as one
-                // vector: the 2 extra lanes land in the next k's slots (or the padding), overwritten next.
+                // vector: the 2 extra lanes land in the next k's slots, overwritten next (the last k is copied
+                // value by value, so nothing lands past the sliver).
                 bool wide = ic + i0 + 8 <= p.M;
                 for (int k = 0; k < kc; k++)
                 {
                     float* src = p.AAt(ic + i0, pc + k);
-                    if (wide) Vector256.Store(Vector256.Load(src), dst + k * MR);
+                    if (wide && k + 1 < kc) Vector256.Store(Vector256.Load(src), dst + k * MR);
                     else for (int r = 0; r < rows; r++) dst[k * MR + r] = src[r];
                 }
             }
@@ -48,13 +47,14 @@ internal static unsafe class GemmPacking
                     float* r0 = p.AAt(ic + i0, pc);
                     long ld = p.Lda;
                     var zero = Vector256<float>.Zero;
-                    for (; k + 8 <= kc; k += 8)
+                    // Each store of 8 also writes 2 lanes into the next k's slots, overwritten by the next store; the
+                    // block that would end the sliver is left to the scalar loop, so nothing lands past the sliver.
+                    for (; k + 8 < kc; k += 8)
                     {
                         Transpose8x8(
                             Vector256.Load(r0 + k), Vector256.Load(r0 + ld + k), Vector256.Load(r0 + 2 * ld + k),
                             Vector256.Load(r0 + 3 * ld + k), Vector256.Load(r0 + 4 * ld + k), Vector256.Load(r0 + 5 * ld + k), zero, zero,
                             out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
-                        // Each store of 8 also writes 2 lanes into the next k's slots; the next store overwrites them.
                         float* d = dst + k * MR;
                         Vector256.Store(c0, d);
                         Vector256.Store(c1, d + MR);

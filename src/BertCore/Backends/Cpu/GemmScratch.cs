@@ -4,43 +4,50 @@ namespace BertCore.Backends.Cpu;
 
 /// <summary>
 /// Per-thread, 64-byte aligned native buffers for the packed operands of <see cref="Gemm"/>: the op(A) block,
-/// allocated on the thread's first GEMM, and the op(B) panel, grown to the largest panel the thread has packed
-/// (at most <see cref="Gemm.PanelFloats"/>); freed by the finalizer when the thread is gone.
+/// allocated on the thread's first GEMM, and the panels a caller packs for all threads (a small op(A) whole, an
+/// op(B) panel of at most <see cref="Gemm.PanelFloats"/>), grown to the largest so far; freed by the finalizer when
+/// the thread is gone.
 /// </summary>
 internal sealed unsafe class GemmScratch
 {
     [ThreadStatic] private static GemmScratch? t_current;
 
-    /// <summary>Packed op(A) block: MC × KC floats (and GemmPacking.APadding spare).</summary>
+    /// <summary>Packed op(A) block: MC × KC floats.</summary>
     public readonly float* A;
 
-    private float* _panelB;
-    private long _panelBFloats;
+    private float* _panelA, _panelB;
+    private long _panelAFloats, _panelBFloats;
 
     private GemmScratch()
     {
-        A = (float*)NativeMemory.AlignedAlloc((nuint)((Gemm.MC * Gemm.KC + GemmPacking.APadding) * sizeof(float)), 64);
+        A = (float*)NativeMemory.AlignedAlloc((nuint)(Gemm.MC * Gemm.KC * sizeof(float)), 64);
     }
 
     public static GemmScratch ForThisThread() => t_current ??= new GemmScratch();
 
-    /// <summary>Room for a packed op(B) panel of <paramref name="floats"/> floats (the contents are not kept when it grows).</summary>
-    public float* PanelB(long floats)
+    /// <summary>Room for all of a small op(A) packed (<paramref name="floats"/> floats; contents not kept when it grows).</summary>
+    public float* PanelA(long floats) => Grow(ref _panelA, ref _panelAFloats, floats);
+
+    /// <summary>Room for a packed op(B) panel of <paramref name="floats"/> floats (contents not kept when it grows).</summary>
+    public float* PanelB(long floats) => Grow(ref _panelB, ref _panelBFloats, floats);
+
+    private static float* Grow(ref float* buffer, ref long capacity, long floats)
     {
-        if (floats > _panelBFloats)
+        if (floats > capacity)
         {
-            NativeMemory.AlignedFree(_panelB);
-            _panelB = null;   // a failed allocation below must not leave a freed pointer behind
-            _panelBFloats = 0;
-            _panelB = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-            _panelBFloats = floats;
+            NativeMemory.AlignedFree(buffer);
+            buffer = null;   // a failed allocation below must not leave a freed pointer behind
+            capacity = 0;
+            buffer = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+            capacity = floats;
         }
-        return _panelB;
+        return buffer;
     }
 
     ~GemmScratch()
     {
         NativeMemory.AlignedFree(A);
+        NativeMemory.AlignedFree(_panelA);
         NativeMemory.AlignedFree(_panelB);
     }
 }

@@ -36,7 +36,7 @@ internal sealed unsafe class PackedWeights
             int k = transB ? b.Shape[1] : b.Shape[0], n = transB ? b.Shape[0] : b.Shape[1];
             int slivers = (n + GemmKernel.NR - 1) / GemmKernel.NR;
             _data = (float*)NativeMemory.AlignedAlloc((nuint)((long)slivers * GemmKernel.NR * Math.Max(k, 1) * sizeof(float)), 64);
-            Panel = new PackedPanel(_data, (long)k * GemmKernel.NR, 0, 0);
+            Panel = new PackedPanel(_data, (long)k * GemmKernel.NR, GemmKernel.NR, 0, 0);
             var job = new PackJob(new GemmProblem(null, false, b.Data, transB, null, null, 0f, null, 0, n, k), _data);
             pool.For(slivers, (long)k * GemmKernel.NR, ref job);
         }
