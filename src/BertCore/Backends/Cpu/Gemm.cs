@@ -9,11 +9,11 @@ namespace BertCore.Backends.Cpu;
 /// that the threads claim one at a time: each packs its MC-row blocks of op(A) (for L2) per KC-deep slice and sweeps
 /// NR-wide B slivers (L1) against MR-high A slivers with the 6 × 16 <see cref="GemmKernel"/>.
 /// <para>
-/// Threads: packing B is split by slivers and never repeated, and the parts are several per thread and claimed
+/// Threads: packing is split by slivers and never repeated, and the parts are several per thread and claimed
 /// dynamically, so a thread that is descheduled for a while (two vCPUs on a shared host) delays only its own part.
-/// Rows are cut first (each row block packs its own op(A) rows once); a product with few rows (inference on one
-/// sequence) is also cut by columns, and each column block then packs its rows of op(A) again (small: few rows).
-/// A batch of matrices is spread whole over the threads.
+/// A large op(A) is cut by rows, each row block packing its own rows; a small one (up to <see cref="SmallM"/> rows:
+/// one sequence in inference, the masked rows of an MLM batch) is packed whole with the B panel, and its parts cut
+/// only columns. A batch of matrices is spread whole over the threads.
 /// </para>
 /// The first k slice writes c = acc + bias + beta·c, later slices add to c, the last one applies GELU: each
 /// element is Σ over k slices in a fixed order, so results are bitwise the same for any number of threads, any cut
@@ -25,7 +25,8 @@ internal static unsafe class Gemm
     public const int MC = 168;
     public const int NC = 4080;
 
-    /// <summary>Floats in one packed B panel at most (16 MiB): K is cut into panels of whole KC slices to stay below.</summary>
+    /// <summary>Floats in one packed panel of B, or of a whole small A, at most (16 MiB): K is cut into panels of whole
+    /// KC slices to stay below.</summary>
     public const long PanelFloats = 1 << 22;
 
     /// <summary>Multiply-adds below which a GEMM stays on one thread: ~2 MFLOP, tens of microseconds.</summary>
@@ -84,7 +85,9 @@ internal static unsafe class Gemm
         for (int jc = 0; jc < p.N; jc += panelColumns)
         {
             int nc = Math.Min(panelColumns, p.N - jc), bSlivers = CeilDiv(nc, GemmKernel.NR);
-            int panelSlices = packedB != null ? kBlocks : (int)Math.Clamp(PanelFloats / ((long)bSlivers * GemmKernel.NR * KC), 1, kBlocks);
+            // K slices per panel: as many as fit PanelFloats, for the packed B panel and for a whole op(A).
+            long sliceFloats = Math.Max(packedB != null ? 0 : (long)bSlivers * GemmKernel.NR * KC, wholeA ? (long)aSlivers * GemmKernel.MR * KC : 0);
+            int panelSlices = sliceFloats == 0 ? kBlocks : (int)Math.Clamp(PanelFloats / sliceFloats, 1, kBlocks);
             for (int kb0 = 0; kb0 < kBlocks; kb0 += panelSlices)
             {
                 int kb1 = Math.Min(kBlocks, kb0 + panelSlices);
