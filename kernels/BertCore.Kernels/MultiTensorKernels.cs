@@ -15,8 +15,11 @@ public interface ISegment
 public readonly record struct SquaresSegment(int Offset, int Count, int Slot, int FirstBlock, int Blocks) : ISegment;
 
 /// <summary>One parameter of <see cref="MultiTensorKernels.AdamW"/>: Count elements from offset Param of the values,
-/// Grad of the gradients, M and V of the moments; the scalars of parameter group ParameterGroup; Blocks = ⌈Count / AdamWChunk⌉ groups.</summary>
+/// Grad of the gradients, M and V of the moments; the scalars of parameter group ParameterGroup; Blocks = ⌈Count / Chunk⌉ groups.</summary>
 public readonly record struct AdamWSegment(int Param, int Grad, int M, int V, int Count, int ParameterGroup, int FirstBlock, int Blocks) : ISegment;
+
+/// <summary>One tensor of <see cref="MultiTensorKernels.Zero"/>: Count elements from Offset; Blocks = ⌈Count / Chunk⌉ groups.</summary>
+public readonly record struct ZeroSegment(int Offset, int Count, int FirstBlock, int Blocks) : ISegment;
 
 /// <summary>
 /// The optimizer's kernels over many tensors in one launch. The tensors are slices of one storage per argument
@@ -26,8 +29,8 @@ public readonly record struct AdamWSegment(int Param, int Grad, int M, int V, in
 /// </summary>
 public static class MultiTensorKernels
 {
-    /// <summary>Elements per group of <see cref="AdamW"/>.</summary>
-    public const int AdamWChunk = 4096;
+    /// <summary>Elements per group of the element-wise kernels (<see cref="AdamW"/>, <see cref="Zero"/>).</summary>
+    public const int Chunk = 4096;
 
     /// <summary>
     /// squares[s.Slot] = Σ x[s.Offset .. s.Offset + s.Count)² for every segment s, with the bits of
@@ -71,7 +74,7 @@ public static class MultiTensorKernels
 
     /// <summary>
     /// <see cref="OptimizerKernels.Update"/> of every element of every segment: group b updates elements
-    /// [(b − s.FirstBlock)·AdamWChunk, + AdamWChunk) of its segment s with the scalars groups[s.ParameterGroup], the gradients
+    /// [(b − s.FirstBlock)·Chunk, + Chunk) of its segment s with the scalars groups[s.ParameterGroup], the gradients
     /// times their GradScale (times scale[0] when hasScale; a NaN scale[0] leaves everything unchanged). param, grad,
     /// m, v: one storage each; segments [n]; blockSegments [grid]; groups [parameter groups]; scale [1].
     /// Launch: grid Σ s.Blocks, any group size.
@@ -83,12 +86,24 @@ public static class MultiTensorKernels
         var segment = segments[blockSegments[Grid.IdxX]];
         var s = groups[segment.ParameterGroup];
         float gradScale = hasScale != 0 ? s.GradScale * scale[0] : s.GradScale;
-        int start = (Grid.IdxX - segment.FirstBlock) * AdamWChunk;
-        int end = XMath.Min(start + AdamWChunk, segment.Count);
+        int start = (Grid.IdxX - segment.FirstBlock) * Chunk;
+        int end = XMath.Min(start + Chunk, segment.Count);
         var p = param.SubView(segment.Param, segment.Count);
         var g = grad.SubView(segment.Grad, segment.Count);
         var mi = m.SubView(segment.M, segment.Count);
         var vi = v.SubView(segment.V, segment.Count);
         for (int i = start + Group.IdxX; i < end; i += Group.DimX) OptimizerKernels.Update(p, g, mi, vi, i, s, gradScale);
+    }
+
+    /// <summary>x[s.Offset .. s.Offset + s.Count) = 0 for every segment s, group b clearing elements
+    /// [(b − s.FirstBlock)·Chunk, + Chunk) of its segment. x: a storage's values; segments [n]; blockSegments [grid].
+    /// Launch: grid Σ s.Blocks, any group size.</summary>
+    public static void Zero(ArrayView<float> x, ArrayView<ZeroSegment> segments, ArrayView<int> blockSegments)
+    {
+        var segment = segments[blockSegments[Grid.IdxX]];
+        int start = (Grid.IdxX - segment.FirstBlock) * Chunk;
+        int end = XMath.Min(start + Chunk, segment.Count);
+        var values = x.SubView(segment.Offset, segment.Count);
+        for (int i = start + Group.IdxX; i < end; i += Group.DimX) values[i] = 0f;
     }
 }

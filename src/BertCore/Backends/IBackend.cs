@@ -19,6 +19,8 @@ public interface IBackend : IDisposable
 
     Storage Allocate(long bytes);
     void Zero(Tensor t);
+    /// <summary>Sets every tensor to zero (the GPU backend: one launch per storage the tensors live in).</summary>
+    void Zero(IReadOnlyList<Tensor> tensors);
     /// <summary>dst = src (same element count).</summary>
     void Copy(Tensor src, Tensor dst);
     void Upload(ReadOnlySpan<float> host, Tensor dst);

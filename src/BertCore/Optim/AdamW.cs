@@ -29,6 +29,7 @@ public sealed class AdamW : IDisposable
     private readonly Tensor _m, _v;                       // [all moments, padded]: the storages the slices view
     private readonly AdamWStep[] _groupSteps;             // [groups]: this step's hyper-parameters of each group
     private readonly List<AdamWTensors> _trainable = new();   // this step's trainable parameters, group by group
+    private readonly List<Tensor> _gradients = new();         // every optimized parameter's gradient, for ZeroGrad
 
     public AdamW(IBackend backend, IEnumerable<ParameterGroup> groups, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f)
     {
@@ -93,10 +94,12 @@ public sealed class AdamW : IDisposable
         _backend.AdamW(_trainable, _groupSteps, deviceScale);
     }
 
-    /// <summary>Sets every gradient of the optimized parameters to zero.</summary>
+    /// <summary>Sets every gradient of the optimized parameters to zero (one multi-tensor op: one launch on the GPU).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in _moments.Keys) _backend.Zero(p.Grad);
+        _gradients.Clear();
+        foreach (var p in _moments.Keys) _gradients.Add(p.Grad);
+        _backend.Zero(_gradients);
     }
 
     /// <summary>A zeroed fp32 tensor of <paramref name="bytes"/> that owns its storage.</summary>

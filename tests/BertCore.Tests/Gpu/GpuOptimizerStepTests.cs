@@ -10,7 +10,8 @@ using Xunit;
 namespace BertCore.Tests.Gpu;
 
 /// <summary>
-/// The optimizer step on the simulator in a fixed number of launches: the sums of squares of every gradient in one
+/// The optimizer step on the simulator in a fixed number of launches: every gradient zeroed in one launch, the sums of
+/// squares of every gradient in one
 /// launch (several for tensors in several storages), with the bits of one SumOfSquares per tensor; the AdamW update of
 /// every trainable parameter of every group in one launch, with the bits of one AdamW per tensor on the GPU and on the
 /// CPU backend (<see cref="OptimizerScenario"/>: two groups, a frozen parameter, a trainable set that changes); and the
@@ -60,14 +61,15 @@ public class GpuOptimizerStepTests(SimulatorFixture fixture)
         foreach (var p in first.Concat(second)) p.Dispose();
     }
 
-    /// <summary>Clipping and the update take three launches (sums of squares, ClipScale, AdamW) for 3 parameters as for
-    /// 40, in two groups, whatever is frozen.</summary>
+    /// <summary>Zeroing the gradients, clipping and the update take four launches (zero, sums of squares, ClipScale,
+    /// AdamW) for 3 parameters as for 40, in two groups, whatever is frozen; every gradient is zero afterwards.</summary>
     [Theory]
     [InlineData(3)]
     [InlineData(40)]
-    public void An_optimizer_step_takes_three_launches_whatever_the_number_of_parameters(int count)
+    public void An_optimizer_step_takes_four_launches_whatever_the_number_of_parameters(int count)
     {
-        var parameters = Enumerable.Range(0, count).Select(i => new Parameter($"p{i}", Tensor.FromArray(TestData.Uniform(5 + 700 * (i % 3), i), 5 + 700 * (i % 3)))).ToArray();
+        static int Size(int i) => 5 + 2500 * (i % 3);   // up to two chunks of the element-wise kernels
+        var parameters = Enumerable.Range(0, count).Select(i => new Parameter($"p{i}", Tensor.FromArray(TestData.Uniform(Size(i), i), Size(i)))).ToArray();
         parameters[1].Trainable = false;
         _gpu.MoveToDevice(parameters);
         using var adam = new AdamW(_gpu, [new ParameterGroup("even", parameters.Where((_, i) => i % 2 == 0).ToArray(), 1e-2f, 0.1f),
@@ -75,10 +77,13 @@ public class GpuOptimizerStepTests(SimulatorFixture fixture)
         using var clipper = new GradientClipper(_gpu, parameters);
         for (int step = 0; step < 2; step++)
         {
+            foreach (var p in parameters) _gpu.Upload(TestData.Uniform((int)p.Grad.Count, 50 + step), p.Grad);
             long before = _gpu.Launches;
+            adam.ZeroGrad();
+            Assert.All(parameters, p => Assert.All(GpuGradCheck.Download(_gpu, p.Grad), g => Assert.Equal(0f, g)));
             clipper.Compute(parameters, 1.0);
             adam.Step(1f, clipper.Scale);
-            Assert.Equal(3, _gpu.Launches - before);
+            Assert.Equal(4, _gpu.Launches - before);
         }
         foreach (var p in parameters) p.Dispose();
     }

@@ -13,14 +13,41 @@ namespace BertCore.Backends.Gpu;
 /// </summary>
 public sealed partial class GpuBackend
 {
+    private readonly Partitions<GpuStorage> _zeroPartitions = new();
     private readonly Partitions<GpuStorage> _squaresPartitions = new();
     private readonly Partitions<(GpuStorage Param, GpuStorage Grad, GpuStorage M, GpuStorage V)> _adamWPartitions = new();
+    private readonly List<SegmentTable<ZeroSegment>> _zeroTables = new();
     private readonly List<SegmentTable<SquaresSegment>> _squaresTables = new();
     private readonly List<SegmentTable<AdamWSegment>> _adamWTables = new();
+    private ZeroSegment[] _zeroRows = [];
     private SquaresSegment[] _squaresRows = [];
     private AdamWSegment[] _adamWRows = [];
     private AdamWScalars[] _groupScalars = [];
     private MemoryBuffer1D<AdamWScalars, Stride1D.Dense>? _groupScalarBuffer;
+
+    // tensors: any shapes
+    public void Zero(IReadOnlyList<Tensor> tensors)
+    {
+        _zeroPartitions.Clear();
+        for (int i = 0; i < tensors.Count; i++) _zeroPartitions.Add(FloatStorage(tensors[i]), i);
+        for (int k = 0; k < _zeroPartitions.Count; k++)
+        {
+            var items = _zeroPartitions.Items(k);
+            Grow(ref _zeroRows, items.Count);
+            int blocks = 0;
+            for (int j = 0; j < items.Count; j++)
+            {
+                var t = tensors[items[j]];
+                int count = (int)t.Count, chunks = Chunks(count);
+                _zeroRows[j] = new ZeroSegment(Offset(t), count, blocks, chunks);
+                blocks += chunks;
+            }
+            var table = Table(_zeroTables, k);
+            table.Set(_zeroRows.AsSpan(0, items.Count));
+            if (table.Blocks > 0)
+                _kernels.MultiTensorZero(new KernelConfig(table.Blocks, ElementGroupThreads), _zeroPartitions.Key(k).Buffer.View, table.Segments, table.BlockSegments);
+        }
+    }
 
     // tensors: any shapes; squares [≥ tensors.Count]
     public void SumsOfSquares(IReadOnlyList<Tensor> tensors, Tensor squares)
@@ -72,7 +99,7 @@ public sealed partial class GpuBackend
             for (int j = 0; j < items.Count; j++)
             {
                 var t = tensors[items[j]];
-                int count = (int)t.Param.Count, chunks = (count + MultiTensorKernels.AdamWChunk - 1) / MultiTensorKernels.AdamWChunk;
+                int count = (int)t.Param.Count, chunks = Chunks(count);
                 _adamWRows[j] = new AdamWSegment(Offset(t.Param), Offset(t.Grad), Offset(t.M), Offset(t.V), count, t.Group, blocks, chunks);
                 blocks += chunks;
             }
@@ -100,6 +127,9 @@ public sealed partial class GpuBackend
         view.CopyFromCPU(ref _groupScalars[0], groups.Count);
         return view;
     }
+
+    /// <summary>Groups of the element-wise multi-tensor kernels for a tensor of <paramref name="count"/> elements.</summary>
+    private static int Chunks(int count) => (count + MultiTensorKernels.Chunk - 1) / MultiTensorKernels.Chunk;
 
     /// <summary>The element offset of a tensor in its storage.</summary>
     private static int Offset(Tensor t) => checked((int)(t.ByteOffset / sizeof(float)));

@@ -216,6 +216,7 @@ public sealed partial class GpuBackend : IBackend
 
     public void Dispose()
     {
+        foreach (var table in _zeroTables) table.Dispose();
         foreach (var table in _squaresTables) table.Dispose();
         foreach (var table in _adamWTables) table.Dispose();
         _groupScalarBuffer?.Dispose();

@@ -42,6 +42,7 @@ internal sealed class GpuKernels
         ClipScale = Counted(a.LoadStreamKernel<F, F, int, double, F, int>(OptimizerKernels.ClipScale));
         AdamW = Counted(a.LoadStreamKernel<F, F, F, F, F, int, int, AdamWScalars>(OptimizerKernels.AdamW));
         SumsOfSquares = Counted(a.LoadStreamKernel<F, ArrayView<SquaresSegment>, I, F, I, F>(MultiTensorKernels.SumsOfSquares));
+        MultiTensorZero = Counted(a.LoadStreamKernel<F, ArrayView<ZeroSegment>, I>(MultiTensorKernels.Zero));
         MultiTensorAdamW = Counted(a.LoadStreamKernel<F, F, F, F, ArrayView<AdamWSegment>, I, ArrayView<AdamWScalars>, F, int>(MultiTensorKernels.AdamW));
     }
 
@@ -71,6 +72,7 @@ internal sealed class GpuKernels
     public Action<KernelConfig, F, F, F, F, F, int, int, AdamWScalars> AdamW { get; }
     public Action<KernelConfig, F, ArrayView<SquaresSegment>, I, F, I, F> SumsOfSquares { get; }
     public Action<KernelConfig, F, F, F, F, ArrayView<AdamWSegment>, I, ArrayView<AdamWScalars>, F, int> MultiTensorAdamW { get; }
+    public Action<KernelConfig, F, ArrayView<ZeroSegment>, I> MultiTensorZero { get; }
 
     /// <summary>Kernel launches so far (calls of the kernel delegates; memory copies and sets not included).</summary>
     public long Launches { get; private set; }
