@@ -6,10 +6,11 @@ using ILGPU.Runtime;
 namespace BertCore.Backends.Gpu;
 
 /// <summary>
-/// The optimizer's multi-tensor ops: one launch of <see cref="MultiTensorKernels"/> per storage the tensors live in
-/// (per combination of storages for AdamW), so one launch for the parameters of one <see cref="MoveToDevice"/> call
-/// and the moments of one <see cref="Optim.AdamW"/>, whatever the number of parameters. The segment tables are
-/// rebuilt on the host at every call and uploaded only when they change.
+/// The optimizer's multi-tensor ops (zero, sums of squares, AdamW): one launch of <see cref="MultiTensorKernels"/>
+/// per storage the tensors live in (per combination of storages for AdamW), so one launch for the parameters of one
+/// <see cref="MoveToDevice"/> call and the moments of one <see cref="Optim.AdamW"/>, whatever the number of
+/// parameters. The segment tables are rebuilt on the host at every call and uploaded only when they change; AdamW's
+/// per-group scalars are uploaded at every call.
 /// </summary>
 public sealed partial class GpuBackend
 {
