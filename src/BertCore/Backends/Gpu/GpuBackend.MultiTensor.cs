@@ -10,7 +10,8 @@ namespace BertCore.Backends.Gpu;
 /// per storage the tensors live in (per combination of storages for AdamW), so one launch for the parameters of one
 /// <see cref="MoveToDevice"/> call and the moments of one <see cref="Optim.AdamW"/>, whatever the number of
 /// parameters. The segment tables are rebuilt on the host at every call and uploaded only when they change; AdamW's
-/// per-group scalars are uploaded at every call.
+/// per-group scalars (computed on the host in fp32, as the per-tensor op does) are uploaded at every call, which
+/// waits for the queued work (ILGPU's CopyFromCPU synchronizes the stream) but reads nothing back.
 /// </summary>
 public sealed partial class GpuBackend
 {

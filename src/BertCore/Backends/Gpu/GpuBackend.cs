@@ -13,8 +13,9 @@ namespace BertCore.Backends.Gpu;
 /// (<see cref="CreateCuda"/>) or on ILGPU's CPU accelerator simulating an NVIDIA GPU (warp size 32, threads as OS
 /// threads; <see cref="CreateSimulator"/>), which is how the kernels are tested without a GPU. Every kernel is
 /// compiled and loaded when the backend is made. Ops are queued on the accelerator's stream and return at once;
-/// the host waits only in <see cref="Download"/> (a training step's one read-back, of its losses and gradient norm, at
-/// its end) and <see cref="Synchronize"/>. Tensors must live on this backend's device: move parameters there with
+/// the host waits in <see cref="Download"/> (a training step's one read-back, of its losses and gradient norm, at its
+/// end), <see cref="Synchronize"/>, and the uploads (ILGPU's CopyFromCPU synchronizes the stream: a batch's inputs,
+/// AdamW's per-group scalars). Tensors must live on this backend's device: move parameters there with
 /// <see cref="MoveToDevice"/>, which places the parameters of one call in one storage so that the optimizer's
 /// multi-tensor ops (GpuBackend.MultiTensor.cs) take one launch each for all of them. Each group of ops lives in its
 /// own GpuBackend.*.cs file. Not thread-safe.

@@ -7,8 +7,8 @@ namespace BertCore.Backends.Gpu;
 /// <summary>
 /// The device tables of one multi-tensor launch (<see cref="MultiTensorKernels"/>): the segments [n], the segment of
 /// each group [blocks], and a counter per segment [n] that starts at zero. The backend builds the segments at every
-/// call; they are uploaded only when they differ from the last ones (the trainable parameters changed), queued after
-/// the work already queued, so the kernels in flight keep reading the old ones.
+/// call; they are uploaded only when they differ from the last ones (the trainable parameters changed), an upload
+/// waiting for the queued work as every host-to-device copy does (ILGPU's CopyFromCPU synchronizes the stream).
 /// </summary>
 internal sealed class SegmentTable<T>(Accelerator accelerator) : IDisposable where T : unmanaged, ISegment, IEquatable<T>
 {
