@@ -10,7 +10,7 @@ public static class KernelCatalog
     [
         typeof(GemmKernels), typeof(LargeTileGemmKernels), typeof(NormalizationKernels), typeof(AttentionKernels), typeof(ElementwiseKernels),
         typeof(EmbeddingKernels), typeof(CrossEntropyKernels), typeof(ReductionKernels), typeof(ColumnReductionKernels),
-        typeof(OptimizerKernels),
+        typeof(OptimizerKernels), typeof(MultiTensorKernels),
     ];
 
     /// <summary>All kernels, ordered by class then name.</summary>

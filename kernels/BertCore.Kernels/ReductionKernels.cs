@@ -25,15 +25,41 @@ public static class ReductionKernels
     public static void Sum(ArrayView<float> x, ArrayView<float> y, int count, float alpha, int squares)
     {
         var warpSums = SharedMemory.Allocate<float>(Threads / 32);
+        int first = Grid.GlobalIndex.X, stride = Grid.DimX * Group.DimX;
+        float total = GroupTotal(squares != 0 ? SliceSumOfSquares(x, first, stride, count) : SliceSum(x, first, stride, count), warpSums);
+        if (Group.IdxX == 0) y[Grid.IdxX] = alpha * total;
+    }
+
+    /// <summary>Σ x[i] for i = first, first + stride, .. below count, in that order. x [count].</summary>
+    internal static float SliceSum(ArrayView<float> x, int first, int stride, int count)
+    {
         float s = 0f;
-        int stride = Grid.DimX * Group.DimX;
-        for (int i = Grid.GlobalIndex.X; i < count; i += stride) s += squares != 0 ? x[i] * x[i] : x[i];
-        s = DeviceMath.WarpSum(s);
-        if (Warp.LaneIdx == 0) warpSums[Warp.WarpIdx] = s;
+        for (int i = first; i < count; i += stride) s += x[i];
+        return s;
+    }
+
+    /// <summary>Σ x[i]² for i = first, first + stride, .. below count, in that order (the multi-tensor sums of squares
+    /// run this same loop, so that both compile to the same arithmetic). x [count].</summary>
+    internal static float SliceSumOfSquares(ArrayView<float> x, int first, int stride, int count)
+    {
+        float s = 0f;
+        for (int i = first; i < count; i += stride) s += x[i] * x[i];
+        return s;
+    }
+
+    /// <summary>
+    /// The sum of every thread's <paramref name="value"/> in the group, on thread 0 (0 on the others): each warp adds by
+    /// shuffles, then thread 0 adds the warps' sums in order. warpSums: shared [Group.DimX / 32], free again after the
+    /// group's next barrier.
+    /// </summary>
+    internal static float GroupTotal(float value, ArrayView<float> warpSums)
+    {
+        value = DeviceMath.WarpSum(value);
+        if (Warp.LaneIdx == 0) warpSums[Warp.WarpIdx] = value;
         Group.Barrier();
-        if (Group.IdxX != 0) return;
         float total = 0f;
-        for (int w = 0; w < Group.DimX / Warp.WarpSize; w++) total += warpSums[w];
-        y[Grid.IdxX] = alpha * total;
+        if (Group.IdxX == 0)
+            for (int w = 0; w < Group.DimX / Warp.WarpSize; w++) total += warpSums[w];
+        return total;
     }
 }

@@ -19,6 +19,8 @@ public interface IBackend : IDisposable
 
     Storage Allocate(long bytes);
     void Zero(Tensor t);
+    /// <summary>Sets every tensor to zero (the GPU backend: one launch per storage the tensors live in).</summary>
+    void Zero(IReadOnlyList<Tensor> tensors);
     /// <summary>dst = src (same element count).</summary>
     void Copy(Tensor src, Tensor dst);
     void Upload(ReadOnlySpan<float> host, Tensor dst);
@@ -142,18 +144,28 @@ public interface IBackend : IDisposable
     /// <summary>y [1] = sum of x².</summary>
     void SumOfSquares(Tensor x, Tensor y);
 
+    /// <summary>squares[i] = sum of tensors[i]² for every i, each as <see cref="SumOfSquares"/> computes it alone (the
+    /// same bits). squares [≥ tensors.Count]. The GPU backend takes one launch per storage the tensors live in.</summary>
+    void SumsOfSquares(IReadOnlyList<Tensor> tensors, Tensor squares);
+
     /// <summary>
     /// Global-norm clipping where the sums live: normAndScale [2] = (‖g‖, s) with ‖g‖ = sqrt of the double sum of
     /// squares [n] (per-parameter sums of squares) and s = min(1, maxNorm / (‖g‖ + 1e-6)) in fp32, torch's
     /// clip_grad_norm_ factor (1 when maxNorm ≤ 0; NaN when ‖g‖ is not finite, so that AdamW skips the update).
+    /// A non-finite value among <paramref name="losses"/> [m] (the step's losses, optional) makes s NaN as well.
     /// </summary>
-    void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale);
+    void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale, Tensor? losses = null);
 
     /// <summary>One AdamW step for one tensor, exactly torch.optim.AdamW: p -= lr·wd·p; m = β1·m + (1-β1)·g;
     /// v = β2·v + (1-β2)·g²; p -= lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps). g is multiplied by gradScale first,
     /// times deviceScale[0] when given (a [1] tensor of this backend, e.g. <see cref="ClipScale"/>'s factor, read
     /// where it lives: no host read-back); a NaN deviceScale[0] leaves param, m and v unchanged.</summary>
     void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, Tensor? deviceScale = null);
+
+    /// <summary>One AdamW step for many tensors: for each entry, <see cref="AdamW(Tensor, Tensor, Tensor, Tensor, in AdamWStep, Tensor?)"/>
+    /// with groups[entry.Group] (the same bits). The GPU backend takes one launch per combination of storages the
+    /// entries' tensors live in: one for a model adopted in one call and one optimizer's moments.</summary>
+    void AdamW(IReadOnlyList<AdamWTensors> tensors, IReadOnlyList<AdamWStep> groups, Tensor? deviceScale = null);
 }
 
 /// <summary>Dropout settings of one op call: probability and the counter-RNG position.</summary>
@@ -165,3 +177,7 @@ public readonly record struct Dropout(float P, ulong Seed, ulong Offset)
 
 /// <summary>Hyper-parameters of one AdamW update (t is the 1-based step number).</summary>
 public readonly record struct AdamWStep(float Lr, float Beta1, float Beta2, float Eps, float WeightDecay, int T, float GradScale = 1f);
+
+/// <summary>What one multi-tensor AdamW step updates for one parameter: its value, gradient and moments (the same
+/// element count) and the index of its group's <see cref="AdamWStep"/>.</summary>
+public readonly record struct AdamWTensors(Tensor Param, Tensor Grad, Tensor M, Tensor V, int Group);

@@ -5,13 +5,15 @@ using BertCore.IO;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
 using BertCore.Optim;
+using BertCore.Tensors;
 
 namespace BertCore.Diagnostics;
 
 /// <summary>
 /// One masked-LM pretraining step of a randomly initialized BERT on random token ids, as the peers in
 /// ../shared/tools run it: ZeroGrad → forward (MLM loss at the ~15% masked positions only) → backward → Reset →
-/// AdamW (lr 1e-4, weight decay 0.01). Build once, then <see cref="Run"/> once per step; a warm step allocates
+/// AdamW (lr 1e-4, weight decay 0.01), the loss copied on the device and read back at the end of the step (the
+/// host never waits in the middle of a step). Build once, then <see cref="Run"/> once per step; a warm step allocates
 /// nothing on the managed heap.
 /// </summary>
 public sealed class MlmTrainingStep : IDisposable
@@ -22,6 +24,7 @@ public sealed class MlmTrainingStep : IDisposable
     private readonly BertBatch _inputs;
     private readonly int[] _labels;
     private readonly IBackend _backend;
+    private readonly Tensor _deviceLoss;   // [1]: the step's loss, kept past the graph's Reset
     private readonly float[] _loss = new float[1];
 
     /// <param name="config">Model shape (see <see cref="Throughput.Config"/> for the peers' presets).</param>
@@ -35,6 +38,7 @@ public sealed class MlmTrainingStep : IDisposable
         _backend = backend;
         _graph = new Graph(backend) { Training = true };
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(_model.Parameters(), 1e-4f, 0.01f));
+        _deviceLoss = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
         (_inputs, _labels) = RandomMlmBatch(config, batch, seq, seed);
     }
 
@@ -45,11 +49,12 @@ public sealed class MlmTrainingStep : IDisposable
     {
         _adam.ZeroGrad();
         var loss = _model.Forward(_graph, _inputs, _labels).Loss!;
-        _backend.Download(loss, _loss);   // the step's one host read-back
-        LastLoss = _loss[0];
+        _backend.Copy(loss, _deviceLoss);
         _graph.Backward(loss);
         _graph.Reset();
         _adam.Step();
+        _backend.Download(_deviceLoss, _loss);   // the step's one host read-back
+        LastLoss = _loss[0];
     }
 
     /// <summary>The losses of <paramref name="steps"/> consecutive steps from the same initialization and batch: what
@@ -82,6 +87,7 @@ public sealed class MlmTrainingStep : IDisposable
 
     public void Dispose()
     {
+        _deviceLoss.Dispose();
         _adam.Dispose();
         _graph.Dispose();
         _model.Dispose();

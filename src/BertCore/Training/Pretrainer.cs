@@ -22,6 +22,7 @@ public sealed record PretrainingResult(bool Completed, int Step, double LastLoss
 /// k times (k = GradientAccumulationSteps): batch = source.Next(); loss = Forward(batch); Backward(loss · 1/k); Reset
 /// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
 /// </code>
+/// The losses stay on the device until the end of the step, read back once with the norm (<see cref="GradientClipper.Step"/>).
 /// Same model, options, source and backend → bitwise-identical weights, and a run resumed from a checkpoint
 /// (<see cref="Resume"/>) ends bitwise where the uninterrupted run ends. <see cref="Run"/> also evaluates on a
 /// held-out source, writes checkpoints, metrics.csv and loss.png into the output folder, and at the end the
@@ -99,32 +100,25 @@ public sealed class Pretrainer : IDisposable
         int k = Options.GradientAccumulationSteps;
         var start = Stopwatch.GetTimestamp();
         _adam.ZeroGrad();
+        _clipper.BeginStep();
         _graph.Training = true;
-        double lossSum = 0;
         long positions = 0;
-        Span<float> value = stackalloc float[1];
         for (int i = 0; i < k; i++)
         {
             var batch = _train.Next();
             var loss = _objective != null
                 ? _objective.Loss(_graph, Model, batch, RelationLabels(batch))
                 : Model.Forward(_graph, batch.Inputs, batch.MlmLabels, RelationLabels(batch)).Loss!;
-            Backend.Download(loss, value);
-            if (!float.IsFinite(value[0]))
-            {
-                _graph.Reset();
-                throw new InvalidOperationException($"the training loss is {value[0]} at step {Step + 1}");
-            }
-            lossSum += value[0];
+            _clipper.RecordLoss(loss);   // read back with the norm at the end of the step
             _graph.Backward(_graph.Scale(loss, 1f / k));
             _graph.Reset();
             positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
         }
         float factor = _schedule.Factor(Step);
-        double norm = _clipper.Step(_adam, Model.Parameters(), Options.MaxGradNorm, factor, Step + 1);   // the clip factor stays on the device
-        LastLoss = lossSum / k;
+        var step = _clipper.Step(_adam, Model.Parameters(), Options.MaxGradNorm, factor, Step + 1);   // the step's one read-back
+        LastLoss = step.LossSum / k;
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new StepResult(Step, LastLoss, (double)Options.LearningRate * factor, norm, positions, seconds);
+        return new StepResult(Step, LastLoss, (double)Options.LearningRate * factor, step.Norm, positions, seconds);
     }
 
     /// <summary>Scores <see cref="PretrainerOptions.EvalBatches"/> held-out batches from the evaluation source's

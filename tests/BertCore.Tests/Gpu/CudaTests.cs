@@ -1,12 +1,14 @@
 using BertCore.Backends.Cpu;
 using BertCore.Backends.Gpu;
 using BertCore.Diagnostics;
+using BertCore.Tests.Optim;
 using Xunit;
 
 namespace BertCore.Tests.Gpu;
 
 /// <summary>The GPU backend on a real CUDA device (skipped, with the reason, where there is none): the self-test GEMM and
-/// the training-step parity of <see cref="GpuTrainingTests"/>, and ten masked-LM steps of a real-sized model.</summary>
+/// the training-step parity of <see cref="GpuTrainingTests"/>, ten masked-LM steps of a real-sized model, and the
+/// multi-tensor optimizer step against the per-parameter kernels.</summary>
 public class CudaTests
 {
     [CudaFact]
@@ -38,5 +40,15 @@ public class CudaTests
             Assert.True(Math.Abs(cpuLosses[i] - gpuLosses[i]) <= 1e-4,
                 $"step {i + 1}: cpu {cpuLosses[i]:R}, cuda {gpuLosses[i]:R}");
         Assert.True(cpuLosses[9] < cpuLosses[0], "the loss should fall over ten steps on one batch");
+    }
+
+    /// <summary>The fused optimizer step (multi-tensor sums of squares and AdamW) bitwise the per-parameter kernels'
+    /// on the device, as on the simulator: both AdamW kernels and both sums of squares run the same element code, so
+    /// ptxas should contract their multiply-adds alike.</summary>
+    [CudaFact]
+    public void The_fused_optimizer_step_on_cuda_is_bitwise_the_per_parameter_kernels()
+    {
+        using var gpu = GpuBackend.CreateCuda();
+        OptimizerScenario.AssertBitwiseEqual(OptimizerScenario.PerParameter(gpu, gpu.ToDevice), OptimizerScenario.MultiTensor(gpu));
     }
 }

@@ -25,13 +25,15 @@ public class PtxTests
     }
 
     /// <summary>The large-tile GEMM must keep its 16-byte shared-memory and global loads (ld.shared.v4.f32, ld.v4.f32):
-    /// ILGPU emits them only where it can prove the alignment (AsAligned16), and losing them costs about a third of its speed.</summary>
+    /// ILGPU emits them only where it can prove the alignment (AsAligned16), and losing them costs about a third of its speed.
+    /// The multi-tensor sums of squares must fence before counting a finished group with an integer atomic.</summary>
     [Theory]
     [InlineData(typeof(GemmKernels), nameof(GemmKernels.Tiled), "bar.sync", ".shared")]
     [InlineData(typeof(LargeTileGemmKernels), nameof(LargeTileGemmKernels.Tiled), "ld.shared.v4.f32", "ld.v4.f32")]
     [InlineData(typeof(NormalizationKernels), nameof(NormalizationKernels.LayerNorm), "shfl.sync.bfly", "st.f32")]
     [InlineData(typeof(AttentionKernels), nameof(AttentionKernels.Forward), "shfl.sync.idx", "shfl.sync.bfly")]
     [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.Sum), "bar.sync", "shfl.sync.bfly")]
+    [InlineData(typeof(MultiTensorKernels), nameof(MultiTensorKernels.SumsOfSquares), "membar.gl", "atom.add.u32")]
     public void Kernels_use_shared_memory_barriers_and_warp_shuffles(Type kernels, string name, string first, string second)
     {
         using var ptx = PtxGenerator.ForSm90();

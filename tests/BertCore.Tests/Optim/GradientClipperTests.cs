@@ -59,4 +59,56 @@ public class GradientClipperTests
         for (int i = 0; i < parameters.Count; i++) Assert.Equal(before[i], parameters[i].Value.Span.ToArray());
         foreach (var p in parameters) p.Dispose();
     }
+
+    /// <summary>Step reads the recorded losses back with the norm (three losses: the read-back grows while the step
+    /// records them, keeping the first ones).</summary>
+    [Fact]
+    public void Step_reads_the_recorded_losses_back_with_the_norm()
+    {
+        var parameters = Parameters();
+        using var clipper = new GradientClipper(_backend, parameters);
+        using var adam = new AdamW(_backend, [new ParameterGroup("all", parameters, 0.1f, 0.01f)]);
+        clipper.BeginStep();
+        foreach (float loss in new[] { 0.5f, 1.25f, 2f })
+        {
+            using var t = Tensor.FromArray([loss], 1);
+            clipper.RecordLoss(t);
+        }
+        using (var aux = Tensor.FromArray([3f], 1)) clipper.RecordAuxiliaryLoss(aux);
+        var step = clipper.Step(adam, parameters, 1.0, 1f, stepNumber: 1);
+        Assert.Equal(3.75, step.LossSum);
+        Assert.Equal(3.0, step.AuxiliaryLossSum);
+        Assert.Equal(clipper.ReadNorm(), step.Norm);
+        Assert.Equal(1, adam.StepCount);
+        foreach (var p in parameters) p.Dispose();
+    }
+
+    /// <summary>A recorded loss that is not finite (finite gradients: the loss alone gates the update) makes the factor
+    /// NaN, so AdamW skips the update; Step throws naming the loss and the step, and does not count it. The next step,
+    /// with finite losses, updates.</summary>
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void A_loss_that_is_not_finite_skips_the_update_and_throws_naming_the_step(float bad)
+    {
+        var parameters = Parameters();
+        var before = parameters.Select(p => p.Value.Span.ToArray()).ToList();
+        using var clipper = new GradientClipper(_backend, parameters);
+        using var adam = new AdamW(_backend, [new ParameterGroup("all", parameters, 0.1f, 0.01f)]);
+        using var good = Tensor.FromArray([1f], 1);
+        using var poisoned = Tensor.FromArray([bad], 1);
+        clipper.BeginStep();
+        clipper.RecordLoss(good);
+        clipper.RecordLoss(poisoned);
+        var error = Assert.Throws<InvalidOperationException>(() => clipper.Step(adam, parameters, 1.0, 1f, stepNumber: 7, "the training loss of sst2"));
+        Assert.Equal($"the training loss of sst2 is {bad} at step 7", error.Message);
+        Assert.Equal(0, adam.StepCount);
+        for (int i = 0; i < parameters.Count; i++) Assert.Equal(before[i], parameters[i].Value.Span.ToArray());
+        clipper.BeginStep();
+        clipper.RecordLoss(good);
+        Assert.Equal(1.0, clipper.Step(adam, parameters, 1.0, 1f, stepNumber: 7).LossSum);
+        Assert.Equal(1, adam.StepCount);
+        Assert.NotEqual(before[0], parameters[0].Value.Span.ToArray());
+        foreach (var p in parameters) p.Dispose();
+    }
 }

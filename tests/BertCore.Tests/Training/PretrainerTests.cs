@@ -61,6 +61,22 @@ public class PretrainerTests
         }
     }
 
+    /// <summary>A NaN MLM bias makes every loss NaN: the step (two micro-batches, their losses read back once at its end)
+    /// throws naming the step, and the update was skipped on the device: no weight changed, no step counted.</summary>
+    [Fact]
+    public void A_loss_that_is_not_finite_throws_naming_the_step_and_changes_no_weight()
+    {
+        using var folder = new TempFolder();
+        using var model = PretrainingModel.New(TinyPretraining.Config(dropout: 0), true, 5);
+        model.Mlm!.Bias.Value.Span.Fill(float.NaN);
+        string before = TinyPretraining.Digest(model);
+        using var trainer = new Pretrainer(new CpuBackend(), model, Options(folder.Root) with { GradientAccumulationSteps = 2 }, TinyPretraining.Source(8));
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.TrainStep());
+        Assert.Equal("the training loss is NaN at step 1", error.Message);
+        Assert.Equal(0, trainer.Step);
+        Assert.Equal(before, TinyPretraining.Digest(model));
+    }
+
     /// <summary>The evaluator against the full [B, S, V] logits scored on the host in double: the accuracy is the
     /// same count, the perplexity agrees to 1e-5 relative (fp32 logits, double log-sum-exp on both sides).</summary>
     [Fact]

@@ -23,6 +23,16 @@ public sealed unsafe partial class CpuBackend
         _pool.For((int)((n + AdamWChunk - 1) / AdamWChunk), AdamWChunk, ref job);
     }
 
+    // each entry's Param, Grad, M, V: the same element count; groups [parameter groups]; deviceScale [1] or null
+    public void AdamW(IReadOnlyList<AdamWTensors> tensors, IReadOnlyList<AdamWStep> groups, Tensor? deviceScale = null)
+    {
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            AdamW(t.Param, t.Grad, t.M, t.V, groups[t.Group], deviceScale);
+        }
+    }
+
     /// <summary>Chunks [start, end) of AdamWChunk elements.</summary>
     private readonly struct AdamWJob(float* p, float* g, float* m, float* v, long n, AdamWConstants c) : IRangeJob
     {

@@ -33,8 +33,13 @@ public sealed unsafe partial class CpuBackend : IBackend
 
     public Storage Allocate(long bytes) => new CpuStorage(bytes, zero: false);
 
-    /// <summary>Bytes per item of a threaded <see cref="Zero"/>.</summary>
+    /// <summary>Bytes per item of a threaded <see cref="Zero(Tensor)"/>.</summary>
     private const int ZeroChunk = 1 << 16;
+
+    public void Zero(IReadOnlyList<Tensor> tensors)
+    {
+        for (int i = 0; i < tensors.Count; i++) Zero(tensors[i]);
+    }
 
     public void Zero(Tensor t)
     {

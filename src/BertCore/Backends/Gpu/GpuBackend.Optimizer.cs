@@ -20,11 +20,12 @@ public sealed partial class GpuBackend
         ReduceSum(F(x), F(y), checked((int)x.Count), 1f, 1);
     }
 
-    // squares [n]; normAndScale [2]
-    public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale)
+    // squares [n]; normAndScale [2]; losses [m] or null
+    public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale, Tensor? losses = null)
     {
         OpChecks.RequireCount(normAndScale, 2, "ClipScale");
-        _kernels.ClipScale(new KernelConfig(1, OptimizerKernels.ClipThreads), F(squares), F(normAndScale), checked((int)squares.Count), maxNorm);
+        _kernels.ClipScale(new KernelConfig(1, OptimizerKernels.ClipThreads), F(squares), F(normAndScale), checked((int)squares.Count), maxNorm,
+            Optional(losses), losses == null ? 0 : checked((int)losses.Count));
     }
 
     // param, grad, m, v: the same element count; deviceScale [1] or null
@@ -36,9 +37,10 @@ public sealed partial class GpuBackend
         OpChecks.RequireCount(m, n, "AdamW");
         OpChecks.RequireCount(v, n, "AdamW");
         if (n == 0) return;
-        // The host-side scalars in fp32, as the CPU backend computes them.
-        var p = new AdamWParams((int)n, 1f - s.Lr * s.WeightDecay, 1f - s.Beta1, s.Beta2, 1f - s.Beta2,
-            s.Lr / (1f - MathF.Pow(s.Beta1, s.T)), MathF.Sqrt(1f - MathF.Pow(s.Beta2, s.T)), s.Eps, s.GradScale);
-        _kernels.AdamW(StrideLaunch(n), F(param), F(grad), F(m), F(v), Optional(deviceScale), deviceScale == null ? 0 : 1, p);
+        _kernels.AdamW(StrideLaunch(n), F(param), F(grad), F(m), F(v), Optional(deviceScale), deviceScale == null ? 0 : 1, (int)n, Scalars(s));
     }
+
+    /// <summary>The host-side scalars of AdamW, in fp32 as the CPU backend computes them.</summary>
+    private static AdamWScalars Scalars(in AdamWStep s) => new(1f - s.Lr * s.WeightDecay, 1f - s.Beta1, s.Beta2, 1f - s.Beta2,
+        s.Lr / (1f - MathF.Pow(s.Beta1, s.T)), MathF.Sqrt(1f - MathF.Pow(s.Beta2, s.T)), s.Eps, s.GradScale);
 }

@@ -13,13 +13,19 @@ namespace BertCore.Backends.Gpu;
 /// (<see cref="CreateCuda"/>) or on ILGPU's CPU accelerator simulating an NVIDIA GPU (warp size 32, threads as OS
 /// threads; <see cref="CreateSimulator"/>), which is how the kernels are tested without a GPU. Every kernel is
 /// compiled and loaded when the backend is made. Ops are queued on the accelerator's stream and return at once;
-/// the host waits only in <see cref="Download"/> (the loss read-back of a training step) and
-/// <see cref="Synchronize"/>. Tensors must live on this backend's device: move parameters there with
-/// <see cref="MoveToDevice"/>. Each group of ops lives in its own GpuBackend.*.cs file. Not thread-safe.
+/// the host waits in <see cref="Download"/> (a training step's one read-back, of its losses and gradient norm, at its
+/// end), <see cref="Synchronize"/>, and the uploads (ILGPU's CopyFromCPU synchronizes the stream: a batch's inputs,
+/// AdamW's per-group scalars). Tensors must live on this backend's device: move parameters there with
+/// <see cref="MoveToDevice"/>, which places the parameters of one call in one storage so that the optimizer's
+/// multi-tensor ops (GpuBackend.MultiTensor.cs) take one launch each for all of them. Each group of ops lives in its
+/// own GpuBackend.*.cs file. Not thread-safe.
 /// </summary>
 public sealed partial class GpuBackend : IBackend
 {
     private const int MaxElementGroups = 4096;
+
+    /// <summary>Bytes to which <see cref="MoveToDevice"/> aligns each parameter in its storage (as cudaMalloc aligns a buffer).</summary>
+    internal const int ParameterAlignment = 256;
 
     private readonly Context _context;
     private readonly Accelerator _accelerator;
@@ -78,6 +84,9 @@ public sealed partial class GpuBackend : IBackend
     /// <summary>Threads per group of the thread-per-item and grid-stride kernels: 128 on CUDA, 32 on the simulator.</summary>
     internal int ElementGroupThreads { get; set; }
 
+    /// <summary>Kernels launched so far (memory copies and sets not included): for tests that bound an op's launches.</summary>
+    internal long Launches => _kernels.Launches;
+
     public string Name { get; }
     public DeviceKind Device => DeviceKind.Cuda;
 
@@ -86,11 +95,14 @@ public sealed partial class GpuBackend : IBackend
 
     // ---- memory ----
 
-    public Storage Allocate(long bytes)
+    public Storage Allocate(long bytes) => NewStorage(bytes, owners: 1);
+
+    /// <summary>Device memory for <paramref name="owners"/> owning tensors (see <see cref="GpuStorage"/>).</summary>
+    private GpuStorage NewStorage(long bytes, int owners)
     {
         try
         {
-            return new GpuStorage(_accelerator, bytes);
+            return new GpuStorage(_accelerator, bytes, owners);
         }
         catch (Exception e) when (e is not ArgumentException)
         {
@@ -119,15 +131,32 @@ public sealed partial class GpuBackend : IBackend
         return t;
     }
 
-    /// <summary>Moves each parameter's value to this device (gradients start at zero there), keeping trainable flags.</summary>
+    /// <summary>
+    /// Moves each parameter's value to this device (gradients start at zero there), keeping trainable flags. The
+    /// parameters one call moves become slices of one storage for their values and one, laid out alike, for their
+    /// gradients (each slice starting on a <see cref="ParameterAlignment"/>-byte boundary), so that the optimizer's
+    /// multi-tensor kernels reach all of them in one launch; the storages are freed when every parameter has let go.
+    /// </summary>
     public void MoveToDevice(IEnumerable<Parameter> parameters)
     {
-        foreach (var p in parameters)
+        var moving = parameters.Where(p => p.Value.Storage is not GpuStorage).Distinct().ToArray();
+        if (moving.Length == 0) return;
+        var offsets = new long[moving.Length];
+        long bytes = 0;
+        for (int i = 0; i < moving.Length; i++)
         {
-            if (p.Value.Storage is GpuStorage) continue;
-            var grad = Empty(p.Shape);
-            Zero(grad);
-            p.Replace(ToDevice(p.Value), grad);
+            offsets[i] = bytes;
+            bytes += (moving[i].Value.Bytes + ParameterAlignment - 1) / ParameterAlignment * ParameterAlignment;
+        }
+        var values = NewStorage(bytes, owners: moving.Length);
+        var grads = NewStorage(bytes, owners: moving.Length);
+        grads.Buffer.MemSetToZero();
+        for (int i = 0; i < moving.Length; i++)
+        {
+            var p = moving[i];
+            var value = new Tensor(values, offsets[i], p.Shape, DType.F32, ownsStorage: true);
+            Upload(p.Value.Span, value);
+            p.Replace(value, new Tensor(grads, offsets[i], p.Shape, DType.F32, ownsStorage: true));
         }
     }
 
@@ -190,6 +219,10 @@ public sealed partial class GpuBackend : IBackend
 
     public void Dispose()
     {
+        foreach (var table in _zeroTables) table.Dispose();
+        foreach (var table in _squaresTables) table.Dispose();
+        foreach (var table in _adamWTables) table.Dispose();
+        _groupScalarBuffer?.Dispose();
         _scratch.Dispose();
         _placeholder.Dispose();
         _error.Dispose();
@@ -207,6 +240,10 @@ public sealed partial class GpuBackend : IBackend
     /// <summary>The fp32 view of a device tensor.</summary>
     private ArrayView<float> F(Tensor t) =>
         t.DType == DType.F32 ? Raw(t) : throw new ArgumentException($"tensor {t.Shape} holds {t.DType}, not F32");
+
+    /// <summary>The storage of a device fp32 tensor.</summary>
+    private GpuStorage FloatStorage(Tensor t) =>
+        t.DType == DType.F32 ? Storage(t) : throw new ArgumentException($"tensor {t.Shape} holds {t.DType}, not F32");
 
     /// <summary>The int32 view of a device tensor.</summary>
     private ArrayView<int> I(Tensor t) =>

@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using System.Reflection;
 using BertCore.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
@@ -8,36 +10,40 @@ namespace BertCore.Backends.Gpu;
 
 /// <summary>
 /// Every kernel of kernels/BertCore.Kernels, compiled and loaded once for one accelerator (a load costs tens to
-/// hundreds of milliseconds), so that timing and serving never pay for compilation.
+/// hundreds of milliseconds), so that timing and serving never pay for compilation. Each launch is counted
+/// (<see cref="Launches"/>), for the tests that bound the launches of an op.
 /// </summary>
 internal sealed class GpuKernels
 {
     public GpuKernels(Accelerator a)
     {
-        Gemm = a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled);
-        LargeGemm = a.LoadStreamKernel<F, F, F, F, F, GemmParams>(LargeTileGemmKernels.Tiled);
-        SumSplits = a.LoadStreamKernel<F, F, F, F, GemmParams, int>(LargeTileGemmKernels.SumSplits);
-        ColumnPartialSums = a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.ColumnPartialSums);
-        AddColumnSums = a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.AddColumnSums);
-        LayerNorm = a.LoadStreamKernel<F, F, int, F, F, F, F, F, int, int, float>(NormalizationKernels.LayerNorm);
-        LayerNormBackward = a.LoadStreamKernel<F, F, F, int, F, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormBackward);
-        LayerNormParamPartials = a.LoadStreamKernel<F, F, F, int, F, F, F, int, int>(NormalizationKernels.LayerNormParamPartials);
-        Softmax = a.LoadStreamKernel<F, F, int, int>(NormalizationKernels.Softmax);
-        SoftmaxBackward = a.LoadStreamKernel<F, F, F, int, int>(NormalizationKernels.SoftmaxBackward);
-        Attention = a.LoadStreamKernel<F, F, F, I, F, F, AttentionParams>(AttentionKernels.Forward);
-        AttentionDelta = a.LoadStreamKernel<F, F, F, AttentionParams>(AttentionKernels.Delta);
-        AttentionBackwardQuery = a.LoadStreamKernel<F, F, F, I, F, F, F, F, AttentionParams>(AttentionKernels.BackwardQuery);
-        AttentionBackwardKeyValue = a.LoadStreamKernel<F, F, F, I, F, F, F, F, int, F, int, AttentionParams>(AttentionKernels.BackwardKeyValue);
-        Map = a.LoadStreamKernel<F, F, F, MapParams>(ElementwiseKernels.Map);
-        Gather = a.LoadStreamKernel<F, I, F, I, int, int, int>(EmbeddingKernels.Gather);
-        LinkRepeats = a.LoadStreamKernel<I, I, I, I, int, int>(EmbeddingKernels.LinkRepeats);
-        ScatterAddChains = a.LoadStreamKernel<F, I, I, I, F, int, int, int, int>(EmbeddingKernels.ScatterAddChains);
-        CrossEntropyRows = a.LoadStreamKernel<F, I, F, F, I, int, int, int>(CrossEntropyKernels.RowLosses);
-        CrossEntropyMean = a.LoadStreamKernel<F, I, F, F, int, int>(CrossEntropyKernels.Mean);
-        CrossEntropyBackward = a.LoadStreamKernel<F, I, F, F, F, F, int, int, int>(CrossEntropyKernels.Backward);
-        Sum = a.LoadStreamKernel<F, F, int, float, int>(ReductionKernels.Sum);
-        ClipScale = a.LoadStreamKernel<F, F, int, double>(OptimizerKernels.ClipScale);
-        AdamW = a.LoadStreamKernel<F, F, F, F, F, int, AdamWParams>(OptimizerKernels.AdamW);
+        Gemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled));
+        LargeGemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(LargeTileGemmKernels.Tiled));
+        SumSplits = Counted(a.LoadStreamKernel<F, F, F, F, GemmParams, int>(LargeTileGemmKernels.SumSplits));
+        ColumnPartialSums = Counted(a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.ColumnPartialSums));
+        AddColumnSums = Counted(a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.AddColumnSums));
+        LayerNorm = Counted(a.LoadStreamKernel<F, F, int, F, F, F, F, F, int, int, float>(NormalizationKernels.LayerNorm));
+        LayerNormBackward = Counted(a.LoadStreamKernel<F, F, F, int, F, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormBackward));
+        LayerNormParamPartials = Counted(a.LoadStreamKernel<F, F, F, int, F, F, F, int, int>(NormalizationKernels.LayerNormParamPartials));
+        Softmax = Counted(a.LoadStreamKernel<F, F, int, int>(NormalizationKernels.Softmax));
+        SoftmaxBackward = Counted(a.LoadStreamKernel<F, F, F, int, int>(NormalizationKernels.SoftmaxBackward));
+        Attention = Counted(a.LoadStreamKernel<F, F, F, I, F, F, AttentionParams>(AttentionKernels.Forward));
+        AttentionDelta = Counted(a.LoadStreamKernel<F, F, F, AttentionParams>(AttentionKernels.Delta));
+        AttentionBackwardQuery = Counted(a.LoadStreamKernel<F, F, F, I, F, F, F, F, AttentionParams>(AttentionKernels.BackwardQuery));
+        AttentionBackwardKeyValue = Counted(a.LoadStreamKernel<F, F, F, I, F, F, F, F, int, F, int, AttentionParams>(AttentionKernels.BackwardKeyValue));
+        Map = Counted(a.LoadStreamKernel<F, F, F, MapParams>(ElementwiseKernels.Map));
+        Gather = Counted(a.LoadStreamKernel<F, I, F, I, int, int, int>(EmbeddingKernels.Gather));
+        LinkRepeats = Counted(a.LoadStreamKernel<I, I, I, I, int, int>(EmbeddingKernels.LinkRepeats));
+        ScatterAddChains = Counted(a.LoadStreamKernel<F, I, I, I, F, int, int, int, int>(EmbeddingKernels.ScatterAddChains));
+        CrossEntropyRows = Counted(a.LoadStreamKernel<F, I, F, F, I, int, int, int>(CrossEntropyKernels.RowLosses));
+        CrossEntropyMean = Counted(a.LoadStreamKernel<F, I, F, F, int, int>(CrossEntropyKernels.Mean));
+        CrossEntropyBackward = Counted(a.LoadStreamKernel<F, I, F, F, F, F, int, int, int>(CrossEntropyKernels.Backward));
+        Sum = Counted(a.LoadStreamKernel<F, F, int, float, int>(ReductionKernels.Sum));
+        ClipScale = Counted(a.LoadStreamKernel<F, F, int, double, F, int>(OptimizerKernels.ClipScale));
+        AdamW = Counted(a.LoadStreamKernel<F, F, F, F, F, int, int, AdamWScalars>(OptimizerKernels.AdamW));
+        SumsOfSquares = Counted(a.LoadStreamKernel<F, ArrayView<SquaresSegment>, I, F, I, F>(MultiTensorKernels.SumsOfSquares));
+        MultiTensorZero = Counted(a.LoadStreamKernel<F, ArrayView<ZeroSegment>, I>(MultiTensorKernels.Zero));
+        MultiTensorAdamW = Counted(a.LoadStreamKernel<F, F, F, F, ArrayView<AdamWSegment>, I, ArrayView<AdamWScalars>, F, int>(MultiTensorKernels.AdamW));
     }
 
     public Action<KernelConfig, F, F, F, F, F, GemmParams> Gemm { get; }
@@ -62,6 +68,24 @@ internal sealed class GpuKernels
     public Action<KernelConfig, F, I, F, F, int, int> CrossEntropyMean { get; }
     public Action<KernelConfig, F, I, F, F, F, F, int, int, int> CrossEntropyBackward { get; }
     public Action<KernelConfig, F, F, int, float, int> Sum { get; }
-    public Action<KernelConfig, F, F, int, double> ClipScale { get; }
-    public Action<KernelConfig, F, F, F, F, F, int, AdamWParams> AdamW { get; }
+    public Action<KernelConfig, F, F, int, double, F, int> ClipScale { get; }
+    public Action<KernelConfig, F, F, F, F, F, int, int, AdamWScalars> AdamW { get; }
+    public Action<KernelConfig, F, ArrayView<SquaresSegment>, I, F, I, F> SumsOfSquares { get; }
+    public Action<KernelConfig, F, F, F, F, ArrayView<AdamWSegment>, I, ArrayView<AdamWScalars>, F, int> MultiTensorAdamW { get; }
+    public Action<KernelConfig, F, ArrayView<ZeroSegment>, I> MultiTensorZero { get; }
+
+    /// <summary>Kernel launches so far (calls of the kernel delegates; memory copies and sets not included).</summary>
+    public long Launches { get; private set; }
+
+    /// <summary><paramref name="kernel"/>, counting each launch in <see cref="Launches"/>.</summary>
+    private T Counted<T>(T kernel) where T : Delegate
+    {
+        var arguments = typeof(T).GetMethod(nameof(Action.Invoke))!.GetParameters().Select(p => Expression.Parameter(p.ParameterType)).ToArray();
+        var body = Expression.Block(
+            Expression.Call(Expression.Constant(this), typeof(GpuKernels).GetMethod(nameof(CountLaunch), BindingFlags.NonPublic | BindingFlags.Instance)!),
+            Expression.Invoke(Expression.Constant(kernel), arguments));
+        return Expression.Lambda<T>(body, arguments).Compile();
+    }
+
+    private void CountLaunch() => Launches++;
 }

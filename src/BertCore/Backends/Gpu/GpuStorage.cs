@@ -7,13 +7,18 @@ namespace BertCore.Backends.Gpu;
 
 /// <summary>Device memory of an ILGPU accelerator: a buffer of fp32 words (int32 tensors view the same words).
 /// Not addressable from the host: copy through <see cref="IBackend.Download"/>, or <see cref="CopyToHost"/> and
-/// <see cref="CopyFromHost"/> (whole fp32 words: offsets and lengths are multiples of 4 bytes).</summary>
+/// <see cref="CopyFromHost"/> (whole fp32 words: offsets and lengths are multiples of 4 bytes). A storage shared by
+/// several owning tensors (the parameters <see cref="GpuBackend.MoveToDevice"/> places together) is freed when the
+/// last of them disposes it.</summary>
 public sealed class GpuStorage : Storage
 {
-    internal GpuStorage(Accelerator accelerator, long bytes) : base(bytes)
+    private int _owners;
+
+    internal GpuStorage(Accelerator accelerator, long bytes, int owners = 1) : base(bytes)
     {
         Accelerator = accelerator;
         Buffer = accelerator.Allocate1D<float>(Math.Max((bytes + 3) / 4, 1));
+        _owners = owners;
     }
 
     internal Accelerator Accelerator { get; }
@@ -39,7 +44,11 @@ public sealed class GpuStorage : Storage
         Accelerator.Synchronize();
     }
 
-    public override void Dispose() => Buffer.Dispose();
+    /// <summary>Releases one owner's share; the last one frees the memory.</summary>
+    public override void Dispose()
+    {
+        if (--_owners == 0) Buffer.Dispose();
+    }
 
     /// <summary>The fp32 words of bytes [byteOffset, byteOffset + count).</summary>
     private ArrayView<float> Words(long byteOffset, int count)

@@ -32,6 +32,7 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch) [+ w·auxiliary MLM loss]; Backward(loss · 1/k); Reset
 /// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
 /// </code>
+/// The losses stay on the device until the end of the step, read back once with the norm (<see cref="GradientClipper.Step"/>).
 /// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded
 /// to its own longest row, a seeded order per epoch); the schedule (by default) is linear warmup over WarmupRatio of the steps
 /// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
@@ -151,12 +152,11 @@ public sealed class FineTuner : IDisposable
         var start = Stopwatch.GetTimestamp();
         Unfreezing?.Apply(Step);
         _adam.ZeroGrad();
+        _clipper.BeginStep();
         _graph.Training = true;
         float auxWeight = AuxiliaryMlm?.Weight(Step, TotalSteps) ?? 0;
-        double lossSum = 0, auxSum = 0;
         int micro = 0;
         long examples = 0;
-        Span<float> value = stackalloc float[1];
         foreach (var batch in microBatches)
         {
             var output = Network.Forward(_graph, batch);
@@ -166,18 +166,11 @@ public sealed class FineTuner : IDisposable
                 _graph.Reset();
                 continue;
             }
-            Backend.Download(loss, value);
-            if (!float.IsFinite(value[0]))
-            {
-                _graph.Reset();
-                throw new InvalidOperationException($"the training loss is {value[0]} at step {Step + 1}");
-            }
-            lossSum += value[0];
+            _clipper.RecordLoss(loss);   // read back with the norm at the end of the step
             if (auxWeight > 0)
             {
                 var mlm = AuxiliaryMlm!.Loss(_graph, batch, Step, micro++);
-                Backend.Download(mlm, value);
-                auxSum += value[0];
+                _clipper.RecordAuxiliaryLoss(mlm);
                 loss = _graph.Add(loss, mlm, 1f, auxWeight);
             }
             _graph.Backward(_graph.Scale(loss, 1f / microBatches.Count));
@@ -185,10 +178,10 @@ public sealed class FineTuner : IDisposable
             examples += batch.Inputs.Batch;
         }
         float factor = Schedule.Factor(Step);
-        double norm = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1);   // the clip factor stays on the device
+        var step = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1);   // the step's one read-back
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new FineTuningStep(Step, lossSum / microBatches.Count, (double)Options.LearningRate * factor, norm, examples, seconds,
-            auxWeight > 0 ? auxSum / microBatches.Count : double.NaN, auxWeight);
+        return new FineTuningStep(Step, step.LossSum / microBatches.Count, (double)Options.LearningRate * factor, step.Norm, examples, seconds,
+            auxWeight > 0 ? step.AuxiliaryLossSum / microBatches.Count : double.NaN, auxWeight);
     }
 
     /// <summary>Scores the network on the dev data (dropout off, no gradients).</summary>

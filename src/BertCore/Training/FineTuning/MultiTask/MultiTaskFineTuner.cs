@@ -135,26 +135,19 @@ public sealed class MultiTaskFineTuner : IDisposable
         var job = _jobs[task];
         var batch = job.Tuner.Train.Batch(NextRows(task));
         _adam.ZeroGrad();
+        _clipper.BeginStep();
         _graph.Training = true;
-        double loss = double.NaN;
-        Span<float> value = stackalloc float[1];
         var output = job.Network.Forward(_graph, batch).Loss;
         if (output != null)
         {
-            Backend.Download(output, value);
-            loss = value[0];
-            if (!double.IsFinite(loss))
-            {
-                _graph.Reset();
-                throw new InvalidOperationException($"the training loss of {Spec.Tasks[task].Name} is {loss} at step {Step + 1}");
-            }
+            _clipper.RecordLoss(output);   // read back with the norm at the end of the step
             _graph.Backward(output);
         }
         _graph.Reset();
         float factor = Schedule.Factor(Step);
-        double norm = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1);   // the clip factor stays on the device
+        var step = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1, $"the training loss of {Spec.Tasks[task].Name}");   // the step's one read-back
         _draws[task]++;
-        return new MultiTaskStep(Step, task, loss, (double)Options.LearningRate * factor, norm);
+        return new MultiTaskStep(Step, task, output != null ? step.LossSum : double.NaN, (double)Options.LearningRate * factor, step.Norm);
     }
 
     /// <summary>Each task's dev scores (null for a task without dev data).</summary>
