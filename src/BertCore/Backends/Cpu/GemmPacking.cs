@@ -24,7 +24,7 @@ internal static unsafe class GemmPacking
         for (int i0 = 0; i0 < mc; i0 += MR, dst += MR * kc)
         {
             int rows = Math.Min(MR, mc - i0);
-            if (rows < MR) new Span<float>(dst, MR * kc).Clear();
+            if (rows < MR) ZeroPadding(dst, kc, MR, rows);
             if (p.TransA)
             {
                 // A is [K, M]: the MR values of one k are adjacent. When 8 values exist there, copy them as one
@@ -83,7 +83,7 @@ internal static unsafe class GemmPacking
         for (int j0 = first * NR; j0 < Math.Min(nc, last * NR); j0 += NR, dst += NR * kc)
         {
             int cols = Math.Min(NR, nc - j0);
-            if (cols < NR) new Span<float>(dst, NR * kc).Clear();
+            if (cols < NR) ZeroPadding(dst, kc, NR, cols);
             if (p.TransB)
             {
                 // B is [N, K]: read each column of op(B) along k, 8 × 8 blocks through a register transpose.
@@ -136,6 +136,15 @@ internal static unsafe class GemmPacking
                 }
             }
         }
+    }
+
+    /// <summary>dst [k, width]: lanes [used, width) of every row set to zero (the padding of a sliver cut by the
+    /// matrix's edge; the other lanes are the caller's to fill). Cheaper than clearing the whole sliver first: the
+    /// slivers are small and many.</summary>
+    public static void ZeroPadding(float* dst, int k, int width, int used)
+    {
+        for (int i = 0; i < k; i++, dst += width)
+            for (int lane = used; lane < width; lane++) dst[lane] = 0f;
     }
 
     /// <summary>Columns of the 8 × 8 block whose rows are r0 .. r7: c_t = (r0[t], r1[t], ..., r7[t]).</summary>

@@ -21,7 +21,7 @@ internal static unsafe class TilePacking
         for (int r0 = 0; r0 < rows; r0 += MR, dst += (long)k * MR)
         {
             int n = Math.Min(MR, rows - r0);
-            if (n < MR) new Span<float>(dst, k * MR).Clear();
+            if (n < MR) GemmPacking.ZeroPadding(dst, k, MR, n);
             for (int r = 0; r < n; r++)
             {
                 float* row = src + (r0 + r) * ld;
@@ -37,7 +37,7 @@ internal static unsafe class TilePacking
         for (int c0 = 0; c0 < m; c0 += MR, dst += (long)k * MR)
         {
             int n = Math.Min(MR, m - c0);
-            if (n < MR) new Span<float>(dst, k * MR).Clear();
+            if (n < MR) GemmPacking.ZeroPadding(dst, k, MR, n);
             for (int i = 0; i < k; i++)
             {
                 float* from = src + i * ld + c0;
@@ -54,7 +54,7 @@ internal static unsafe class TilePacking
         for (int c0 = 0; c0 < n; c0 += NR, dst += (long)k * NR)
         {
             int cols = Math.Min(NR, n - c0);
-            if (cols < NR) new Span<float>(dst, k * NR).Clear();
+            if (cols < NR) GemmPacking.ZeroPadding(dst, k, NR, cols);
             for (int i = 0; i < k; i++)
                 new ReadOnlySpan<float>(src + i * ld + c0, cols).CopyTo(new Span<float>(dst + i * NR, cols));
         }
@@ -67,7 +67,7 @@ internal static unsafe class TilePacking
         for (int c0 = 0; c0 < n; c0 += NR, dst += (long)k * NR)
         {
             int cols = Math.Min(NR, n - c0);
-            if (cols < NR) new Span<float>(dst, k * NR).Clear();
+            if (cols < NR) GemmPacking.ZeroPadding(dst, k, NR, cols);
             for (int c = 0; c < cols; c++)
             {
                 float* row = src + (c0 + c) * ld;
