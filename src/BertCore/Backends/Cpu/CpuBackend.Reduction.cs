@@ -13,15 +13,18 @@ public sealed unsafe partial class CpuBackend
     public void SumOfSquares(Tensor x, Tensor y)
     {
         OpChecks.RequireCount(y, 1, "SumOfSquares");
-        y.Data[0] = (float)Simd.Sum(x.Data, x.Count, squares: true);
+        y.Data[0] = SquaredSum(x);
     }
 
     // tensors: any shapes; squares [≥ tensors.Count]
     public void SumsOfSquares(IReadOnlyList<Tensor> tensors, Tensor squares)
     {
         if (squares.Count < tensors.Count) throw new ArgumentException($"SumsOfSquares: {tensors.Count} tensors, {squares.Count} slots");
-        for (int i = 0; i < tensors.Count; i++) squares.Data[i] = (float)Simd.Sum(tensors[i].Data, tensors[i].Count, squares: true);
+        for (int i = 0; i < tensors.Count; i++) squares.Data[i] = SquaredSum(tensors[i]);
     }
+
+    /// <summary>Σ x², summed by <see cref="Simd.Sum"/> and rounded to fp32 (x any shape).</summary>
+    private static float SquaredSum(Tensor x) => (float)Simd.Sum(x.Data, x.Count, squares: true);
 
     // squares [n]; normAndScale [2]; losses [m] or null
     public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale, Tensor? losses = null)

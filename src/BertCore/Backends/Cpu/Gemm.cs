@@ -174,9 +174,10 @@ internal static unsafe class Gemm
             {
                 var (i0, i1) = grid.RowRange(part / grid.Columns);
                 var (j0, j1) = grid.ColumnRange(part % grid.Columns);
-                for (int ic = i0; ic < i1; ic += MC)
+                int block = wholeA ? i1 - i0 : MC;   // a whole op(A) is swept in one go
+                for (int ic = i0; ic < i1; ic += block)
                 {
-                    int rows = Math.Min(wholeA ? i1 - ic : MC, i1 - ic);
+                    int rows = Math.Min(block, i1 - ic);
                     for (int kb = kb0; kb < kb1; kb++)
                     {
                         int pc = kb * KC, kc = Math.Max(0, Math.Min(KC, p.K - pc));
@@ -188,7 +189,6 @@ internal static unsafe class Gemm
                         }
                         Sweep(p, aBlock, b, ic, ic + rows, j0, j1, pc, kc, first: kb == 0, last: kb == kBlocks - 1);
                     }
-                    if (wholeA) break;   // all rows of the part in one sweep
                 }
             }
         }

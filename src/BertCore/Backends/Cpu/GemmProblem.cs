@@ -3,8 +3,7 @@ namespace BertCore.Backends.Cpu;
 /// <summary>
 /// One single-matrix GEMM over row-major memory: C = op(A)·op(B) + bias + Beta·C, then GeluOut = gelu(C) when
 /// GeluOut is set. A [M, K] ([K, M] when TransA); B [K, N] ([N, K] when TransB); C, GeluOut [M, N]; Bias [N].
-/// Rows are Lda, Ldb and Ldc floats apart (the row lengths for whole matrices; longer for a block of a larger
-/// matrix, see <see cref="Rows"/> and <see cref="Columns"/>). Beta = 0 never reads C.
+/// Rows are Lda, Ldb and Ldc floats apart. Beta = 0 never reads C.
 /// </summary>
 internal readonly unsafe struct GemmProblem
 {
@@ -47,16 +46,6 @@ internal readonly unsafe struct GemmProblem
 
     /// <summary>C[i, j] (the same offset addresses GeluOut).</summary>
     public long COffset(int i, int j) => i * Ldc + j;
-
-    /// <summary>Rows [i0, i0 + m) of this problem: the same B, the matching rows of op(A), C and GeluOut.</summary>
-    public GemmProblem Rows(int i0, int m) =>
-        new(AAt(i0, 0), TransA, B, TransB, C + COffset(i0, 0), Bias, Beta, GeluOut == null ? null : GeluOut + COffset(i0, 0),
-            m, N, K, Lda, Ldb, Ldc);
-
-    /// <summary>Columns [j0, j0 + n) of this problem: the same op(A), the matching columns of op(B), C, GeluOut and Bias.</summary>
-    public GemmProblem Columns(int j0, int n) =>
-        new(A, TransA, BAt(0, j0), TransB, C + j0, Bias == null ? null : Bias + j0, Beta, GeluOut == null ? null : GeluOut + j0,
-            M, n, K, Lda, Ldb, Ldc);
 
     /// <summary>The problem of batch entry i of contiguous matrices: A advanced by i·aStride, B by i·bStride,
     /// C and GeluOut by i·M·N.</summary>
