@@ -101,8 +101,7 @@ public sealed unsafe partial class CpuBackend
 
     private readonly struct GeluOp : IUnaryOp
     {
-        public static Vector512<float> Apply(Vector512<float> x) =>
-            Vector512.Create(GeluMath.Gelu(x.GetLower()), GeluMath.Gelu(x.GetUpper()));
+        public static Vector512<float> Apply(Vector512<float> x) => GeluMath.Gelu(x);
         public static Vector256<float> Apply(Vector256<float> x) => GeluMath.Gelu(x);
         public static float Apply(float x) => GeluMath.Gelu(x);
     }
@@ -110,8 +109,7 @@ public sealed unsafe partial class CpuBackend
     /// <summary>(x, dy) → dy · gelu'(x).</summary>
     private readonly struct GeluGradOp : IBinaryOp
     {
-        public static Vector512<float> Apply(Vector512<float> x, Vector512<float> dy) =>
-            Vector512.Create(GeluMath.GeluDerivative(x.GetLower()), GeluMath.GeluDerivative(x.GetUpper())) * dy;
+        public static Vector512<float> Apply(Vector512<float> x, Vector512<float> dy) => GeluMath.GeluDerivative(x) * dy;
         public static Vector256<float> Apply(Vector256<float> x, Vector256<float> dy) => GeluMath.GeluDerivative(x) * dy;
         public static float Apply(float x, float dy) => GeluMath.GeluDerivative(x) * dy;
     }
