@@ -19,6 +19,11 @@ internal readonly unsafe struct GemmProblem
     {
     }
 
+    /// <summary>Only the operands, for packing blocks of strided matrices: A [M, K] ([K, M] when transA) with rows lda
+    /// floats apart, B [K, N] ([N, K] when transB) with rows ldb apart; either may be null when only the other is packed.</summary>
+    public static GemmProblem Operands(float* a, bool transA, long lda, float* b, bool transB, long ldb, int m, int n, int k) =>
+        new(a, transA, b, transB, null, null, 0f, null, m, n, k, lda, ldb, 0);
+
     private GemmProblem(float* a, bool transA, float* b, bool transB, float* c, float* bias, float beta, float* geluOut,
         int m, int n, int k, long lda, long ldb, long ldc)
     {

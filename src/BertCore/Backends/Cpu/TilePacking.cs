@@ -5,7 +5,8 @@ namespace BertCore.Backends.Cpu;
 /// <summary>
 /// Small-matrix products for kernels that tile their own loops (attention): copies of strided blocks into the
 /// sliver order of <see cref="GemmKernel"/> (A slivers [ceil(m/MR), kc, MR], B slivers [ceil(n/NR), kc, NR], zero
-/// padded) and a driver that sweeps the micro-kernel over them. Each output element is one k-ordered sum, so
+/// padded; the GEMM's own vectorized <see cref="GemmPacking"/> over the block) and a driver that sweeps the
+/// micro-kernel over them. Each output element is one k-ordered sum, so
 /// results do not depend on how a caller blocks its loops around these calls.
 /// </summary>
 internal static unsafe class TilePacking
@@ -15,66 +16,22 @@ internal static unsafe class TilePacking
     public static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     /// <summary>A = src: dst [ceil(rows/MR), k, MR] ← src [rows, k] (row stride ld).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RowsAsA(float* src, long ld, int rows, int k, float* dst)
-    {
-        for (int r0 = 0; r0 < rows; r0 += MR, dst += (long)k * MR)
-        {
-            int n = Math.Min(MR, rows - r0);
-            if (n < MR) GemmPacking.ZeroPadding(dst, k, MR, n);
-            for (int r = 0; r < n; r++)
-            {
-                float* row = src + (r0 + r) * ld;
-                for (int c = 0; c < k; c++) dst[c * MR + r] = row[c];
-            }
-        }
-    }
+    public static void RowsAsA(float* src, long ld, int rows, int k, float* dst) =>
+        GemmPacking.PackA(GemmProblem.Operands(src, false, ld, null, false, 0, rows, 0, k), 0, rows, 0, k, dst);
 
     /// <summary>A = srcᵀ: dst [ceil(m/MR), k, MR] ← element (i, j) of A = src[j, i]; src [k, m] (row stride ld).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ColumnsAsA(float* src, long ld, int k, int m, float* dst)
-    {
-        for (int c0 = 0; c0 < m; c0 += MR, dst += (long)k * MR)
-        {
-            int n = Math.Min(MR, m - c0);
-            if (n < MR) GemmPacking.ZeroPadding(dst, k, MR, n);
-            for (int i = 0; i < k; i++)
-            {
-                float* from = src + i * ld + c0;
-                float* to = dst + i * MR;
-                for (int c = 0; c < n; c++) to[c] = from[c];
-            }
-        }
-    }
+    public static void ColumnsAsA(float* src, long ld, int k, int m, float* dst) =>
+        GemmPacking.PackA(GemmProblem.Operands(src, true, ld, null, false, 0, m, 0, k), 0, m, 0, k, dst);
 
     /// <summary>B = src: dst [ceil(n/NR), k, NR] ← src [k, n] (row stride ld).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RowsAsB(float* src, long ld, int k, int n, float* dst)
-    {
-        for (int c0 = 0; c0 < n; c0 += NR, dst += (long)k * NR)
-        {
-            int cols = Math.Min(NR, n - c0);
-            if (cols < NR) GemmPacking.ZeroPadding(dst, k, NR, cols);
-            for (int i = 0; i < k; i++)
-                new ReadOnlySpan<float>(src + i * ld + c0, cols).CopyTo(new Span<float>(dst + i * NR, cols));
-        }
-    }
+    public static void RowsAsB(float* src, long ld, int k, int n, float* dst) =>
+        GemmPacking.PackB(GemmProblem.Operands(null, false, 0, src, false, ld, 0, n, k), 0, n, 0, k, dst, 0, Slivers(n));
 
     /// <summary>B = srcᵀ: dst [ceil(n/NR), k, NR] ← element (i, j) of B = src[j, i]; src [n, k] (row stride ld).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ColumnsAsB(float* src, long ld, int n, int k, float* dst)
-    {
-        for (int c0 = 0; c0 < n; c0 += NR, dst += (long)k * NR)
-        {
-            int cols = Math.Min(NR, n - c0);
-            if (cols < NR) GemmPacking.ZeroPadding(dst, k, NR, cols);
-            for (int c = 0; c < cols; c++)
-            {
-                float* row = src + (c0 + c) * ld;
-                for (int i = 0; i < k; i++) dst[i * NR + c] = row[i];
-            }
-        }
-    }
+    public static void ColumnsAsB(float* src, long ld, int n, int k, float* dst) =>
+        GemmPacking.PackB(GemmProblem.Operands(null, false, 0, src, true, ld, 0, n, k), 0, n, 0, k, dst, 0, Slivers(n));
+
+    private static int Slivers(int n) => (n + NR - 1) / NR;
 
     /// <summary>
     /// c [m, n] (row stride ldc) = a·b + beta·c over packed a [ceil(m/MR), kc, MR] and b slivers of kc rows,
