@@ -47,6 +47,28 @@ public unsafe class WorkerPoolTests
             Assert.All(Count(pool, count, out _), c => Assert.Equal(1, c));
     }
 
+    /// <summary>Records the largest chunk it was handed.</summary>
+    private struct ChunkSizeJob : IRangeJob
+    {
+        public int Largest;
+
+        public void Run(int start, int end)
+        {
+            int size = end - start, seen;
+            while (size > (seen = Volatile.Read(ref Largest)) && Interlocked.CompareExchange(ref Largest, size, seen) != seen) { }
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 2)]   // 12 items in 8 chunks: some chunks hold two
+    [InlineData(true, 1)]
+    public void Item_per_chunk_hands_out_single_items(bool itemPerChunk, int largest)
+    {
+        var job = new ChunkSizeJob();
+        WorkerPool.Shared(2).For(12, WorkerPool.Threshold, ref job, itemPerChunk);
+        Assert.Equal(largest, job.Largest);
+    }
+
     [Fact]
     public void Workers_take_part()
     {

@@ -9,7 +9,7 @@ public sealed unsafe partial class CpuBackend
     {
         var a = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "Attention");
         var job = new AttentionJob(a);
-        _pool.For(a.Batch * a.Heads, (long)a.Seq * a.Seq * a.HeadDim, ref job);
+        _pool.For(a.Batch * a.Heads, (long)a.Seq * a.Seq * a.HeadDim, ref job, itemPerChunk: true);
     }
 
     // q, k, v, output, dOutput [B, S, H·D]; mask I32 [B, S] or null; logSumExp [B, H, S] saved by Attention;
@@ -25,7 +25,7 @@ public sealed unsafe partial class CpuBackend
         if (dq == null && dk == null && dv == null) return;
         // Each (b, h) pair reads and writes only its own batch and head columns, so pairs run in parallel without races.
         var job = new AttentionBackwardJob(a, dOutput.Data, dq == null ? null : dq.Data, dk == null ? null : dk.Data, dv == null ? null : dv.Data);
-        _pool.For(a.Batch * a.Heads, 2L * a.Seq * a.Seq * a.HeadDim, ref job);
+        _pool.For(a.Batch * a.Heads, 2L * a.Seq * a.Seq * a.HeadDim, ref job, itemPerChunk: true);
     }
 
     private static AttentionArgs Args(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, int heads,

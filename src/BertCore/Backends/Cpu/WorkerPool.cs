@@ -88,14 +88,16 @@ internal sealed unsafe class WorkerPool
 
     /// <summary>
     /// Runs <paramref name="job"/> over items [0, count): on the calling thread alone when count · workPerItem
-    /// is below <see cref="Threshold"/>, else in chunks of consecutive items spread over the pool's threads.
+    /// is below <see cref="Threshold"/>, else in chunks of consecutive items spread over the pool's threads, or one
+    /// item per chunk when <paramref name="itemPerChunk"/> (few large items, such as attention's (batch, head) pairs:
+    /// 12 pairs in 8 chunks would leave one thread idle for a sixth of the loop).
     /// <paramref name="job"/> must be a local of the caller (its address is handed to the workers).
     /// </summary>
-    public void For<TJob>(int count, long workPerItem, ref TJob job) where TJob : struct, IRangeJob
+    public void For<TJob>(int count, long workPerItem, ref TJob job, bool itemPerChunk = false) where TJob : struct, IRangeJob
     {
         if (count <= 0) return;
         if (count * workPerItem < Threshold) job.Run(0, count);
-        else Split(count, Math.Min(count, Threads * ChunksPerThread), ref job);
+        else Split(count, itemPerChunk ? count : Math.Min(count, Threads * ChunksPerThread), ref job);
     }
 
     /// <summary>Runs <paramref name="job"/> over items [0, count), one item per chunk, on the pool's threads
