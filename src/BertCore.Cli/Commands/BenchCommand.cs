@@ -20,7 +20,8 @@ public sealed class BenchCommand : ICommand
           peak     the machine's fp32 FMA peak, one thread and all threads, measured in this process
           --model  tiny 2L/128H/2A/512I, mini 4L/256H/4A/1024I (default), small 4L/512H/8A/2048I, base 12L/768H/12A/3072I;
                    vocabulary 30522, dropout off (as the peers)
-          --batch  default 16; --seq default 128; --steps timed steps after 2 warm-up steps (default 5); --n default 1024
+          --batch  default 16; --seq default 128; --steps timed steps (default 5), after warm-up steps (2, and 2 s at least);
+                   --n default 1024
           --threads  CPU threads per kernel, the caller included (default: one per processor; as the peer's --threads)
 
         Prints {"mode", "model", "batch", "seq", "tokens_per_s", "s_per_step"}, {"mode":"gemm", "n", "gflops"} or

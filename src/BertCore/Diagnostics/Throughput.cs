@@ -16,11 +16,14 @@ public sealed record StepTiming(int Batch, int Seq, int Steps, double SecondsPer
 /// The workloads `bertcore bench` times, shaped like the peers in ../shared/tools (TorchSharp/libtorch and ONNX
 /// Runtime) so they can be run in turn: random token ids, no dropout; training is one masked-LM step with AdamW
 /// (15% of positions masked, the vocabulary projection only at masked rows); inference is the encoder forward.
-/// Two warm-up steps run before timing.
+/// Warm-up steps run before timing: at least two, and for at least <see cref="WarmupSeconds"/>, so that the JIT's
+/// tiered recompilation of hot methods (which starts after 30 calls and runs on a background thread) is over before
+/// the clock starts; timed during it, a two-thread inference was 6–8% slower and twice as variable.
 /// </summary>
 public static class Throughput
 {
     private const int WarmupSteps = 2;
+    private const double WarmupSeconds = 2.0;
 
     /// <summary>A preset ("tiny", "mini", "small", "base") with dropout off, as the peers run.</summary>
     public static BertConfig Config(string model) => BertConfig.Preset(model) with { HiddenDropoutProb = 0f, AttentionProbsDropoutProb = 0f };
@@ -62,7 +65,8 @@ public static class Throughput
     /// <param name="wait">Waits for queued device work before the clock stops (the GPU backend returns before its kernels finish).</param>
     private static StepTiming Time(int batch, int seq, int steps, Action step, Action? wait = null)
     {
-        for (int i = 0; i < WarmupSteps; i++) step();
+        var warmup = Stopwatch.StartNew();
+        for (int i = 0; i < WarmupSteps || warmup.Elapsed.TotalSeconds < WarmupSeconds; i++) step();
         wait?.Invoke();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) step();
