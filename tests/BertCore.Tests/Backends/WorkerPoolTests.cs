@@ -60,12 +60,19 @@ public unsafe class WorkerPoolTests
     }
 
     [Theory]
-    [InlineData(false, 2)]   // 12 items in 8 chunks: some chunks hold two
+    [InlineData(false, 2)]   // 30 items in 5 × 4 chunks: some chunks hold two
     [InlineData(true, 1)]
     public void Item_per_chunk_hands_out_single_items(bool itemPerChunk, int largest)
     {
+        // A pool no other test uses; a loop started while another caller runs one on the same pool runs inline as a
+        // single chunk, so such a run is retried.
+        var pool = WorkerPool.Shared(5);
         var job = new ChunkSizeJob();
-        WorkerPool.Shared(2).For(12, WorkerPool.Threshold, ref job, itemPerChunk);
+        for (int attempt = 0; attempt < 100 && (attempt == 0 || job.Largest == 30); attempt++)
+        {
+            job = new ChunkSizeJob();
+            pool.For(30, WorkerPool.Threshold, ref job, itemPerChunk);
+        }
         Assert.Equal(largest, job.Largest);
     }
 
