@@ -16,9 +16,10 @@ public sealed record StepTiming(int Batch, int Seq, int Steps, double SecondsPer
 /// The workloads `bertcore bench` times, shaped like the peers in ../shared/tools (TorchSharp/libtorch and ONNX
 /// Runtime) so they can be run in turn: random token ids, no dropout; training is one masked-LM step with AdamW
 /// (15% of positions masked, the vocabulary projection only at masked rows); inference is the encoder forward.
-/// Warm-up steps run before timing: at least two, and for at least <see cref="WarmupSeconds"/>, so that the JIT's
-/// tiered recompilation of hot methods (which starts after 30 calls and runs on a background thread) is over before
-/// the clock starts; timed during it, a two-thread inference was 6–8% slower and twice as variable.
+/// Warm-up steps run before timing: at least two, and for at least <see cref="WarmupSeconds"/>, so that a short step
+/// (a GEMM, one sequence) is timed in steady state, past the JIT's first calls and the workers' first wake-ups, as a
+/// long one (a batch of 32) is after two steps. (Under tiered compilation a two-thread inference stayed 4–10% slower
+/// even after this warm-up; the `bertcore` CLI turns tiering off.)
 /// </summary>
 public static class Throughput
 {
