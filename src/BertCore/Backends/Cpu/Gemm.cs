@@ -206,11 +206,14 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Rows [i0, i1) × columns [j0, j1) of C for the k slice [pc, pc + kc): the B slivers (L1) against the
-    /// A slivers (L2), tile by tile.</summary>
+    /// A slivers (L2), tile by tile. A partial last A sliver of up to <see cref="GemmKernel.PairRows"/> rows (M = 128:
+    /// 2 rows) is taken against two B slivers at once (<see cref="GemmKernel.EdgePair"/>, at the first of the pair).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Sweep(in GemmProblem p, in PackedPanel a, in PackedPanel b, int i0, int i1, int j0, int j1, int pc, int kc, bool first, bool last)
     {
         float beta = first ? p.Beta : 1f;
+        int fullEnd = i0 + (i1 - i0) / GemmKernel.MR * GemmKernel.MR, edgeRows = i1 - fullEnd;
+        int lines = SliverLines(kc), linesPerTile = CeilDiv(lines, Math.Max(1, (fullEnd - i0) / GemmKernel.MR));
         for (int jr = j0; jr < j1; jr += GemmKernel.NR)
         {
             int cols = Math.Min(GemmKernel.NR, j1 - jr);
@@ -219,18 +222,30 @@ internal static unsafe class Gemm
             // The next B sliver is fetched a few cache lines per tile while this one is in use: a weight streaming
             // from memory would otherwise stall the first tile of every sliver (6% at 128 × 768 × 3072 with rotating
             // weights, 2% at 2048³).
-            float* nextB = jr + GemmKernel.NR < j1 ? b.Sliver(jr + GemmKernel.NR, pc) : null;
-            int lines = SliverLines(kc), linesPerTile = CeilDiv(lines, CeilDiv(i1 - i0, GemmKernel.MR));
-            for (int ir = i0, tile = 0; ir < i1; ir += GemmKernel.MR, tile++)
+            bool hasNext = jr + GemmKernel.NR < j1;
+            float* nextB = hasNext ? b.Sliver(jr + GemmKernel.NR, pc) : null;   // null too when K = 0 leaves no panel
+            for (int ir = i0, tile = 0; ir < fullEnd; ir += GemmKernel.MR, tile++)
             {
                 if (nextB != null) Prefetch(nextB, tile * linesPerTile, Math.Min(lines, (tile + 1) * linesPerTile));
-                int rows = Math.Min(GemmKernel.MR, i1 - ir);
                 float* at = a.Sliver(ir, pc);
                 long c = p.COffset(ir, jr);
-                if (rows == GemmKernel.MR && cols == GemmKernel.NR) GemmKernel.Tile(kc, at, bs, p.C + c, p.Ldc, beta, bias);
-                else GemmKernel.EdgeTile(kc, at, bs, p.C + c, p.Ldc, rows, cols, beta, bias);
-                if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + c, p.GeluOut + c, p.Ldc, rows, cols);
+                if (cols == GemmKernel.NR) GemmKernel.Tile(kc, at, bs, p.C + c, p.Ldc, beta, bias);
+                else GemmKernel.EdgeTile(kc, at, bs, p.C + c, p.Ldc, GemmKernel.MR, cols, beta, bias);
+                if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + c, p.GeluOut + c, p.Ldc, GemmKernel.MR, cols);
             }
+            if (edgeRows == 0) continue;
+            bool paired = edgeRows <= GemmKernel.PairRows;
+            if (paired && (jr - j0) / GemmKernel.NR % 2 == 1) continue;   // done with the sliver before
+            float* edgeA = a.Sliver(fullEnd, pc);
+            long edgeC = p.COffset(fullEnd, jr);
+            int edgeCols = cols;
+            if (paired && hasNext)
+            {
+                edgeCols = Math.Min(2 * GemmKernel.NR, j1 - jr);
+                GemmKernel.EdgePair(kc, edgeA, bs, nextB, p.C + edgeC, p.Ldc, edgeRows, edgeCols, beta, bias);
+            }
+            else GemmKernel.EdgeTile(kc, edgeA, bs, p.C + edgeC, p.Ldc, edgeRows, cols, beta, bias);
+            if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + edgeC, p.GeluOut + edgeC, p.Ldc, edgeRows, edgeCols);
         }
     }
 }
