@@ -167,7 +167,7 @@ public class MatMulTests
     {
         // 300·257·520 multiply-adds take the threaded path; each row slice below is cut into different row
         // blocks (and the 1-row one stays on one thread), and its last 1, 2, 3 or 5 rows make a partial A sliver
-        // (1–3 rows go through GemmKernel.EdgePair, two B slivers at a time, and the 17th of N = 257's slivers alone),
+        // (1–3 rows go through GemmKernel.EdgePair two B slivers at a time, an odd last sliver of a part's columns alone),
         // yet every element must come out bitwise the same as in the whole product's full tiles.
         var g = new Case([], 300, 257, 520, false, true);
         var a = TestData.Uniform(g.ACount, 21);
