@@ -25,7 +25,7 @@ public sealed class BenchCommand : ICommand
           --threads  CPU threads per kernel, the caller included (default: one per processor; as the peer's --threads)
 
         Prints {"mode", "model", "batch", "seq", "tokens_per_s", "s_per_step"}, {"mode":"gemm", "n", "gflops"} or
-        {"mode":"peak", "gflops_1_thread", "gflops_all_threads", "threads"}.
+        {"mode":"peak", "gflops_1_thread", "gflops_all_threads", "threads", "vector_bits"} (the vector width that gave the peak).
         Peers: ../shared/tools/peer-torchsharp/run.sh (train, infer, gemm), ../shared/tools/peer-onnxruntime/run.sh (infer).
         """;
 
@@ -58,7 +58,7 @@ public sealed class BenchCommand : ICommand
 
     private static object Peak()
     {
-        var (one, all, threads) = FmaPeak.Measure();
-        return new { mode = "peak", gflops_1_thread = Math.Round(one, 1), gflops_all_threads = Math.Round(all, 1), threads };
+        var (one, all, threads, bits) = FmaPeak.Measure();
+        return new { mode = "peak", gflops_1_thread = Math.Round(one, 1), gflops_all_threads = Math.Round(all, 1), threads, vector_bits = bits };
     }
 }

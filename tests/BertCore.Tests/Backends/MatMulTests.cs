@@ -20,10 +20,12 @@ public class MatMulTests
         public int CCount => BatchCount * M * N;
 
         /// <summary>The CPU backend's c and geluOut (null unless gelu) from c0 [batch..., M, N], on
-        /// <paramref name="threads"/> threads (0: one per processor), b marked constant (packed once) if asked.</summary>
-        public (float[] C, float[]? Gelu) Cpu(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu, int threads = 0, bool constantB = false)
+        /// <paramref name="threads"/> threads (0: one per processor), b marked constant (packed once) if asked, with
+        /// 512-bit tiles or without when <paramref name="wideTiles"/> says (else the backend's own choice).</summary>
+        public (float[] C, float[]? Gelu) Cpu(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu, int threads = 0,
+            bool constantB = false, bool? wideTiles = null)
         {
-            using var backend = new CpuBackend(threads);
+            using var backend = wideTiles is bool wide ? new CpuBackend(threads, wide) : new CpuBackend(threads);
             using var ta = Tensor.FromArray(a, AShape);
             using var tb = Tensor.FromArray(b, BShape);
             if (constantB) tb.MarkConstant();
@@ -220,6 +222,36 @@ public class MatMulTests
                 Assert.True(expected.AsSpan().SequenceEqual(c), $"c of {g} on {threads} threads, constant B {constantB}");
                 Assert.True(expectedGelu.AsSpan().SequenceEqual(ge), $"geluOut of {g} on {threads} threads, constant B {constantB}");
             }
+    }
+
+    /// <summary>
+    /// Shapes for the 512-bit tiles (two B slivers of 16 columns at a time): N = 40 is a pair and a partial sliver,
+    /// 48 a pair and a whole sliver alone, 257 eight pairs and one column; M leaves 0, 2 (EdgePair over a pair) or 4
+    /// rows (EdgeTile twice) past the whole 6-row tiles; plus the part shapes above (threads cut columns on
+    /// sliver boundaries, so a part may start a pair on an odd sliver).
+    /// </summary>
+    public static IEnumerable<object[]> WideShapes() =>
+        new[] { new[] { 12, 40, 300 }, new[] { 14, 48, 7 }, new[] { 16, 257, 520 }, new[] { 130, 96, 33 } }
+            .Select(s => new object[] { new Case([], s[0], s[1], s[2], false, true) })
+            .Concat(PartShapes());
+
+    [Theory]
+    [MemberData(nameof(WideShapes))]
+    public void Wide_tiles_give_the_bits_of_narrow_tiles(Case g)
+    {
+        // GemmKernel.WideTile does Tile's k-ordered FMAs on 16 lanes and the same epilogue: every element of c and
+        // geluOut must be bitwise the same, with bias and beta·c, on one and two threads.
+        var a = TestData.Uniform(g.ACount, 51);
+        var b = TestData.Uniform(g.BCount, 52);
+        var bias = TestData.Uniform(g.N, 53);
+        var c0 = TestData.Uniform(g.CCount, 54);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var (narrow, narrowGelu) = g.Cpu(a, b, bias, c0, 0.5f, gelu: true, threads, wideTiles: false);
+            var (wide, wideGelu) = g.Cpu(a, b, bias, c0, 0.5f, gelu: true, threads, wideTiles: true);
+            Assert.True(narrow.AsSpan().SequenceEqual(wide), $"c of {g} on {threads} threads");
+            Assert.True(narrowGelu.AsSpan().SequenceEqual(wideGelu), $"geluOut of {g} on {threads} threads");
+        }
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed unsafe partial class CpuBackend
             geluOut == null ? null : geluOut.Data, m, s.N, s.K);
         bool sharedB = b.Shape.Rank == 2;   // one matrix for the whole batch (or a batch of one)
         var packedB = sharedB ? _packedWeights.For(_pool, b, transB) : null;
-        Gemm.RunBatched(_pool, p, batch, aStride: (long)m * s.K, bStride: sharedB ? 0 : (long)s.K * s.N, packedB);
+        Gemm.RunBatched(_pool, p, batch, aStride: (long)m * s.K, bStride: sharedB ? 0 : (long)s.K * s.N, packedB, _wideTiles);
     }
 
     // dy [R, N]; dbias [N].

@@ -12,13 +12,22 @@ namespace BertCore.Backends.Cpu;
 public sealed unsafe partial class CpuBackend : IBackend
 {
     private readonly WorkerPool _pool;
+    private readonly bool _wideTiles;
 
     /// <param name="threads">Threads per kernel, the caller included (a pool of that size is shared by every
     /// backend that asks for it); 0 means one per processor.</param>
-    public CpuBackend(int threads = 0)
+    public CpuBackend(int threads = 0) : this(threads, FmaBursts.WideVectorsPay)
+    {
+    }
+
+    /// <param name="threads">As above.</param>
+    /// <param name="wideTiles">Whether GEMMs take whole tiles with 512-bit vectors (<see cref="GemmKernel.WideTile"/>):
+    /// by default where they run faster than 256-bit ones; the bits are the same either way (tests run both).</param>
+    internal CpuBackend(int threads, bool wideTiles)
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be 0 (one per processor) or positive, not {threads}");
         _pool = WorkerPool.Shared(threads == 0 ? Environment.ProcessorCount : threads);
+        _wideTiles = wideTiles;
     }
 
     /// <summary>Threads that run each kernel, the calling thread included.</summary>

@@ -50,33 +50,35 @@ internal static unsafe class Gemm
     /// Runs batch problems: the i-th is p with A advanced by i·aStride, B by i·bStride (0 when B is shared) and
     /// C, GeluOut by i·M·N. Large batches spread whole matrices over the pool's threads; otherwise each large
     /// matrix is cut into parts. <paramref name="packedB"/>: op(B) packed before (only for a shared B).
+    /// <paramref name="wide"/>: whole tiles two B slivers at a time with 512-bit vectors (<see cref="GemmKernel.WideTile"/>),
+    /// where they pay (<see cref="FmaBursts.WideVectorsPay"/>); the same bits either way.
     /// </summary>
-    public static void RunBatched(WorkerPool pool, GemmProblem p, int batch, long aStride, long bStride, PackedWeights.Packed? packedB = null)
+    public static void RunBatched(WorkerPool pool, GemmProblem p, int batch, long aStride, long bStride, PackedWeights.Packed? packedB, bool wide)
     {
         if (batch == 0 || p.M == 0 || p.N == 0) return;
         if (packedB != null && bStride != 0) throw new ArgumentException("a packed B must be shared by the batch", nameof(packedB));
         long work = (long)p.M * p.N * Math.Max(p.K, 1);
         if (pool.Threads > 1 && batch >= 2 * pool.Threads && work * batch >= ParallelWork)
         {
-            var matrices = new Matrices(p, aStride, bStride, packedB);
+            var matrices = new Matrices(p, aStride, bStride, packedB, wide);
             pool.ForEach(batch, ref matrices);
             return;
         }
         for (int i = 0; i < batch; i++)
-            Run(pool.Threads > 1 && work >= ParallelWork ? pool : null, p.Advance(i, aStride, bStride), packedB);
+            Run(pool.Threads > 1 && work >= ParallelWork ? pool : null, p.Advance(i, aStride, bStride), packedB, wide);
     }
 
     /// <summary>Whole matrices [start, end) of a batch, each on one thread.</summary>
-    private readonly struct Matrices(GemmProblem p, long aStride, long bStride, PackedWeights.Packed? packedB) : IRangeJob
+    private readonly struct Matrices(GemmProblem p, long aStride, long bStride, PackedWeights.Packed? packedB, bool wide) : IRangeJob
     {
         public void Run(int start, int end)
         {
-            for (int i = start; i < end; i++) Gemm.Run(null, p.Advance(i, aStride, bStride), packedB);
+            for (int i = start; i < end; i++) Gemm.Run(null, p.Advance(i, aStride, bStride), packedB, wide);
         }
     }
 
     /// <summary>One problem, panel by panel: on the pool's threads, or on the calling thread alone when pool is null.</summary>
-    private static void Run(WorkerPool? pool, GemmProblem p, PackedWeights.Packed? packedB)
+    private static void Run(WorkerPool? pool, GemmProblem p, PackedWeights.Packed? packedB, bool wide)
     {
         int kBlocks = Math.Max(1, CeilDiv(p.K, KC));   // K = 0 still runs one empty slice: c = bias + beta·c
         var scratch = GemmScratch.ForThisThread();
@@ -102,7 +104,7 @@ internal static unsafe class Gemm
                 if (pool == null) pack.Run(0, pack.Count);
                 else pool.For(pack.Count, (long)depth * GemmKernel.NR, ref pack);
                 var grid = PartGrid.For(pool, p.M, jc, nc, wholeA);
-                var parts = new Parts(p, wholeA, a, b, grid, kb0, kb1, kBlocks);
+                var parts = new Parts(p, wholeA, a, b, grid, kb0, kb1, kBlocks, wide);
                 if (pool == null) parts.Run(0, grid.Count);
                 else pool.ForEach(grid.Count, ref parts);
             }
@@ -176,7 +178,7 @@ internal static unsafe class Gemm
     /// <summary>Parts [start, end) of a panel's product over k slices [kb0, kb1) of kBlocks; part i is row block
     /// i / Columns, column block i % Columns. With wholeA, op(A) is the packed panel a; otherwise each part packs
     /// its MC-row blocks of op(A) per k slice into its thread's scratch.</summary>
-    private readonly struct Parts(GemmProblem p, bool wholeA, PackedPanel a, PackedPanel b, PartGrid grid, int kb0, int kb1, int kBlocks) : IRangeJob
+    private readonly struct Parts(GemmProblem p, bool wholeA, PackedPanel a, PackedPanel b, PartGrid grid, int kb0, int kb1, int kBlocks, bool wide) : IRangeJob
     {
         public void Run(int start, int end)
         {
@@ -198,54 +200,88 @@ internal static unsafe class Gemm
                             GemmPacking.PackA(p, ic, rows, pc, kc, scratch.A);
                             aBlock = new PackedPanel(scratch.A, (long)kc * GemmKernel.MR, GemmKernel.MR, ic, pc);
                         }
-                        Sweep(p, aBlock, b, ic, ic + rows, j0, j1, pc, kc, first: kb == 0, last: kb == kBlocks - 1);
+                        Sweep(p, aBlock, b, ic, ic + rows, j0, j1, pc, kc, first: kb == 0, last: kb == kBlocks - 1, wide);
                     }
                 }
             }
         }
     }
 
-    /// <summary>Rows [i0, i1) × columns [j0, j1) of C for the k slice [pc, pc + kc): the B slivers (L1) against the
-    /// A slivers (L2), tile by tile. A partial last A sliver of up to <see cref="GemmKernel.PairRows"/> rows (M = 128:
-    /// 2 rows) is taken against two B slivers at once (<see cref="GemmKernel.EdgePair"/>, at the first of the pair).</summary>
+    /// <summary>
+    /// Rows [i0, i1) × columns [j0, j1) of C for the k slice [pc, pc + kc): the B slivers (L1) against the A slivers
+    /// (L2), tile by tile; when <paramref name="wide"/>, two B slivers at a time (<see cref="GemmKernel.WideTile"/>)
+    /// and the rest one by one. A partial last A sliver (M = 128 leaves 2 rows) goes through <see cref="EdgeRows"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Sweep(in GemmProblem p, in PackedPanel a, in PackedPanel b, int i0, int i1, int j0, int j1, int pc, int kc, bool first, bool last)
+    private static void Sweep(in GemmProblem p, in PackedPanel a, in PackedPanel b, int i0, int i1, int j0, int j1, int pc, int kc, bool first, bool last, bool wide)
     {
+        const int NR = GemmKernel.NR, MR = GemmKernel.MR;
         float beta = first ? p.Beta : 1f;
-        int fullEnd = i0 + (i1 - i0) / GemmKernel.MR * GemmKernel.MR, edgeRows = i1 - fullEnd;
-        int lines = SliverLines(kc), linesPerTile = CeilDiv(lines, Math.Max(1, (fullEnd - i0) / GemmKernel.MR));
-        for (int jr = j0; jr < j1; jr += GemmKernel.NR)
+        int fullEnd = i0 + (i1 - i0) / MR * MR, edgeRows = i1 - fullEnd;
+        // The next B slivers are fetched a few cache lines per tile while these are in use: a weight streaming from
+        // memory would otherwise stall the first tile of every sliver (6% at 128 × 768 × 3072 with rotating weights,
+        // 2% at 2048³).
+        int lines = SliverLines(kc), linesPerTile = CeilDiv(lines, Math.Max(1, (fullEnd - i0) / MR));
+        int jr = j0;
+        if (wide)
+            for (; jr + 2 * NR <= j1; jr += 2 * NR)
+            {
+                float* b0 = b.Sliver(jr, pc), b1 = b.Sliver(jr + NR, pc);
+                float* bias = first && p.Bias != null ? p.Bias + jr : null;
+                float* next0 = jr + 2 * NR < j1 ? b.Sliver(jr + 2 * NR, pc) : null;   // null too when K = 0 leaves no panel
+                float* next1 = jr + 3 * NR < j1 ? b.Sliver(jr + 3 * NR, pc) : null;
+                for (int ir = i0, tile = 0; ir < fullEnd; ir += MR, tile++)
+                {
+                    int from = tile * linesPerTile, to = Math.Min(lines, from + linesPerTile);
+                    if (next0 != null) Prefetch(next0, from, to);
+                    if (next1 != null) Prefetch(next1, from, to);
+                    long c = p.COffset(ir, jr);
+                    GemmKernel.WideTile(kc, a.Sliver(ir, pc), b0, b1, p.C + c, p.Ldc, beta, bias);
+                    if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + c, p.GeluOut + c, p.Ldc, MR, 2 * NR);
+                }
+                if (edgeRows > 0) EdgeRows(p, a.Sliver(fullEnd, pc), b0, b1, fullEnd, jr, edgeRows, 2 * NR, kc, beta, bias, last);
+            }
+        for (int start = jr; jr < j1; jr += NR)
         {
-            int cols = Math.Min(GemmKernel.NR, j1 - jr);
+            int cols = Math.Min(NR, j1 - jr);
             float* bs = b.Sliver(jr, pc);
             float* bias = first && p.Bias != null ? p.Bias + jr : null;
-            // The next B sliver is fetched a few cache lines per tile while this one is in use: a weight streaming
-            // from memory would otherwise stall the first tile of every sliver (6% at 128 × 768 × 3072 with rotating
-            // weights, 2% at 2048³).
-            bool hasNext = jr + GemmKernel.NR < j1;
-            float* nextB = hasNext ? b.Sliver(jr + GemmKernel.NR, pc) : null;   // null too when K = 0 leaves no panel
-            for (int ir = i0, tile = 0; ir < fullEnd; ir += GemmKernel.MR, tile++)
+            bool hasNext = jr + NR < j1;
+            float* nextB = hasNext ? b.Sliver(jr + NR, pc) : null;   // null too when K = 0 leaves no panel
+            for (int ir = i0, tile = 0; ir < fullEnd; ir += MR, tile++)
             {
                 if (nextB != null) Prefetch(nextB, tile * linesPerTile, Math.Min(lines, (tile + 1) * linesPerTile));
                 float* at = a.Sliver(ir, pc);
                 long c = p.COffset(ir, jr);
-                if (cols == GemmKernel.NR) GemmKernel.Tile(kc, at, bs, p.C + c, p.Ldc, beta, bias);
-                else GemmKernel.EdgeTile(kc, at, bs, p.C + c, p.Ldc, GemmKernel.MR, cols, beta, bias);
-                if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + c, p.GeluOut + c, p.Ldc, GemmKernel.MR, cols);
+                if (cols == NR) GemmKernel.Tile(kc, at, bs, p.C + c, p.Ldc, beta, bias);
+                else GemmKernel.EdgeTile(kc, at, bs, p.C + c, p.Ldc, MR, cols, beta, bias);
+                if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + c, p.GeluOut + c, p.Ldc, MR, cols);
             }
             if (edgeRows == 0) continue;
-            bool paired = edgeRows <= GemmKernel.PairRows;
-            if (paired && (jr - j0) / GemmKernel.NR % 2 == 1) continue;   // done with the sliver before
-            float* edgeA = a.Sliver(fullEnd, pc);
-            long edgeC = p.COffset(fullEnd, jr);
-            int edgeCols = cols;
-            if (paired && hasNext)
-            {
-                edgeCols = Math.Min(2 * GemmKernel.NR, j1 - jr);
-                GemmKernel.EdgePair(kc, edgeA, bs, nextB, p.C + edgeC, p.Ldc, edgeRows, edgeCols, beta, bias);
-            }
-            else GemmKernel.EdgeTile(kc, edgeA, bs, p.C + edgeC, p.Ldc, edgeRows, cols, beta, bias);
-            if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + edgeC, p.GeluOut + edgeC, p.Ldc, edgeRows, edgeCols);
+            // Rows EdgePair takes go two slivers at a time: the second of a pair was done with the first.
+            bool pairs = edgeRows <= GemmKernel.PairRows;
+            if (pairs && (jr - start) / NR % 2 == 1) continue;
+            if (pairs && hasNext) EdgeRows(p, a.Sliver(fullEnd, pc), bs, nextB, fullEnd, jr, edgeRows, Math.Min(2 * NR, j1 - jr), kc, beta, bias, last);
+            else EdgeRows(p, a.Sliver(fullEnd, pc), bs, null, fullEnd, jr, edgeRows, cols, kc, beta, bias, last);
         }
+    }
+
+    /// <summary>
+    /// The partial last A sliver a (rows [i, i + rows), rows &lt; MR) against B sliver b0 at column j and, when cols
+    /// exceeds NR, the next sliver b1 too (cols ≤ 2·NR): two slivers at once for up to
+    /// <see cref="GemmKernel.PairRows"/> rows (<see cref="GemmKernel.EdgePair"/>: half a tile's work per sliver where
+    /// <see cref="GemmKernel.EdgeTile"/> spends a whole one), else one by one; then the GELU epilogue on the last slice.
+    /// </summary>
+    private static void EdgeRows(in GemmProblem p, float* a, float* b0, float* b1, int i, int j, int rows, int cols, int kc, float beta, float* bias, bool last)
+    {
+        const int NR = GemmKernel.NR;
+        long c = p.COffset(i, j);
+        if (cols > NR && rows <= GemmKernel.PairRows) GemmKernel.EdgePair(kc, a, b0, b1, p.C + c, p.Ldc, rows, cols, beta, bias);
+        else
+        {
+            GemmKernel.EdgeTile(kc, a, b0, p.C + c, p.Ldc, rows, Math.Min(cols, NR), beta, bias);
+            if (cols > NR) GemmKernel.EdgeTile(kc, a, b1, p.C + c + NR, p.Ldc, rows, cols - NR, beta, bias == null ? null : bias + NR);
+        }
+        if (last && p.GeluOut != null) GemmKernel.GeluTile(p.C + c, p.GeluOut + c, p.Ldc, rows, cols);
     }
 }
