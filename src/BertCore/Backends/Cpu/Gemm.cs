@@ -261,8 +261,8 @@ internal static unsafe class Gemm
             // Rows EdgePair takes go two slivers at a time: the second of a pair was done with the first.
             bool pairs = edgeRows <= GemmKernel.PairRows;
             if (pairs && (jr - start) / NR % 2 == 1) continue;
-            if (pairs && hasNext) EdgeRows(p, a.Sliver(fullEnd, pc), bs, nextB, fullEnd, jr, edgeRows, Math.Min(2 * NR, j1 - jr), kc, beta, bias, last);
-            else EdgeRows(p, a.Sliver(fullEnd, pc), bs, null, fullEnd, jr, edgeRows, cols, kc, beta, bias, last);
+            int edgeCols = pairs && hasNext ? Math.Min(2 * NR, j1 - jr) : cols;   // past NR: the next sliver's columns too
+            EdgeRows(p, a.Sliver(fullEnd, pc), bs, nextB, fullEnd, jr, edgeRows, edgeCols, kc, beta, bias, last);
         }
     }
 
