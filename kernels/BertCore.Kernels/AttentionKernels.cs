@@ -1,5 +1,7 @@
+using System.Reflection;
 using ILGPU;
 using ILGPU.Algorithms;
+using ILGPU.Runtime;
 
 namespace BertCore.Kernels;
 
@@ -36,6 +38,20 @@ public readonly record struct AttentionParams(int Batch, int Seq, int Heads, int
 /// </summary>
 public static class AttentionKernels
 {
+    /// <summary>The kernels launched in tiles of 256 threads (Forward, BackwardQuery, BackwardKeyValue): the ones a
+    /// <see cref="LaunchBound"/> applies to.</summary>
+    public static IReadOnlyList<MethodInfo> Tiled { get; } =
+        [.. new[] { nameof(Forward), nameof(BackwardQuery), nameof(BackwardKeyValue) }.Select(n => typeof(AttentionKernels).GetMethod(n)!)];
+
+    /// <summary>
+    /// The launch bound of the tiled kernels that asks ptxas to keep <paramref name="groupsPerMultiprocessor"/> groups
+    /// of <see cref="AttentionTiles.Threads"/> threads resident on one multiprocessor (ILGPU writes <c>.maxntid 256, 1, 1</c>
+    /// and <c>.minnctapersm</c>): at 2, at most 128 registers a thread of the 65,536 a multiprocessor has, where unbounded
+    /// ptxas took 177 (forward) to 255 (backward) and so ran one group per multiprocessor. 0: no bound.
+    /// </summary>
+    public static KernelSpecialization LaunchBound(int groupsPerMultiprocessor) =>
+        groupsPerMultiprocessor <= 0 ? default : new KernelSpecialization(AttentionTiles.Threads, groupsPerMultiprocessor);
+
     /// <summary>Groups of a tiled launch.</summary>
     public static int Groups(in AttentionParams p) => Halves(p) * Tiles(p) * p.Batch * p.Heads;
 

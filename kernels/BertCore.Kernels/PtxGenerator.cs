@@ -2,6 +2,7 @@ using System.Reflection;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 
 namespace BertCore.Kernels;
@@ -26,11 +27,12 @@ public sealed class PtxGenerator : IDisposable
     /// <summary>For sm_90 (H100/H200) with PTX ISA 8.0, the first ISA that knows sm_90.</summary>
     public static PtxGenerator ForSm90() => new(CudaArchitecture.SM_90, CudaInstructionSet.ISA_80);
 
-    /// <summary>The PTX module of one explicitly grouped kernel.</summary>
-    public string Generate(MethodInfo kernel)
+    /// <summary>The PTX module of one explicitly grouped kernel, with a launch bound when <paramref name="specialization"/>
+    /// sets one (such as <see cref="AttentionKernels.LaunchBound"/>).</summary>
+    public string Generate(MethodInfo kernel, KernelSpecialization specialization = default)
     {
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(kernel);
-        var compiled = (PTXCompiledKernel)_backend.Compile(entry, default);
+        var compiled = (PTXCompiledKernel)_backend.Compile(entry, specialization);
         return compiled.PTXAssembly;
     }
 

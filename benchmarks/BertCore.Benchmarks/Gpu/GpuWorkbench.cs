@@ -15,7 +15,8 @@ namespace BertCore.Benchmarks.Gpu;
 /// backend (itself tested against the scalar reference) on the same inputs, then timed (one warm-up launch, every
 /// kernel loaded before timing) and reported in GFLOP/s or GB/s. Versions: 1 = <see cref="NaiveKernels"/>,
 /// 2 and up = the GPU backend's kernels (GEMM: 2 the 64×64 kernel, 3 the 128×128 kernel, 4 the backend's choice by size,
-/// split-K included), 0 = cuBLAS for reference (GEMM on CUDA only).
+/// split-K included; attention: 2 the backend's kernels, 3 the same with a launch bound of two groups per multiprocessor),
+/// 0 = cuBLAS for reference (GEMM on CUDA only).
 /// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu [--device cuda|simulator] [--kernel gemm|layernorm|softmax|attention|columnsum|layernorm-backward|parity|all] [--repeat N]</code>
 /// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu --ptx DIR</code> writes every kernel's PTX.
 /// On the simulator (ILGPU's CPU accelerator) sizes are tiny and the numbers only prove that the code runs.
@@ -54,12 +55,16 @@ public static class GpuWorkbench
     {
         Directory.CreateDirectory(folder);
         using var generator = BertCore.Kernels.PtxGenerator.ForSm90();
-        foreach (var kernel in BertCore.Kernels.KernelCatalog.All)
+        void Write(string name, string ptx)
         {
-            string path = Path.Combine(folder, $"{kernel.DeclaringType!.Name}.{kernel.Name}.ptx");
-            File.WriteAllText(path, generator.Generate(kernel));
+            string path = Path.Combine(folder, name + ".ptx");
+            File.WriteAllText(path, ptx);
             Console.WriteLine(path);
         }
+        foreach (var kernel in BertCore.Kernels.KernelCatalog.All) Write($"{kernel.DeclaringType!.Name}.{kernel.Name}", generator.Generate(kernel));
+        // The workbench's attention v3: the tiled kernels with a launch bound of two groups per multiprocessor.
+        foreach (var kernel in BertCore.Kernels.AttentionKernels.Tiled)
+            Write($"{kernel.DeclaringType!.Name}.{kernel.Name}.bound2", generator.Generate(kernel, BertCore.Kernels.AttentionKernels.LaunchBound(2)));
         return 0;
     }
 
@@ -234,13 +239,21 @@ public static class GpuWorkbench
         Console.WriteLine($"attention B{b} S{seq} H{heads} D{d}");
         void Forward() => gpu.Attention(D(0), D(1), D(2), null, heads, scale, Dropout.None, D(3), D(4));
         void Backward() => gpu.AttentionBackward(D(0), D(1), D(2), null, D(3), D(4), D(5), heads, scale, Dropout.None, D(6), D(7), D(8));
-        bool ok = Report(2, "forward: 64x64 tiles, online softmax", gpu, data, [3], [output], forwardFlops, 0, repeat, Forward);
-        ok &= Report(2, "backward: 64-row tiles, probabilities rebuilt", gpu, data, [6, 7, 8], [dq, dk, dv], backwardFlops, 0, repeat, Backward);
-        ok &= Report(2, "forward + backward", gpu, data, [6, 7, 8], [dq, dk, dv], forwardFlops + backwardFlops, 0, repeat, () =>
+        bool Versions(int version, string forward, string backward, string both)
         {
-            Forward();
-            Backward();
-        });
+            bool ok = Report(version, forward, gpu, data, [3], [output], forwardFlops, 0, repeat, Forward);
+            ok &= Report(version, backward, gpu, data, [6, 7, 8], [dq, dk, dv], backwardFlops, 0, repeat, Backward);
+            ok &= Report(version, both, gpu, data, [6, 7, 8], [dq, dk, dv], forwardFlops + backwardFlops, 0, repeat, () =>
+            {
+                Forward();
+                Backward();
+            });
+            return ok;
+        }
+        bool ok = Versions(2, "forward: 64x64 tiles, online softmax", "backward: 64-row tiles, probabilities rebuilt", "forward + backward");
+        // v3: the same kernels with a launch bound of two resident groups per multiprocessor (at most 128 registers).
+        ok &= gpu.WithAttentionBound(2, () => Versions(3, "forward, bound to 2 groups/SM (<= 128 regs)", "backward, bound to 2 groups/SM",
+            "forward + backward, bound to 2 groups/SM"));
         return ok;
     }
 

@@ -8,7 +8,7 @@ namespace BertCore.Tests.Gpu;
 
 /// <summary>The GPU backend on a real CUDA device (skipped, with the reason, where there is none): the self-test GEMM and
 /// the training-step parity of <see cref="GpuTrainingTests"/>, ten masked-LM steps of a real-sized model, and the
-/// multi-tensor optimizer step against the per-parameter kernels.</summary>
+/// multi-tensor optimizer step against the per-parameter kernels, the attention launch bound.</summary>
 public class CudaTests
 {
     [CudaFact]
@@ -50,5 +50,15 @@ public class CudaTests
     {
         using var gpu = GpuBackend.CreateCuda();
         OptimizerScenario.AssertBitwiseEqual(OptimizerScenario.PerParameter(gpu, gpu.ToDevice), OptimizerScenario.MultiTensor(gpu));
+    }
+
+    /// <summary>The attention kernels with the launch bound the workbench compares (two resident groups per
+    /// multiprocessor: ptxas gets at most 128 registers) keep the unbounded kernels' bits on the device, at BERT-base's
+    /// head size over four 64-row tiles with a tail, with padding and dropout.</summary>
+    [CudaFact]
+    public void Bounded_attention_on_cuda_gives_the_unbounded_bits()
+    {
+        using var gpu = GpuBackend.CreateCuda();
+        GpuAttentionTests.AssertBoundGivesSameBits(gpu, batch: 2, seq: 200, heads: 12, d: 64);
     }
 }

@@ -52,38 +52,80 @@ public class GpuAttentionTests(SimulatorFixture fixture)
     /// </summary>
     private void CompareWithCpu(int batch, int seq, int heads, int d, int padded, float p)
     {
-        int n = batch * seq * heads * d, w = heads * d;
-        int[] mask = [.. Enumerable.Range(0, batch * seq).Select(i => i / seq == batch - 1 && i % seq >= seq - padded ? 0 : 1)];
-        var dropout = p > 0 ? new Dropout(p, Seed, 3) : Dropout.None;
+        var (inputs, mask, dropout) = Case(batch, seq, heads, d, padded, p);
+        int w = heads * d;
         float scale = 1f / MathF.Sqrt(d);
-        float[][] inputs = [TestData.Uniform(n, 31, 1.5f), TestData.Uniform(n, 32, 1.5f), TestData.Uniform(n, 33), TestData.Uniform(n, 34)];
         var cpu = new BertCore.Backends.Cpu.CpuBackend(1);
         var host = inputs.Select(x => Tensor.FromArray(x, batch, seq, w)).ToArray();
-        var dev = inputs.Select(x => GpuGradCheck.Device(_gpu, x, batch, seq, w)).ToArray();
         using var hostMask = Tensor.FromArray(mask, batch, seq);
-        using var devMask = GpuGradCheck.Device(_gpu, mask, batch, seq);
         Tensor[] hostOut = [.. Enumerable.Range(0, 4).Select(_ => Tensor.Zeros(batch, seq, w)), Tensor.Zeros(batch, heads, seq)];
-        Tensor[] devOut = [.. Enumerable.Range(0, 4).Select(_ => GpuGradCheck.Device(_gpu, new float[n], batch, seq, w)),
-            GpuGradCheck.Device(_gpu, new float[batch * heads * seq], batch, heads, seq)];
         try
         {
             cpu.Attention(host[0], host[1], host[2], hostMask, heads, scale, dropout, hostOut[0], hostOut[4]);
             cpu.AttentionBackward(host[0], host[1], host[2], hostMask, hostOut[0], hostOut[4], host[3], heads, scale, dropout,
                 hostOut[1], hostOut[2], hostOut[3]);
-            _gpu.Attention(dev[0], dev[1], dev[2], devMask, heads, scale, dropout, devOut[0], devOut[4]);
-            _gpu.AttentionBackward(dev[0], dev[1], dev[2], devMask, devOut[0], devOut[4], dev[3], heads, scale, dropout,
-                devOut[1], devOut[2], devOut[3]);
+            var onGpu = RunOnGpu(_gpu, inputs, mask, batch, seq, heads, d, dropout);
             var reference = ReferenceOps.Attention(inputs[0].ToDouble(), inputs[1].ToDouble(), inputs[2].ToDouble(), mask, batch, seq, heads,
                 dropout);
-            Close.RelativeToMax(GpuGradCheck.Download(_gpu, devOut[0]), reference, GradCheck.ForwardTolerance, "output vs reference");
+            Close.RelativeToMax(onGpu[0], reference, GradCheck.ForwardTolerance, "output vs reference");
             string[] names = ["output", "dq", "dk", "dv", "logSumExp"];
             for (int t = 0; t < 5; t++)
-                Close.RelativeToMax(GpuGradCheck.Download(_gpu, devOut[t]), hostOut[t].ToArray(), GradCheck.ForwardTolerance, names[t] + " vs CPU");
+                Close.RelativeToMax(onGpu[t], hostOut[t].ToArray(), GradCheck.ForwardTolerance, names[t] + " vs CPU");
         }
         finally
         {
-            foreach (var t in host.Concat(dev).Concat(hostOut).Concat(devOut)) t.Dispose();
+            foreach (var t in host.Concat(hostOut)) t.Dispose();
         }
+    }
+
+    /// <summary>q, k, v, dOutput [B, S, H·D] of fixed random values; a mask [B, S] padding the last
+    /// <paramref name="padded"/> keys of the last sequence; dropout p (none at 0).</summary>
+    internal static (float[][] Inputs, int[] Mask, Dropout Dropout) Case(int batch, int seq, int heads, int d, int padded, float p)
+    {
+        int n = batch * seq * heads * d;
+        int[] mask = [.. Enumerable.Range(0, batch * seq).Select(i => i / seq == batch - 1 && i % seq >= seq - padded ? 0 : 1)];
+        float[][] inputs = [TestData.Uniform(n, 31, 1.5f), TestData.Uniform(n, 32, 1.5f), TestData.Uniform(n, 33), TestData.Uniform(n, 34)];
+        return (inputs, mask, p > 0 ? new Dropout(p, Seed, 3) : Dropout.None);
+    }
+
+    /// <summary>Attention forward then backward on <paramref name="gpu"/> from inputs q, k, v, dOutput [B, S, H·D]:
+    /// output, dq, dk, dv [B, S, H·D] and logSumExp [B, H, S], downloaded.</summary>
+    internal static float[][] RunOnGpu(GpuBackend gpu, float[][] inputs, int[] mask, int batch, int seq, int heads, int d, Dropout dropout)
+    {
+        int n = batch * seq * heads * d, w = heads * d;
+        float scale = 1f / MathF.Sqrt(d);
+        var dev = inputs.Select(x => GpuGradCheck.Device(gpu, x, batch, seq, w)).ToArray();
+        using var devMask = GpuGradCheck.Device(gpu, mask, batch, seq);
+        Tensor[] devOut = [.. Enumerable.Range(0, 4).Select(_ => GpuGradCheck.Device(gpu, new float[n], batch, seq, w)),
+            GpuGradCheck.Device(gpu, new float[batch * heads * seq], batch, heads, seq)];
+        try
+        {
+            gpu.Attention(dev[0], dev[1], dev[2], devMask, heads, scale, dropout, devOut[0], devOut[4]);
+            gpu.AttentionBackward(dev[0], dev[1], dev[2], devMask, devOut[0], devOut[4], dev[3], heads, scale, dropout,
+                devOut[1], devOut[2], devOut[3]);
+            return [.. devOut.Select(t => GpuGradCheck.Download(gpu, t))];
+        }
+        finally
+        {
+            foreach (var t in dev.Concat(devOut)) t.Dispose();
+        }
+    }
+
+    /// <summary>Attention with the launch bound (<see cref="GpuBackend.WithAttentionBound{T}"/>) gives the unbounded
+    /// kernels' bits: a bound changes only ptxas's register budget, never the arithmetic. On the simulator this checks
+    /// that the bounded set is wired kernel for kernel (a swapped or missing one fails); CudaTests checks the bits on a
+    /// device, where ptxas compiles each set.</summary>
+    [Fact]
+    public void Bounded_attention_kernels_give_the_unbounded_bits() => AssertBoundGivesSameBits(_gpu, batch: 1, seq: 20, heads: 1, d: 8);
+
+    internal static void AssertBoundGivesSameBits(GpuBackend gpu, int batch, int seq, int heads, int d)
+    {
+        var (inputs, mask, dropout) = Case(batch, seq, heads, d, padded: 3, p: 0.1f);
+        var unbounded = RunOnGpu(gpu, inputs, mask, batch, seq, heads, d, dropout);
+        var bounded = gpu.WithAttentionBound(2, () => RunOnGpu(gpu, inputs, mask, batch, seq, heads, d, dropout));
+        Assert.Equal(0, gpu.AttentionGroupsPerMultiprocessor);
+        string[] names = ["output", "dq", "dk", "dv", "logSumExp"];
+        for (int t = 0; t < 5; t++) Assert.True(unbounded[t].AsSpan().SequenceEqual(bounded[t]), $"{names[t]} differs with the launch bound");
     }
 
     /// <summary>The simulator's shuffles cost ~0.1 ms each, so this shape is kept to one (batch, head) pair: ~5 s.</summary>

@@ -42,9 +42,33 @@ public class PtxTests
         Assert.Contains(second, code);
     }
 
-    /// <summary>The PTX test covers what the backend runs: one loaded delegate per catalog entry.</summary>
+    /// <summary>The PTX test covers what the backend runs: one loaded delegate per catalog entry (the tiled attention
+    /// kernels are loaded as a set).</summary>
     [Fact]
-    public void Catalog_lists_every_kernel_the_backend_loads() =>
-        Assert.Equal(KernelCatalog.All.Count, typeof(BertCore.Backends.Gpu.GpuBackend).Assembly.GetType("BertCore.Backends.Gpu.GpuKernels")!
-            .GetProperties().Count(p => p.PropertyType.Name.StartsWith("Action", StringComparison.Ordinal)));
+    public void Catalog_lists_every_kernel_the_backend_loads()
+    {
+        static int Delegates(Type type) => type.GetProperties().Count(p => p.PropertyType.Name.StartsWith("Action", StringComparison.Ordinal));
+        var assembly = typeof(BertCore.Backends.Gpu.GpuBackend).Assembly;
+        int loaded = Delegates(assembly.GetType("BertCore.Backends.Gpu.GpuKernels")!) + Delegates(assembly.GetType("BertCore.Backends.Gpu.AttentionTileKernels")!);
+        Assert.Equal(KernelCatalog.All.Count, loaded);
+        Assert.Equal(AttentionKernels.Tiled.Count, Delegates(assembly.GetType("BertCore.Backends.Gpu.AttentionTileKernels")!));
+    }
+
+    /// <summary>The attention launch bound reaches the PTX as the directives from which ptxas sets its register budget
+    /// (65,536 / (256 threads × 2 groups) = 128 registers); without a bound, neither is written.</summary>
+    [Fact]
+    public void Attention_launch_bound_writes_maxntid_and_minnctapersm()
+    {
+        using var ptx = PtxGenerator.ForSm90();
+        Assert.Equal(3, AttentionKernels.Tiled.Count);
+        foreach (var kernel in AttentionKernels.Tiled)
+        {
+            string bounded = ptx.Generate(kernel, AttentionKernels.LaunchBound(2)), plain = ptx.Generate(kernel);
+            Assert.Contains(".maxntid 256, 1, 1", bounded);
+            Assert.Contains(".minnctapersm 2", bounded);
+            Assert.DoesNotContain(".maxntid", plain);
+            Assert.DoesNotContain(".minnctapersm", plain);
+        }
+        Assert.Equal(default, AttentionKernels.LaunchBound(0));
+    }
 }

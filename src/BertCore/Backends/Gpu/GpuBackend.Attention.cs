@@ -12,7 +12,7 @@ public sealed partial class GpuBackend
         var p = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "Attention");
         long rows = (long)p.Batch * p.Heads * p.Seq;
         if (rows == 0) return;
-        _kernels.Attention(TileLaunch(p), F(q), F(k), F(v), MaskView(mask), F(output), F(logSumExp), p);
+        Tiles.Forward(TileLaunch(p), F(q), F(k), F(v), MaskView(mask), F(output), F(logSumExp), p);
     }
 
     // q, k, v, output, dOutput [B, S, H·D]; mask I32 [B, S] or null; logSumExp [B, H, S];
@@ -31,11 +31,29 @@ public sealed partial class GpuBackend
         var maskView = MaskView(mask);
         _kernels.AttentionDelta(RowLaunch(rows), F(output), F(dOutput), delta, p);
         if (dq != null)
-            _kernels.AttentionBackwardQuery(TileLaunch(p), F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput), F(dq), p);
+            Tiles.BackwardQuery(TileLaunch(p), F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput), F(dq), p);
         if (dk != null || dv != null)
-            _kernels.AttentionBackwardKeyValue(TileLaunch(p), F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput),
+            Tiles.BackwardKeyValue(TileLaunch(p), F(q), F(k), F(v), maskView, F(logSumExp), delta, F(dOutput),
                 Optional(dk), dk == null ? 0 : 1, Optional(dv), dv == null ? 0 : 1, p);
     }
+
+    /// <summary>Groups of the tiled attention kernels that ptxas was asked to fit on one multiprocessor
+    /// (<see cref="AttentionKernels.LaunchBound"/>); 0, the default, sets no bound. Chosen for a measurement with
+    /// <see cref="WithAttentionBound{T}"/> (the GPU workbench compares both).</summary>
+    internal int AttentionGroupsPerMultiprocessor { get; private set; }
+
+    /// <summary>Runs <paramref name="body"/> with the attention kernels bounded to <paramref name="groupsPerMultiprocessor"/>
+    /// resident groups (compiled on first use), then restores the bound before it.</summary>
+    internal T WithAttentionBound<T>(int groupsPerMultiprocessor, Func<T> body)
+    {
+        var saved = AttentionGroupsPerMultiprocessor;
+        _kernels.BoundedAttentionTiles(groupsPerMultiprocessor);   // compiled and loaded before any timing
+        AttentionGroupsPerMultiprocessor = groupsPerMultiprocessor;
+        try { return body(); }
+        finally { AttentionGroupsPerMultiprocessor = saved; }
+    }
+
+    private AttentionTileKernels Tiles => _kernels.BoundedAttentionTiles(AttentionGroupsPerMultiprocessor);
 
     /// <summary>One group of 256 threads per (batch, head) and tile of 64 rows.</summary>
     private static KernelConfig TileLaunch(in AttentionParams p) => new(AttentionKernels.Groups(p), AttentionTiles.Threads);

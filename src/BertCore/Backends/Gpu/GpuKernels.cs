@@ -15,6 +15,9 @@ namespace BertCore.Backends.Gpu;
 /// </summary>
 internal sealed class GpuKernels
 {
+    private readonly Accelerator _accelerator;
+    private readonly Dictionary<int, AttentionTileKernels> _boundedAttention = new();
+
     public GpuKernels(Accelerator a)
     {
         Gemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled));
@@ -27,10 +30,9 @@ internal sealed class GpuKernels
         LayerNormParamPartials = Counted(a.LoadStreamKernel<F, F, F, int, F, F, F, int, int>(NormalizationKernels.LayerNormParamPartials));
         Softmax = Counted(a.LoadStreamKernel<F, F, int, int>(NormalizationKernels.Softmax));
         SoftmaxBackward = Counted(a.LoadStreamKernel<F, F, F, int, int>(NormalizationKernels.SoftmaxBackward));
-        Attention = Counted(a.LoadStreamKernel<F, F, F, I, F, F, AttentionParams>(AttentionKernels.Forward));
+        _accelerator = a;
+        AttentionTiles = LoadAttentionTiles(0);
         AttentionDelta = Counted(a.LoadStreamKernel<F, F, F, AttentionParams>(AttentionKernels.Delta));
-        AttentionBackwardQuery = Counted(a.LoadStreamKernel<F, F, F, I, F, F, F, F, AttentionParams>(AttentionKernels.BackwardQuery));
-        AttentionBackwardKeyValue = Counted(a.LoadStreamKernel<F, F, F, I, F, F, F, F, int, F, int, AttentionParams>(AttentionKernels.BackwardKeyValue));
         Map = Counted(a.LoadStreamKernel<F, F, F, MapParams>(ElementwiseKernels.Map));
         Gather = Counted(a.LoadStreamKernel<F, I, F, I, int, int, int>(EmbeddingKernels.Gather));
         LinkRepeats = Counted(a.LoadStreamKernel<I, I, I, I, int, int>(EmbeddingKernels.LinkRepeats));
@@ -56,10 +58,9 @@ internal sealed class GpuKernels
     public Action<KernelConfig, F, F, F, int, F, F, F, int, int> LayerNormParamPartials { get; }
     public Action<KernelConfig, F, F, int, int> Softmax { get; }
     public Action<KernelConfig, F, F, F, int, int> SoftmaxBackward { get; }
-    public Action<KernelConfig, F, F, F, I, F, F, AttentionParams> Attention { get; }
+    /// <summary>The tiled attention kernels without a launch bound (what the backend runs unless told otherwise).</summary>
+    public AttentionTileKernels AttentionTiles { get; }
     public Action<KernelConfig, F, F, F, AttentionParams> AttentionDelta { get; }
-    public Action<KernelConfig, F, F, F, I, F, F, F, F, AttentionParams> AttentionBackwardQuery { get; }
-    public Action<KernelConfig, F, F, F, I, F, F, F, F, int, F, int, AttentionParams> AttentionBackwardKeyValue { get; }
     public Action<KernelConfig, F, F, F, MapParams> Map { get; }
     public Action<KernelConfig, F, I, F, I, int, int, int> Gather { get; }
     public Action<KernelConfig, I, I, I, I, int, int> LinkRepeats { get; }
@@ -73,6 +74,25 @@ internal sealed class GpuKernels
     public Action<KernelConfig, F, ArrayView<SquaresSegment>, I, F, I, F> SumsOfSquares { get; }
     public Action<KernelConfig, F, F, F, F, ArrayView<AdamWSegment>, I, ArrayView<AdamWScalars>, F, int> MultiTensorAdamW { get; }
     public Action<KernelConfig, F, ArrayView<ZeroSegment>, I> MultiTensorZero { get; }
+
+    /// <summary>The tiled attention kernels compiled with <see cref="AttentionKernels.LaunchBound"/>(groupsPerMultiprocessor)
+    /// (0: <see cref="AttentionTiles"/>); each bound is compiled and loaded on first use, then kept.</summary>
+    public AttentionTileKernels BoundedAttentionTiles(int groupsPerMultiprocessor)
+    {
+        if (groupsPerMultiprocessor <= 0) return AttentionTiles;
+        if (!_boundedAttention.TryGetValue(groupsPerMultiprocessor, out var tiles))
+            _boundedAttention[groupsPerMultiprocessor] = tiles = LoadAttentionTiles(groupsPerMultiprocessor);
+        return tiles;
+    }
+
+    private AttentionTileKernels LoadAttentionTiles(int groupsPerMultiprocessor)
+    {
+        var bound = AttentionKernels.LaunchBound(groupsPerMultiprocessor);
+        return new AttentionTileKernels(
+            Counted(_accelerator.LoadStreamKernel<F, F, F, I, F, F, AttentionParams>(AttentionKernels.Forward, bound)),
+            Counted(_accelerator.LoadStreamKernel<F, F, F, I, F, F, F, F, AttentionParams>(AttentionKernels.BackwardQuery, bound)),
+            Counted(_accelerator.LoadStreamKernel<F, F, F, I, F, F, F, F, int, F, int, AttentionParams>(AttentionKernels.BackwardKeyValue, bound)));
+    }
 
     /// <summary>Kernel launches so far (calls of the kernel delegates; memory copies and sets not included).</summary>
     public long Launches { get; private set; }
@@ -89,3 +109,10 @@ internal sealed class GpuKernels
 
     private void CountLaunch() => Launches++;
 }
+
+/// <summary>The attention kernels launched in 256-thread tiles (<see cref="AttentionKernels.Tiled"/>), loaded together
+/// with one launch bound.</summary>
+internal sealed record AttentionTileKernels(
+    Action<KernelConfig, F, F, F, I, F, F, AttentionParams> Forward,
+    Action<KernelConfig, F, F, F, I, F, F, F, F, AttentionParams> BackwardQuery,
+    Action<KernelConfig, F, F, F, I, F, F, F, F, int, F, int, AttentionParams> BackwardKeyValue);
