@@ -42,26 +42,33 @@ public static class Throughput
     }
 
     /// <summary>GFLOP/s of an n×n×n single-precision matrix product (2n³ flops per product).</summary>
-    public static double Gemm(IBackend backend, int n, int steps)
+    public static double Gemm(IBackend backend, int n, int steps) => Gemm(backend, GemmShape.Square(n), steps);
+
+    /// <summary>GFLOP/s of c [m, n] = op(a)·op(b) in single precision (2mnk flops per product), a and b random, neither
+    /// marked constant: each product packs its operands, as in training (and as libtorch does every call).</summary>
+    public static double Gemm(IBackend backend, GemmShape shape, int steps)
     {
+        var (m, n, k) = (shape.M, shape.N, shape.K);
         var random = new Random(0);
-        var values = new float[n * n];
-        using var a = OnBackend(backend, n);
-        using var b = OnBackend(backend, n);
-        using var c = OnBackend(backend, n);
-        foreach (ref var v in values.AsSpan()) v = (float)random.NextDouble();
-        backend.Upload(values, a);
-        foreach (ref var v in values.AsSpan()) v = (float)random.NextDouble();
-        backend.Upload(values, b);
-        var t = Time(n, 1, steps, () => backend.MatMul(a, false, b, false, c), () => backend.Download(c, values));
-        return 2.0 * n * n * n / t.SecondsPerStep / 1e9;
+        using var a = OnBackend(backend, shape.TransA ? new Shape(k, m) : new Shape(m, k));
+        using var b = OnBackend(backend, shape.TransB ? new Shape(n, k) : new Shape(k, n));
+        using var c = OnBackend(backend, new Shape(m, n));
+        foreach (var operand in new[] { a, b })
+        {
+            var values = new float[operand.Count];
+            foreach (ref var v in values.AsSpan()) v = (float)random.NextDouble();
+            backend.Upload(values, operand);
+        }
+        var result = new float[c.Count];
+        var t = Time(1, 1, steps, () => backend.MatMul(a, shape.TransA, b, shape.TransB, c), () => backend.Download(c, result));
+        return 2.0 * m * n * k / t.SecondsPerStep / 1e9;
     }
 
     /// <summary>How to wait for a backend's queued work: the GPU backend's Synchronize; nothing for the CPU, whose ops finish before returning.</summary>
     private static Action? WaitFor(IBackend backend) => backend is GpuBackend gpu ? gpu.Synchronize : null;
 
-    /// <summary>An n×n tensor in the backend's memory (device memory for the GPU backend).</summary>
-    private static Tensor OnBackend(IBackend backend, int n) => new(backend.Allocate(4L * n * n), 0, new Shape(n, n), DType.F32, ownsStorage: true);
+    /// <summary>A tensor in the backend's memory (device memory for the GPU backend).</summary>
+    private static Tensor OnBackend(IBackend backend, Shape shape) => new(backend.Allocate(4L * shape.Count), 0, shape, DType.F32, ownsStorage: true);
 
     /// <param name="wait">Waits for queued device work before the clock stops (the GPU backend returns before its kernels finish).</param>
     private static StepTiming Time(int batch, int seq, int steps, Action step, Action? wait = null)
@@ -74,4 +81,13 @@ public static class Throughput
         wait?.Invoke();
         return new StepTiming(batch, seq, steps, clock.Elapsed.TotalSeconds / steps);
     }
+}
+
+/// <summary>A GEMM to time: c [M, N] = op(a)·op(b) with op(a) [M, K], op(b) [K, N]; a stored [K, M] when TransA, b stored
+/// [N, K] when TransB (a Linear layer's forward x·Wᵀ is TransB; its weight gradient dyᵀ·x is TransA).</summary>
+public readonly record struct GemmShape(int M, int N, int K, bool TransA = false, bool TransB = false)
+{
+    public static GemmShape Square(int n) => new(n, n, n);
+
+    public bool IsSquare => M == N && N == K && !TransA && !TransB;
 }

@@ -39,6 +39,30 @@ public class BenchCommandTests
         using var json = JsonDocument.Parse(r.StdOut);
         Assert.Equal(256, json.RootElement.GetProperty("n").GetInt32());
         Assert.True(json.RootElement.GetProperty("gflops").GetDouble() > 0);
+        Assert.False(json.RootElement.TryGetProperty("m", out _), "an n×n×n product prints the peer's fields only");
+    }
+
+    /// <summary>A layer's shape (here a weight gradient's: op(a) = aᵀ) prints its sizes and transposes beside the rate,
+    /// so that lines of different shapes cannot be mixed up.</summary>
+    [Fact]
+    public void Gemm_of_a_rectangular_shape_prints_m_n_k_and_the_transposes()
+    {
+        var r = CliRunner.Run("bench", "gemm", "--m", "96", "--n", "64", "--k", "160", "--trans-a", "--steps", "1", "--threads", "1");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var json = JsonDocument.Parse(r.StdOut);
+        var root = json.RootElement;
+        Assert.Equal((96, 64, 160), (root.GetProperty("m").GetInt32(), root.GetProperty("n").GetInt32(), root.GetProperty("k").GetInt32()));
+        Assert.True(root.GetProperty("trans_a").GetBoolean());
+        Assert.False(root.GetProperty("trans_b").GetBoolean());
+        Assert.True(root.GetProperty("gflops").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void A_non_positive_size_is_a_usage_error()
+    {
+        var r = CliRunner.Run("bench", "gemm", "--m", "8", "--k", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--k must be positive, not 0", r.StdErr);
     }
 
     [Fact]
