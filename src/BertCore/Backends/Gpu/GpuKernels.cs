@@ -20,6 +20,7 @@ internal sealed class GpuKernels
 
     public GpuKernels(Accelerator a)
     {
+        _accelerator = a;
         Gemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled));
         LargeGemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(LargeTileGemmKernels.Tiled));
         SumSplits = Counted(a.LoadStreamKernel<F, F, F, F, GemmParams, int>(LargeTileGemmKernels.SumSplits));
@@ -30,7 +31,6 @@ internal sealed class GpuKernels
         LayerNormParamPartials = Counted(a.LoadStreamKernel<F, F, F, int, F, F, F, int, int>(NormalizationKernels.LayerNormParamPartials));
         Softmax = Counted(a.LoadStreamKernel<F, F, int, int>(NormalizationKernels.Softmax));
         SoftmaxBackward = Counted(a.LoadStreamKernel<F, F, F, int, int>(NormalizationKernels.SoftmaxBackward));
-        _accelerator = a;
         AttentionTiles = LoadAttentionTiles(0);
         AttentionDelta = Counted(a.LoadStreamKernel<F, F, F, AttentionParams>(AttentionKernels.Delta));
         Map = Counted(a.LoadStreamKernel<F, F, F, MapParams>(ElementwiseKernels.Map));
