@@ -23,7 +23,7 @@ public class GpuAttentionTests(SimulatorFixture fixture)
     private void Check(int batch, int seq, int heads, int d, int padded, float p, bool dq = true, bool dk = true, bool dv = true)
     {
         int n = batch * seq * heads * d;
-        int[] mask = [.. Enumerable.Range(0, batch * seq).Select(i => i / seq == batch - 1 && i % seq >= seq - padded ? 0 : 1)];
+        int[] mask = PaddingMask(batch, seq, padded);
         var dropout = p > 0 ? new Dropout(p, Seed, 0) : Dropout.None;
         GpuGradCheck.Check(_gpu, (g, t) => Build(g, t, mask, batch, seq, heads, p),
             x => ReferenceOps.Attention(x[0], x[1], x[2], mask, batch, seq, heads, dropout),
@@ -78,12 +78,16 @@ public class GpuAttentionTests(SimulatorFixture fixture)
         }
     }
 
+    /// <summary>A mask [B, S] with the last <paramref name="padded"/> keys of the last sequence padding (0), the rest 1.</summary>
+    private static int[] PaddingMask(int batch, int seq, int padded) =>
+        [.. Enumerable.Range(0, batch * seq).Select(i => i / seq == batch - 1 && i % seq >= seq - padded ? 0 : 1)];
+
     /// <summary>q, k, v, dOutput [B, S, H·D] of fixed random values; a mask [B, S] padding the last
     /// <paramref name="padded"/> keys of the last sequence; dropout p (none at 0).</summary>
     internal static (float[][] Inputs, int[] Mask, Dropout Dropout) Case(int batch, int seq, int heads, int d, int padded, float p)
     {
         int n = batch * seq * heads * d;
-        int[] mask = [.. Enumerable.Range(0, batch * seq).Select(i => i / seq == batch - 1 && i % seq >= seq - padded ? 0 : 1)];
+        int[] mask = PaddingMask(batch, seq, padded);
         float[][] inputs = [TestData.Uniform(n, 31, 1.5f), TestData.Uniform(n, 32, 1.5f), TestData.Uniform(n, 33), TestData.Uniform(n, 34)];
         return (inputs, mask, p > 0 ? new Dropout(p, Seed, 3) : Dropout.None);
     }
