@@ -3,6 +3,7 @@ using BertCore.Backends;
 using BertCore.Backends.Cpu;
 using BertCore.Backends.Gpu;
 using BertCore.Diagnostics;
+using BertCore.Kernels;
 using BertCore.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -15,7 +16,8 @@ namespace BertCore.Benchmarks.Gpu;
 /// backend (itself tested against the scalar reference) on the same inputs, then timed (one warm-up launch, every
 /// kernel loaded before timing) and reported in GFLOP/s or GB/s. Versions: 1 = <see cref="NaiveKernels"/>,
 /// 2 and up = the GPU backend's kernels (GEMM: 2 the 64×64 kernel, 3 the 128×128 kernel, 4 the backend's choice by size,
-/// split-K included; attention: 2 the backend's kernels, 3 the same with a launch bound of two groups per multiprocessor),
+/// split-K included, then other split-K targets and every forced split count for the products of few tiles; attention: 2 the
+/// backend's kernels, 3 the same with a launch bound of two groups per multiprocessor),
 /// 0 = cuBLAS for reference (GEMM on CUDA only).
 /// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu [--device cuda|simulator] [--kernel gemm|layernorm|softmax|attention|columnsum|layernorm-backward|parity|all] [--repeat N]</code>
 /// <code>dotnet run -c Release --project benchmarks/BertCore.Benchmarks -- gpu --ptx DIR</code> writes every kernel's PTX.
@@ -24,6 +26,9 @@ namespace BertCore.Benchmarks.Gpu;
 public static class GpuWorkbench
 {
     private const double Tolerance = 1e-4;
+
+    /// <summary>Shallowest K-slice the split-count sweep times: eight shared-memory slices of the large-tile kernel.</summary>
+    private const int MinimumSweptDepth = 64;
 
     public static int Run(string[] args)
     {
@@ -36,7 +41,7 @@ public static class GpuWorkbench
         var cpu = new CpuBackend();
         bool ok = true;
         if (kernel is "gemm" or "all")
-            foreach (var shape in tiny ? [(40, 48, 36), (8, 12, 300)] : new[] { (4096, 4096, 4096), (4096, 3072, 768), (4096, 768, 3072), (4096, 768, 768), (768, 768, 4096) })
+            foreach (var shape in tiny ? [(40, 48, 36), (8, 12, 300)] : new[] { (4096, 4096, 4096), (4096, 3072, 768), (4096, 768, 3072), (4096, 768, 768), (768, 768, 4096), (3072, 768, 4096), (768, 3072, 4096) })
                 ok &= Gemm(gpu, cpu, shape, repeat);
         if (kernel is "layernorm" or "all") ok &= LayerNorm(gpu, cpu, tiny ? (9, 45) : (16384, 768), repeat);
         if (kernel is "softmax" or "all") ok &= Softmax(gpu, cpu, tiny ? (9, 45) : (16384, 512), repeat);
@@ -54,17 +59,17 @@ public static class GpuWorkbench
     private static int WritePtx(string folder)
     {
         Directory.CreateDirectory(folder);
-        using var generator = BertCore.Kernels.PtxGenerator.ForSm90();
+        using var generator = PtxGenerator.ForSm90();
         void Write(string name, string ptx)
         {
             string path = Path.Combine(folder, name + ".ptx");
             File.WriteAllText(path, ptx);
             Console.WriteLine(path);
         }
-        foreach (var kernel in BertCore.Kernels.KernelCatalog.All) Write($"{kernel.DeclaringType!.Name}.{kernel.Name}", generator.Generate(kernel));
+        foreach (var kernel in KernelCatalog.All) Write($"{kernel.DeclaringType!.Name}.{kernel.Name}", generator.Generate(kernel));
         // The workbench's attention v3: the tiled kernels with a launch bound of two groups per multiprocessor.
-        foreach (var kernel in BertCore.Kernels.AttentionKernels.Tiled)
-            Write($"{kernel.DeclaringType!.Name}.{kernel.Name}.bound2", generator.Generate(kernel, BertCore.Kernels.AttentionKernels.LaunchBound(2)));
+        foreach (var kernel in AttentionKernels.Tiled)
+            Write($"{kernel.DeclaringType!.Name}.{kernel.Name}.bound2", generator.Generate(kernel, AttentionKernels.LaunchBound(2)));
         return 0;
     }
 
@@ -98,6 +103,17 @@ public static class GpuWorkbench
         foreach (int target in new[] { 132, 528 })
             ok &= gpu.WithGemmTuning(production with { SplitKTargetGroups = target },
                 () => Report(4, $"split-K aiming at {target} groups", gpu, data, 2, expected, flops, 0, repeat, MatMul));
+        // Every split count, powers of two or not, where the product has fewer 128×128 tiles than two full waves: whether the
+        // groups fill whole waves of two per multiprocessor matters more there than the depth of each slice.
+        long tiles = (long)((m + LargeTileGemmKernels.Tile - 1) / LargeTileGemmKernels.Tile) * ((n + LargeTileGemmKernels.Tile - 1) / LargeTileGemmKernels.Tile);
+        if (tiles < 2 * production.SplitKTargetGroups)
+            for (int splits = 1; splits <= 16 && k / splits >= MinimumSweptDepth; splits++)
+                ok &= gpu.WithGemmTuning(production with { LargeTileMinimum = 1, ForcedSplits = splits }, () =>
+                {
+                    int depth = gpu.SplitDepth(tiles, k), slices = depth == 0 ? 1 : (k + depth - 1) / depth;
+                    return Report(4, $"split-K forced: {slices} x {(depth == 0 ? k : depth)} deep, {tiles * slices} groups", gpu, data, 2,
+                        expected, flops, 0, repeat, MatMul);
+                });
         if (gpu.Accelerator is CudaAccelerator cuda)
         {
             try

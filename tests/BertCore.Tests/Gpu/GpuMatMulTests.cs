@@ -70,6 +70,31 @@ public class GpuMatMulTests(SimulatorFixture fixture)
     public void Split_k_matches_reference(bool transA, bool transB, int k, int n) =>
         WithLargeTiles(splitKMinimumDepth: 4, () => AssertMatMul(1, 70, n, k, transA, transB, bias: true, gelu: true, beta: -0.5f));
 
+    [Theory]
+    [InlineData(3, false)]   // K = 100 in slices of 40, 40, 20: the count is not a power of two
+    [InlineData(7, true)]    // slices of 16, the last of 4
+    public void Forced_split_count_matches_reference(int splits, bool transA) =>
+        _gpu.WithGemmTuning(_gpu.GemmTuning with { LargeTileMinimum = 1, ForcedSplits = splits }, () =>
+        {
+            int depth = _gpu.SplitDepth(tiles: 1, k: 100);
+            Assert.Equal(splits, (100 + depth - 1) / depth);
+            AssertMatMul(1, 70, 132, 100, transA, false, bias: true, gelu: true, beta: -0.5f);
+            return true;
+        });
+
+    [Fact]
+    public void Split_depth_follows_the_rule_unless_a_count_is_forced()
+    {
+        // The rule (H100 defaults): the fewest power-of-two slices reaching 264 groups, each at least 512 deep.
+        Assert.Equal(512, _gpu.SplitDepth(tiles: 36, k: 4096));      // 768×768×4096: 8 slices, 288 groups
+        Assert.Equal(2048, _gpu.SplitDepth(tiles: 144, k: 4096));    // 3072×768×4096: 2 slices
+        Assert.Equal(0, _gpu.SplitDepth(tiles: 192, k: 768));        // 4096×768×768: slices of 384 would be too shallow
+        Assert.Equal(0, _gpu.SplitDepth(tiles: 1024, k: 4096));      // 4096³: enough groups whole
+        int Forced(int splits) => _gpu.WithGemmTuning(_gpu.GemmTuning with { ForcedSplits = splits }, () => _gpu.SplitDepth(tiles: 36, k: 4096));
+        Assert.Equal(592, Forced(7));   // ⌈4096 / 7⌉ = 586, rounded up to whole slices of 8
+        Assert.Equal(0, Forced(1));
+    }
+
     /// <summary>Runs <paramref name="body"/> with the 128×128 kernel used for any size (and split-K from the given depth).</summary>
     private void WithLargeTiles(int splitKMinimumDepth, Action body) =>
         _gpu.WithGemmTuning(_gpu.GemmTuning with { LargeTileMinimum = 1, SplitKMinimumDepth = splitKMinimumDepth }, () =>

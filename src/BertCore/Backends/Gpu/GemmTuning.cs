@@ -13,4 +13,6 @@ namespace BertCore.Backends.Gpu;
 /// <param name="SplitKTargetGroups">Groups a large-tile launch should reach by splitting K: two per multiprocessor of an
 /// H100, as many as are resident at once (128 registers × 256 threads). Measured with the workbench's sweep:
 /// 4096×768×3072 takes 0.78 ms split in two vs 0.96 ms whole; 768×768×4096 0.28 ms in eight vs 0.35 ms in four.</param>
-internal sealed record GemmTuning(int LargeTileMinimum = 64, int SplitKMinimumDepth = 512, int SplitKTargetGroups = 264);
+/// <param name="ForcedSplits">When positive, the number of K-slices of every large-tile product, whatever the rule above says
+/// (1: none; any count, not only powers of two): the workbench sweeps it to measure which count each BERT shape wants.</param>
+internal sealed record GemmTuning(int LargeTileMinimum = 64, int SplitKMinimumDepth = 512, int SplitKTargetGroups = 264, int ForcedSplits = 0);

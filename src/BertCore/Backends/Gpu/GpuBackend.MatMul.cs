@@ -56,17 +56,22 @@ public sealed partial class GpuBackend
     /// <summary>
     /// The K-slice depth of a split-K launch of one product of <paramref name="tiles"/> large tiles, or 0 for none: the fewest
     /// slices (a power of two up to 16) that reach <see cref="GemmTuning.SplitKTargetGroups"/> groups, each at least
-    /// <see cref="GemmTuning.SplitKMinimumDepth"/> deep, rounded up to whole shared-memory slices. Depends on the shape only, so
-    /// results are reproducible across devices.
+    /// <see cref="GemmTuning.SplitKMinimumDepth"/> deep, or <see cref="GemmTuning.ForcedSplits"/> slices where set; rounded up
+    /// to whole shared-memory slices. Depends on the shape only, so results are reproducible across devices.
     /// </summary>
-    private int SplitDepth(long tiles, int k)
+    internal int SplitDepth(long tiles, int k)
     {
+        if (GemmTuning.ForcedSplits > 0) return GemmTuning.ForcedSplits == 1 ? 0 : SliceDepth(k, GemmTuning.ForcedSplits);
         int depth = 0;
         var (target, minimumDepth) = (GemmTuning.SplitKTargetGroups, GemmTuning.SplitKMinimumDepth);
         for (int splits = 2; splits <= 16 && tiles * (splits / 2) < target && k / splits >= minimumDepth; splits *= 2)
-            depth = ((k + splits - 1) / splits + LargeTileGemmKernels.Slice - 1) / LargeTileGemmKernels.Slice * LargeTileGemmKernels.Slice;
+            depth = SliceDepth(k, splits);
         return depth;
     }
+
+    /// <summary>The depth of each of <paramref name="splits"/> K-slices of <paramref name="k"/>, in whole shared-memory slices.</summary>
+    private static int SliceDepth(int k, int splits) =>
+        ((k + splits - 1) / splits + LargeTileGemmKernels.Slice - 1) / LargeTileGemmKernels.Slice * LargeTileGemmKernels.Slice;
 
     /// <summary>Sets VectorA / VectorB where an operand's rows, batch stride and offset are all multiples of four floats.</summary>
     private static GemmParams Vectorized(GemmParams p, Tensor a, Tensor b)
