@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Side-by-side CPU benchmark: bertcore vs libtorch (TorchSharp) vs ONNX Runtime, alternating, in one run.
-# Usage: tools/bench/side-by-side.sh [ROUNDS=3] [OUT=side-by-side.jsonl] [SET=peers|shapes]
+# Usage: tools/bench/side-by-side.sh [ROUNDS=3] [OUT=side-by-side.jsonl] [SET=peers|shapes|scaling]
 #   peers:  the peers' workloads: GEMM n×n×n, the mini training step, base inference at batch 1 and 32
 #   shapes: the GEMMs of a BERT-base layer at 2048 tokens — forward x·Wᵀ, input gradient dy·W, weight gradient dyᵀ·x —
 #           for 768×768, 768→3072 and 3072→768 weights, on one and two threads, against libtorch (tools/bench/torch-gemm)
+#   scaling: base inference at batch 1 and 32 on one thread and on all, beside ONNX Runtime (all threads): how far
+#           perfect scaling of the one-thread forward over the threads would take bertcore (summarize.py's "ceiling")
 # Prints a markdown table of medians (and each figure's ratio to the FMA peak measured in the same run).
 # Run it on a quiet machine: nothing else of yours (builds, tests, training) may run meanwhile.
 set -euo pipefail
@@ -42,6 +44,15 @@ for ((round = 1; round <= rounds; round++)); do
         run "gemm ${m}×${n}×${k} $name threads=$t|bertcore" $ours gemm $args
         run "gemm ${m}×${n}×${k} $name threads=$t|libtorch" $torch_gemm gemm $args
       done
+    done
+    continue
+  fi
+  if [ "$set" = scaling ]; then
+    for b in 1 32; do
+      steps=$([ $b = 1 ] && echo 20 || echo 3)
+      run "infer base b$b s128 threads=1|bertcore" $ours infer --model base --batch $b --seq 128 --steps $steps --threads 1
+      run "infer base b$b s128|bertcore" $ours infer --model base --batch $b --seq 128 --steps $steps
+      run "infer base b$b s128|onnxruntime" $ort infer --model base --batch $b --seq 128 --steps $steps
     done
     continue
   fi
