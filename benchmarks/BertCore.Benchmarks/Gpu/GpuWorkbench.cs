@@ -105,7 +105,7 @@ public static class GpuWorkbench
                 () => Report(4, $"split-K aiming at {target} groups", gpu, data, 2, expected, flops, 0, repeat, MatMul));
         // Every split count, powers of two or not, where the product has fewer 128×128 tiles than two full waves: whether the
         // groups fill whole waves of two per multiprocessor matters more there than the depth of each slice.
-        long tiles = (long)((m + LargeTileGemmKernels.Tile - 1) / LargeTileGemmKernels.Tile) * ((n + LargeTileGemmKernels.Tile - 1) / LargeTileGemmKernels.Tile);
+        long tiles = GpuBackend.LargeTiles(m, n);
         if (tiles < 2 * production.SplitKTargetGroups)
             for (int splits = 1; splits <= 16 && k / splits >= MinimumSweptDepth; splits++)
                 ok &= gpu.WithGemmTuning(production with { LargeTileMinimum = 1, ForcedSplits = splits }, () =>

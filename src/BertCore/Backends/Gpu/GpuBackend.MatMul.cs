@@ -28,7 +28,7 @@ public sealed partial class GpuBackend
         int ldA = transA ? s.M : s.K, ldB = transB ? s.K : s.N;
         var p = new GemmParams(s.M, s.N, s.K, transA ? 1 : 0, transB ? 1 : 0, (long)s.M * s.K, s.BroadcastB ? 0 : (long)s.K * s.N,
             (long)s.M * s.N, beta, bias == null ? 0 : 1, geluOut == null ? 0 : 1, LdA: ldA, LdB: ldB);
-        long tiles = Blocks(s.N, LargeTileGemmKernels.Tile) * Blocks(s.M, LargeTileGemmKernels.Tile) * s.Batch;
+        long tiles = LargeTiles(s.M, s.N) * s.Batch;
         int splitDepth = s.Batch == 1 ? SplitDepth(tiles, s.K) : 0;
         int splits = splitDepth == 0 ? 1 : (s.K + splitDepth - 1) / splitDepth;
         if (tiles * splits < GemmTuning.LargeTileMinimum)
@@ -52,6 +52,9 @@ public sealed partial class GpuBackend
     }
 
     private static int Blocks(int extent, int tile) => (extent + tile - 1) / tile;
+
+    /// <summary>The 128×128 tiles of the large-tile kernel over one m×n product (its groups before any K split).</summary>
+    internal static long LargeTiles(int m, int n) => (long)Blocks(m, LargeTileGemmKernels.Tile) * Blocks(n, LargeTileGemmKernels.Tile);
 
     /// <summary>
     /// The K-slice depth of a split-K launch of one product of <paramref name="tiles"/> large tiles, or 0 for none: the fewest
