@@ -110,7 +110,7 @@ public static class GpuWorkbench
             for (int splits = 1; splits <= 16 && k / splits >= MinimumSweptDepth; splits++)
                 ok &= gpu.WithGemmTuning(production with { LargeTileMinimum = 1, ForcedSplits = splits }, () =>
                 {
-                    int depth = gpu.SplitDepth(tiles, k), slices = depth == 0 ? 1 : (k + depth - 1) / depth;
+                    int depth = gpu.SplitDepth(tiles, k), slices = GpuBackend.Slices(k, depth);
                     return Report(4, $"split-K forced: {slices} x {(depth == 0 ? k : depth)} deep, {tiles * slices} groups", gpu, data, 2,
                         expected, flops, 0, repeat, MatMul);
                 });

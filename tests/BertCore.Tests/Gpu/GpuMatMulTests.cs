@@ -76,8 +76,7 @@ public class GpuMatMulTests(SimulatorFixture fixture)
     public void Forced_split_count_matches_reference(int splits, bool transA) =>
         _gpu.WithGemmTuning(_gpu.GemmTuning with { LargeTileMinimum = 1, ForcedSplits = splits }, () =>
         {
-            int depth = _gpu.SplitDepth(tiles: 1, k: 100);
-            Assert.Equal(splits, (100 + depth - 1) / depth);
+            Assert.Equal(splits, GpuBackend.Slices(100, _gpu.SplitDepth(tiles: 1, k: 100)));
             AssertMatMul(1, 70, 132, 100, transA, false, bias: true, gelu: true, beta: -0.5f);
             return true;
         });

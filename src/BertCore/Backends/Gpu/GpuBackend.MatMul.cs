@@ -30,7 +30,7 @@ public sealed partial class GpuBackend
             (long)s.M * s.N, beta, bias == null ? 0 : 1, geluOut == null ? 0 : 1, LdA: ldA, LdB: ldB);
         long tiles = LargeTiles(s.M, s.N) * s.Batch;
         int splitDepth = s.Batch == 1 ? SplitDepth(tiles, s.K) : 0;
-        int splits = splitDepth == 0 ? 1 : (s.K + splitDepth - 1) / splitDepth;
+        int splits = Slices(s.K, splitDepth);
         if (tiles * splits < GemmTuning.LargeTileMinimum)
         {
             var grid = new Index3D(Blocks(s.N, GemmKernels.Tile), Blocks(s.M, GemmKernels.Tile), s.Batch);
@@ -71,6 +71,9 @@ public sealed partial class GpuBackend
             depth = SliceDepth(k, splits);
         return depth;
     }
+
+    /// <summary>How many K-slices of <paramref name="depth"/> cover <paramref name="k"/> (1 for depth 0: no split).</summary>
+    internal static int Slices(int k, int depth) => depth == 0 ? 1 : (k + depth - 1) / depth;
 
     /// <summary>The depth of each of <paramref name="splits"/> K-slices of <paramref name="k"/>, in whole shared-memory slices.</summary>
     private static int SliceDepth(int k, int splits) =>
