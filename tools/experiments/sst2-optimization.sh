@@ -8,13 +8,13 @@
 #   OUT   folder for the runs and table.md (default /tmp/ftoptim); rows default to all of them.
 # Needs a Release build: dotnet build src/BertCore.Cli -c Release -o /tmp/ftoptim-bin (or set BERTCORE_DLL).
 # MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
-# then `bertcore pretrain ... --config tiny --max-minutes 20`); the default path is where that run was kept here.
+# then `bertcore pretrain ... --config tiny --max-minutes 20`); no default: MODEL must be set (that run was not kept; import-minilm.sh gives a real model).
 set -euo pipefail
 out=${1:-/tmp/ftoptim}
 shift || true
 dll=${BERTCORE_DLL:-/tmp/ftoptim-bin/bertcore.dll}
-data=${SST2:-/work/shared/data/sst2}
-model=${MODEL:-/work/artifacts/tiny-wt2}
+data=${SST2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data/sst2}
+model=${MODEL:?set MODEL to the model folder to start from, e.g. MODEL=$(tools/experiments/import-minilm.sh DIR)}
 mkdir -p "$out"
 
 declare -A flags=(

@@ -9,12 +9,12 @@
 # OUT/table.md (mean ± sample standard deviation over the seeds). Environment: BIN (the bertcore.dll),
 # MODEL (the starting model folder), DATA (the folder with SST-2's train.tsv and dev.tsv), ROWS (row names to run).
 # MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
-# then `bertcore pretrain ... --config tiny --max-minutes 20`); the default path is where that run was kept here.
+# then `bertcore pretrain ... --config tiny --max-minutes 20`); no default: MODEL must be set (that run was not kept; import-minilm.sh gives a real model).
 set -euo pipefail
 OUT=${1:-/tmp/ftrepr/sst2}
 BIN=${BIN:-/tmp/ftrepr-bin/bertcore.dll}
-MODEL=${MODEL:-/work/artifacts/tiny-wt2}
-DATA=${DATA:-/work/shared/data/sst2}
+MODEL=${MODEL:?set MODEL to the model folder to start from, e.g. MODEL=$(tools/experiments/import-minilm.sh DIR)}
+DATA=${DATA:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data/sst2}
 SEEDS=(1 2 3)
 BUDGET=(--max-steps 600 --batch 32)
 
