@@ -50,8 +50,7 @@ public class HeadParityTests(ITestOutputHelper output)
         Close.RelativeToMax(result.Logits.Span, io.Floats(logitsName), Tolerance, logitsName);
         Assert.True(Math.Abs(result.Loss!.Item() - io.Floats("loss")[0]) <= Tolerance, $"loss {result.Loss.Item()} vs {io.Floats("loss")[0]}");
         g.Backward(result.Loss);
-        var (worst, name) = GradientParity.Check(model, io, [.. KeyBiases, .. exactZero]);
-        output.WriteLine($"worst gradient error {worst:E2} of its tensor's max ({name})");
+        output.WriteLine(GradientParity.Check(model, io, [.. KeyBiases, .. exactZero]));
     }
 
     [Fact]
