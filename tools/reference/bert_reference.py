@@ -306,6 +306,32 @@ class BertForQuestionAnswering(nn.Module):
         return out
 
 
+ZERO_GRADIENT = 1e-12    # a float64 gradient below this times the model's largest is mathematically zero
+FLOAT32_AGREEMENT = 1e-5  # every other float32 gradient must be this close to float64, relative to its own max
+
+
+def reference_gradients(grads32, grads64):
+    """The gradients a fixture stores, {name: float32 tensor}, from PyTorch's float32 gradients and the float64
+    gradients of the same model and inputs. A tensor whose float64 gradient is below ZERO_GRADIENT times the largest
+    gradient of the model is mathematically zero (a key bias shifts a whole softmax row; a bias before a loss whose
+    gradient sums to zero over the positions it is added to): its float32 value is round-off, so it is stored as
+    exact zeros and returned in the second result. Every other tensor must agree with float64 within
+    FLOAT32_AGREEMENT of its own largest magnitude, so that a per-tensor relative comparison is meaningful (inputs
+    whose gradients are dominated by cancellation fail here)."""
+    scale = max(g.abs().max().item() for g in grads64.values())
+    out, zero = {}, []
+    for n, g64 in grads64.items():
+        top = g64.abs().max().item()
+        if top < ZERO_GRADIENT * scale:
+            out[n] = torch.zeros_like(grads32[n])
+            zero.append(n)
+            continue
+        err = (grads32[n].double() - g64).abs().max().item() / top
+        assert err < FLOAT32_AGREEMENT, f"{n}: float32 gradient differs from float64 by {err:.1e} of its max {top:.1e}"
+        out[n] = grads32[n]
+    return out, zero
+
+
 def hf_config_json(c, architectures, **extra):
     """HF BertConfig fields as written by save_pretrained (plus `extra`)."""
     d = {

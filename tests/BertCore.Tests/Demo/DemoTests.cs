@@ -61,7 +61,7 @@ public class DemoTests : IDisposable
     [SharedDataFact]
     public void Real_data_splits_xquad_by_article_and_holds_out_corpus_lines()
     {
-        var inputs = DemoData.Real(SharedData.Root!, _folder.Root);
+        var inputs = DemoData.Real(SharedData.Folder, _folder.Root);
         Assert.Equal(["SST-2", "RTE", "STS-B", "WNUT-17", "XQuAD-en"], inputs.Tasks.Select(t => t.Name));
         var qa = inputs.Tasks.Single(t => t.Task == TaskKind.Qa);
         QaDataset train = SquadReader.Read(qa.Train), dev = SquadReader.Read(qa.Dev), all = SquadReader.Read(SharedData.File("qa", "xquad.en.json"));

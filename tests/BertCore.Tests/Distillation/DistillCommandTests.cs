@@ -112,6 +112,48 @@ public sealed class DistillCommandTests : IDisposable
         Assert.Equal(config.NumHiddenLayers, model.Config.NumHiddenLayers);
     }
 
+    /// <summary>The README's claim: `distill --self` is bitwise the same as `finetune` followed by `distill` from the
+    /// fine-tuned teacher, with the starting model as the student's config and initial weights.</summary>
+    [Fact]
+    public void Self_distillation_is_bitwise_finetune_then_distill()
+    {
+        var (train, dev) = _data["classify"];
+        string start = _folder.File("start");
+        using (var network = TaskNetwork.Create(TaskSpec.Create(TaskKind.Classify, new(["0", "1"]), 64), TinyTasks.Config(_vocab)))
+        {
+            network.Initialize(1);
+            TaskModelDirectory.Save(start, network, _vocab);
+        }
+        string[] common = ["--task", "classify", "--train", train, "--dev", dev, "--max-steps", "3", "--batch", "16", "--lr", "2e-3"];
+        string self = _folder.File("self"), teacher = _folder.File("teacher"), student = _folder.File("student");
+        var run = CliRunner.Run(["distill", "--self", "--model", start, "--output", self, .. common]);
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        run = CliRunner.Run(["finetune", "--model", start, "--output", teacher, .. common]);
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        run = CliRunner.Run(["distill", "--teacher", teacher, "--student-config", Path.Combine(start, "config.json"), "--student-init", start,
+            "--output", student, .. common]);
+        Assert.True(run.ExitCode == 0, run.StdErr);
+
+        AssertSameWeights(Path.Combine(self, SelfDistillation.TeacherFolder), teacher);
+        AssertSameWeights(self, student);
+    }
+
+    /// <summary>Every tensor of the two model folders' weights has the same name, shape and bits, and training moved
+    /// them away from the starting model's.</summary>
+    private void AssertSameWeights(string expectedDir, string actualDir)
+    {
+        using var expected = SafeTensorsFile.Open(Path.Combine(expectedDir, ModelDirectory.WeightsFile));
+        using var actual = SafeTensorsFile.Open(Path.Combine(actualDir, ModelDirectory.WeightsFile));
+        using var start = SafeTensorsFile.Open(Path.Combine(_folder.File("start"), ModelDirectory.WeightsFile));
+        Assert.Equal(expected.Names.Order(), actual.Names.Order());
+        foreach (var name in expected.Names)
+        {
+            Assert.True(Bits(expected, name).SequenceEqual(Bits(actual, name)), $"{name} differs between {expectedDir} and {actualDir}");
+        }
+        Assert.Contains(expected.Names, name => !Bits(expected, name).SequenceEqual(Bits(start, name)));
+        static IEnumerable<int> Bits(SafeTensorsFile file, string name) => file.Floats(name).Select(BitConverter.SingleToInt32Bits);
+    }
+
     [Fact]
     public void Speed_prints_each_models_median_tokens_per_second_and_its_speedup()
     {

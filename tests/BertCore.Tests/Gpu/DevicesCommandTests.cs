@@ -1,3 +1,4 @@
+using System.Text.Json;
 using BertCore.Backends.Gpu;
 using BertCore.Tests.Support;
 using Xunit;
@@ -13,15 +14,23 @@ public class DevicesCommandTests
     {
         var r = CliRunner.Run("devices");
         Assert.Equal(0, r.ExitCode);
-        if (GpuDevices.DriverPresent(out string library)) Assert.Contains("cuda:0", r.StdOut);
+        if (GpuDevices.DriverPresent(out string library))   // a CUDA host: its first device, with name, memory and a passed self-test
+            Assert.Matches(@"(?m)^cuda:0 +\S.*  memory \d+\.\d GiB  compute \d+\.\d+  warp 32  self-test passed$", r.StdOut);
         else Assert.Equal($"cuda       none: no NVIDIA driver ({library} could not be loaded)", r.StdOut.Trim());
     }
 
     [Fact]
-    public void Device_cuda_without_a_driver_is_a_clear_error()
+    public void Device_cuda_runs_or_without_a_driver_is_a_clear_error()
     {
-        if (GpuDevices.DriverPresent(out _)) return;   // a GPU machine: CudaTests cover it
         var r = CliRunner.Run("bench", "gemm", "--device", "cuda", "--n", "8", "--steps", "1");
+        if (GpuDevices.DriverPresent(out _))   // a CUDA host runs the product and prints the bench's JSON line
+        {
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            using var json = JsonDocument.Parse(r.StdOut);
+            Assert.Equal(8, json.RootElement.GetProperty("n").GetInt32());
+            Assert.True(json.RootElement.GetProperty("gflops").GetDouble() > 0, r.StdOut);
+            return;
+        }
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("--device cuda: no NVIDIA driver (libcuda.so.1 could not be loaded)", r.StdErr);
         Assert.Equal("", r.StdOut);

@@ -11,7 +11,8 @@ namespace BertCore.Tests.Optim;
 
 /// <summary>
 /// 10 steps of AdamW with two parameter groups, linear warmup + decay and global-norm clipping against
-/// torch.optim.AdamW (tools/reference/make_adamw_fixture.py).
+/// torch.optim.AdamW (tools/reference/make_adamw_fixture.py): each step's loss, gradient norm, learning rate, the
+/// clipped gradients the optimizer consumed, and the parameters after the step.
 /// </summary>
 public class AdamWParityTests
 {
@@ -46,9 +47,22 @@ public class AdamWParityTests
             adam.Step(schedule.Factor(step), clipper.Scale);
             double norm = clipper.ReadNorm();
             Assert.Equal(root.GetProperty("grad_norm")[step].GetDouble(), norm, 1e-6 * norm);
+            // AdamW reads the clipping factor instead of scaling the gradients in place: the gradient it consumed is
+            // the float32 product torch's clip_grad_norm_ leaves in p.grad.
+            float scale = clipper.Scale.Item();
+            Assert.Equal(root.GetProperty("clipped")[step].GetBoolean(), scale < 1f);
+            Close.RelativeToMax(Clipped(w.Grad.Span, scale), file.Floats($"grad_clipped.W.{step}"), Tolerance, $"clipped W gradient at step {step}");
+            Close.RelativeToMax(Clipped(b.Grad.Span, scale), file.Floats($"grad_clipped.b.{step}"), Tolerance, $"clipped b gradient at step {step}");
             Assert.Equal(root.GetProperty("lr")[step].GetDouble(), 0.01 * schedule.Factor(step), 1e-9);
             Close.RelativeToMax(w.Value.Span, file.Floats($"W.{step}"), Tolerance, $"W after step {step}");
             Close.RelativeToMax(b.Value.Span, file.Floats($"b.{step}"), Tolerance, $"b after step {step}");
         }
+    }
+
+    private static float[] Clipped(ReadOnlySpan<float> gradient, float scale)
+    {
+        var clipped = new float[gradient.Length];
+        for (int i = 0; i < clipped.Length; i++) clipped[i] = gradient[i] * scale;
+        return clipped;
     }
 }

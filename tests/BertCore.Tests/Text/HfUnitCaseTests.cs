@@ -81,7 +81,7 @@ public class HfUnitCaseTests
 
     public static IEnumerable<object[]> CharClassCases()
     {
-        if (SharedData.Root is null)
+        if (!SharedData.Available)
             yield break;
         foreach (var cls in GoldenCases.File(FileName).GetProperty("char_classes").EnumerateObject())
             foreach (bool expected in new[] { true, false })
