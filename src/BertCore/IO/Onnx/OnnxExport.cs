@@ -45,18 +45,19 @@ public static class OnnxExport
 
     /// <summary>
     /// Writes the model in <paramref name="modelDir"/> to <paramref name="outputPath"/>, atomically (on any error
-    /// nothing is left there). A folder with bertcore_task.json, or whose config.json names a
+    /// nothing is left there; its folder is created once the model is built). A folder with bertcore_task.json, or whose config.json names a
     /// BertFor(SequenceClassification|TokenClassification|QuestionAnswering) architecture, is exported as its task
     /// model; any other as the bare encoder.
     /// </summary>
     /// <exception cref="FileNotFoundException">A file of the folder is missing (named in the message).</exception>
     /// <exception cref="InvalidFileException">A file of the folder is malformed or lacks a parameter.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An opset outside <see cref="OnnxExportOptions.MinOpset"/>..<see cref="OnnxExportOptions.MaxOpset"/>.</exception>
+    /// <exception cref="ArgumentException">An opset outside <see cref="OnnxExportOptions.MinOpset"/>..<see cref="OnnxExportOptions.MaxOpset"/>.</exception>
     public static OnnxExportSummary Export(string modelDir, string outputPath, OnnxExportOptions? options = null)
     {
         options ??= new OnnxExportOptions();
         options.Validate();
         var (model, kind) = Build(modelDir, options);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
         AtomicFile.Write(outputPath, model.WriteTo);
         return new OnnxExportSummary(kind, model.Graph.Input.Select(i => i.Name).ToArray(), model.Graph.Output.Select(o => o.Name).ToArray(),
             options.Opset, new FileInfo(outputPath).Length);

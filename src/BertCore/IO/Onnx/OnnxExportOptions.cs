@@ -12,10 +12,10 @@ public sealed record OnnxExportOptions
     /// <summary>The version of the default ONNX operator set (default 17).</summary>
     public int Opset { get; init; } = MaxOpset;
 
-    /// <exception cref="ArgumentOutOfRangeException">The opset is outside <see cref="MinOpset"/>..<see cref="MaxOpset"/>.</exception>
+    /// <exception cref="ArgumentException">The opset is outside <see cref="MinOpset"/>..<see cref="MaxOpset"/>.</exception>
     public void Validate()
     {
         if (Opset is < MinOpset or > MaxOpset)
-            throw new ArgumentOutOfRangeException(nameof(Opset), Opset, $"the ONNX export writes opsets {MinOpset} to {MaxOpset}, not {Opset}");
+            throw new ArgumentException($"the ONNX export writes opsets {MinOpset} to {MaxOpset}, not {Opset}");
     }
 }
