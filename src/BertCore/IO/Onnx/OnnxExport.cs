@@ -45,9 +45,9 @@ public static class OnnxExport
 
     /// <summary>
     /// Writes the model in <paramref name="modelDir"/> to <paramref name="outputPath"/>, atomically (on any error
-    /// nothing is left there; its folder is created once the model is built). A folder with bertcore_task.json, or whose config.json names a
-    /// BertFor(SequenceClassification|TokenClassification|QuestionAnswering) architecture, is exported as its task
-    /// model; any other as the bare encoder.
+    /// nothing is left there; its folder is created once the model is built). A folder with bertcore_task.json, or
+    /// whose config.json names a BertFor(SequenceClassification|TokenClassification|QuestionAnswering)
+    /// architecture, is exported as its task model; any other as the bare encoder.
     /// </summary>
     /// <exception cref="FileNotFoundException">A file of the folder is missing (named in the message).</exception>
     /// <exception cref="InvalidFileException">A file of the folder is malformed or lacks a parameter.</exception>
@@ -64,31 +64,37 @@ public static class OnnxExport
     }
 
     /// <summary>The ONNX model of the folder and what it is ("encoder" or the task's name).</summary>
-    internal static (ModelProto Model, string Kind) Build(string modelDir, OnnxExportOptions options)
+    private static (ModelProto Model, string Kind) Build(string modelDir, OnnxExportOptions options) =>
+        IsTaskModel(modelDir) ? TaskModelGraph(modelDir, options) : EncoderGraph(modelDir, options);
+
+    /// <summary>A fine-tuned task model: the encoder with "bert." names, then the task's head.</summary>
+    private static (ModelProto Model, string Kind) TaskModelGraph(string modelDir, OnnxExportOptions options)
     {
-        if (IsTaskModel(modelDir))
-        {
-            using var network = TaskModelDirectory.Load(modelDir);
-            var graph = new OnnxGraphBuilder("bertcore_" + network.Spec.Task.Name());
-            var writer = new OnnxEncoderWriter(graph, bertPrefix: true);
-            var (ids, mask, types) = EncoderInputs(graph);
-            string? external = network.Spec.ExternalFeatures > 0
-                ? graph.Input(ExternalFeaturesInput, TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, (long)network.Spec.ExternalFeatures)
-                : null;
-            var encoder = writer.Write(network.Encoder, ids, mask, types);
-            foreach (var output in OnnxTaskHeads.Write(writer, network, encoder, mask, external))
-                graph.Output(output.Value, output.Name, TensorProto.Types.DataType.Float, output.Dims);
-            return (Finish(graph, options, modelDir, $"{network.Spec.Task.Architecture()} ({network.Spec.Task.Name()})"), network.Spec.Task.Name());
-        }
+        using var network = TaskModelDirectory.Load(modelDir);
+        var graph = new OnnxGraphBuilder("bertcore_" + network.Spec.Task.Name());
+        var writer = new OnnxEncoderWriter(graph, bertPrefix: true);
+        var (ids, mask, types) = EncoderInputs(graph);
+        string? external = network.Spec.ExternalFeatures > 0
+            ? graph.Input(ExternalFeaturesInput, TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, (long)network.Spec.ExternalFeatures)
+            : null;
+        var encoder = writer.Write(network.Encoder, ids, mask, types);
+        foreach (var output in OnnxTaskHeads.Write(writer, network, encoder, mask, external))
+            graph.Output(output.Value, output.Name, TensorProto.Types.DataType.Float, output.Dims);
+        return (Finish(graph, options, modelDir, $"{network.Spec.Task.Architecture()} ({network.Spec.Task.Name()})"), network.Spec.Task.Name());
+    }
+
+    /// <summary>The encoder of a pretrained folder (any pretraining heads are left out), with BertModel's names (no "bert.").</summary>
+    private static (ModelProto Model, string Kind) EncoderGraph(string modelDir, OnnxExportOptions options)
+    {
         using var pretrained = ModelDirectory.LoadPreTraining(modelDir);
-        var encoderGraph = new OnnxGraphBuilder("bertcore_encoder");
-        var (inputIds, attentionMask, tokenTypeIds) = EncoderInputs(encoderGraph);
-        var values = new OnnxEncoderWriter(encoderGraph, bertPrefix: false).Write(pretrained.Bert, inputIds, attentionMask, tokenTypeIds);
+        var graph = new OnnxGraphBuilder("bertcore_encoder");
+        var (ids, mask, types) = EncoderInputs(graph);
+        var values = new OnnxEncoderWriter(graph, bertPrefix: false).Write(pretrained.Bert, ids, mask, types);
         long hidden = pretrained.Config.HiddenSize;
-        encoderGraph.Output(values.LastHiddenState, "last_hidden_state", TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, OnnxTaskHeads.Sequence, hidden);
+        graph.Output(values.LastHiddenState, "last_hidden_state", TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, OnnxTaskHeads.Sequence, hidden);
         if (values.PoolerOutput != null)
-            encoderGraph.Output(values.PoolerOutput, "pooler_output", TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, hidden);
-        return (Finish(encoderGraph, options, modelDir, "BertModel"), "encoder");
+            graph.Output(values.PoolerOutput, "pooler_output", TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, hidden);
+        return (Finish(graph, options, modelDir, "BertModel"), "encoder");
     }
 
     /// <summary>Whether the folder holds a fine-tuned task model rather than a bare (or pretraining) encoder.</summary>
@@ -109,6 +115,7 @@ public static class OnnxExport
             graph.Input("token_type_ids", int64, OnnxTaskHeads.Batch, OnnxTaskHeads.Sequence));
     }
 
+    /// <summary>The model of the finished graph, refused when its weights exceed what one protobuf message holds.</summary>
     private static ModelProto Finish(OnnxGraphBuilder graph, OnnxExportOptions options, string modelDir, string what)
     {
         if (graph.InitializerBytes >= ProtobufLimit)
