@@ -18,6 +18,7 @@ public static class CommandLine
         new DistillCommand(),
         new EvaluateCommand(),
         new PredictCommand(),
+        new ExportOnnxCommand(),
         new DemoCommand(),
         new BenchCommand(),
         new SelfCheckCommand(),
