@@ -62,15 +62,7 @@ internal sealed class TorchArchive : IDisposable
             if (!IsZip(start[..n]))
                 throw new InvalidFileException(path, null, "is not a zip archive, so not a PyTorch checkpoint (torch.save writes zip archives)");
             stream.Position = 0;
-            ZipArchive zip;
-            try
-            {
-                zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidFileException(path, null, $"is a truncated or damaged zip archive: {e.Message}", e);
-            }
+            var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);
             try
             {
                 return Validate(path, zip, stream.Length);
@@ -80,6 +72,11 @@ internal sealed class TorchArchive : IDisposable
                 zip.Dispose();
                 throw;
             }
+        }
+        catch (InvalidDataException e)   // from the end-of-central-directory record (at construction) or the central directory (read on first use)
+        {
+            stream.Dispose();
+            throw new InvalidFileException(path, null, $"is a truncated or damaged zip archive: {e.Message}", e);
         }
         catch
         {
