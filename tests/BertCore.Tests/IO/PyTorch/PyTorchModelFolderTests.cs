@@ -1,6 +1,8 @@
 using System.Text.Json;
+using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Tests.Support;
+using BertCore.Training.FineTuning;
 using Xunit;
 using Tensor = BertCore.Tensors.Tensor;
 
@@ -24,6 +26,27 @@ public class PyTorchModelFolderTests
         Assert.NotNull(model.Bert.Pooler);
         using var expected = SafeTensorsFile.Open(Fixtures.Path("torch", "fp16.safetensors"));
         foreach (var p in model.Parameters())
+        {
+            using var want = expected.Read(p.Name);
+            Assert.True(Bits(want).SequenceEqual(Bits(p.Value)), $"parameter {p.Name} differs");
+        }
+    }
+
+    /// <summary>Fine-tuning from the folder: the classifier's encoder (pooler included) is bit-exact to the bf16
+    /// values torch.load returned, and the head is new.</summary>
+    [Fact]
+    public void Fine_tuning_starts_from_a_pytorch_model_bin_folder()
+    {
+        var folder = Fixtures.Path("torch", "bf16");
+        var spec = TaskSpec.Create(TaskKind.Classify, new LabelVocabulary(["negative", "positive"]), 16);
+        using var network = TaskNetwork.Create(spec, ModelDirectory.LoadConfig(folder));
+        network.Initialize(1);
+        var load = TaskModelDirectory.LoadPretrained(network, folder);
+        Assert.False(load.HeadLoaded);
+        Assert.False(load.FreshPooler);
+        Assert.Contains("cls.predictions.transform.dense.weight", load.Unused);
+        using var expected = SafeTensorsFile.Open(Fixtures.Path("torch", "bf16.safetensors"));
+        foreach (var p in network.Encoder.Parameters())
         {
             using var want = expected.Read(p.Name);
             Assert.True(Bits(want).SequenceEqual(Bits(p.Value)), $"parameter {p.Name} differs");
