@@ -13,8 +13,9 @@ public sealed class InspectCommand : ICommand
         Usage: bertcore inspect --model DIR
 
         Prints one JSON line: layers, hidden, heads, vocab, parameters, heads present (mlm, nsp, pooler),
-        weights_bytes (size of model.safetensors), load_seconds, and rss_growth_bytes: how much the process's peak
-        resident memory grew while loading (the parameters themselves count; the memory-mapped file is released).
+        weights_bytes (size of model.safetensors, or of pytorch_model.bin when the folder has only that),
+        load_seconds, and rss_growth_bytes: how much the process's peak resident memory grew while loading (the
+        parameters themselves count; the memory-mapped file is released).
         """;
 
     public int Run(Arguments args)

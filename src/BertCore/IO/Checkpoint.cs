@@ -24,13 +24,14 @@ public sealed class LoadReport
 public static class Checkpoint
 {
     /// <summary>
-    /// Fills the model's parameters from a safetensors file. Encoder parameters ("bert.*") must all be present
+    /// Fills the model's parameters from a weights file: safetensors or a PyTorch state dict (see
+    /// <see cref="WeightFile.Open"/>). Encoder parameters ("bert.*") must all be present
     /// unless <paramref name="allowMissingEncoder"/> is set; head parameters may be missing (reported). Shape
     /// mismatches are errors naming the tensor.
     /// </summary>
     public static LoadReport LoadWeights(Module model, string path, bool allowMissingEncoder = false)
     {
-        using var file = SafeTensorsFile.Open(path);
+        using var file = WeightFile.Open(path);
         var byName = model.Parameters().ToDictionary(p => p.Name);
         var report = new LoadReport();
         var filled = new HashSet<string>();
@@ -85,7 +86,7 @@ public static class Checkpoint
     }
 
     /// <summary>Keys HF writes that are not parameters of their own: tied decoder weights, position-id buffers.</summary>
-    private static bool IsTiedOrBuffer(string key) =>
+    internal static bool IsTiedOrBuffer(string key) =>
         key is "cls.predictions.decoder.weight" or "cls.predictions.decoder.bias"
         || key.EndsWith("position_ids", StringComparison.Ordinal);
 }

@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using Tensor = BertCore.Tensors.Tensor;
+using DType = BertCore.Tensors.DType;
 
 namespace BertCore.IO;
 
@@ -10,6 +12,38 @@ namespace BertCore.IO;
 internal static unsafe class ElementDecoding
 {
     private const int Chunk = 1 << 20;
+
+    /// <summary>
+    /// Converts <paramref name="count"/> elements stored as <paramref name="dtype"/> (a safetensors dtype name: F32,
+    /// F16 and BF16 become fp32; I32 and I64 become int32) from <paramref name="source"/> into
+    /// <paramref name="destination"/>, which holds 4-byte elements. Returns the index of the first I64 element
+    /// outside the int32 range (the elements before it are written), or -1.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><paramref name="dtype"/> is none of those five.</exception>
+    public static long Decode(string dtype, byte* source, byte* destination, long count, out long badValue)
+    {
+        badValue = 0;
+        switch (dtype)
+        {
+            case "F32" or "I32":
+                Buffer.MemoryCopy(source, destination, 4 * count, 4 * count);
+                return -1;
+            case "F16":
+                HalfToSingle(source, (float*)destination, count);
+                return -1;
+            case "BF16":
+                BFloat16ToSingle(source, (float*)destination, count);
+                return -1;
+            case "I64":
+                return NarrowInt64(source, (int*)destination, count, out badValue);
+            default:
+                throw new NotSupportedException($"no conversion from {dtype}");
+        }
+    }
+
+    /// <summary>The first byte of a host tensor's elements (F32 or I32), where <see cref="Decode"/> writes.</summary>
+    public static byte* Target(Tensor destination) =>
+        destination.DType == DType.F32 ? (byte*)destination.Data : (byte*)destination.IntData;
 
     /// <summary>IEEE half precision to fp32; exact (every half value is a float).</summary>
     public static void HalfToSingle(byte* source, float* destination, long count)

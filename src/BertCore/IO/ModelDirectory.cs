@@ -4,25 +4,30 @@ using BertCore.Nn.Heads;
 namespace BertCore.IO;
 
 /// <summary>
-/// A model folder in Hugging Face layout: config.json, model.safetensors and vocab.txt. Loading needs no network
-/// and no Python; saved folders load in transformers (BertForPreTraining.from_pretrained(dir)).
+/// A model folder in Hugging Face layout: config.json, model.safetensors (or, for loading, pytorch_model.bin) and
+/// vocab.txt. Loading needs no network and no Python; saved folders load in transformers
+/// (BertForPreTraining.from_pretrained(dir)).
 /// </summary>
 public static class ModelDirectory
 {
     public const string ConfigFile = "config.json";
     public const string WeightsFile = "model.safetensors";
+    /// <summary>The weights file of a folder saved by torch.save (read when the folder has no model.safetensors).</summary>
+    public const string PyTorchWeightsFile = "pytorch_model.bin";
     public const string VocabFile = "vocab.txt";
 
     public static BertConfig LoadConfig(string dir) => BertConfig.Load(Existing(dir, ConfigFile));
 
+    /// <summary>The folder's weights file: model.safetensors, else pytorch_model.bin (a PyTorch state dict, read by
+    /// <see cref="WeightFile.Open"/>).</summary>
+    /// <exception cref="FileNotFoundException">The folder has neither.</exception>
     public static string WeightsPath(string dir)
     {
         var path = Path.Combine(dir, WeightsFile);
         if (File.Exists(path)) return path;
-        if (File.Exists(Path.Combine(dir, "pytorch_model.bin")))
-            throw new InvalidFileException(path, null, "missing; the folder has only pytorch_model.bin (pickle), which BertCore does not read: " +
-                "save the model with safe_serialization=True or convert it to safetensors");
-        throw new FileNotFoundException($"{path}: no weights file in the model folder", path);
+        var pytorch = Path.Combine(dir, PyTorchWeightsFile);
+        if (File.Exists(pytorch)) return pytorch;
+        throw new FileNotFoundException($"{path}: no weights file in the model folder (nor {PyTorchWeightsFile})", path);
     }
 
     public static string VocabPath(string dir) => Existing(dir, VocabFile);
@@ -33,7 +38,7 @@ public static class ModelDirectory
         var config = LoadConfig(dir);
         var weights = WeightsPath(dir);
         bool mlm, nsp, pooler;
-        using (var file = SafeTensorsFile.Open(weights))
+        using (var file = WeightFile.Open(weights))
         {
             mlm = file.Contains("cls.predictions.transform.dense.weight");
             nsp = file.Contains("cls.seq_relationship.weight");

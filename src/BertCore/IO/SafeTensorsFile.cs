@@ -12,7 +12,7 @@ namespace BertCore.IO;
 /// Layout: u64 little-endian header length n, n bytes of UTF-8 JSON, then the data section. Reads may run
 /// concurrently; the file must not be truncated while it is open.
 /// </summary>
-public sealed unsafe class SafeTensorsFile : IDisposable
+public sealed unsafe class SafeTensorsFile : IWeightFile
 {
     private readonly string _path;
     private readonly MemoryMappedFile _map;
@@ -152,28 +152,10 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         handle.AcquirePointer(ref mapped);
         try
         {
-            byte* source = mapped + view.PointerOffset;
-            switch (entry.DType)
-            {
-                case "F32":
-                    Buffer.MemoryCopy(source, destination.Data, destination.Bytes, entry.End - entry.Begin);
-                    break;
-                case "I32":
-                    Buffer.MemoryCopy(source, destination.IntData, destination.Bytes, entry.End - entry.Begin);
-                    break;
-                case "F16":
-                    ElementDecoding.HalfToSingle(source, destination.Data, count);
-                    break;
-                case "BF16":
-                    ElementDecoding.BFloat16ToSingle(source, destination.Data, count);
-                    break;
-                case "I64":
-                    long bad = ElementDecoding.NarrowInt64(source, destination.IntData, count, out long value);
-                    if (bad >= 0)
-                        throw new InvalidFileException(_path, null,
-                            $"tensor '{name}': element {bad} is {value}, outside the int32 range BertCore loads I64 into");
-                    break;
-            }
+            long bad = ElementDecoding.Decode(entry.DType, mapped + view.PointerOffset, ElementDecoding.Target(destination), count, out long value);
+            if (bad >= 0)
+                throw new InvalidFileException(_path, null,
+                    $"tensor '{name}': element {bad} is {value}, outside the int32 range BertCore loads I64 into");
         }
         finally
         {

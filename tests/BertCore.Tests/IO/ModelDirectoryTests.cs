@@ -33,13 +33,14 @@ public class ModelDirectoryTests
     }
 
     [Fact]
-    public void A_pickle_only_folder_gets_a_conversion_hint()
+    public void A_legacy_pickle_folder_gets_a_conversion_hint()
     {
         using var folder = new TempFolder();
         File.Copy(Fixtures.Path("bert", "model", "config.json"), folder.File("config.json"));
         File.WriteAllBytes(folder.File("pytorch_model.bin"), [0x80, 0x02]);
         var e = Assert.Throws<InvalidFileException>(() => ModelDirectory.LoadPreTraining(folder.Root));
-        Assert.Contains("pytorch_model.bin", e.Message);
+        Assert.Equal(folder.File("pytorch_model.bin"), e.Path);
+        Assert.Contains("legacy format", e.Message);
         Assert.Contains("safetensors", e.Message);
     }
 

@@ -101,7 +101,7 @@ public static class TaskModelDirectory
     /// <summary>Whether the weights file has every head parameter with the network's shape.</summary>
     private static bool HasHead(TaskNetwork network, string weights)
     {
-        using var file = SafeTensorsFile.Open(weights);
+        using var file = WeightFile.Open(weights);
         return network.Head.SelectMany(m => m.Parameters())
             .All(p => file.Contains(p.Name) && file.Info(p.Name).Shape.SequenceEqual(p.Shape.ToArray()));
     }

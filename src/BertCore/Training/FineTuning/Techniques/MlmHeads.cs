@@ -19,7 +19,7 @@ public static class MlmHeads
         head.Initialize(initializerRange, new Random(seed + 2));
         if (modelDirectory == null) return false;
         string weights = ModelDirectory.WeightsPath(modelDirectory);
-        using (var file = SafeTensorsFile.Open(weights))
+        using (var file = WeightFile.Open(weights))
             if (!head.Parameters().All(p => file.Contains(p.Name))) return false;
         Checkpoint.LoadWeights(head, weights);
         return true;
