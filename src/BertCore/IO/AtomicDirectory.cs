@@ -31,6 +31,7 @@ public static class AtomicDirectory
             if (e is IOException) throw new IOException($"could not write {final}: {e.Message}", e);
             throw;
         }
+        StallHook.BeforeRename(final);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(temporary, final);
     }
