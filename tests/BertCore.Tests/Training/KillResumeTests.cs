@@ -53,6 +53,10 @@ public partial class KillResumeTests(ITestOutputHelper log) : IDisposable
         var (straight, killed) = KillThreeTimesThenFinish(Args, FineTuner.ResultsFile, dir => FineTuningCheckpoints.List(dir).Select(c => c.Step).ToList());
         Assert.Equal(Trajectory(straight, timingColumn: 5), Trajectory(killed, timingColumn: 5));
         Assert.Equal(Selection(straight), Selection(killed));
+
+        var again = CliRunner.Run(Args(killed));   // without --resume, a used folder is refused
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains($"{killed} already holds a fine-tuning run; pass --resume to continue it or choose another --output", again.StdErr);
     }
 
     /// <summary>Runs <paramref name="args"/> uninterrupted into one folder, and into another with the three kills and

@@ -36,7 +36,8 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded
 /// to its own longest row, a seeded order per epoch); the schedule (by default) is linear warmup over WarmupRatio of the steps
 /// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
-/// a checkpoint with each evaluation, keeps the best one and the newest KeepCheckpoints others, stops early after
+/// a checkpoint with each evaluation (and every SaveEvery steps), keeps the best one, the newest one and the newest
+/// KeepCheckpoints others, stops early after
 /// Patience evaluations without improvement, writes metrics.csv, loss.png, dev.png and results.json, and finally
 /// copies the best checkpoint's model into the output folder. Same network, data, options and backend →
 /// bitwise-identical weights, and a run resumed from a checkpoint (<see cref="Resume"/>) ends bitwise where the
