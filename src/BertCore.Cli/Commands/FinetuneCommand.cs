@@ -70,9 +70,13 @@ public sealed class FinetuneCommand : ICommand
           --eval-every N          evaluate every N steps (default 0: after each epoch) and after the last
           --eval-batch B          examples per forward pass when evaluating (default 64)
           --patience N            stop after N evaluations without a better dev score (default 0: never)
-          --keep K                checkpoints kept besides the best one (default 1)
+          --keep K                checkpoints kept besides the best one (default 1); the newest always stays
+          --save-every N          also a checkpoint every N steps (default 0: only at evaluations); every
+                                  checkpoint holds the trainer state (weights, AdamW moments, step, RNG, evaluations)
+          --resume                continue from the newest checkpoint in --output (the same options and data are
+                                  required); the result is bitwise the same as an uninterrupted run
           --log-every N           a log line every N steps when the output is not a terminal (default 10)
-        Ctrl+C stops after the current step; the best model so far is saved.
+        Ctrl+C stops after the current step and writes a checkpoint; the best model so far is saved.
         """;
 
     public int Run(Arguments args)
@@ -81,8 +85,9 @@ public sealed class FinetuneCommand : ICommand
         var techniques = FinetuneTechniques.Parse(args);
         var o = Parse(args);
         var backend = Devices.Create(o.Device);
-        if (FineTuningCheckpoints.List(o.Output).Count > 0 || File.Exists(Path.Combine(o.Output, FineTuner.ResultsFile)))
-            throw new InvalidOperationException($"{o.Output} already holds a fine-tuning run; choose another --output");
+        var latest = FineTuningCheckpoints.Latest(o.Output);
+        if (!o.Resume && (FineTuningCheckpoints.List(o.Output).Count > 0 || File.Exists(Path.Combine(o.Output, FineTuner.ResultsFile))))
+            throw new InvalidOperationException($"{o.Output} already holds a fine-tuning run; pass --resume to continue it or choose another --output");
         var setup = new FineTuningSetup
         {
             Task = o.Task, TrainFile = o.Train, DevFile = o.Dev, ModelDirectory = o.Model, Config = o.Config == null ? null : Config(o.Config, o.Vocab!),
@@ -96,7 +101,7 @@ public sealed class FinetuneCommand : ICommand
         {
             OutputDirectory = o.Output, Epochs = o.Epochs, MaxSteps = o.MaxSteps, BatchSize = o.Batch, GradientAccumulationSteps = o.GradAccum,
             LearningRate = o.Lr, WarmupRatio = o.WarmupRatio, WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, EvalEvery = o.EvalEvery,
-            EvalBatchSize = o.EvalBatch, Patience = o.Patience, KeepCheckpoints = o.Keep, Seed = o.Seed,
+            EvalBatchSize = o.EvalBatch, Patience = o.Patience, KeepCheckpoints = o.Keep, SaveEvery = o.SaveEvery, Seed = o.Seed,
         };
         options = techniques.Apply(options);
         var preparing = new ProgressPrinter("bertcore finetune");
@@ -117,6 +122,13 @@ public sealed class FinetuneCommand : ICommand
                 $"adapters {o.Adapters}; {trainable:N0} of {job.Network.Model.ParameterCount:N0} parameters train" +
                 (job.Network is PooledSequenceNetwork { Cache: { } cache } ? $"; encoder features {(cache.FromCache ? "read from" : "cached in")} {cache.Path}" : ""));
         }
+
+        if (o.Resume && latest != null)
+        {
+            tuner.Resume(latest);
+            Console.WriteLine($"resumed from {latest} at step {tuner.Step}");
+        }
+        else if (o.Resume) Console.WriteLine($"no checkpoint in {o.Output}: starting at step 0");
 
         using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
         var printer = new FinetuneProgressPrinter(o.LogEvery);
@@ -159,7 +171,7 @@ public sealed class FinetuneCommand : ICommand
         TaskKind Task, string Train, string Dev, string? Model, string? Config, string? Vocab, bool Cased, string Output,
         int Epochs, int MaxSteps, int Batch, int GradAccum, float Lr, float WarmupRatio, float WeightDecay, float MaxGradNorm,
         int? MaxSeq, int? DocStride, int? MaxQuery, int? MaxAnswer, int Seed, string Device, int EvalEvery, int EvalBatch,
-        int Patience, int Keep, int LogEvery, int? MaxTrain, int? MaxDev,
+        int Patience, int Keep, int SaveEvery, bool Resume, int LogEvery, int? MaxTrain, int? MaxDev,
         Pooling? Pooling, string? Features, string? DevFeatures, bool FreezeEncoder, string? FeatureCache, int Adapters);
 
     private static Options Parse(Arguments args)
@@ -180,7 +192,7 @@ public sealed class FinetuneCommand : ICommand
             args.Int("batch", 32), args.Int("grad-accum", 1), args.Float("lr", 5e-5f), args.Float("warmup-ratio", 0.1f),
             args.Float("weight-decay", 0.01f), args.Float("max-grad-norm", 1f), Maybe("max-seq"), Maybe("doc-stride"), Maybe("max-query"),
             Maybe("max-answer"), args.Int("seed", 42), args.Optional("device") ?? "cpu", args.Int("eval-every", 0), args.Int("eval-batch", 64),
-            args.Int("patience", 0), args.Int("keep", 1), args.Int("log-every", 10), Maybe("max-train"), Maybe("max-dev"),
+            args.Int("patience", 0), args.Int("keep", 1), args.Int("save-every", 0), args.Flag("resume"), args.Int("log-every", 10), Maybe("max-train"), Maybe("max-dev"),
             ParsePooling(args.Optional("pooling")), args.Optional("features"), args.Optional("dev-features"), args.Flag("freeze-encoder"),
             args.Optional("feature-cache"), args.Int("adapters", 0));
         args.RejectUnknown();
@@ -199,7 +211,8 @@ public sealed class FinetuneCommand : ICommand
             throw new UsageException("--epochs, --batch, --grad-accum, --eval-batch and --log-every must be at least 1; --max-steps not negative");
         if (o.Lr <= 0 || o.WarmupRatio is < 0 or > 1 || o.WeightDecay < 0 || o.MaxGradNorm < 0)
             throw new UsageException("--lr must be positive, --warmup-ratio in [0, 1], --weight-decay and --max-grad-norm not negative");
-        if (o.EvalEvery < 0 || o.Patience < 0 || o.Keep < 0) throw new UsageException("--eval-every, --patience and --keep must not be negative");
+        if (o.EvalEvery < 0 || o.Patience < 0 || o.Keep < 0 || o.SaveEvery < 0)
+            throw new UsageException("--eval-every, --patience, --keep and --save-every must not be negative");
         if (o.MaxTrain is < 1 || o.MaxDev is < 1) throw new UsageException("--max-train and --max-dev must be at least 1");
         if (o.MaxSeq is < 8 || o.DocStride is < 0 || o.MaxQuery is < 1 || o.MaxAnswer is < 1)
             throw new UsageException("--max-seq must be at least 8, --doc-stride not negative, --max-query and --max-answer at least 1");

@@ -12,8 +12,10 @@ public static class AtomicDirectory
     /// <summary>
     /// Creates a temporary folder next to <paramref name="path"/>, calls <paramref name="fill"/> with its path, then
     /// replaces <paramref name="path"/> (an older folder of that name is deleted first) by it. When
-    /// <paramref name="fill"/> throws, the temporary folder is deleted and the exception propagates.
+    /// <paramref name="fill"/> throws, the temporary folder is deleted and the exception propagates; an
+    /// <see cref="IOException"/> (e.g. a full disk) is wrapped in one whose message names <paramref name="path"/> first.
     /// </summary>
+    /// <exception cref="IOException">"could not write PATH: CAUSE", the cause's exception inside.</exception>
     public static void Write(string path, Action<string> fill)
     {
         string final = Path.GetFullPath(path);
@@ -23,11 +25,13 @@ public static class AtomicDirectory
         {
             fill(temporary);
         }
-        catch
+        catch (Exception e)
         {
             Directory.Delete(temporary, recursive: true);
+            if (e is IOException) throw new IOException($"could not write {final}: {e.Message}", e);
             throw;
         }
+        StallHook.BeforeRename(final);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(temporary, final);
     }

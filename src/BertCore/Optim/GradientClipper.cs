@@ -18,6 +18,7 @@ public sealed class GradientClipper : IDisposable
     private readonly IBackend _backend;
     private readonly Tensor _squares;                   // [parameters]: one slot per parameter, trainable or not (the trainable set may change)
     private readonly List<Tensor> _gradients = new();   // the trainable gradients of the last Compute, in parameter order
+    private readonly List<string> _names = new();       // their parameters' names, for the error of a non-finite norm
     private readonly List<Tensor> _retired = new();     // read-backs outgrown during this step
     private Tensor _readback = null!;                   // [2 + 2·capacity]: norm, factor, the step's losses, its auxiliary losses
     private Tensor _normAndScale = null!, _scale = null!;
@@ -57,8 +58,13 @@ public sealed class GradientClipper : IDisposable
     public void Compute(IEnumerable<Parameter> parameters, double maxNorm)
     {
         _gradients.Clear();
+        _names.Clear();
         foreach (var p in parameters)
-            if (p.Trainable) _gradients.Add(p.Grad);
+            if (p.Trainable)
+            {
+                _gradients.Add(p.Grad);
+                _names.Add(p.Name);
+            }
         if (_gradients.Count > _squares.Count) throw new ArgumentException($"more trainable parameters than the {_squares.Count} this clipper was made for");
         _backend.SumsOfSquares(_gradients, _squares);
         _backend.ClipScale(_squares.SliceRows(0, _gradients.Count), maxNorm, _normAndScale, _losses > 0 ? _readback.SliceRows(2, _losses) : null);
@@ -69,8 +75,9 @@ public sealed class GradientClipper : IDisposable
     /// <see cref="RecordLoss"/> of each micro-batch's loss): queues the norm and factor of
     /// <paramref name="parameters"/>' gradients, then the AdamW step that reads the factor, then reads the losses and the
     /// norm back (the step's one wait). A recorded loss that is not finite throws, naming <paramref name="lossName"/> and
-    /// <paramref name="stepNumber"/>, then a norm that is not finite; either way the device skipped the update and the
-    /// step is not counted.
+    /// <paramref name="stepNumber"/>, then a norm that is not finite, naming the step and the first parameter (in
+    /// <paramref name="parameters"/>' order) whose gradient's sum of squares is not finite (a NaN or infinite element, or
+    /// one too large to square in fp32); either way the device skipped the update and the step is not counted.
     /// </summary>
     public ClippedStep Step(AdamW adam, IEnumerable<Parameter> parameters, double maxNorm, float lrFactor, int stepNumber,
         string lossName = "the training loss")
@@ -98,9 +105,21 @@ public sealed class GradientClipper : IDisposable
         if (!double.IsFinite(norm))
         {
             adam.StepCount--;
-            throw new InvalidOperationException($"the gradient norm is {norm} at step {stepNumber}");
+            throw new InvalidOperationException($"the gradient norm is {norm} at step {stepNumber}: {FirstNonFiniteGradient()}");
         }
         return new ClippedStep(norm, lossSum, auxiliarySum);
+    }
+
+    /// <summary>"the gradient of NAME has a sum of squares of Inf" for the first trainable parameter of the last
+    /// <see cref="Compute"/> whose slot is not finite (read back only on this failure path).</summary>
+    private string FirstNonFiniteGradient()
+    {
+        var squares = new float[_gradients.Count];
+        _backend.Download(_squares.SliceRows(0, squares.Length), squares);
+        int first = Array.FindIndex(squares, s => !float.IsFinite(s));
+        return first < 0
+            ? "every gradient's sum of squares is finite, their total is not"
+            : $"the gradient of {_names[first]} is the first whose sum of squares is not finite ({squares[first]})";
     }
 
     /// <summary>The norm of the last <see cref="Compute"/>, read back from the device (waits for the queued work).</summary>

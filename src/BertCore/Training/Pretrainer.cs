@@ -178,14 +178,14 @@ public sealed class Pretrainer : IDisposable
         var tensorsPath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile);
         using (var file = SafeTensorsFile.Open(tensorsPath))
         {
-            int savedStep = ReadState(file, tensorsPath, "step", null);
+            int savedStep = PretrainingCheckpoint.ReadState(file, tensorsPath, "step", null);
             if (savedStep != state.Step)
                 throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
             foreach (var p in Model.Parameters())
             {
                 var (m, v) = _adam.Moments(p);
-                ReadState(file, tensorsPath, "m." + p.Name, m);
-                ReadState(file, tensorsPath, "v." + p.Name, v);
+                PretrainingCheckpoint.ReadState(file, tensorsPath, "m." + p.Name, m);
+                PretrainingCheckpoint.ReadState(file, tensorsPath, "v." + p.Name, v);
             }
         }
         _adam.StepCount = state.Step;
@@ -195,20 +195,6 @@ public sealed class Pretrainer : IDisposable
         LastLoss = state.LastLoss;
         _evaluations.Clear();
         _evaluations.AddRange(state.Evaluations);
-    }
-
-    /// <summary>Reads tensor <paramref name="name"/> into <paramref name="into"/>, or returns the one int of a
-    /// scalar I32 tensor when <paramref name="into"/> is null.</summary>
-    private static int ReadState(SafeTensorsFile file, string path, string name, Tensor? into)
-    {
-        if (!file.Contains(name)) throw new InvalidFileException(path, null, $"has no tensor '{name}'");
-        if (into != null)
-        {
-            file.ReadInto(name, into);
-            return 0;
-        }
-        using var t = file.Read(name);
-        return t.DType == DType.I32 && t.Count == 1 ? t.IntSpan[0] : throw new InvalidFileException(path, null, $"'{name}' is not one int32");
     }
 
     /// <summary>

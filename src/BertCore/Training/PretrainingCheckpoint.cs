@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using BertCore.IO;
+using BertCore.Tensors;
 
 namespace BertCore.Training;
 
@@ -58,6 +59,20 @@ public static partial class PretrainingCheckpoint
         var all = List(outputDirectory);
         foreach (var (_, old) in all.Take(Math.Max(0, all.Count - keep))) Directory.Delete(old, recursive: true);
         return final;
+    }
+
+    /// <summary>Reads tensor <paramref name="name"/> into <paramref name="into"/>, or returns the one int of a
+    /// scalar I32 tensor when <paramref name="into"/> is null.</summary>
+    internal static int ReadState(SafeTensorsFile file, string path, string name, Tensor? into)
+    {
+        if (!file.Contains(name)) throw new InvalidFileException(path, null, $"has no tensor '{name}'");
+        if (into != null)
+        {
+            file.ReadInto(name, into);
+            return 0;
+        }
+        using var t = file.Read(name);
+        return t.DType == DType.I32 && t.Count == 1 ? t.IntSpan[0] : throw new InvalidFileException(path, null, $"'{name}' is not one int32");
     }
 
     [GeneratedRegex(@"^checkpoint-(\d+)$")]

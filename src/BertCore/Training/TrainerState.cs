@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using BertCore.IO;
 
 namespace BertCore.Training;
@@ -21,30 +19,9 @@ public sealed record TrainerState(
     double LastLoss,
     IReadOnlyList<EvaluationRecord> Evaluations)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>Writes the state as indented JSON, atomically.</summary>
-    public void Save(string path) =>
-        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
+    public void Save(string path) => StateJson.Save(path, this);
 
     /// <exception cref="InvalidFileException">The file is not a trainer_state.json.</exception>
-    public static TrainerState Load(string path)
-    {
-        try
-        {
-            using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<TrainerState>(stream, Json)
-                ?? throw new InvalidFileException(path, null, "holds null instead of a trainer state");
-        }
-        catch (JsonException e)
-        {
-            int? line = e.LineNumber is long l ? (int)l + 1 : null;
-            throw new InvalidFileException(path, line, "not a valid trainer state: " + e.Message, e);
-        }
-    }
+    public static TrainerState Load(string path) => StateJson.Load<TrainerState>(path, "trainer state");
 }

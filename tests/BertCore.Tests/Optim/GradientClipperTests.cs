@@ -111,4 +111,26 @@ public class GradientClipperTests
         Assert.NotEqual(before[0], parameters[0].Value.Span.ToArray());
         foreach (var p in parameters) p.Dispose();
     }
+
+    /// <summary>A gradient norm that is not finite throws naming the step and the first trainable parameter whose
+    /// gradient's sum of squares is not finite: a NaN, an infinity, or 1e30 (finite, but its square overflows fp32).
+    /// The frozen p2 holds a NaN gradient too, which must not be blamed: it is not trained.</summary>
+    [Theory]
+    [InlineData(float.NaN, float.NaN)]
+    [InlineData(float.PositiveInfinity, float.PositiveInfinity)]
+    [InlineData(1e30f, float.PositiveInfinity)]
+    public void A_norm_that_is_not_finite_throws_naming_the_step_and_the_first_such_gradient(float bad, float sum)
+    {
+        var parameters = Parameters(bad);
+        parameters[2].Grad.Span[0] = float.NaN;
+        using var clipper = new GradientClipper(_backend, parameters);
+        using var adam = new AdamW(_backend, [new ParameterGroup("all", parameters, 0.1f, 0.01f)]);
+        using var loss = Tensor.FromArray([1f], 1);
+        clipper.BeginStep();
+        clipper.RecordLoss(loss);
+        var error = Assert.Throws<InvalidOperationException>(() => clipper.Step(adam, parameters, 1.0, 1f, stepNumber: 5));
+        Assert.Equal($"the gradient norm is {sum} at step 5: the gradient of p4 is the first whose sum of squares is not finite ({sum})", error.Message);
+        Assert.Equal(0, adam.StepCount);
+        foreach (var p in parameters) p.Dispose();
+    }
 }

@@ -18,9 +18,13 @@ internal static class CliRunner
     }
 
     /// <summary>Starts the CLI with stdout and stderr redirected; the caller reads them and waits for (or kills) it.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string[])"/>, with <paramref name="environment"/> variables set for the child.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(CliPath);
         foreach (var a in args) start.ArgumentList.Add(a);
         return Process.Start(start)!;

@@ -36,10 +36,12 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded
 /// to its own longest row, a seeded order per epoch); the schedule (by default) is linear warmup over WarmupRatio of the steps
 /// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
-/// a checkpoint with each evaluation, keeps the best one and the newest KeepCheckpoints others, stops early after
+/// a checkpoint with each evaluation (and every SaveEvery steps), keeps the best one, the newest one and the newest
+/// KeepCheckpoints others, stops early after
 /// Patience evaluations without improvement, writes metrics.csv, loss.png, dev.png and results.json, and finally
 /// copies the best checkpoint's model into the output folder. Same network, data, options and backend →
-/// bitwise-identical weights. The caller owns the network and the data; the network's parameters move into the
+/// bitwise-identical weights, and a run resumed from a checkpoint (<see cref="Resume"/>) ends bitwise where the
+/// uninterrupted run ends. The caller owns the network and the data; the network's parameters move into the
 /// backend's memory (<see cref="IBackend.Adopt"/>: onto the GPU with a GPU backend), checkpoints being written
 /// through host copies.
 /// </summary>
@@ -55,6 +57,10 @@ public sealed class FineTuner : IDisposable
     private readonly GradientClipper _clipper;
     private readonly ITrainingObjective? _objective;
     private readonly Parameter[] _trained;
+    private readonly List<FineTuningEvaluation> _evaluations = new();
+    private FineTuningEvaluation? _best;
+    private int _sinceBest;
+    private bool _stoppedEarly;
 
     /// <param name="network">The network to train, initialized or loaded.</param>
     /// <param name="train">Labelled training data encoded for the network's task.</param>
@@ -129,8 +135,11 @@ public sealed class FineTuner : IDisposable
     /// <summary>The auxiliary MLM loss given to the constructor, if any.</summary>
     public AuxiliaryMlm? AuxiliaryMlm { get; }
 
-    /// <summary>Optimizer steps taken so far.</summary>
+    /// <summary>Optimizer steps taken so far (restored by <see cref="Resume"/>).</summary>
     public int Step => _adam.StepCount;
+
+    /// <summary>Mean loss of the latest step (NaN before the first).</summary>
+    public double LastLoss { get; private set; } = double.NaN;
 
     /// <summary>Raised by <see cref="Run"/> after every step (and its evaluation and checkpoint, if any).</summary>
     public event Action<FineTuningProgress>? StepCompleted;
@@ -180,7 +189,8 @@ public sealed class FineTuner : IDisposable
         float factor = Schedule.Factor(Step);
         var step = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1);   // the step's one read-back
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new FineTuningStep(Step, step.LossSum / microBatches.Count, (double)Options.LearningRate * factor, step.Norm, examples, seconds,
+        LastLoss = step.LossSum / microBatches.Count;
+        return new FineTuningStep(Step, LastLoss, (double)Options.LearningRate * factor, step.Norm, examples, seconds,
             auxWeight > 0 ? step.AuxiliaryLossSum / microBatches.Count : double.NaN, auxWeight);
     }
 
@@ -192,36 +202,113 @@ public sealed class FineTuner : IDisposable
     }
 
     /// <summary>
-    /// Trains for <see cref="TotalSteps"/> steps (fewer when stopping early or cancelled: the current step finishes
-    /// and the run ends as below). The output folder then holds the best checkpoint's model (the last model
-    /// without dev data) in Hugging Face layout, metrics.csv, loss.png, dev.png, results.json and the kept
-    /// checkpoint folders.
+    /// Writes <c>checkpoint-Step</c> into the output folder and returns its path: the model, eval_results.json when
+    /// this step was evaluated, and the trainer state — a <see cref="FineTuningState"/> and, in
+    /// trainer_state.safetensors, <c>step</c> and the value <c>w.NAME</c> and AdamW moments <c>m.NAME</c>,
+    /// <c>v.NAME</c> of every trained parameter (the auxiliary MLM head's and the objective's included). Then deletes
+    /// the checkpoints no longer kept (<see cref="FineTuningCheckpoints.Prune"/>).
+    /// </summary>
+    public string SaveCheckpoint()
+    {
+        var evaluated = _evaluations.Count > 0 && _evaluations[^1].Step == Step ? _evaluations[^1].Scores : null;
+        var state = new FineTuningState(Step, _graph.Seed, _graph.RngOffset, Options, LastLoss,
+            _evaluations.Select(SavedEvaluation.From).ToArray(), _best?.Step, _sinceBest, _stoppedEarly);
+        string path = FineTuningCheckpoints.Write(Options.OutputDirectory, Step, Network, _vocabPath, evaluated, dir =>
+        {
+            using var step = Tensor.FromArray([Step], 1);
+            var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
+            foreach (var p in _trained)
+            {
+                var (m, v) = _adam.Moments(p);
+                tensors.Add(new("w." + p.Name, p.Value));
+                tensors.Add(new("m." + p.Name, m));
+                tensors.Add(new("v." + p.Name, v));
+            }
+            SafeTensorsWriter.Write(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), tensors,
+                new Dictionary<string, string> { ["format"] = "bertcore-adamw" });
+            state.Save(Path.Combine(dir, PretrainingCheckpoint.StateJsonFile));
+        });
+        FineTuningCheckpoints.Prune(Options.OutputDirectory, _best?.Step, Options.KeepCheckpoints);
+        return path;
+    }
+
+    /// <summary>
+    /// Continues from a checkpoint folder written by <see cref="SaveCheckpoint"/>: the trained parameters, AdamW moments
+    /// and step (the sampler's epoch and batch follow from the step), the dropout RNG position, the evaluations so far,
+    /// the best one and the early-stopping count. The options (<see cref="FineTunerOptions.ResumeConflicts"/>) must
+    /// equal the checkpoint's, and the data and the network must be those of the interrupted run.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The checkpoint was written with other options.</exception>
+    /// <exception cref="InvalidFileException">A file of the checkpoint is missing a tensor or malformed.</exception>
+    public void Resume(string checkpointDirectory)
+    {
+        var statePath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateJsonFile);
+        var state = FineTuningState.Load(statePath);
+        var conflicts = Options.ResumeConflicts(state.Options);
+        if (conflicts.Count > 0)
+            throw new InvalidOperationException($"{checkpointDirectory} was written with other fine-tuning options " +
+                $"({string.Join("; ", conflicts)}); an exact resume needs the same ones");
+        var tensorsPath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile);
+        using (var file = SafeTensorsFile.Open(tensorsPath))
+        {
+            int savedStep = PretrainingCheckpoint.ReadState(file, tensorsPath, "step", null);
+            if (savedStep != state.Step)
+                throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
+            foreach (var p in _trained)
+            {
+                var (m, v) = _adam.Moments(p);
+                PretrainingCheckpoint.ReadState(file, tensorsPath, "w." + p.Name, p.Value);
+                PretrainingCheckpoint.ReadState(file, tensorsPath, "m." + p.Name, m);
+                PretrainingCheckpoint.ReadState(file, tensorsPath, "v." + p.Name, v);
+            }
+        }
+        _adam.StepCount = state.Step;
+        _graph.Seed = state.RngSeed;
+        _graph.RngOffset = state.RngOffset;
+        LastLoss = state.LastLoss;
+        _evaluations.Clear();
+        _evaluations.AddRange(state.Evaluations.Select(e => new FineTuningEvaluation(e.Step, e.Epoch, e.Scores(Network.Spec.Task, statePath),
+            Path.Combine(Options.OutputDirectory, FineTuningCheckpoints.FolderName(e.Step)))));
+        _best = state.BestStep is int best
+            ? _evaluations.FirstOrDefault(e => e.Step == best) ?? throw new InvalidFileException(statePath, null, $"the best step {best} has no evaluation")
+            : null;
+        _sinceBest = state.SinceBest;
+        _stoppedEarly = state.StoppedEarly;
+    }
+
+    /// <summary>
+    /// Trains for <see cref="TotalSteps"/> steps (fewer when stopping early or cancelled: the current step finishes, a
+    /// checkpoint is written, and the run ends as below). Starts from <see cref="Step"/>, so call <see cref="Resume"/>
+    /// first to continue a run (metrics.csv then keeps its rows up to the checkpoint). Writes a checkpoint with each
+    /// evaluation and every <see cref="FineTunerOptions.SaveEvery"/> steps. The output folder then holds the best
+    /// checkpoint's model (the last model without dev data) in Hugging Face layout, metrics.csv, loss.png, dev.png,
+    /// results.json and the kept checkpoint folders.
     /// </summary>
     public FineTuningResult Run(CancellationToken cancellation = default)
     {
         string output = Options.OutputDirectory;
         Directory.CreateDirectory(output);
         FineTuningCheckpoints.RemoveIncomplete(output);
-        using var log = new FineTuningLog(Path.Combine(output, FineTuningLog.FileName), Network.Spec.Task);
+        string logPath = Path.Combine(output, FineTuningLog.FileName);
+        using var log = Step == 0 ? new FineTuningLog(logPath, Network.Spec.Task)
+            : FineTuningLog.Resume(logPath, Network.Spec.Task, Step, step => _evaluations.FirstOrDefault(e => e.Step == step)?.Scores);
         var clock = Stopwatch.StartNew();
-        var evaluations = new List<FineTuningEvaluation>();
-        FineTuningEvaluation? best = null;
-        int k = Options.GradientAccumulationSteps, firstStep = Step, sinceBest = 0;
-        bool stop = false, stoppedEarly = false, cancelled = false;
-        double loss = double.NaN;
-        for (int epoch = 0; !stop; epoch++)
+        int k = Options.GradientAccumulationSteps, firstStep = Step, savedAt = -1;
+        int startEpoch = Step / StepsPerEpoch, startBatch = Step % StepsPerEpoch * k;
+        bool stop = Step >= TotalSteps || _stoppedEarly, cancelled = false;
+        for (int epoch = startEpoch; !stop; epoch++)
         {
             int[][] batches = _sampler.Epoch(epoch);
-            for (int first = 0; first < batches.Length && !stop; first += k)
+            for (int first = epoch == startEpoch ? startBatch : 0; first < batches.Length && !stop; first += k)
             {
                 if (cancellation.IsCancellationRequested)
                 {
                     cancelled = stop = true;
+                    if (Step > firstStep && savedAt != Step) SaveCheckpoint();
                     break;
                 }
                 int end = Math.Min(first + k, batches.Length);
                 var step = TrainStep(batches[first..end].Select(rows => Train.Batch(rows)).ToArray());
-                loss = step.Loss;
                 double epochs = epoch + (double)end / batches.Length;
                 bool last = Step >= TotalSteps;
                 bool due = Options.EvalEvery > 0 ? Step % Options.EvalEvery == 0 : end == batches.Length;
@@ -230,26 +317,30 @@ public sealed class FineTuner : IDisposable
                 if (Dev != null && (last || due))
                 {
                     var scores = Evaluate();
-                    evaluation = new FineTuningEvaluation(Step, epochs, scores, FineTuningCheckpoints.Write(output, Step, Network, _vocabPath, scores));
-                    evaluations.Add(evaluation);
-                    isBest = scores.IsBetterThan(best?.Scores);
-                    if (isBest) (best, sinceBest) = (evaluation, 0);
-                    else sinceBest++;
-                    FineTuningCheckpoints.Prune(output, best!.Step, Options.KeepCheckpoints);
-                    stoppedEarly = !last && Options.Patience > 0 && sinceBest >= Options.Patience;
+                    evaluation = new FineTuningEvaluation(Step, epochs, scores, Path.Combine(output, FineTuningCheckpoints.FolderName(Step)));
+                    _evaluations.Add(evaluation);
+                    isBest = scores.IsBetterThan(_best?.Scores);
+                    if (isBest) (_best, _sinceBest) = (evaluation, 0);
+                    else _sinceBest++;
+                    _stoppedEarly = !last && Options.Patience > 0 && _sinceBest >= Options.Patience;
                 }
                 log.Append(new FineTuningRow(Step, epochs, step.Loss, step.LearningRate, step.GradNorm, step.ExamplesPerSecond, evaluation?.Scores));
+                if (evaluation != null || (Options.SaveEvery > 0 && Step % Options.SaveEvery == 0))
+                {
+                    SaveCheckpoint();
+                    savedAt = Step;
+                }
                 if (evaluation != null) FineTuningPlots.Write(output, log.Rows);
-                stop = last || stoppedEarly;
+                stop = last || _stoppedEarly;
                 var eta = clock.Elapsed / (Step - firstStep) * (TotalSteps - Step);
                 StepCompleted?.Invoke(new FineTuningProgress(Step, TotalSteps, epochs, step.Loss, step.LearningRate, step.GradNorm,
-                    step.ExamplesPerSecond, clock.Elapsed, eta, evaluation, isBest, stoppedEarly));
+                    step.ExamplesPerSecond, clock.Elapsed, eta, evaluation, isBest, _stoppedEarly));
             }
         }
-        if (best != null) FineTuningCheckpoints.Publish(best.Checkpoint, output);
+        if (_best != null) FineTuningCheckpoints.Publish(_best.Checkpoint, output);
         else TaskModelDirectory.Save(output, Network, _vocabPath);
         FineTuningPlots.Write(output, log.Rows);
-        var result = new FineTuningResult(!cancelled, stoppedEarly, Step, loss, best, evaluations, output, clock.Elapsed);
+        var result = new FineTuningResult(!cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
         WriteResults(Path.Combine(output, ResultsFile), result);
         return result;
     }

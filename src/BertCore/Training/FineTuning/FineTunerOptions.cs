@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace BertCore.Training.FineTuning;
 
 /// <summary>Settings of a <see cref="FineTuner"/> run; the defaults are Hugging Face Trainer's where it has one.</summary>
@@ -48,7 +50,12 @@ public sealed record FineTunerOptions
     /// <summary>Stop after this many evaluations in a row without a better primary metric (0: never stop early).</summary>
     public int Patience { get; init; }
 
-    /// <summary>Checkpoints kept besides the best one (the newest ones); 0 keeps only the best.</summary>
+    /// <summary>Also write a checkpoint every N steps besides those of the evaluations (0: only at evaluations).
+    /// Every checkpoint holds the trainer state, so <see cref="FineTuner.Resume"/> can continue from it exactly.</summary>
+    public int SaveEvery { get; init; }
+
+    /// <summary>Checkpoints kept besides the best one (the newest ones); 0 keeps only the best and the newest (the
+    /// one a resume continues from).</summary>
     public int KeepCheckpoints { get; init; } = 1;
 
     /// <summary>Seeds the order of the batches and dropout (and, where the caller does, the new head's initialization).</summary>
@@ -103,8 +110,23 @@ public sealed record FineTunerOptions
         Require(UnfreezeEvery >= 0 && TaptSteps >= 0, "UnfreezeEvery and TaptSteps must not be negative");
         Require(AuxMlmWeight >= 0 && float.IsFinite(AuxMlmWeight), "AuxMlmWeight must not be negative");
         Require(TaptLearningRate > 0 && float.IsFinite(TaptLearningRate), "TaptLearningRate must be positive");
-        Require(EvalEvery >= 0 && Patience >= 0 && KeepCheckpoints >= 0, "EvalEvery, Patience and KeepCheckpoints must not be negative");
+        Require(EvalEvery >= 0 && Patience >= 0 && KeepCheckpoints >= 0 && SaveEvery >= 0,
+            "EvalEvery, Patience, KeepCheckpoints and SaveEvery must not be negative");
     }
+
+    /// <summary>Settings a resumed run may change: where it writes and how many checkpoints it keeps.</summary>
+    private static readonly string[] FreeOnResume = [nameof(OutputDirectory), nameof(SaveEvery), nameof(KeepCheckpoints)];
+
+    /// <summary>
+    /// The settings that differ from <paramref name="saved"/>'s and decide the trajectory or the model selection (all
+    /// but the output folder, SaveEvery and KeepCheckpoints), as "name: checkpoint value → this run's value" lines;
+    /// empty when an exact resume may go on.
+    /// </summary>
+    public IReadOnlyList<string> ResumeConflicts(FineTunerOptions saved) =>
+        typeof(FineTunerOptions).GetProperties()
+            .Where(p => !FreeOnResume.Contains(p.Name) && !Equals(p.GetValue(saved), p.GetValue(this)))
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name}: {p.GetValue(saved)} → {p.GetValue(this)}"))
+            .ToList();
 
     private static void Require(bool condition, string message)
     {

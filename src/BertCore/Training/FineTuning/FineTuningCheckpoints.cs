@@ -6,9 +6,11 @@ namespace BertCore.Training.FineTuning;
 
 /// <summary>
 /// The checkpoint folders of a fine-tuning run, <c>OUTPUT/checkpoint-N</c> (N = optimizer steps taken), each a
-/// complete fine-tuned model folder (<see cref="TaskModelDirectory"/>) with <see cref="EvalResultsFile"/>. Folders
-/// are written atomically (<see cref="AtomicDirectory"/>). After each save the best checkpoint and the newest
-/// <c>keep</c> others stay; the rest are deleted.
+/// complete fine-tuned model folder (<see cref="TaskModelDirectory"/>) with <see cref="EvalResultsFile"/> when the step
+/// was evaluated, and the trainer state that an exact resume needs (<see cref="PretrainingCheckpoint.StateJsonFile"/>,
+/// <see cref="PretrainingCheckpoint.StateTensorsFile"/>, written by <see cref="FineTuner.SaveCheckpoint"/>). Folders
+/// are written atomically (<see cref="AtomicDirectory"/>). After each save the best checkpoint, the newest one and
+/// the newest <c>keep</c> others stay; the rest are deleted.
 /// </summary>
 public static partial class FineTuningCheckpoints
 {
@@ -29,24 +31,35 @@ public static partial class FineTuningCheckpoints
             .ToList();
     }
 
-    /// <summary>Writes <c>checkpoint-<paramref name="step"/></c> (model folder and eval_results.json) and returns its path.</summary>
-    public static string Write(string outputDirectory, int step, TaskNetwork network, string? vocabPath, TaskScores scores)
+    /// <summary>The newest checkpoint folder with a trainer state (one a resume can continue from), or null.</summary>
+    public static string? Latest(string outputDirectory) =>
+        List(outputDirectory).LastOrDefault(c => File.Exists(System.IO.Path.Combine(c.Path, PretrainingCheckpoint.StateJsonFile))).Path;
+
+    /// <summary>Writes <c>checkpoint-<paramref name="step"/></c> (model folder, eval_results.json when
+    /// <paramref name="scores"/> are given, and whatever <paramref name="writeState"/> writes into the folder) and
+    /// returns its path.</summary>
+    public static string Write(string outputDirectory, int step, TaskNetwork network, string? vocabPath, TaskScores? scores, Action<string> writeState)
     {
         Directory.CreateDirectory(outputDirectory);
         string path = System.IO.Path.Combine(outputDirectory, FolderName(step));
         AtomicDirectory.Write(path, dir =>
         {
             TaskModelDirectory.Save(dir, network, vocabPath);
-            AtomicFile.Write(System.IO.Path.Combine(dir, EvalResultsFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(scores.ToJson() + "\n")));
+            if (scores != null)
+                AtomicFile.Write(System.IO.Path.Combine(dir, EvalResultsFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(scores.ToJson() + "\n")));
+            writeState(dir);
         });
         return path;
     }
 
-    /// <summary>Deletes every checkpoint but the one of <paramref name="bestStep"/> and the newest <paramref name="keep"/> others.</summary>
-    public static void Prune(string outputDirectory, int bestStep, int keep)
+    /// <summary>Deletes every checkpoint but the one of <paramref name="bestStep"/> (null: none), the newest
+    /// <paramref name="keep"/> others, and the newest of all (the one a resume continues from).</summary>
+    public static void Prune(string outputDirectory, int? bestStep, int keep)
     {
-        var others = List(outputDirectory).Where(c => c.Step != bestStep).ToList();
-        foreach (var (_, path) in others.Take(Math.Max(0, others.Count - keep))) Directory.Delete(path, recursive: true);
+        var all = List(outputDirectory);
+        var others = all.Where(c => c.Step != bestStep).ToList();
+        foreach (var (step, path) in others.Take(Math.Max(0, others.Count - keep)))
+            if (step != all[^1].Step) Directory.Delete(path, recursive: true);
     }
 
     /// <summary>Deletes temporary folders a killed save left behind (<c>checkpoint-N.tmp-xxxxxxxxxxxx</c>).</summary>
@@ -57,10 +70,12 @@ public static partial class FineTuningCheckpoints
             if (Temporary().IsMatch(System.IO.Path.GetFileName(dir))) Directory.Delete(dir, recursive: true);
     }
 
-    /// <summary>Copies the model files of a checkpoint (everything but subfolders) into <paramref name="outputDirectory"/>, each atomically.</summary>
+    /// <summary>Copies the model files of a checkpoint (everything but subfolders and the trainer state) into
+    /// <paramref name="outputDirectory"/>, each atomically.</summary>
     public static void Publish(string checkpoint, string outputDirectory)
     {
-        foreach (var file in Directory.EnumerateFiles(checkpoint))
+        string[] state = [PretrainingCheckpoint.StateJsonFile, PretrainingCheckpoint.StateTensorsFile];
+        foreach (var file in Directory.EnumerateFiles(checkpoint).Where(f => !state.Contains(System.IO.Path.GetFileName(f))))
             AtomicFile.Write(System.IO.Path.Combine(outputDirectory, System.IO.Path.GetFileName(file)), s =>
             {
                 using var source = File.OpenRead(file);
