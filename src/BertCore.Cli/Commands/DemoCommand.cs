@@ -18,7 +18,7 @@ public sealed class DemoCommand : ICommand
                               qa/xquad.en.json (split by article: every 6th of the 48 for dev, as XQuAD has no
                               training split), corpus/wikitext-2-raw/wiki.test.raw (every 6th line held out)
           --output DIR        where everything goes (default: a new folder under the system temp folder)
-          --quick             a smoke run: a few pretraining steps, 1–2 epochs on a few examples
+          --quick             a smoke run: a few pretraining steps, a few epochs on a few examples
           --seed N            data, initialization, masking, batch order and dropout (default 1)
           --pretrain-steps N  override the pretraining steps (default 600 synthetic, 2000 real)
           --epochs N          override the fine-tuning epochs (default 5 synthetic, 3 real)

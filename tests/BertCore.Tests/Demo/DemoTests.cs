@@ -34,6 +34,17 @@ public class DemoTests : IDisposable
             Assert.Contains($"| {task.GetProperty("task").GetString()} | {task.GetProperty("kind").GetString()} |", run.StdOut);
             Assert.True(PngFile.IsPng(Path.Combine(output, "plots", task.GetProperty("task").GetString() + ".png")));
         }
+        // The quick budget (60 pretraining steps, 56 fine-tuning steps) teaches entities and questions from either
+        // start. Dev F1 (pretrained / random init) for seeds 1, 2, 3: entities 0.836 / 0.887, 0.821 / 0.847,
+        // 0.745 / 0.761 (0 for all "O"); questions 73.3 / 72.1, 58.6 / 59.8, 100 / 100 (answering the commonest of
+        // the three asked slots scores 38.3). Sentiment stays at chance (its dev adjectives are learnt only from a
+        // longer pretraining), so it gets no bar.
+        foreach (var (kind, bar) in new[] { ("ner", 0.6), ("qa", 50.0) })
+        {
+            var task = tasks.Single(t => t.GetProperty("kind").GetString() == kind);
+            foreach (var start in new[] { "pretrained", "random_init" })
+                Assert.True(task.GetProperty(start).GetDouble() >= bar, $"{kind} {start} {task.GetProperty(start).GetDouble()} < {bar}");
+        }
         Assert.True(results.RootElement.GetProperty("pretraining").GetProperty("steps").GetInt32() > 0);
         var distillation = results.RootElement.GetProperty("distillation");
         Assert.True(distillation.GetProperty("student_parameters").GetInt64() < distillation.GetProperty("teacher_parameters").GetInt64());

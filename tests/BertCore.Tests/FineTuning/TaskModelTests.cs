@@ -10,8 +10,8 @@ using Xunit;
 
 namespace BertCore.Tests.FineTuning;
 
-/// <summary>Fine-tuned model folders: saving, loading (also as a Hugging Face folder), starting from a pretrained
-/// checkpoint, and prediction from many threads.</summary>
+/// <summary>Fine-tuned model folders: saving, loading (also as a Hugging Face folder) and starting from a pretrained
+/// checkpoint (prediction from many threads: <see cref="ConcurrentInferenceTests"/>).</summary>
 public class TaskModelTests : IDisposable
 {
     private static readonly LabelVocabulary Sentiment = new(["negative", "positive"]);
@@ -34,18 +34,6 @@ public class TaskModelTests : IDisposable
 
     private static readonly (string, string?)[] Texts = Enumerable.Range(0, 40)
         .Select(i => ($"the film anna liked was {(i % 2 == 0 ? "really wonderful" : "not great")} {new string('!', i % 7)}", (string?)null)).ToArray();
-
-    [Fact]
-    public void Many_threads_predict_exactly_what_one_thread_predicts()
-    {
-        string dir = _folder.File("model");
-        using (var network = Network(Sentiment, 3)) TaskModelDirectory.Save(dir, network, _vocab);
-        using var model = TaskModel.Load(dir, batchSize: 8);
-        var expected = model.Classify(Texts);
-        var results = new ClassPrediction[8][];
-        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => results[i] = model.Classify(Texts));
-        foreach (var result in results) Assert.Equal(expected, result);
-    }
 
     [Fact]
     public void A_saved_folder_loads_back_as_the_same_network_also_without_the_spec_file()
