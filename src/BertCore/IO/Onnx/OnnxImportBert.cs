@@ -99,7 +99,7 @@ internal sealed class OnnxImportBert
         {
             1 => prefixes[0],
             0 => throw new InvalidFileException(graph.Path, null,
-                $"not a BERT encoder: no initializer named {WordEmbeddings} (the word-embedding table)"),
+                $"not a BERT encoder: the graph has no initializer named {WordEmbeddings} (the word-embedding table)"),
             _ => throw new InvalidFileException(graph.Path, null,
                 $"more than one word-embedding table ({string.Join(", ", prefixes.Select(p => p + WordEmbeddings))})"),
         };
@@ -186,7 +186,7 @@ internal sealed class OnnxImportBert
     private OnnxImportTensor Take(string name, string what)
     {
         if (!_graph.Initializers.TryGetValue(_prefix + name, out var proto))
-            throw Missing($"an initializer named {_prefix + name} ({what})");
+            throw Missing($"initializer named {_prefix + name} ({what})");
         _used.Add(proto.Name);
         return new OnnxImportTensor(OnnxTensors.Floats(proto, _graph.Path), OnnxTensors.Shape(proto, _graph.Path));
     }
