@@ -43,7 +43,7 @@ internal sealed class OnnxImportBert
     private OnnxBert Read()
     {
         if (_graph.Graph.Input.All(i => i.Name != "input_ids"))
-            throw Missing($"a graph input named input_ids (the inputs are {string.Join(", ", _graph.Graph.Input.Select(i => i.Name))})");
+            throw Missing($"input named input_ids (the inputs are {string.Join(", ", _graph.Graph.Input.Select(i => i.Name))})");
         var (vocab, hidden) = Table("embeddings.word_embeddings.weight", null);
         var (positions, _) = Table("embeddings.position_embeddings.weight", hidden);
         var (types, _) = Table("embeddings.token_type_embeddings.weight", hidden);
@@ -158,7 +158,7 @@ internal sealed class OnnxImportBert
                 if (shape.Count >= 2 && shape[^2] > 0 && shape[^1] > 0 && shape[^2] * shape[^1] == hidden)
                     return (int)shape[^2];
             }
-        throw Missing($"the attention heads of layer {layer}: expected a Reshape of the query, key or value to a constant " +
+        throw Missing($"split of layer {layer}'s attention into heads: expected a Reshape of the query, key or value to a constant " +
             $"[..., heads, head_dim] with heads · head_dim = {hidden}");
     }
 
@@ -168,7 +168,7 @@ internal sealed class OnnxImportBert
         static bool IsErf(NodeProto n) => n.OpType is "Erf" or "Gelu";
         bool found = _graph.Consumers(intermediate).Any(n => IsErf(n) || n.Output.Any(o => _graph.Consumers(o).Any(IsErf)));
         if (!found)
-            throw Missing($"the exact (erf) GELU after layer {layer}'s intermediate.dense: no Erf or Gelu node reads its output " +
+            throw Missing($"exact (erf) GELU after layer {layer}'s intermediate.dense: no Erf or Gelu node reads its output " +
                 "(BertCore implements hidden_act \"gelu\" only)");
     }
 

@@ -90,6 +90,37 @@ public class OnnxImportTests(ITestOutputHelper log) : IDisposable
         Assert.Contains(missing, e.Message);
     }
 
+    /// <summary>Changes to the tiny exports that make them something BertCore does not implement, or not a BERT.</summary>
+    public static TheoryData<string, string, string> Mutations => new()
+    {
+        // The tanh approximation of GELU (or any other activation) in place of the erf form.
+        { "tiny_bert.onnx", "Erf->Tanh", "not a BERT encoder: the graph has no exact (erf) GELU after layer 0's intermediate.dense" },
+        // No Reshape into heads anywhere.
+        { "tiny_bert.onnx", "Reshape->Flatten", "not a BERT encoder: the graph has no split of layer 0's attention into heads" },
+        // The query projection is not a MatMul with a weight.
+        { "tiny_bert.onnx", "MatMul->Mul", "not a BERT encoder: no weight found for encoder.layer.0.attention.self.query" },
+        // One LayerNorm with another epsilon.
+        { "tiny_bert_opset17.onnx", "epsilon", "LayerNorm epsilons differ: embeddings.LayerNorm 1E-05, encoder.layer.0.attention.output.LayerNorm 1E-06" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mutations))]
+    public void A_graph_changed_away_from_bert_is_refused(string file, string change, string problem)
+    {
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture(file)));
+        foreach (var node in model.Graph.Node)
+        {
+            if (change.Split("->") is [var from, var to] && node.OpType == from) node.OpType = to;
+            if (change == "epsilon" && node.OpType == "LayerNormalization" && node.Input[1] == "embeddings.LayerNorm.weight")
+                node.Attribute.Single(a => a.Name == "epsilon").F = 1e-5f;
+        }
+        string source = _temp.File("changed.onnx");
+        File.WriteAllBytes(source, Google.Protobuf.MessageExtensions.ToByteArray(model));
+
+        var e = RefusedWithoutOutput(source);
+        Assert.Contains(problem, e.Message);
+    }
+
     [Fact]
     public void A_truncated_onnx_file_is_refused()
     {
