@@ -18,9 +18,10 @@ public sealed record ImportResult(BertConfig Config, bool HasPooler, string? Voc
 public static class ModelImport
 {
     /// <summary>
-    /// Imports the ONNX export of a BERT encoder (as torch.onnx / Hugging Face Optimum write them: initializers with
-    /// Hugging Face names for embeddings, biases and LayerNorms; Linear weights as MatMul or Gemm initializers with
-    /// generated names, found through the graph and transposed to [out, in]). The configuration (layers, hidden size,
+    /// Imports the ONNX export of a BERT encoder, as torch.onnx writes it: initializers with Hugging Face names for
+    /// embeddings, biases and LayerNorms (with or without a "bert." prefix); Linear weights as MatMul or Gemm
+    /// initializers with generated names, found through the graph and transposed to [out, in]; LayerNorm decomposed
+    /// or as LayerNormalization nodes. The configuration (layers, hidden size,
     /// heads, feed-forward width, LayerNorm epsilon, vocabulary, positions, token types, pooler) is read from the
     /// graph; pad_token_id and the dropout rates, which the graph does not hold, take Hugging Face's defaults.
     /// The folder is written atomically: on any error no folder (and no partial one) is left at

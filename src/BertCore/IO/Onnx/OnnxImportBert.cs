@@ -16,7 +16,7 @@ internal sealed record OnnxBert(BertConfig Config, bool HasPooler, IReadOnlyDict
 /// </summary>
 internal sealed class OnnxImportBert
 {
-    private static readonly string[] Attention = ["attention.self.query", "attention.self.key", "attention.self.value"];
+    private static readonly string[] AttentionProjections = ["attention.self.query", "attention.self.key", "attention.self.value"];
     private const string WordEmbeddings = "embeddings.word_embeddings.weight";
 
     private readonly OnnxGraphIndex _graph;
@@ -44,7 +44,7 @@ internal sealed class OnnxImportBert
     {
         if (_graph.Graph.Input.All(i => i.Name != "input_ids"))
             throw Missing($"input named input_ids (the inputs are {string.Join(", ", _graph.Graph.Input.Select(i => i.Name))})");
-        var (vocab, hidden) = Table("embeddings.word_embeddings.weight", null);
+        var (vocab, hidden) = Table(WordEmbeddings, null);
         var (positions, _) = Table("embeddings.position_embeddings.weight", hidden);
         var (types, _) = Table("embeddings.token_type_embeddings.weight", hidden);
         LayerNorm("embeddings.LayerNorm", hidden);
@@ -56,7 +56,7 @@ internal sealed class OnnxImportBert
         for (int i = 0; i < layers; i++)
         {
             string layer = $"encoder.layer.{i}.";
-            var outputs = Attention.Select(name => Linear(layer + name, hidden, hidden).Output).ToArray();
+            var outputs = AttentionProjections.Select(name => Linear(layer + name, hidden, hidden).Output).ToArray();
             int layerHeads = Heads(outputs, hidden, i);
             Linear(layer + "attention.output.dense", hidden, hidden);
             LayerNorm(layer + "attention.output.LayerNorm", hidden);
