@@ -11,6 +11,7 @@ public static class CommandLine
     [
         new ForwardCommand(),
         new InspectCommand(),
+        new ImportCommand(),
         new TokenizeCommand(),
         new VocabCommand(),
         new PretrainCommand(),

@@ -1,0 +1,51 @@
+using BertCore.IO;
+using BertCore.Tests.Support;
+using Xunit;
+
+namespace BertCore.Tests.Cli;
+
+/// <summary>`bertcore import` on the ONNX fixtures of tools/reference/fixtures/onnx; the imported folder is then
+/// taken by `bertcore forward --model`.</summary>
+public class ImportCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("bertcore-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Imported_folder_runs_with_forward()
+    {
+        string model = Path.Combine(_dir, "model");
+        var imported = CliRunner.Run("import", Fixtures.Path("onnx", "tiny_bert.onnx"), "--output", model);
+        Assert.True(imported.ExitCode == 0, imported.StdErr);
+        Assert.Contains("2 layers, hidden 24, 3 heads, feed-forward 40, vocabulary 57, 20 positions, 3 token types, " +
+            "LayerNorm eps 1E-06, pooler yes", imported.StdErr);
+
+        string input = Path.Combine(_dir, "inputs.json"), output = Path.Combine(_dir, "out.safetensors");
+        File.WriteAllText(input, """{"texts": ["abc", "d"]}""");   // [CLS] a ##b ##c [SEP] and [CLS] d [SEP] + 2 pads
+        var forward = CliRunner.Run("forward", "--model", model, "--input", input, "--output", output);
+        Assert.True(forward.ExitCode == 0, forward.StdErr);
+        using var result = SafeTensorsFile.Open(output);
+        Assert.Equal([2, 5, 24], result.Info("last_hidden_state").Shape);
+        Assert.Equal([2, 24], result.Info("pooler_output").Shape);
+    }
+
+    [Fact]
+    public void A_graph_of_another_architecture_fails_naming_the_file_and_leaves_no_folder()
+    {
+        string source = Fixtures.Path("onnx", "mlp.onnx"), model = Path.Combine(_dir, "model");
+        var r = CliRunner.Run("import", source, "--output", model);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith($"bertcore import: {source}: not a BERT encoder", r.StdErr);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public void Source_is_required()
+    {
+        var r = CliRunner.Run("import", "--output", Path.Combine(_dir, "model"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("SOURCE (the .onnx file) is required", r.StdErr);
+    }
+}
