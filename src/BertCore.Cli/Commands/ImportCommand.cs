@@ -3,27 +3,40 @@ using BertCore.IO;
 
 namespace BertCore.Cli.Commands;
 
-/// <summary>`bertcore import`: converts a pretrained model of another format (ONNX) into a model folder.</summary>
+/// <summary>`bertcore import`: converts a pretrained model of another format (ONNX, PyTorch) into a model folder.</summary>
 public sealed class ImportCommand : ICommand
 {
     public string Name => "import";
-    public string Summary => "convert an ONNX export of a BERT encoder into a model folder";
+    public string Summary => "convert an ONNX export or a pytorch_model.bin of a BERT model into a model folder";
     public string Help => """
         Usage: bertcore import SOURCE --output DIR [--vocab FILE]
 
-          SOURCE         an ONNX export of a BERT encoder (e.g. model.onnx of a sentence-embedding model); the
-                         configuration is read from its graph
-          --output DIR   the model folder to write: config.json, model.safetensors (bert.* names, as a BertModel)
-                         and vocab.txt; written whole or not at all, an existing folder of that name is replaced
-          --vocab FILE   the WordPiece vocabulary to copy (default: vocab.txt beside SOURCE, when there is one)
+          SOURCE         a .onnx file: an ONNX export of a BERT encoder (e.g. model.onnx of a sentence-embedding
+                         model); the configuration is read from its graph. An existing DIR is replaced.
+                         Otherwise a Hugging Face folder with config.json and pytorch_model.bin (torch.save's zip
+                         format, PyTorch >= 1.6), or that .bin file with config.json beside it; read by a restricted
+                         unpickler that never runs code. An existing, non-empty DIR is refused.
+          --output DIR   the model folder to write: config.json, model.safetensors and vocab.txt; written whole or
+                         not at all
+          --vocab FILE   ONNX: the WordPiece vocabulary to copy (default: vocab.txt beside SOURCE, when there is
+                         one); PyTorch: vocab.txt is copied from the source folder
         """;
 
     public int Run(Arguments args)
     {
-        var source = args.Positional(0) ?? throw new UsageException("SOURCE (the .onnx file) is required");
+        var source = args.Positional(0) ?? throw new UsageException("SOURCE (a .onnx file, or a folder or .bin file of PyTorch weights) is required");
         var output = args.Required("output");
         var vocab = args.Optional("vocab");
         args.RejectUnknown();
+        if (ModelImport.IsPyTorchSource(source))
+        {
+            if (vocab != null) throw new UsageException("--vocab is for ONNX sources: a PyTorch folder's vocab.txt is copied");
+            var converted = ModelImport.FromPyTorch(source, output);
+            Console.Error.WriteLine($"imported {source}: {converted.Converted.Count} tensors" +
+                (converted.Dropped.Count > 0 ? $" (left out: {string.Join(", ", converted.Dropped)})" : ""));
+            Console.Error.WriteLine($"wrote {output}");
+            return 0;
+        }
 
         var result = ModelImport.FromOnnx(source, output, vocab);
         var c = result.Config;

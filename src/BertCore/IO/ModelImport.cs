@@ -1,4 +1,5 @@
 using BertCore.IO.Onnx;
+using BertCore.IO.PyTorch;
 using BertCore.Nn.Heads;
 using BertCore.Text;
 
@@ -57,6 +58,24 @@ public static class ModelImport
         AtomicDirectory.Write(outputDir, dir => ModelDirectory.Save(dir, model, bert.Config, vocab));
         return new ImportResult(bert.Config, bert.HasPooler, vocab, bert.Ignored);
     }
+
+    /// <summary>
+    /// Imports a Hugging Face model saved with <c>pytorch_model.bin</c> (a folder with config.json, or the .bin file
+    /// with config.json beside it) through the restricted unpickler of <see cref="PyTorchCheckpoint"/>: every tensor
+    /// converted exactly to F32 in model.safetensors, config.json and vocab.txt copied. Written atomically; an
+    /// existing, non-empty <paramref name="outputDir"/> is refused, never overwritten.
+    /// </summary>
+    /// <exception cref="InvalidFileException">The archive, pickle or config is malformed or refused (the message names
+    /// the file and the reason).</exception>
+    /// <exception cref="FileNotFoundException">The source has no pytorch_model.bin or no config.json.</exception>
+    /// <exception cref="IOException"><paramref name="outputDir"/> exists and is not empty.</exception>
+    public static PyTorchConversion FromPyTorch(string source, string outputDir) =>
+        PyTorchCheckpoint.ConvertToModelFolder(source, outputDir);
+
+    /// <summary>Whether <paramref name="source"/> is read by <see cref="FromPyTorch"/> (a folder, or a file that is
+    /// not a .onnx file, such as pytorch_model.bin) rather than by <see cref="FromOnnx"/>.</summary>
+    public static bool IsPyTorchSource(string source) =>
+        Directory.Exists(source) || !source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
 
     private static string? Beside(string onnxPath)
     {

@@ -1,4 +1,5 @@
 using BertCore.IO;
+using BertCore.Tensors;
 using BertCore.Tests.Support;
 using Xunit;
 
@@ -11,6 +12,8 @@ public class ImportCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("bertcore-import-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static int[] Bits(Tensor t) => Array.ConvertAll(t.ToArray(), BitConverter.SingleToInt32Bits);
 
     [Fact]
     public void Imported_folder_runs_with_forward()
@@ -42,10 +45,48 @@ public class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_pytorch_folder_imports_bit_exact_to_the_weights_torch_saved()
+    {
+        string model = Path.Combine(_dir, "model");
+        var r = CliRunner.Run("import", Fixtures.Path("torch", "fp16"), "--output", model);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+
+        // fp16.safetensors: the same state dict as torch.load returned it, written by make_torch_bin_fixture.py.
+        using var expected = SafeTensorsFile.Open(Fixtures.Path("torch", "fp16.safetensors"));
+        using var imported = SafeTensorsFile.Open(Path.Combine(model, ModelDirectory.WeightsFile));
+        int compared = 0;
+        foreach (var name in imported.Names)
+        {
+            if (imported.Info(name).DType != "F32") continue;
+            using Tensor want = expected.Read(name), got = imported.Read(name);
+            Assert.True(Bits(want).SequenceEqual(Bits(got)), $"{name} differs");
+            compared++;
+        }
+        Assert.True(compared > 40, $"only {compared} tensors compared");
+        Assert.Equal(File.ReadAllBytes(Fixtures.Path("torch", "fp16", "vocab.txt")), File.ReadAllBytes(Path.Combine(model, "vocab.txt")));
+    }
+
+    [Fact]
+    public void A_hostile_pickle_fails_naming_the_file_and_leaves_no_folder()
+    {
+        string folder = Path.Combine(_dir, "hostile"), model = Path.Combine(_dir, "model");
+        Directory.CreateDirectory(folder);
+        string source = Path.Combine(folder, "pytorch_model.bin");
+        File.Copy(Fixtures.Path("torch", "hostile", "builtins_eval.bin"), source);
+        File.Copy(Fixtures.Path("torch", "fp32", "config.json"), Path.Combine(folder, "config.json"));
+        var r = CliRunner.Run("import", folder, "--output", model);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(source, r.StdErr);
+        Assert.Contains("builtins", r.StdErr);
+        Assert.False(Directory.Exists(model));
+        Assert.Equal([folder], Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
     public void Source_is_required()
     {
         var r = CliRunner.Run("import", "--output", Path.Combine(_dir, "model"));
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("SOURCE (the .onnx file) is required", r.StdErr);
+        Assert.Contains("SOURCE (a .onnx file, or a folder or .bin file of PyTorch weights) is required", r.StdErr);
     }
 }
