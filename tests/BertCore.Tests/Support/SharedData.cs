@@ -63,7 +63,8 @@ public static class SharedData
         return null;
     }
 
-    private static string? RepositoryRoot()
+    /// <summary>The folder holding BertCore.sln above the test binaries, or null.</summary>
+    internal static string? RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (System.IO.File.Exists(Path.Combine(dir.FullName, "BertCore.sln")))
