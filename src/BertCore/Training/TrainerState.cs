@@ -26,20 +26,28 @@ public sealed record TrainerState(
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // A field left out or written null would otherwise load as null and fail far from the file, on resume.
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>Writes the state as indented JSON, atomically.</summary>
     public void Save(string path) =>
         AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, this, Json));
 
-    /// <exception cref="InvalidFileException">The file is not a trainer_state.json.</exception>
+    /// <exception cref="InvalidFileException">The file is not a trainer_state.json: not JSON, a field missing, null
+    /// or of the wrong type.</exception>
     public static TrainerState Load(string path)
     {
         try
         {
             using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<TrainerState>(stream, Json)
+            var state = JsonSerializer.Deserialize<TrainerState>(stream, Json)
                 ?? throw new InvalidFileException(path, null, "holds null instead of a trainer state");
+            // Collection elements are outside the nullable annotations the serializer checks.
+            if (state.Evaluations.Any(e => e is null))
+                throw new InvalidFileException(path, null, "\"evaluations\" holds null instead of an evaluation");
+            return state;
         }
         catch (JsonException e)
         {
