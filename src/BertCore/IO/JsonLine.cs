@@ -24,35 +24,13 @@ internal static class JsonLine
         }
         try
         {
-            CheckStrings(document.RootElement);
+            JsonStrings.DecodeAll(document.RootElement);
             return document;
         }
         catch (InvalidOperationException e)
         {
             document.Dispose();
             throw new InvalidFileException(path, line, $"a JSON string is not valid text ({e.Message})", e);
-        }
-    }
-
-    /// <summary>Decodes every string and property name below <paramref name="element"/>.</summary>
-    private static void CheckStrings(JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (JsonProperty property in element.EnumerateObject())
-                {
-                    _ = property.Name;
-                    CheckStrings(property.Value);
-                }
-                break;
-            case JsonValueKind.Array:
-                foreach (JsonElement item in element.EnumerateArray())
-                    CheckStrings(item);
-                break;
-            case JsonValueKind.String:
-                _ = element.GetString();
-                break;
         }
     }
 }
