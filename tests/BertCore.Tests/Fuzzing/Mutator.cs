@@ -7,7 +7,8 @@ namespace BertCore.Tests.Fuzzing;
 /// Makes one fuzz case from real seed files: one to four mutations, each picked at random from bit flips, byte
 /// sets, integers written over binary fields, truncations, splices of two seeds, huge numbers (written over a
 /// number of the seed or inserted), deep JSON nesting, invalid UTF-8 and JSON escapes, duplicated and removed
-/// lines, and a repeated chunk (long lines and long words). Every choice comes from the <see cref="Random"/>
+/// lines, a repeated chunk (long lines and long words), and one word of the formats swapped for another (a dtype
+/// for another, true for null, a tag for a tag). Every choice comes from the <see cref="Random"/>
 /// given, so a case is a pure function of its seed files and that generator's seed.
 /// </summary>
 internal static class Mutator
@@ -35,6 +36,13 @@ internal static class Mutator
         "\r"u8.ToArray(), "\t"u8.ToArray(), "\u2028"u8.ToArray(), "\u0301"u8.ToArray(), "\U0001F600"u8.ToArray(),
     ];
 
+    /// <summary>Words the formats give meaning to; a swap keeps the file well-formed but changes what it says.</summary>
+    private static readonly byte[][] Words = new[]
+    {
+        "F32", "F16", "BF16", "I32", "I64", "U8", "U32", "F64", "BOOL", "true", "false", "null", "[]", "{}", "\"\"",
+        "O", "B-PER", "I-PER", "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "label", "text", "-DOCSTART-",
+    }.Select(w => Encoding.UTF8.GetBytes(w)).ToArray();
+
     private static readonly byte[] Interesting = [0, 0xFF, 0x7F, 0x80, 0x01, (byte)'"', (byte)'{', (byte)'}', (byte)'[',
         (byte)']', (byte)',', (byte)':', (byte)'\n', (byte)'\t', (byte)' ', (byte)'-', (byte)'9', (byte)'#', (byte)'\\'];
 
@@ -53,7 +61,7 @@ internal static class Mutator
 
     private static void Apply(Random random, List<byte> data, byte[] other, int maxLength)
     {
-        switch (random.Next(14))
+        switch (random.Next(15))
         {
             case 0: FlipBit(random, data); break;
             case 1: SetByte(random, data); break;
@@ -67,6 +75,7 @@ internal static class Mutator
             case 9: RemoveLine(random, data); break;
             case 10: RepeatChunk(random, data, maxLength); break;
             case 11: DeleteRange(random, data); break;
+            case 13: SwapWord(random, data); break;
             default: FlipBit(random, data); FlipBit(random, data); break;
         }
     }
@@ -192,6 +201,24 @@ internal static class Mutator
         var repeated = new byte[chunk.Length * copies];
         for (int i = 0; i < copies; i++) chunk.CopyTo(repeated, i * chunk.Length);
         data.InsertRange(start, repeated);
+    }
+
+    /// <summary>Replaces one occurrence of a known word with another.</summary>
+    private static void SwapWord(Random random, List<byte> data)
+    {
+        byte[] from = Words[random.Next(Words.Length)], to = Words[random.Next(Words.Length)];
+        byte[] bytes = data.ToArray();
+        var found = new List<int>();
+        for (int at = bytes.AsSpan().IndexOf(from); at >= 0 && found.Count < 1000; )
+        {
+            found.Add(at);
+            int next = bytes.AsSpan(at + 1).IndexOf(from);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        if (found.Count == 0) return;
+        int start = found[random.Next(found.Count)];
+        data.RemoveRange(start, from.Length);
+        data.InsertRange(start, to);
     }
 
     private static void DeleteRange(Random random, List<byte> data)
