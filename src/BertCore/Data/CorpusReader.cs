@@ -100,19 +100,12 @@ public static class CorpusReader
 
     private static string TextOf(string line, string path, int number)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(line);
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new InvalidFileException(path, number, "expected a JSON object with a \"text\" field");
-            if (!root.TryGetProperty("text", out JsonElement text) || text.ValueKind != JsonValueKind.String)
-                throw new InvalidFileException(path, number, "\"text\" is missing or not a string");
-            return text.GetString()!;
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidFileException(path, number, "invalid JSON: " + e.Message);
-        }
+        using var document = JsonLine.Parse(path, number, line);
+        JsonElement root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new InvalidFileException(path, number, "expected a JSON object with a \"text\" field");
+        if (!root.TryGetProperty("text", out JsonElement text) || text.ValueKind != JsonValueKind.String)
+            throw new InvalidFileException(path, number, "\"text\" is missing or not a string");
+        return text.GetString()!;
     }
 }

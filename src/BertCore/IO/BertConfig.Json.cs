@@ -112,17 +112,7 @@ public sealed partial record BertConfig
 
     private static JsonObject ParseObject(string path)
     {
-        JsonNode? root;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            root = JsonNode.Parse(stream);
-        }
-        catch (JsonException e)
-        {
-            int? line = e.LineNumber is long l ? (int)l + 1 : null;
-            throw new InvalidFileException(path, line, $"not valid JSON: {e.Message}", e);
-        }
+        JsonNode? root = JsonFile.Parse(path);
         return root as JsonObject
             ?? throw new InvalidFileException(path, null, $"the top level is {root?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}, not a JSON object");
     }

@@ -27,8 +27,10 @@ public static class Checkpoint
     /// Fills the model's parameters from a weights file: safetensors or a PyTorch state dict (see
     /// <see cref="WeightFile.Open"/>). Encoder parameters ("bert.*") must all be present
     /// unless <paramref name="allowMissingEncoder"/> is set; head parameters may be missing (reported). Shape
-    /// mismatches are errors naming the tensor.
+    /// and type mismatches are errors naming the tensor.
     /// </summary>
+    /// <exception cref="InvalidFileException">The file is not valid safetensors, a tensor's shape or stored type does
+    /// not fit its parameter, two tensors fill one parameter, or encoder tensors are missing.</exception>
     public static LoadReport LoadWeights(Module model, string path, bool allowMissingEncoder = false)
     {
         using var file = WeightFile.Open(path);
@@ -48,6 +50,9 @@ public static class Checkpoint
             if (!info.Shape.SequenceEqual(p.Shape.ToArray()))
                 throw new InvalidFileException(path, null,
                     $"tensor '{key}' has shape [{string.Join(", ", info.Shape)}] but the model's {name} is {p.Shape}");
+            if (SafeTensorsDTypes.LoadsAs(info.DType) != p.Value.DType)
+                throw new InvalidFileException(path, null,
+                    $"tensor '{key}' is stored as {info.DType}, which does not load as the model's {p.Value.DType} {name} (it reads {SafeTensorsDTypes.Loadable})");
             if (!filled.Add(name)) throw new InvalidFileException(path, null, $"two tensors map to parameter {name} (second: '{key}')");
             file.ReadInto(key, p.Value);
             report.Loaded.Add(name);

@@ -54,13 +54,24 @@ internal static class SafeTensorsHeader
         // JsonDocument checks UTF-8 only when a string is read; check all of it before trusting any of it.
         if (!Utf8.IsValid(json))
             throw new InvalidFileException(path, null, "the header is not valid UTF-8");
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(json);
+            document = JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
             throw new InvalidFileException(path, null, $"the header is not valid JSON ({e.Message})", e);
+        }
+        try
+        {
+            JsonStrings.DecodeAll(document.RootElement);
+            return document;
+        }
+        catch (InvalidOperationException e)
+        {
+            document.Dispose();
+            throw new InvalidFileException(path, null, $"the header has a JSON string that is not valid text ({e.Message})", e);
         }
     }
 

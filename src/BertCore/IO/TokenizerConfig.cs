@@ -12,21 +12,12 @@ public static class TokenizerConfig
     public const string FileName = "tokenizer_config.json";
 
     /// <summary>The folder's <c>do_lower_case</c>, or null when the file or the field is absent.</summary>
-    /// <exception cref="InvalidFileException">The file is not a JSON object, or the field is not a boolean.</exception>
+    /// <exception cref="InvalidFileException">The file is not valid JSON (see <see cref="JsonFile"/>) or not an object, or the field is not a boolean.</exception>
     public static bool? DoLowerCase(string dir)
     {
         string path = Path.Combine(dir, FileName);
         if (!File.Exists(path)) return null;
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidFileException(path, e.LineNumber is long l ? (int)l + 1 : null, "not valid JSON: " + e.Message, e);
-        }
-        if (root is not JsonObject fields) throw new InvalidFileException(path, null, "the top level is not a JSON object");
+        if (JsonFile.Parse(path) is not JsonObject fields) throw new InvalidFileException(path, null, "the top level is not a JSON object");
         if (!fields.TryGetPropertyValue("do_lower_case", out var value) || value is null) return null;
         return value.GetValueKind() switch
         {

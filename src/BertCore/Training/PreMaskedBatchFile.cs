@@ -58,8 +58,9 @@ public sealed class PreMaskedBatchFile : IPretrainingBatchSource
             if (!file.Contains(name)) throw new InvalidFileException(path, null, $"has no tensor '{name}'");
             var info = file.Info(name);
             if (info.Shape.Length != rank) throw new InvalidFileException(path, null, $"'{name}' has rank {info.Shape.Length}, expected {rank}");
+            if (info.DType is not ("I32" or "I64")) throw new InvalidFileException(path, null, $"'{name}' is {info.DType}, expected I32 or I64");
             using var t = file.Read(name);
-            return t.DType == DType.I32 ? t.ToIntArray() : throw new InvalidFileException(path, null, $"'{name}' is {info.DType}, expected an integer type");
+            return t.ToIntArray();
         }
         var shape = file.Contains("input_ids") ? file.Info("input_ids").Shape : [];
         var ids = Read("input_ids", 3);

@@ -13,6 +13,9 @@ internal static class StateJson
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // A field left out or written null would otherwise load as null and fail far from the file, on resume.
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>Writes <paramref name="state"/> atomically.</summary>

@@ -22,6 +22,14 @@ public sealed record TrainerState(
     /// <summary>Writes the state as indented JSON, atomically.</summary>
     public void Save(string path) => StateJson.Save(path, this);
 
-    /// <exception cref="InvalidFileException">The file is not a trainer_state.json.</exception>
-    public static TrainerState Load(string path) => StateJson.Load<TrainerState>(path, "trainer state");
+    /// <exception cref="InvalidFileException">The file is not a trainer_state.json: not JSON, a field missing, null
+    /// or of the wrong type.</exception>
+    public static TrainerState Load(string path)
+    {
+        var state = StateJson.Load<TrainerState>(path, "trainer state");
+        // Collection elements are outside the nullable annotations the serializer checks.
+        if (state.Evaluations.Any(e => e is null))
+            throw new InvalidFileException(path, null, "\"evaluations\" holds null instead of an evaluation");
+        return state;
+    }
 }

@@ -117,4 +117,17 @@ public class CorpusReaderTests
         var e = Assert.Throws<FileNotFoundException>(() => CorpusReader.Read([a, missing]));
         Assert.Equal(missing, e.FileName);
     }
+
+    /// <summary>A minimized fuzz case: an unpaired surrogate escape threw InvalidOperationException from System.Text.Json.</summary>
+    [Fact]
+    public void Json_lines_unpaired_surrogate_escape_names_the_line()
+    {
+        using var dir = new TempFolder();
+        string path = dir.File("c.jsonl");
+        File.WriteAllText(path, "{\"text\": \"fine\"}\n{\"text\":\"\\ud800\",\"\":8}\n");
+
+        var e = Assert.Throws<InvalidFileException>(() => CorpusReader.Read([path]).ToArray());
+
+        Assert.StartsWith($"{path}:2: a JSON string is not valid text", e.Message);
+    }
 }

@@ -69,4 +69,17 @@ public class JsonlTaskReaderTests : IDisposable
     [Fact]
     public void Empty_input_is_an_error() =>
         Assert.Contains("no examples", Assert.Throws<InvalidFileException>(() => JsonlTaskReader.ReadQuestions(_folder.Write("e.jsonl", "\n"))).Problem);
+
+    /// <summary>Minimized fuzz cases: an unpaired surrogate escape, in a value or a name, threw InvalidOperationException from System.Text.Json.</summary>
+    [Fact]
+    public void Unpaired_surrogate_escapes_name_the_line()
+    {
+        string tokens = _folder.Write("tokens.jsonl", "{\"tokens\":[\"\"],\"t\\udc00\":[\"\"]}\n");
+        string questions = _folder.Write("questions.jsonl", "{\"question\": \"q\", \"context\": \"c\"}\n{\"\":\"\",\"question\":\"\",\"context\":\"\\ud800\"}\n");
+
+        var e = Assert.Throws<InvalidFileException>(() => JsonlTaskReader.ReadTokens(tokens));
+        Assert.StartsWith($"{tokens}:1: a JSON string is not valid text", e.Message);
+        e = Assert.Throws<InvalidFileException>(() => JsonlTaskReader.ReadQuestions(questions));
+        Assert.StartsWith($"{questions}:2: a JSON string is not valid text", e.Message);
+    }
 }

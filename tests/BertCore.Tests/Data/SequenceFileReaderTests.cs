@@ -205,4 +205,15 @@ public class SequenceFileReaderTests : IDisposable
     [Fact]
     public void Missing_file_is_file_not_found() =>
         Assert.Throws<FileNotFoundException>(() => SequenceFileReader.Read(_folder.File("absent.tsv")));
+
+    /// <summary>A minimized fuzz case: an unpaired surrogate escape threw InvalidOperationException from System.Text.Json.</summary>
+    [Fact]
+    public void Jsonl_unpaired_surrogate_escape_names_the_line()
+    {
+        string path = _folder.Write("train.jsonl", "{\"text\": \"ok\", \"label\": 0}\n{\"text\":\"\\ud800\",\"label\":1}\n");
+
+        var e = Assert.Throws<InvalidFileException>(() => SequenceFileReader.Read(path));
+
+        Assert.StartsWith($"{path}:2: a JSON string is not valid text", e.Message);
+    }
 }

@@ -157,6 +157,34 @@ public class BertConfigTests
         Assert.StartsWith(path + ":3: not valid JSON", e.Message);
     }
 
+    /// <summary>
+    /// Minimized fuzz cases (tests/BertCore.Tests/Fuzzing): a repeated field threw ArgumentException and an unpaired
+    /// surrogate escape InvalidOperationException from System.Text.Json when the field was first read.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"hidden_size\": 8,\n\"hidden_size\": 8}", 2, "property \"hidden_size\" appears twice in one object")]
+    [InlineData("{\"\":[\"\"],\"\":0,\"\":0}", 1, "property \"\" appears twice in one object")]
+    [InlineData("{\n\"model_type\": \"\\ud800\"}", 2, "a JSON string is not valid text")]
+    [InlineData("{\"\\udc00\": 2}", 1, "a JSON string is not valid text")]
+    public void RepeatedFieldsAndUnpairedSurrogatesNameFileAndLine(string json, int line, string problem)
+    {
+        using var dir = new TempFolder();
+        string path = WriteText(dir, json);
+        var e = Assert.Throws<InvalidFileException>(() => BertConfig.Load(path));
+        Assert.StartsWith($"{path}:{line}: {problem}", e.Message);
+    }
+
+    /// <summary>A minimized fuzz case: a property name that is not UTF-8 threw InvalidOperationException.</summary>
+    [Fact]
+    public void InvalidUtf8InAFieldNameNamesFileAndLine()
+    {
+        using var dir = new TempFolder();
+        string path = dir.File("config.json");
+        File.WriteAllBytes(path, [.. "{\"hidden_size\": 8,\n\""u8, 0xFF, .. "\": 1}"u8]);
+        var e = Assert.Throws<InvalidFileException>(() => BertConfig.Load(path));
+        Assert.StartsWith($"{path}:2: a JSON string is not valid text", e.Message);
+    }
+
     [Fact]
     public void TopLevelMustBeAnObject()
     {

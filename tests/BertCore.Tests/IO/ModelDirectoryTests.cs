@@ -55,4 +55,27 @@ public class ModelDirectoryTests
         var e = Assert.Throws<InvalidFileException>(() => ModelDirectory.LoadPreTraining(folder.Root));
         Assert.Matches(@"model\.safetensors: tensor 'bert\.encoder\.layer\.0\.(intermediate|output)\.dense\.(weight|bias)' has shape \[[0-9, ]+\] but the model's .* is \[[0-9, ]*201[0-9, ]*\]", e.Message);
     }
+
+    /// <summary>
+    /// Minimized fuzz cases (tests/BertCore.Tests/Fuzzing, a dtype swapped in the header): a weight stored as U32
+    /// threw NotSupportedException, and one stored as I32 ArgumentException, out of Checkpoint.LoadWeights.
+    /// </summary>
+    [Theory]
+    [InlineData("U32")]
+    [InlineData("I32")]
+    public void A_weight_stored_as_another_type_is_an_invalid_file(string dtype)
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("model.safetensors");
+        byte[] bytes = File.ReadAllBytes(Fixtures.Path("pretrain", "model", "model.safetensors"));
+        int at = bytes.AsSpan().IndexOf("\"bert.pooler.dense.bias\":{\"dtype\":\"F32\""u8);
+        Assert.True(at >= 0);
+        System.Text.Encoding.ASCII.GetBytes(dtype).CopyTo(bytes, at + "\"bert.pooler.dense.bias\":{\"dtype\":\""u8.Length);
+        File.WriteAllBytes(path, bytes);
+        using var model = ModelDirectory.LoadPreTraining(Fixtures.Path("pretrain", "model"));
+
+        var e = Assert.Throws<InvalidFileException>(() => Checkpoint.LoadWeights(model, path));
+
+        Assert.StartsWith($"{path}: tensor 'bert.pooler.dense.bias' is stored as {dtype}, which does not load as the model's F32", e.Message);
+    }
 }

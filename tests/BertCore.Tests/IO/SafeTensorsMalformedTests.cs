@@ -30,6 +30,21 @@ public class SafeTensorsMalformedTests
         AssertRejected(path, $"the file is {length} bytes, too short");
     }
 
+    /// <summary>
+    /// Minimized fuzz cases (tests/BertCore.Tests/Fuzzing, long campaign): an unpaired surrogate escape in a dtype,
+    /// a key or a tensor name threw InvalidOperationException from System.Text.Json when it was read.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"t\":{\"dtype\":\"I64\\ud800\",\"shape\":[2],\"data_offsets\":[0,16]}}")]
+    [InlineData("{\"t\":{\"dtype\":\"I64\",\"shape\":[2],\"d\\udc00\\ud800ata_offsets\":[0,16]}}")]
+    [InlineData("{\"\\udc00\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}")]
+    [InlineData("{\"__metadata__\":{\"format\":\"\\ud800\"}}")]
+    public void UnpairedSurrogateEscape(string header)
+    {
+        using var dir = new TempFolder();
+        AssertRejected(dir.Raw("t.safetensors", header, new byte[16]), "the header has a JSON string that is not valid text");
+    }
+
     [Fact]
     public void HeaderLengthBeyondTheFile()
     {

@@ -66,4 +66,25 @@ public class PreMaskedBatchFileTests
         Write("nsp_labels", [0, 1], 2);
         Assert.Contains("'nsp_labels' is not [1, 4]", Assert.Throws<InvalidFileException>(() => PreMaskedBatchFile.Open(path)).Message);
     }
+
+    /// <summary>
+    /// The minimized fuzz case (tests/BertCore.Tests/Fuzzing, a dtype swapped in the header): a U32 tensor, which
+    /// SafeTensorsFile cannot load, threw NotSupportedException out of Open.
+    /// </summary>
+    [Fact]
+    public void A_tensor_stored_as_an_unloadable_integer_type_is_an_invalid_file()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("stream.safetensors");
+        PreMaskedBatchFile.Write(path, [TinyPretraining.Source(4, relationLabels: false).Next()]);
+        byte[] bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf("\"token_type_ids\":{\"dtype\":\"I32\""u8);
+        Assert.True(at >= 0);
+        bytes[at + "\"token_type_ids\":{\"dtype\":\""u8.Length] = (byte)'U';
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<InvalidFileException>(() => PreMaskedBatchFile.Open(path));
+
+        Assert.Equal(path + ": 'token_type_ids' is U32, expected I32 or I64", e.Message);
+    }
 }

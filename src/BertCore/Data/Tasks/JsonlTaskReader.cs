@@ -59,16 +59,7 @@ public static class JsonlTaskReader
         {
             if (string.IsNullOrWhiteSpace(lines[i]))
                 continue;
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(lines[i]);
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidFileException(path, i + 1, $"invalid JSON: {e.Message}", e);
-            }
-            using (document)
+            using (JsonDocument document = JsonLine.Parse(path, i + 1, lines[i]))
             {
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                     throw new InvalidFileException(path, i + 1, "expected one JSON object per line");

@@ -135,15 +135,7 @@ public static class SequenceFileReader
 
     private static JsonDocument ParseObject(string path, int line, string text)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidFileException(path, line, $"invalid JSON: {e.Message}", e);
-        }
+        JsonDocument document = JsonLine.Parse(path, line, text);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             document.Dispose();
