@@ -15,7 +15,7 @@ internal static partial class FuzzTargets
     [
         SafeTensors, Config, TokenizerConfigFile, Vocab, Tokenizer, CheckpointWeights, PreMaskedBatches, TrainerStateFile,
         Tsv, TsvScores, Csv, SequenceJsonl, Conll, TokenJsonl, QuestionJsonl, Squad,
-        CorpusText, CorpusJsonl, TokenCacheFile, Importance, Metrics, MultiTask, Features,
+        CorpusText, CorpusJsonl, TokenCacheFile, Importance, Metrics, MultiTask, Features, Onnx, PyTorchBin,
     ];
 
     /// <summary>The target named <paramref name="name"/>.</summary>
