@@ -101,22 +101,7 @@ public sealed unsafe class SafeTensorsFile : IWeightFile
     public Tensor Read(string name)
     {
         var entry = Find(name);
-        var dtype = LoadType(entry);
-        if (entry.Shape.Length > Shape.MaxRank)
-            throw new NotSupportedException(
-                $"{_path}: tensor '{name}' has rank {entry.Shape.Length}; BertCore tensors have at most {Shape.MaxRank} dimensions");
-        var shape = new Shape(entry.Shape);
-        var tensor = new Tensor(new CpuStorage(shape.Count * dtype.Size(), zero: false), 0, shape, dtype, ownsStorage: true);
-        try
-        {
-            ReadInto(name, tensor);
-            return tensor;
-        }
-        catch
-        {
-            tensor.Dispose();
-            throw;
-        }
+        return WeightFile.ReadNew(_path, name, entry.Shape, () => LoadType(entry), t => ReadInto(name, t));
     }
 
     /// <summary>

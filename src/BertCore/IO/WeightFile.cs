@@ -1,4 +1,5 @@
 using BertCore.IO.PyTorch;
+using BertCore.Tensors;
 
 namespace BertCore.IO;
 
@@ -16,5 +17,31 @@ public static class WeightFile
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) || !TorchArchive.LooksLikePyTorch(path))
             return SafeTensorsFile.Open(path);
         return TorchStateDict.Open(path);
+    }
+
+    /// <summary>
+    /// The <see cref="IWeightFile.Read"/> of every format: a new CPU tensor of <paramref name="shape"/> and of the
+    /// type the stored one loads as (<paramref name="loadType"/>, asked after the rank is checked), filled by
+    /// <paramref name="readInto"/>, and freed again when that throws.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The rank is above <see cref="Shape.MaxRank"/>, or the dtype cannot load.</exception>
+    internal static Tensor ReadNew(string path, string name, int[] shape, Func<DType> loadType, Action<Tensor> readInto)
+    {
+        if (shape.Length > Shape.MaxRank)
+            throw new NotSupportedException(
+                $"{path}: tensor '{name}' has rank {shape.Length}; BertCore tensors have at most {Shape.MaxRank} dimensions");
+        var dtype = loadType();
+        var s = new Shape(shape);
+        var tensor = new Tensor(new CpuStorage(s.Count * dtype.Size(), zero: false), 0, s, dtype, ownsStorage: true);
+        try
+        {
+            readInto(tensor);
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
     }
 }

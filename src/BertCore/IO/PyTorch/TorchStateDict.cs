@@ -130,22 +130,7 @@ public sealed unsafe class TorchStateDict : IWeightFile
     public Tensor Read(string name)
     {
         var entry = Find(name);
-        if (entry.Shape.Length > Shape.MaxRank)
-            throw new NotSupportedException(
-                $"{_archive.Path}: tensor '{name}' has rank {entry.Shape.Length}; BertCore tensors have at most {Shape.MaxRank} dimensions");
-        var dtype = LoadType(entry);
-        var shape = new Shape(entry.Shape);
-        var tensor = new Tensor(new CpuStorage(shape.Count * dtype.Size(), zero: false), 0, shape, dtype, ownsStorage: true);
-        try
-        {
-            ReadInto(name, tensor);
-            return tensor;
-        }
-        catch
-        {
-            tensor.Dispose();
-            throw;
-        }
+        return WeightFile.ReadNew(_archive.Path, name, entry.Shape, () => LoadType(entry), t => ReadInto(name, t));
     }
 
     /// <inheritdoc/>
