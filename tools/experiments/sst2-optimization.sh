@@ -6,6 +6,8 @@
 #
 # Usage: tools/experiments/sst2-optimization.sh [OUT] [ROW...]
 #   OUT   folder for the runs and table.md (default /tmp/ftoptim); rows default to all of them.
+# Environment: LR (peak learning rate, default 2e-4), STEPS (optimizer steps, default 600), MAX_TRAIN (train on the
+# first N sentences; default all), SEEDS (default "1 2 3"), UNFREEZE_EVERY (steps between unfreezing one more layer, default 100); sst2-techniques-minilm.sh sets them for minilm-l6.
 # Needs a Release build: dotnet build src/BertCore.Cli -c Release -o /tmp/ftoptim-bin (or set BERTCORE_DLL).
 # MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
 # then `bertcore pretrain ... --config tiny --max-minutes 20`); no default: MODEL must be set (that run was not kept; import-minilm.sh gives a real model).
@@ -15,6 +17,11 @@ shift || true
 dll=${BERTCORE_DLL:-/tmp/ftoptim-bin/bertcore.dll}
 data=${SST2:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data/sst2}
 model=${MODEL:?set MODEL to the model folder to start from, e.g. MODEL=$(tools/experiments/import-minilm.sh DIR)}
+lr=${LR:-2e-4}
+steps=${STEPS:-600}
+subset=${MAX_TRAIN:+--max-train $MAX_TRAIN}
+read -r -a seeds <<< "${SEEDS:-1 2 3}"
+unfreeze=${UNFREEZE_EVERY:-100}
 mkdir -p "$out"
 
 declare -A flags=(
@@ -23,15 +30,15 @@ declare -A flags=(
   [tapt-300]="--tapt-steps 300"
   [aux-mlm-0.5]="--aux-mlm 0.5"
   [augment-1]="--augment 1"
-  [unfreeze-100]="--unfreeze-every 100"
+  [unfreeze-$unfreeze]="--unfreeze-every $unfreeze"
   [stlr]="--schedule stlr"
 )
-order=(baseline layer-decay-0.8 tapt-300 aux-mlm-0.5 augment-1 unfreeze-100 stlr)
+order=(baseline layer-decay-0.8 tapt-300 aux-mlm-0.5 augment-1 "unfreeze-$unfreeze" stlr)
 rows=("$@")
 [ ${#rows[@]} -eq 0 ] && rows=("${order[@]}")
 
 for row in "${rows[@]}"; do
-  for seed in 1 2 3; do
+  for seed in "${seeds[@]}"; do
     run="$out/$row/seed-$seed"
     [ -f "$run/results.json" ] && continue   # done before
     rm -rf "$run"
@@ -39,7 +46,7 @@ for row in "${rows[@]}"; do
     start=$(date +%s.%N)
     # shellcheck disable=SC2086
     dotnet "$dll" finetune --task classify --train "$data/train.tsv" --dev "$data/dev.tsv" --model "$model" --output "$run" \
-      --max-steps 600 --batch 32 --lr 2e-4 --seed "$seed" --keep 0 --log-every 100 ${flags[$row]} > "$run.log" 2>&1
+      --max-steps "$steps" --batch 32 --lr "$lr" $subset --seed "$seed" --keep 0 --log-every 50 ${flags[$row]} > "$run.log" 2>&1
     end=$(date +%s.%N)
     echo "$(echo "$end - $start" | bc)" > "$run/wall_seconds"
     echo "$row seed $seed: $(grep -o 'best dev.*' "$run.log")"
@@ -53,7 +60,7 @@ python3 - "$out" "${specs[@]}" <<'PY'
 import json, os, statistics, sys
 out, specs = sys.argv[1], sys.argv[2:]
 import re
-lines = ["| row | flags | dev accuracy (mean ± std, 3 seeds) | per seed (1, 2, 3) | wall s per run (mean) | fine-tuning loop s (mean) | TAPT s (mean) |",
+lines = ["| row | flags | dev accuracy (mean ± std over the seeds) | per seed | wall s per run (mean) | fine-tuning loop s (mean) | TAPT s (mean) |",
          "|---|---|---|---|---|---|---|"]
 for spec in specs:
     row, flags = spec.split("|", 1)

@@ -7,7 +7,9 @@
 #
 # Writes OUT/runs.tsv (one line per run: row, seed, dev accuracy, wall seconds of the finetune command) and
 # OUT/table.md (mean ± sample standard deviation over the seeds). Environment: BIN (the bertcore.dll),
-# MODEL (the starting model folder), DATA (the folder with SST-2's train.tsv and dev.tsv), ROWS (row names to run).
+# MODEL (the starting model folder), DATA (the folder with SST-2's train.tsv and dev.tsv), ROWS (row names to run),
+# FT_LR (the learning rate of the rows listed at 2e-4 below), STEPS (default 600), MAX_TRAIN (first N sentences;
+# default all), SEEDS (default "1 2 3"); sst2-techniques-minilm.sh sets them for minilm-l6.
 # MODEL: the tiny BERT of README "Measured" (the 20-minute WikiText-2 pretraining run: `bertcore vocab ... --size 8000`,
 # then `bertcore pretrain ... --config tiny --max-minutes 20`); no default: MODEL must be set (that run was not kept; import-minilm.sh gives a real model).
 set -euo pipefail
@@ -15,16 +17,17 @@ OUT=${1:-/tmp/ftrepr/sst2}
 BIN=${BIN:-/tmp/ftrepr-bin/bertcore.dll}
 MODEL=${MODEL:?set MODEL to the model folder to start from, e.g. MODEL=$(tools/experiments/import-minilm.sh DIR)}
 DATA=${DATA:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/data/sst2}
-SEEDS=(1 2 3)
-BUDGET=(--max-steps 600 --batch 32)
+read -r -a SEEDS <<< "${SEEDS:-1 2 3}"
+BUDGET=(--max-steps "${STEPS:-600}" --batch 32 ${MAX_TRAIN:+--max-train "$MAX_TRAIN"})
+FT=${FT_LR:-2e-4}
 
 # name → learning rate, extra flags. The frozen rows share one feature cache: the first seed of each pooling
 # computes it, the others read it (their time is then training alone). Frozen and adapter rows also run at 1e-3 (Houlsby et al. use 1e-3 for
 # adapters; a head alone on frozen features is a linear model that moves little at 2e-4 in 600 steps); the last
 # three rows try larger rates still, after the first ten had shown both far below full fine-tuning.
 declare -A LR=(
-  [baseline]=2e-4 [frozen]=2e-4 [frozen-lr1e-3]=1e-3 [frozen-mean-lr1e-3]=1e-3 [adapters64]=2e-4 [adapters64-lr1e-3]=1e-3
-  [scalar-mix]=2e-4 [concat-last-2]=2e-4 [mean]=2e-4 [max]=2e-4
+  [baseline]=$FT [frozen]=$FT [frozen-lr1e-3]=1e-3 [frozen-mean-lr1e-3]=1e-3 [adapters64]=$FT [adapters64-lr1e-3]=1e-3
+  [scalar-mix]=$FT [concat-last-2]=$FT [mean]=$FT [max]=$FT
   [frozen-mean-lr1e-2]=1e-2 [frozen-scalar-mix-lr1e-2]=1e-2 [adapters64-lr3e-3]=3e-3)
 declare -A FLAGS=(
   [baseline]="" [frozen]="--freeze-encoder --feature-cache $OUT/cache" [frozen-lr1e-3]="--freeze-encoder --feature-cache $OUT/cache"
@@ -47,7 +50,7 @@ for row in $ROWS; do
     start=$(date +%s.%N)
     # shellcheck disable=SC2086  # FLAGS holds several words
     dotnet "$BIN" finetune --task classify --train "$DATA/train.tsv" --dev "$DATA/dev.tsv" --model "$MODEL" --output "$run" \
-      "${BUDGET[@]}" --lr "${LR[$row]}" --seed "$seed" ${FLAGS[$row]} --log-every 100 > "$run.log" 2>&1
+      "${BUDGET[@]}" --lr "${LR[$row]}" --seed "$seed" ${FLAGS[$row]} --log-every 50 > "$run.log" 2>&1
     end=$(date +%s.%N)
     accuracy=$(grep -o '"accuracy": [0-9.]*' "$run/results.json" | head -1 | awk '{print $2}')
     printf '%s\t%s\t%s\t%s\t%.1f\n' "$row" "$seed" "${LR[$row]}" "$accuracy" "$(echo "$end - $start" | bc)" >> "$RUNS"
