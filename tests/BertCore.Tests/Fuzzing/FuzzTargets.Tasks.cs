@@ -33,16 +33,6 @@ internal static partial class FuzzTargets
               .. SeedFiles.SharedLines("ner/conll2003/eng.train", 120), .. SeedFiles.SharedLines("ner/wnut17/wnut17train.conll", 80)],
         path => ConllReader.Read(path), InvalidFile);
 
-    private static FuzzTarget TokenJsonl => new("token-jsonl", "tokens.jsonl",
-        _ => [SeedFiles.Text("{\"tokens\": [\"EU\", \"rejects\", \"German\"], \"tags\": [\"B-ORG\", \"O\", \"B-MISC\"]}\n{\"tokens\": [\"hi\"]}\n")],
-        path => JsonlTaskReader.ReadTokens(path), InvalidFile);
-
-    private static FuzzTarget QuestionJsonl => new("question-jsonl", "questions.jsonl",
-        _ => [SeedFiles.Text("{\"id\": \"q1\", \"question\": \"Who?\", \"context\": \"Denver Broncos won.\", \"answers\": [{\"text\": \"Denver Broncos\", \"answer_start\": 0}]}\n"
-                + "{\"question\": \"Where?\", \"context\": \"In 博物 Paris.\", \"answers\": {\"text\": [\"Paris\"], \"answer_start\": [6]}}\n"
-                + "{\"id\": 7, \"question\": \"What?\", \"context\": \"\U0001D41A b\"}\n")],
-        path => JsonlTaskReader.ReadQuestions(path), InvalidFile);
-
     private static FuzzTarget Squad => new("squad", "dataset.json",
         _ => [SeedFiles.Fixture("squad", "dataset.json"), .. SeedFiles.SharedSquad("qa/xquad.en.json", 2), .. SeedFiles.SharedSquad("qa/xquad.zh.json", 1)],
         path => SquadReader.Read(path), InvalidFile);

@@ -14,7 +14,7 @@ internal static partial class FuzzTargets
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
         SafeTensors, Config, TokenizerConfigFile, Vocab, Tokenizer, CheckpointWeights, PreMaskedBatches, TrainerStateFile,
-        Tsv, TsvScores, Csv, SequenceJsonl, Conll, TokenJsonl, QuestionJsonl, Squad,
+        Tsv, TsvScores, Csv, SequenceJsonl, Conll, Squad,
         CorpusText, CorpusJsonl, TokenCacheFile, Importance, Metrics, MultiTask, Features, Onnx, PyTorchBin,
     ];
 
