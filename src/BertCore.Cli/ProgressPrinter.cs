@@ -1,5 +1,5 @@
+using BertCore.Text;
 using System.Diagnostics;
-using BertCore.Data;
 
 namespace BertCore.Cli;
 

@@ -1,4 +1,5 @@
 using BertCore.Demo;
+using BertCore.Text;
 
 namespace BertCore.Cli.Commands;
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using BertCore.Checkpoints;
+using BertCore.Inference;
 using BertCore.IO;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;

@@ -1,4 +1,5 @@
-using BertCore.IO.Onnx;
+using BertCore.Inference.Onnx;
+
 
 namespace BertCore.Cli.Commands;
 

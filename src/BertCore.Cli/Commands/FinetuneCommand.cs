@@ -1,4 +1,5 @@
 using System.Globalization;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning;

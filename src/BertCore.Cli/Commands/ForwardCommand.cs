@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BertCore.Autograd;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Nn.Bert;
 using BertCore.Tensors;

@@ -1,5 +1,5 @@
+using BertCore.Checkpoints;
 using System.Globalization;
-using BertCore.IO;
 
 namespace BertCore.Cli.Commands;
 

@@ -1,6 +1,6 @@
+using BertCore.Checkpoints;
 using System.Diagnostics;
 using System.Text.Json;
-using BertCore.IO;
 
 namespace BertCore.Cli.Commands;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BertCore.Checkpoints;
 using BertCore.Training.FineTuning;
 using BertCore.Training.FineTuning.MultiTask;
 

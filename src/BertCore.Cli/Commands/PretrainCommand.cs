@@ -1,6 +1,7 @@
 using System.Globalization;
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Data;
 using BertCore.IO;
 using BertCore.Nn.Heads;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using BertCore.Backends;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;

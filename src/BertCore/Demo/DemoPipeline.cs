@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Data;
 using BertCore.IO;
 using BertCore.Text;

@@ -45,9 +45,9 @@ public sealed class TaskModel : IDisposable
         var network = TaskModelDirectory.Load(dir);
         try
         {
-            var tokenizer = BertTokenizer.FromVocabFile(IO.ModelDirectory.VocabPath(dir), network.Spec.Lowercase);
+            var tokenizer = BertTokenizer.FromVocabFile(Checkpoints.ModelDirectory.VocabPath(dir), network.Spec.Lowercase);
             if (tokenizer.Vocabulary.Count > network.Config.VocabSize)
-                throw new InvalidFileException(IO.ModelDirectory.VocabPath(dir), null,
+                throw new InvalidFileException(Checkpoints.ModelDirectory.VocabPath(dir), null,
                     $"has {tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {network.Config.VocabSize}");
             backend ??= new CpuBackend();
             backend.Adopt(network.Model.Parameters());

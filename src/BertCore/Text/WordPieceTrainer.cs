@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using BertCore.Data;
 
 namespace BertCore.Text;
 

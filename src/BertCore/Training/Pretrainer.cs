@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BertCore.Autograd;
 using BertCore.Backends;
+using BertCore.Checkpoints;
 using BertCore.Data;
 using BertCore.IO;
 using BertCore.Nn.Heads;

@@ -1,5 +1,5 @@
+using BertCore.Checkpoints;
 using BertCore.Demo;
-using BertCore.IO;
 using BertCore.Tests.Support;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Inference;
 using BertCore.IO;
 using BertCore.Tests.FineTuning;

@@ -1,11 +1,12 @@
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Demo;
+using BertCore.Inference;
 using BertCore.IO;
 using BertCore.Tests.FineTuning;
 using BertCore.Tests.IO;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;
-using BertCore.Inference;
 using Xunit;
 
 namespace BertCore.Tests.Distillation;

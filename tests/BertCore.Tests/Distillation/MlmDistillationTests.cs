@@ -54,7 +54,7 @@ public class MlmDistillationTests
         var r = CliRunner.Run(["pretrain", .. common, "--config", "tiny", "--output", teacher]);
         Assert.True(r.ExitCode == 0, r.StdErr);
         var config = dir.File("student.json");
-        (BertCore.IO.ModelDirectory.LoadConfig(teacher) with { NumHiddenLayers = 1, HiddenSize = 64, NumAttentionHeads = 2, IntermediateSize = 128 }).Save(config);
+        (BertCore.Checkpoints.ModelDirectory.LoadConfig(teacher) with { NumHiddenLayers = 1, HiddenSize = 64, NumAttentionHeads = 2, IntermediateSize = 128 }).Save(config);
         r = CliRunner.Run(["pretrain", .. common, "--config", config, "--output", student, "--teacher", teacher, "--distill-alpha", "0.7", "--temperature", "3"]);
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
         Assert.Contains($"--teacher {teacher}", r.StdOut);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BertCore.Checkpoints;
 using BertCore.Data.Tasks;
 using BertCore.Inference;
 using BertCore.IO;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using BertCore.Backends.Cpu;
-using BertCore.IO;
+using BertCore.Checkpoints;
 using BertCore.Tests.IO;
 using BertCore.Tests.Training;
 using BertCore.Training;

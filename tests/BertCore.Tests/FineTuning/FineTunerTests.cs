@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Demo;
 using BertCore.Inference;
 using BertCore.IO;

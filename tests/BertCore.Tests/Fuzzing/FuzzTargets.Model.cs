@@ -1,4 +1,5 @@
 using Encoding = System.Text.Encoding;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Nn.Heads;
 using BertCore.Tests.Support;

@@ -1,6 +1,7 @@
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
 using BertCore.Backends.Gpu;
+using BertCore.Checkpoints;
 using BertCore.Inference;
 using BertCore.IO;
 using BertCore.Nn;

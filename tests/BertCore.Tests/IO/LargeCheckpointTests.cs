@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Nn.Heads;
 using BertCore.Tests.Support;

@@ -1,8 +1,9 @@
 using BertCore.Autograd;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Data.Tasks;
+using BertCore.Inference.Onnx;
 using BertCore.IO;
-using BertCore.IO.Onnx;
 using BertCore.Nn;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;

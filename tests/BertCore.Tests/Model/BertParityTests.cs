@@ -1,5 +1,6 @@
 using BertCore.Autograd;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;

@@ -1,8 +1,9 @@
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Data.Tasks;
 using BertCore.Inference;
+using BertCore.Inference.Onnx;
 using BertCore.IO;
-using BertCore.IO.Onnx;
 using BertCore.Training.FineTuning;
 using Microsoft.ML.OnnxRuntime;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Tests.FineTuning;
 using BertCore.Tests.IO;

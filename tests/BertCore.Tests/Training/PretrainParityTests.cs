@@ -1,7 +1,7 @@
 using System.Text.Json;
 using BertCore.Autograd;
 using BertCore.Backends.Cpu;
-using BertCore.Data;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Nn.Heads;
 using BertCore.Tests.IO;

@@ -36,7 +36,7 @@ public sealed class MlmDistillation : IPretrainingObjective, IDisposable
         if (missingHead.Length > 0)
         {
             model.Dispose();
-            throw new IO.InvalidFileException(IO.ModelDirectory.WeightsPath(teacherDirectory), null,
+            throw new IO.InvalidFileException(Checkpoints.ModelDirectory.WeightsPath(teacherDirectory), null,
                 $"has no MLM head to distill from ({missingHead.Length} tensors missing, e.g. {missingHead[0]})");
         }
         return new MlmDistillation(model, alpha, temperature);

@@ -1,4 +1,4 @@
-using BertCore.IO;
+using BertCore.Checkpoints;
 using BertCore.Training.FineTuning;
 
 namespace BertCore.Training.Distillation;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BertCore.Autograd;
 using BertCore.Backends;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Tensors;
 using BertCore.Training.FineTuning;

@@ -110,7 +110,7 @@ public sealed class FineTuningJob : IDisposable
     /// label the training data lacks.</exception>
     /// <param name="progress">Progress of long preparation work (computing frozen-encoder features).</param>
     /// <param name="taptProgress">Receives (steps taken, loss) after each task-adaptive pretraining step (optional).</param>
-    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<Data.WorkProgress>? progress = null,
+    public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<Text.WorkProgress>? progress = null,
         IProgress<(int Step, double Loss)>? taptProgress = null)
     {
         if (setup.Augment < 0) throw new ArgumentException("Augment must not be negative");
@@ -118,8 +118,8 @@ public sealed class FineTuningJob : IDisposable
             throw new ArgumentException("give exactly one of a model folder to start from and a configuration for random initialization");
         options.Validate();
         string source = setup.ModelDirectory ?? "";
-        var config = setup.Config ?? IO.ModelDirectory.LoadConfig(source);
-        string vocabPath = setup.VocabPath ?? (setup.ModelDirectory != null ? IO.ModelDirectory.VocabPath(source)
+        var config = setup.Config ?? Checkpoints.ModelDirectory.LoadConfig(source);
+        string vocabPath = setup.VocabPath ?? (setup.ModelDirectory != null ? Checkpoints.ModelDirectory.VocabPath(source)
             : throw new ArgumentException("a vocabulary is required with a configuration"));
         var vocabulary = Vocabulary.Load(vocabPath);
         if (vocabulary.Count > config.VocabSize)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BertCore.Checkpoints;
 using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Training.FineTuning.Representations;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Inference;
 using BertCore.IO;
 using BertCore.Tests.Data;

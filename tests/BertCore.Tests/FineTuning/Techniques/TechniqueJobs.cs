@@ -1,4 +1,5 @@
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
 using BertCore.Demo;
 using BertCore.IO;
 using BertCore.Tests.IO;

@@ -1,3 +1,4 @@
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Tests.Support;
 

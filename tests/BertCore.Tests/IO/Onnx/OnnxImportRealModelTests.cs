@@ -1,3 +1,4 @@
+using BertCore.Checkpoints;
 using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Metrics;

@@ -1,12 +1,13 @@
 using BertCore.Autograd;
 using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
+using BertCore.Data.Tasks;
+using BertCore.Inference.Onnx;
 using BertCore.IO;
-using BertCore.IO.Onnx;
 using BertCore.Nn.Bert;
 using BertCore.Tensors;
 using BertCore.Tests.Support;
 using BertCore.Text;
-using BertCore.Data.Tasks;
 using BertCore.Training.FineTuning;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,4 +1,5 @@
 using BertCore.Autograd;
+using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Nn.Adapters;
 

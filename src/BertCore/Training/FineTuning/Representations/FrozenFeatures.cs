@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using BertCore.Autograd;
 using BertCore.Backends;
-using BertCore.Data;
 using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Nn.Bert;
@@ -56,7 +55,7 @@ public sealed class FrozenFeatures
     /// </summary>
     /// <param name="progress">Rows done of the rows to compute (only when computing).</param>
     public static FrozenFeatures Attach(IBackend backend, PooledSequenceNetwork network, IReadOnlyList<TaskData> data, string cacheDirectory,
-        IProgress<WorkProgress>? progress = null)
+        IProgress<Text.WorkProgress>? progress = null)
     {
         foreach (var p in network.Encoder.Parameters()) p.Trainable = false;
         var model = network.Pooled;
@@ -119,7 +118,7 @@ public sealed class FrozenFeatures
     }
 
     private static float[] Compute(IBackend backend, PooledSequenceNetwork network, IReadOnlyList<TaskData> data, (int Data, int[] Rows)[] batches,
-        int[] offsets, int width, int total, IProgress<WorkProgress>? progress)
+        int[] offsets, int width, int total, IProgress<Text.WorkProgress>? progress)
     {
         var table = new float[(long)total * width];
         var host = new float[BatchSize * width];
@@ -134,7 +133,7 @@ public sealed class FrozenFeatures
                 host.AsSpan(b * width, width).CopyTo(table.AsSpan((offsets[d] + rows[b]) * width));
             g.Reset();
             done += rows.Length;
-            progress?.Report(new WorkProgress("frozen encoder features", done, total));
+            progress?.Report(new Text.WorkProgress("frozen encoder features", done, total));
         }
         return table;
     }

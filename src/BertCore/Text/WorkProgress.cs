@@ -1,4 +1,4 @@
-namespace BertCore.Data;
+namespace BertCore.Text;
 
 /// <summary>
 /// Progress of a long data job (vocabulary training, corpus tokenization), reported through

@@ -1,9 +1,9 @@
+using BertCore.IO;
 using BertCore.IO.Onnx;
-using BertCore.IO.PyTorch;
 using BertCore.Nn.Heads;
 using BertCore.Text;
 
-namespace BertCore.IO;
+namespace BertCore.Checkpoints;
 
 /// <summary>What <see cref="ModelImport.FromOnnx"/> wrote.</summary>
 /// <param name="Config">The configuration read from the graph (written as config.json).</param>

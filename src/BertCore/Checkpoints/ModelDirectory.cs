@@ -1,7 +1,8 @@
+using BertCore.IO;
 using BertCore.Nn;
 using BertCore.Nn.Heads;
 
-namespace BertCore.IO;
+namespace BertCore.Checkpoints;
 
 /// <summary>
 /// A model folder in Hugging Face layout: config.json, model.safetensors (or, for loading, pytorch_model.bin) and

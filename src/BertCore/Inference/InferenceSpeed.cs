@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using BertCore.Backends;
-using BertCore.Inference;
 using BertCore.Training.FineTuning;
 
-namespace BertCore.Training.Distillation;
+namespace BertCore.Inference;
 
 /// <summary>Inference throughput of one model in <see cref="InferenceSpeed.Compare"/>.</summary>
 /// <param name="Directory">The model folder.</param>

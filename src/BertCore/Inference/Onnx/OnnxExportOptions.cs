@@ -1,4 +1,4 @@
-namespace BertCore.IO.Onnx;
+namespace BertCore.Inference.Onnx;
 
 /// <summary>How <see cref="OnnxExport.Export"/> writes the model.</summary>
 public sealed record OnnxExportOptions

@@ -1,9 +1,12 @@
 using System.Reflection;
+using BertCore.Checkpoints;
+using BertCore.IO;
+using BertCore.IO.Onnx;
 using BertCore.Training.FineTuning;
 using Google.Protobuf;
 using Onnx;
 
-namespace BertCore.IO.Onnx;
+namespace BertCore.Inference.Onnx;
 
 /// <summary>What <see cref="OnnxExport.Export"/> wrote.</summary>
 /// <param name="Model">"encoder" or the task's name (classify, pair, regress, ner, qa).</param>

@@ -1,7 +1,8 @@
 using BertCore.Autograd;
+using BertCore.IO;
 using BertCore.Nn;
 
-namespace BertCore.IO;
+namespace BertCore.Checkpoints;
 
 /// <summary>What <see cref="Checkpoint.LoadWeights"/> did with each tensor.</summary>
 public sealed class LoadReport

@@ -1,9 +1,10 @@
+using BertCore.IO.Onnx;
 using BertCore.Nn.Heads;
 using BertCore.Training.FineTuning;
 using BertCore.Training.FineTuning.Representations;
 using Onnx;
 
-namespace BertCore.IO.Onnx;
+namespace BertCore.Inference.Onnx;
 
 /// <summary>One graph output: the value, the name it is exported under, and its dimensions (names are dynamic).</summary>
 internal sealed record OnnxOutput(string Value, string Name, object[] Dims);

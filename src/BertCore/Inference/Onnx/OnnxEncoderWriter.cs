@@ -1,9 +1,10 @@
+using BertCore.IO.Onnx;
 using BertCore.Nn;
 using BertCore.Nn.Adapters;
 using BertCore.Nn.Bert;
 using Onnx;
 
-namespace BertCore.IO.Onnx;
+namespace BertCore.Inference.Onnx;
 
 /// <summary>The encoder's values in an ONNX graph (value names), as <see cref="BertOutput"/> holds its tensors.</summary>
 /// <param name="LastHiddenState">[batch, sequence, H].</param>

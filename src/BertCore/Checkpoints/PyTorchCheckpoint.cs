@@ -1,6 +1,8 @@
+using BertCore.IO;
+using BertCore.IO.PyTorch;
 using BertCore.Tensors;
 
-namespace BertCore.IO.PyTorch;
+namespace BertCore.Checkpoints;
 
 /// <summary>What <see cref="PyTorchCheckpoint.ConvertToModelFolder"/> wrote.</summary>
 /// <param name="Converted">State-dict keys written to model.safetensors (as F32, or I32 for integer tensors).</param>
