@@ -1,0 +1,101 @@
+using BertCore.Tests.Support;
+using Xunit;
+
+namespace BertCore.Tests.Architecture;
+
+/// <summary>
+/// The folders of src/BertCore form layers without cycles (docs/architecture.md): each folder uses only the
+/// folders below it that <see cref="Layers"/> lists, as read from its sources by <see cref="SourceReferences"/>.
+/// Edges that are still being removed are <see cref="Exceptions"/>, each named with the work that removes it;
+/// delete an exception when that work lands (<see cref="Every_exception_is_still_needed"/> says when).
+/// </summary>
+public class LayeringTests
+{
+    /// <summary>The layers, lowest first: each folder and the folders it may use (all listed above it).</summary>
+    internal static readonly (string Folder, string[] MayUse)[] Layers =
+    [
+        ("Tensors", []),
+        ("Backends", ["Tensors"]),
+        ("Autograd", ["Tensors", "Backends"]),
+        ("IO", ["Tensors"]),
+        ("Text", ["IO"]),
+        ("Metrics", []),
+        ("Nn", ["Tensors", "Backends", "Autograd", "IO"]),
+        ("Optim", ["Tensors", "Backends", "Autograd"]),
+        ("Checkpoints", ["Tensors", "Autograd", "IO", "Text", "Nn"]),
+        ("Data", ["Backends", "IO", "Text", "Nn"]),
+        ("Training", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data"]),
+        ("Inference", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Training"]),
+    ];
+
+    /// <summary>An edge allowed until the named work removes it.</summary>
+    internal sealed record Exception(string From, string To, string Reason);
+
+    /// <summary>Edges against <see cref="Layers"/> that other parts of issue 21 are removing.</summary>
+    internal static readonly Exception[] Exceptions =
+    [
+        new("Backends", "Autograd", "issue 21, one op table: IBackend.Adopt takes tensors, not Parameters"),
+        new("Tensors", "Autograd", "issue 21, one op table: Tensor.Owner no longer points at a Parameter"),
+        new("Tensors", "Backends", "Tensors/Arena.cs allocates through IBackend: Arena moves into Backends (or takes an allocator)"),
+    ];
+
+    /// <summary>Engine folders that move out of the engine, whatever they use until then.</summary>
+    internal static readonly (string Folder, string Reason)[] Leaving =
+    [
+        ("Demo", "issue 21, CLI: the demo pipeline moves into src/BertCore.Cli"),
+        ("Diagnostics", "issue 21, CLI: the throughput and FMA-peak workloads move into src/BertCore.Cli"),
+    ];
+
+    private static readonly Lazy<IReadOnlyList<FolderReference>> References = new(() => SourceReferences.Find(EngineSources()));
+
+    /// <summary>Every .cs file under src/BertCore outside bin/ and obj/, by path relative to it ('/'-separated).</summary>
+    internal static Dictionary<string, string> EngineSources()
+    {
+        string engine = Path.Combine(CliRunner.RepoRoot, "src", "BertCore");
+        return Directory.EnumerateFiles(engine, "*.cs", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(engine, f).Replace('\\', '/'))
+            .Where(f => SourceReferences.FolderOf(f) is not ("bin" or "obj"))
+            .ToDictionary(f => f, f => File.ReadAllText(Path.Combine(engine, f)));
+    }
+
+    /// <summary>The references that neither the layers nor an exception allow, one line each.</summary>
+    internal static string[] Violations(IEnumerable<FolderReference> references)
+    {
+        var mayUse = Layers.ToDictionary(l => l.Folder, l => l.MayUse);
+        return references
+            .Where(r => Leaving.All(l => l.Folder != r.From))
+            .Where(r => !(mayUse.TryGetValue(r.From, out var allowed) && allowed.Contains(r.To)))
+            .Where(r => !Exceptions.Any(e => e.From == r.From && e.To == r.To))
+            .Select(r => $"src/BertCore/{r.File}: {r.From} → {r.To} ({r.Evidence}); {r.From} may use {(mayUse.TryGetValue(r.From, out var a) ? a.Length > 0 ? string.Join(", ", a) : "no other folder" : "nothing: it is not in the layer table")}")
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    [Fact]
+    public void Every_folder_uses_only_the_folders_its_layer_allows()
+    {
+        var violations = Violations(References.Value);
+        Assert.True(violations.Length == 0, $"{violations.Length} references against the layers of docs/architecture.md:\n" + string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void The_table_is_layered_and_names_every_folder_of_the_engine()
+    {
+        for (int i = 0; i < Layers.Length; i++)
+            foreach (string used in Layers[i].MayUse)
+                Assert.True(Layers[..i].Any(l => l.Folder == used), $"{Layers[i].Folder} may use {used}, which is not a layer below it");
+        var known = Layers.Select(l => l.Folder).Concat(Leaving.Select(l => l.Folder)).ToHashSet();
+        var folders = EngineSources().Keys.Select(SourceReferences.FolderOf).Distinct().Order(StringComparer.Ordinal);
+        Assert.Empty(folders.Where(f => !known.Contains(f)).Select(f => $"src/BertCore/{f} is not in LayeringTests.Layers: give it a layer and the folders it may use"));
+    }
+
+    [Fact]
+    public void Every_exception_is_still_needed()
+    {
+        var folders = EngineSources().Keys.Select(SourceReferences.FolderOf).ToHashSet();
+        Assert.Empty(Exceptions.Where(e => !References.Value.Any(r => r.From == e.From && r.To == e.To))
+            .Select(e => $"{e.From} → {e.To} no longer occurs ({e.Reason}): delete it from LayeringTests.Exceptions"));
+        Assert.Empty(Leaving.Where(l => !folders.Contains(l.Folder))
+            .Select(l => $"src/BertCore/{l.Folder} is gone ({l.Reason}): delete it from LayeringTests.Leaving"));
+    }
+}
