@@ -35,8 +35,9 @@ public partial class SamplePackageTests(ITestOutputHelper output)
         var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = work.File("nuget-packages") };
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        DotnetCommand.Run(repository, environment, TimeSpan.FromMinutes(2),
-            "pack", "BertCore.sln", "-c", Configuration, "--no-build", "-o", feed);
+        // -warnaserror: the packages must pack without a warning (metadata, README, license).
+        DotnetCommand.Run(repository, environment, TimeSpan.FromMinutes(4),
+            "pack", "BertCore.sln", "-c", Configuration, "--no-build", "-warnaserror", "-o", feed);
         string version = SampleVersion(sample);
         Assert.True(File.Exists(Path.Combine(feed, $"BertCore.{version}.nupkg")),
             $"the sample references BertCore {version}, but dotnet pack wrote {string.Join(", ", Directory.GetFiles(feed).Select(Path.GetFileName))}: update samples/ClassifySentence/ClassifySentence.csproj");
