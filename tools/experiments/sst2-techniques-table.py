@@ -26,6 +26,8 @@ def add(row, seed, accuracy, seconds):
 
 optimization = os.path.join(out, "optimization")
 for row in sorted(os.listdir(optimization)) if os.path.isdir(optimization) else []:
+    if not os.path.isdir(os.path.join(optimization, row)):
+        continue   # table.md of sst2-optimization.sh
     for seed_dir in sorted(os.listdir(os.path.join(optimization, row))):
         run = os.path.join(optimization, row, seed_dir)
         if not seed_dir.startswith("seed-") or not os.path.exists(os.path.join(run, "results.json")):
