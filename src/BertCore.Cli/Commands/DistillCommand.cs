@@ -1,4 +1,5 @@
 using System.Globalization;
+using BertCore.Cli.Plots;
 using BertCore.IO;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;
@@ -139,7 +140,9 @@ public sealed class DistillCommand : ICommand
         tuner.StepCompleted += printer.Print;
         try
         {
-            return run();
+            var result = run();
+            RunPlots.Write(result.OutputDirectory);
+            return result;
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BertCore.Cli.Plots;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning;
@@ -142,6 +143,7 @@ public sealed class FinetuneCommand : ICommand
         {
             printer.Finish();
         }
+        RunPlots.Write(o.Output);
         var best = result.Best is { } b ? string.Create(CultureInfo.InvariantCulture, $"best dev at step {b.Step}: {b.Scores}") : "no dev evaluation";
         Console.WriteLine($"{(result.Completed ? "done" : "stopped")} after {result.Steps} steps; {best}; model saved to {o.Output}");
         return result.Completed ? 0 : 130;

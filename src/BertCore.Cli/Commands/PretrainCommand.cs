@@ -1,4 +1,5 @@
 using System.Globalization;
+using BertCore.Cli.Plots;
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
 using BertCore.Data;
@@ -130,6 +131,7 @@ public sealed class PretrainCommand : ICommand
         {
             printer.Finish();
         }
+        RunPlots.Write(o.Output);
         if (!result.Completed)
         {
             Console.WriteLine($"stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none: no step was taken)"}; continue with --resume");
