@@ -63,13 +63,14 @@ public sealed class DemoCommand : ICommand
             OutputDirectory = output, DataDirectory = data, Quick = quick, Seed = seed, PretrainSteps = pretrainSteps, Epochs = epochs,
             MaxTrainExamples = maxTrain, LearningRate = lr, Preset = preset,
         }, backend) { WorkProgress = new ProgressPrinter("bertcore demo") };
-        var pretrainPrinter = new PretrainProgressPrinter(logEvery);
-        var finetunePrinter = new FinetuneProgressPrinter(logEvery);
+        var display = TrainingDisplay.ForConsole();
+        var pretrainPrinter = new PretrainProgressPrinter(logEvery, display);
+        var finetunePrinter = new FinetuneProgressPrinter(logEvery, display);
         pipeline.Stage += line =>
         {
             pretrainPrinter.Finish();
             finetunePrinter.Finish();
-            Console.WriteLine("== " + line);
+            display.WriteLine("== " + line);
         };
         pipeline.PretrainingStep += pretrainPrinter.Print;
         pipeline.FineTuningStep += finetunePrinter.Print;
@@ -79,7 +80,7 @@ public sealed class DemoCommand : ICommand
         DemoResults results;
         try
         {
-            results = pipeline.Run(cancel.Token);
+            results = display.Run(() => pipeline.Run(cancel.Token));
         }
         catch (OperationCanceledException e)
         {

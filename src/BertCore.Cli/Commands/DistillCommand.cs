@@ -151,11 +151,12 @@ public sealed class DistillCommand : ICommand
 
     private static FineTuningResult Train(FineTuner tuner, Func<FineTuningResult> run, int logEvery)
     {
-        var printer = new FinetuneProgressPrinter(logEvery);
+        var display = TrainingDisplay.ForConsole();
+        var printer = new FinetuneProgressPrinter(logEvery, display);
         tuner.StepCompleted += printer.Print;
         try
         {
-            var result = run();
+            var result = display.Run(run);
             RunPlots.Write(result.OutputDirectory);
             return result;
         }

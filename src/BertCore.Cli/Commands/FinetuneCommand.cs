@@ -138,12 +138,13 @@ public sealed class FinetuneCommand : ICommand
         else if (resume) Console.WriteLine($"no checkpoint in {output}: starting at step 0");
 
         using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
-        var printer = new FinetuneProgressPrinter(logEvery);
+        var display = TrainingDisplay.ForConsole();
+        var printer = new FinetuneProgressPrinter(logEvery, display);
         tuner.StepCompleted += printer.Print;
         FineTuningResult result;
         try
         {
-            result = job.Run(cancel.Token);
+            result = display.Run(() => job.Run(cancel.Token));
         }
         finally
         {

@@ -139,12 +139,13 @@ public sealed class PretrainCommand : ICommand
         else if (o.Resume) Console.WriteLine($"no checkpoint in {o.Output}: starting at step 0");
 
         using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
-        var printer = new PretrainProgressPrinter(o.LogEvery);
+        var display = TrainingDisplay.ForConsole();
+        var printer = new PretrainProgressPrinter(o.LogEvery, display);
         trainer.StepCompleted += printer.Print;
         PretrainingResult result;
         try
         {
-            result = trainer.Run(cancel.Token);
+            result = display.Run(() => trainer.Run(cancel.Token));
         }
         finally
         {
