@@ -1,56 +1,39 @@
-using System.Diagnostics;
-
 namespace BertCore.Cli;
 
 /// <summary>
-/// Console output of a training loop, shared by the pretraining and fine-tuning printers: on a terminal a status
-/// bar redrawn in place (at most ten times a second, always on the last step and before an event); otherwise a
-/// plain log line every <c>logEvery</c> steps and after the last. Events (evaluations, checkpoints) always get a line of their own.
+/// Console output of a training loop, shared by the pretraining and fine-tuning printers: inside a live
+/// <see cref="TrainingDisplay"/> a progress bar whose description is the step's status; otherwise a plain log line
+/// every <c>logEvery</c> steps and after the last. Events (evaluations, checkpoints) always get a line of their own.
 /// </summary>
-internal sealed class StepConsole(int logEvery)
+internal sealed class StepConsole(int logEvery, TrainingDisplay display)
 {
-    private const int BarWidth = 24;
-    private readonly bool _terminal = !Console.IsOutputRedirected;
-    private readonly Stopwatch _sinceRedraw = Stopwatch.StartNew();
-    private bool _barShown;
+    private Spectre.Console.ProgressTask? _task;
 
-    /// <summary>Shows step <paramref name="step"/>: <paramref name="bar"/> text on a terminal, <paramref name="line"/> text in a log.</summary>
-    /// <param name="last">The run's last step: always drawn or logged.</param>
-    /// <param name="redraw">Redraw the bar now whatever the rate limit (an event follows); logging is unaffected.</param>
-    public void Step(int step, bool last, bool redraw, Func<string> bar, Func<string> line)
+    /// <summary>Shows step <paramref name="step"/> of <paramref name="total"/>: <paramref name="status"/> text on the live
+    /// display, <paramref name="line"/> text in a log.</summary>
+    /// <param name="last">The run's last step: always logged.</param>
+    public void Step(int step, int total, bool last, Func<string> status, Func<string> line)
     {
-        if (_terminal)
+        if (display.Live is { } live)
         {
-            if (last || redraw || _sinceRedraw.ElapsedMilliseconds >= 100)
-            {
-                Console.Write("\r" + bar());
-                _barShown = true;
-                _sinceRedraw.Restart();
-            }
+            var description = Spectre.Console.Markup.Escape(status());
+            _task ??= live.AddTask(description, maxValue: total);
+            _task.MaxValue = total;
+            _task.Value = step;
+            _task.Description = description;
         }
         else if (last || step % logEvery == 0)
             Console.WriteLine(line());
     }
 
-    /// <summary>A line of its own, after the bar.</summary>
-    public void Event(string text)
-    {
-        Finish();
-        Console.WriteLine(text);
-    }
+    /// <summary>A line of its own, above the live display.</summary>
+    public void Event(string text) => display.WriteLine(text);
 
-    /// <summary>Ends the bar's line so that later output starts on a fresh one.</summary>
+    /// <summary>Ends this run's bar on the live display (a later run gets a new one).</summary>
     public void Finish()
     {
-        if (_barShown) Console.WriteLine();
-        _barShown = false;
-    }
-
-    /// <summary>"[####....] step/total".</summary>
-    public static string Bar(int step, int total)
-    {
-        int filled = (int)((long)BarWidth * step / total);
-        return $"[{new string('#', filled)}{new string('.', BarWidth - filled)}] {step}/{total}";
+        _task?.StopTask();
+        _task = null;
     }
 
     /// <summary>h:mm:ss.</summary>

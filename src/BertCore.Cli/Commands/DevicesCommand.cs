@@ -1,3 +1,4 @@
+using System.CommandLine;
 using BertCore.Backends.Gpu;
 
 namespace BertCore.Cli.Commands;
@@ -5,21 +6,27 @@ namespace BertCore.Cli.Commands;
 /// <summary>`bertcore devices`: the accelerators ILGPU finds and whether each passes a quick self-test.</summary>
 public sealed class DevicesCommand : ICommand
 {
-    public string Name => "devices";
-    public string Summary => "list the GPUs ILGPU finds (name, memory, compute capability, warp size) and self-test each";
-    public string Help => """
-        Usage: bertcore devices [--simulator]
+    private readonly Option<bool> _simulator =
+        CliOption.Flag("--simulator", "also ILGPU's CPU accelerator, the GPU simulator the tests use (slow; not a --device choice)");
 
-        One line per accelerator: its --device name, name, memory, compute capability, warp size, and whether it
-        passes a self-test (load every kernel, then a small GEMM with bias checked against the host). CUDA devices
-        need only the NVIDIA driver (ILGPU emits PTX; no CUDA toolkit).
-          --simulator   also ILGPU's CPU accelerator, the GPU simulator the tests use (slow; not a --device choice)
+    public string Summary => "list the GPUs ILGPU finds (name, memory, compute capability, warp size) and self-test each";
+
+    public string Notes => """
+            One line per accelerator: its --device name, name, memory, compute capability, warp size, and whether it
+            passes a self-test (load every kernel, then a small GEMM with bias checked against the host). CUDA devices
+            need only the NVIDIA driver (ILGPU emits PTX; no CUDA toolkit).
         """;
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        bool simulator = args.Flag("simulator");
-        args.RejectUnknown();
+        var command = new Command("devices", Summary) { _simulator };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        bool simulator = parse.GetValue(_simulator);
         if (!GpuDevices.DriverPresent(out string library))
             Console.WriteLine($"cuda       none: no NVIDIA driver ({library} could not be loaded)");
         var devices = GpuDevices.List(simulator);

@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Globalization;
 using BertCore.Checkpoints;
-using BertCore.Inference;
+using BertCore.Cli.Plots;
 using BertCore.IO;
+using BertCore.Inference;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;
 
@@ -11,61 +13,76 @@ namespace BertCore.Cli.Commands;
 /// <see cref="DistillationJob"/> and <see cref="SelfDistillation"/>.</summary>
 public sealed class DistillCommand : ICommand
 {
-    public string Name => "distill";
-    public string Summary => "knowledge distillation: a fine-tuned teacher into a student (or --self); output is a fine-tuned model folder";
-    public string Help => """
-        Usage: bertcore distill --teacher DIR --student-config NAME|config.json [--student-init auto|random|DIR]
-                                --task TASK --train FILE --dev FILE --output DIR [options]
-               bertcore distill --self --model DIR --task TASK --train FILE --dev FILE --output DIR [options]
-               bertcore distill --speed --teacher DIR --student DIR [--student DIR ...] --dev FILE [--rounds N] [--eval-batch B]
+    private readonly FineTuningOptionSet _common = new();
+    private readonly Option<string> _task = CliOption.Text("--task", "classify, pair, regress or ner", valueName: "TASK");
+    private readonly Option<string> _train = CliOption.Text("--train", "labelled training data", valueName: "FILE");
+    private readonly Option<string> _dev = CliOption.Text("--dev", "labelled dev data (with --speed: the inputs to time)", valueName: "FILE");
+    private readonly Option<string> _teacher = CliOption.Text("--teacher",
+        "a fine-tuned model folder of the task (its labels, max length, case and vocabulary are the student's)", valueName: "DIR");
+    private readonly Option<string> _studentConfig = CliOption.Text("--student-config",
+        "tiny, mini, small, base or a config.json (vocab size and token types: the teacher's)", valueName: "C");
+    private readonly Option<string> _studentInit = CliOption.Text("--student-init",
+        "auto: the teacher's embeddings, head and layers per --layer-map when the widths match (hidden, heads, FFN), else " +
+        "random; random; or a model folder DIR", fallback: "auto", valueName: "I");
+    private readonly Option<bool> _self = CliOption.Flag("--self",
+        "self-distillation: fine-tune --model into OUTPUT/teacher, then fine-tune --model again on the teacher's soft labels " +
+        "into OUTPUT (OUTPUT/teacher is the plain baseline)");
+    private readonly Option<string> _model = CliOption.Text("--model", "with --self: the model both runs start from", valueName: "DIR");
+    private readonly Option<float> _temperature = CliOption.Float("--temperature", 2f, "softmax temperature of KD", "T");
+    private readonly Option<float> _alpha = CliOption.Float("--alpha", 0.5f, "weight of KD; the task loss gets 1 − A", "A");
+    private readonly Option<float> _hiddenLoss = CliOption.Float("--hidden-loss", 0f,
+        "weight of the hidden-state MSE (embeddings and each mapped layer, through a learned projection when widths differ; runs " +
+        "the teacher online)", "W");
+    private readonly Option<float> _attentionLoss = CliOption.Float("--attention-loss", 0f,
+        "weight of the per-head attention KL (same head count needed; teacher online)", "W");
+    private readonly Option<string> _layerMap = CliOption.Text("--layer-map",
+        "teacher layer of each student layer, e.g. 1,3,5 (default uniform: student j <-> teacher (j+1)*Lt/Ls - 1; embeddings <-> " +
+        "embeddings)", valueName: "L");
+    private readonly Option<string> _cache = CliOption.Text("--cache",
+        "teacher-logit cache folder (default OUTPUT/teacher-cache); keyed by the teacher's files and the encoded training " +
+        "inputs, so a stale cache is never used", valueName: "DIR");
+    private readonly Option<bool> _speed = CliOption.Flag("--speed",
+        "inference tokens/s of the teacher and each --student over --dev through evaluate's code path (one warm-up pass each, " +
+        "then --rounds rounds of one timed pass per model, alternating); prints one JSON line with each model's median tokens/s " +
+        "and its speed-up over the teacher");
+    private readonly Option<string[]> _student = CliOption.Many("--student", "with --speed: a student model folder (repeatable)", valueName: "DIR");
+    private readonly Option<int> _rounds = CliOption.Int("--rounds", 5, "with --speed: timed rounds");
 
-        Loss per batch (classify, pair, regress, ner):
-            α·KD + (1−α)·task loss + W_hidden·hidden MSE + W_attention·attention KL
-          KD = T²·KL(softmax(teacher/T) ‖ softmax(student/T)), mean over examples (ner: over tagged tokens);
-          regress: MSE to the teacher's predictions. The task loss is the usual cross-entropy / MSE to the labels.
-        Teacher and student:
-          --teacher DIR           a fine-tuned model folder of the task (its labels, max length, case and vocabulary are
-                                  the student's)
-          --student-config C      tiny, mini, small, base or a config.json (vocab size and token types: the teacher's)
-          --student-init I        auto (default): the teacher's embeddings, head and layers per --layer-map when the
-                                  widths match (hidden, heads, FFN), else random; random; or a model folder DIR
-          --self                  self-distillation: fine-tune --model into OUTPUT/teacher, then fine-tune --model again
-                                  on the teacher's soft labels into OUTPUT (OUTPUT/teacher is the plain baseline)
-          --model DIR             with --self: the model both runs start from
-        Distillation:
-          --temperature T         softmax temperature of KD (default 2)
-          --alpha A               weight of KD; the task loss gets 1 − A (default 0.5)
-          --hidden-loss W         weight of the hidden-state MSE (embeddings and each mapped layer, through a learned
-                                  projection when widths differ; runs the teacher online; default 0)
-          --attention-loss W      weight of the per-head attention KL (same head count needed; teacher online; default 0)
-          --layer-map L           teacher layer of each student layer, e.g. 1,3,5 (default uniform:
-                                  student j <-> teacher (j+1)*Lt/Ls - 1; embeddings <-> embeddings)
-          --cache DIR             teacher-logit cache folder (default OUTPUT/teacher-cache); keyed by the teacher's files
-                                  and the encoded training inputs, so a stale cache is never used
-        Data, optimization and output as in finetune:
-          --max-train N, --max-dev N, --epochs N (default 3), --max-steps N, --batch B (32), --grad-accum K (1),
-          --lr LR (5e-5), --warmup-ratio F (0.1), --weight-decay W (0.01), --max-grad-norm N (1.0), --seed N (42),
-          --eval-every N, --eval-batch B (64), --patience N, --keep K (1), --log-every N (10), --device cpu
-        --speed: inference tokens/s of the teacher and each student over --dev through evaluate's code path (one warm-up
-        pass each, then --rounds rounds (default 5) of one timed pass per model, alternating); prints one JSON line with
-        each model's median tokens/s and its speed-up over the teacher.
-        The output folder is a fine-tuned model folder (evaluate, predict and TaskModel load it) with metrics.csv,
-        loss.png, dev.png and results.json. Ctrl+C stops after the current step; the best model so far is saved.
+    public string Summary => "knowledge distillation: a fine-tuned teacher into a student (or --self); output is a fine-tuned model folder";
+
+    public string Notes => """
+            Usage: bertcore distill --teacher DIR --student-config NAME|config.json [--student-init auto|random|DIR]
+                                    --task TASK --train FILE --dev FILE --output DIR [options]
+                   bertcore distill --self --model DIR --task TASK --train FILE --dev FILE --output DIR [options]
+                   bertcore distill --speed --teacher DIR --student DIR [--student DIR ...] --dev FILE [--rounds N] [--eval-batch B]
+
+            Loss per batch (classify, pair, regress, ner):
+                α·KD + (1−α)·task loss + W_hidden·hidden MSE + W_attention·attention KL
+              KD = T²·KL(softmax(teacher/T) ‖ softmax(student/T)), mean over examples (ner: over tagged tokens);
+              regress: MSE to the teacher's predictions. The task loss is the usual cross-entropy / MSE to the labels.
+            The output folder is a fine-tuned model folder (evaluate, predict and TaskModel load it) with metrics.csv,
+            loss.png, dev.png and results.json. Ctrl+C stops after the current step; the best model so far is saved.
         """;
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        if (args.Flag("speed")) return Speed(args);
-        var o = Parse(args);
+        CliOption.Suggest(_task, "classify", "pair", "regress", "ner");
+        var command = new Command("distill", Summary);
+        foreach (var option in new Option[] { _task, _train, _dev, _teacher, _studentConfig, _studentInit, _self, _model, _temperature, _alpha,
+                     _hiddenLoss, _attentionLoss, _layerMap, _cache }.Concat(_common.All).Concat([_speed, _student, _rounds]))
+            command.Add(option);
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        if (parse.GetValue(_speed)) return Speed(parse);
+        var o = Parse(parse);
         var backend = Devices.Create(o.Device);
         if (FineTuningCheckpoints.List(o.Output).Count > 0 || File.Exists(Path.Combine(o.Output, FineTuner.ResultsFile)))
             throw new InvalidOperationException($"{o.Output} already holds a fine-tuning run; choose another --output");
-        var options = new FineTunerOptions
-        {
-            OutputDirectory = o.Output, Epochs = o.Epochs, MaxSteps = o.MaxSteps, BatchSize = o.Batch, GradientAccumulationSteps = o.GradAccum,
-            LearningRate = o.Lr, WarmupRatio = o.WarmupRatio, WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, EvalEvery = o.EvalEvery,
-            EvalBatchSize = o.EvalBatch, Patience = o.Patience, KeepCheckpoints = o.Keep, Seed = o.Seed,
-        };
+        var options = _common.Read(parse);
         var distillation = new DistillationOptions
         {
             Temperature = o.Temperature, Alpha = o.Alpha, HiddenWeight = o.HiddenLoss, AttentionWeight = o.AttentionLoss,
@@ -116,13 +133,12 @@ public sealed class DistillCommand : ICommand
         return result.Completed ? 0 : 130;
     }
 
-    private static int Speed(Arguments args)
+    private int Speed(ParseResult parse)
     {
-        string teacher = args.Required("teacher"), dev = args.Required("dev");
-        var students = args.Many("student", required: true);
-        int rounds = args.Int("rounds", 5), batch = args.Int("eval-batch", 64);
-        var backend = Devices.Create(args.Optional("device") ?? "cpu");
-        args.RejectUnknown();
+        string teacher = CliOption.Require(parse, _teacher), dev = CliOption.Require(parse, _dev);
+        var students = CliOption.Require(parse, _student);
+        int rounds = parse.GetValue(_rounds), batch = parse.GetValue(_common.EvalBatch);
+        var backend = Devices.Create(parse.GetValue(_common.Device)!);
         if (rounds < 1 || batch < 1) throw new UsageException("--rounds and --eval-batch must be at least 1");
         var speeds = InferenceSpeed.Compare(backend, [teacher, .. students], dev, rounds, batch);
         double baseline = speeds[0].MedianTokensPerSecond;
@@ -137,11 +153,14 @@ public sealed class DistillCommand : ICommand
 
     private static FineTuningResult Train(FineTuner tuner, Func<FineTuningResult> run, int logEvery)
     {
-        var printer = new FinetuneProgressPrinter(logEvery);
+        var display = TrainingDisplay.ForConsole();
+        var printer = new FinetuneProgressPrinter(logEvery, display);
         tuner.StepCompleted += printer.Print;
         try
         {
-            return run();
+            var result = display.Run(run);
+            RunPlots.Write(result.OutputDirectory);
+            return result;
         }
         finally
         {
@@ -162,31 +181,28 @@ public sealed class DistillCommand : ICommand
 
     private sealed record Options(
         TaskKind Task, string Train, string Dev, string Output, bool Self, string? Model, string? Teacher, string? StudentConfig, string StudentInit,
-        float Temperature, float Alpha, float HiddenLoss, float AttentionLoss, string? LayerMap, string? Cache,
-        int Epochs, int MaxSteps, int Batch, int GradAccum, float Lr, float WarmupRatio, float WeightDecay, float MaxGradNorm,
-        int Seed, string Device, int EvalEvery, int EvalBatch, int Patience, int Keep, int LogEvery, int? MaxTrain, int? MaxDev);
+        float Temperature, float Alpha, float HiddenLoss, float AttentionLoss, string? LayerMap, string? Cache, int? MaxTrain, int? MaxDev,
+        string Device, int LogEvery);
 
-    private static Options Parse(Arguments args)
+    private Options Parse(ParseResult parse)
     {
         TaskKind task;
         try
         {
-            task = TaskKinds.Parse(args.Required("task"));
+            task = TaskKinds.Parse(CliOption.Require(parse, _task));
         }
         catch (ArgumentException e)
         {
             throw new UsageException(e.Message);
         }
-        int? Maybe(string name) => args.Optional(name) is null ? null : args.Int(name, 0);
-        var o = new Options(task, args.Required("train"), args.Required("dev"), args.Required("output"), args.Flag("self"), args.Optional("model"),
-            args.Optional("teacher"), args.Optional("student-config"), args.Optional("student-init") ?? "auto",
-            args.Float("temperature", 2f), args.Float("alpha", 0.5f), args.Float("hidden-loss", 0f), args.Float("attention-loss", 0f),
-            args.Optional("layer-map"), args.Optional("cache"),
-            args.Int("epochs", 3), args.Int("max-steps", 0), args.Int("batch", 32), args.Int("grad-accum", 1), args.Float("lr", 5e-5f),
-            args.Float("warmup-ratio", 0.1f), args.Float("weight-decay", 0.01f), args.Float("max-grad-norm", 1f), args.Int("seed", 42),
-            args.Optional("device") ?? "cpu", args.Int("eval-every", 0), args.Int("eval-batch", 64), args.Int("patience", 0), args.Int("keep", 1),
-            args.Int("log-every", 10), Maybe("max-train"), Maybe("max-dev"));
-        args.RejectUnknown();
+        var o = new Options(
+            Task: task, Train: CliOption.Require(parse, _train), Dev: CliOption.Require(parse, _dev), Output: CliOption.Require(parse, _common.Output),
+            Self: parse.GetValue(_self), Model: parse.GetValue(_model), Teacher: parse.GetValue(_teacher), StudentConfig: parse.GetValue(_studentConfig),
+            StudentInit: parse.GetValue(_studentInit)!, Temperature: parse.GetValue(_temperature), Alpha: parse.GetValue(_alpha),
+            HiddenLoss: parse.GetValue(_hiddenLoss), AttentionLoss: parse.GetValue(_attentionLoss), LayerMap: parse.GetValue(_layerMap),
+            Cache: parse.GetValue(_cache), MaxTrain: parse.GetValue(_common.MaxTrain), MaxDev: parse.GetValue(_common.MaxDev),
+            Device: parse.GetValue(_common.Device)!, LogEvery: parse.GetValue(_common.LogEvery));
+        _common.Validate(parse);
         if (task == TaskKind.Qa) throw new UsageException("distill supports --task classify, pair, regress and ner");
         if (o.Self)
         {
@@ -201,12 +217,6 @@ public sealed class DistillCommand : ICommand
         }
         if (!(o.Temperature > 0) || o.Alpha is not (>= 0 and <= 1) || o.HiddenLoss < 0 || o.AttentionLoss < 0)
             throw new UsageException("--temperature must be positive, --alpha in [0, 1], --hidden-loss and --attention-loss not negative");
-        if (o.Epochs < 1 || o.MaxSteps < 0 || o.Batch < 1 || o.GradAccum < 1 || o.EvalBatch < 1 || o.LogEvery < 1)
-            throw new UsageException("--epochs, --batch, --grad-accum, --eval-batch and --log-every must be at least 1; --max-steps not negative");
-        if (o.Lr <= 0 || o.WarmupRatio is < 0 or > 1 || o.WeightDecay < 0 || o.MaxGradNorm < 0)
-            throw new UsageException("--lr must be positive, --warmup-ratio in [0, 1], --weight-decay and --max-grad-norm not negative");
-        if (o.EvalEvery < 0 || o.Patience < 0 || o.Keep < 0) throw new UsageException("--eval-every, --patience and --keep must not be negative");
-        if (o.MaxTrain is < 1 || o.MaxDev is < 1) throw new UsageException("--max-train and --max-dev must be at least 1");
         return o;
     }
 }

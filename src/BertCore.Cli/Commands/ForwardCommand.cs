@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using BertCore.Autograd;
 using BertCore.Backends.Cpu;
@@ -12,29 +13,33 @@ namespace BertCore.Cli.Commands;
 /// <summary>`bertcore forward`: runs a checkpoint on given ids or texts and writes every output to safetensors.</summary>
 public sealed class ForwardCommand : ICommand
 {
-    public string Name => "forward";
+    private readonly Option<string> _model = CliOption.Text("--model",
+        "Hugging Face layout folder: config.json, model.safetensors (vocab.txt for texts)", required: true, valueName: "DIR");
+    private readonly Option<string> _input = CliOption.Text("--input",
+        "JSON object with either \"input_ids\" [batch][seq] and optional \"token_type_ids\", \"attention_mask\", or " +
+        "\"texts\" [batch] and optional \"text_pairs\" [batch], tokenized with DIR/vocab.txt", required: true, valueName: "FILE");
+    private readonly Option<string> _output = CliOption.Text("--output",
+        "safetensors with last_hidden_state [B,S,H], pooler_output [B,H], mlm_logits [B,S,V], nsp_logits [B,2] (heads the " +
+        "checkpoint lacks are skipped), hidden_states.0..L [B,S,H]", required: true, valueName: "FILE");
+    private readonly Option<bool> _cased = CliOption.Flag("--cased", "do not lower-case texts (for cased vocabularies)");
+    private readonly Option<int> _maxLength = CliOption.Int("--max-length", 512, "truncate texts to N tokens");
+
     public string Summary => "run a model on inputs and write hidden states and head outputs (safetensors)";
-    public string Help => """
-        Usage: bertcore forward --model DIR --input inputs.json --output out.safetensors [--cased] [--max-length N]
 
-          --model DIR        Hugging Face layout folder: config.json, model.safetensors (vocab.txt for texts)
-          --input FILE       JSON object with either
-                               "input_ids" [batch][seq] and optional "token_type_ids", "attention_mask", or
-                               "texts" [batch] and optional "text_pairs" [batch], tokenized with DIR/vocab.txt
-          --output FILE      safetensors with last_hidden_state [B,S,H], pooler_output [B,H], mlm_logits [B,S,V],
-                             nsp_logits [B,2] (heads the checkpoint lacks are skipped), hidden_states.0..L [B,S,H]
-          --cased            do not lower-case texts (for cased vocabularies)
-          --max-length N     truncate texts to N tokens (default 512)
-        """;
+    public string Notes => "";
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        var dir = args.Required("model");
-        var input = args.Required("input");
-        var output = args.Required("output");
-        bool cased = args.Flag("cased");
-        int maxLength = args.Int("max-length", 512);
-        args.RejectUnknown();
+        var command = new Command("forward", Summary) { _model, _input, _output, _cased, _maxLength };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string dir = parse.GetValue(_model)!, input = parse.GetValue(_input)!, output = parse.GetValue(_output)!;
+        bool cased = parse.GetValue(_cased);
+        int maxLength = parse.GetValue(_maxLength);
 
         using var model = ModelDirectory.LoadPreTraining(dir);
         var batch = ReadInputs(input, dir, cased, maxLength);

@@ -1,33 +1,42 @@
-using BertCore.Checkpoints;
+using System.CommandLine;
 using System.Globalization;
+using BertCore.Checkpoints;
 
 namespace BertCore.Cli.Commands;
 
 /// <summary>`bertcore import`: converts a pretrained model of another format (ONNX, PyTorch) into a model folder.</summary>
 public sealed class ImportCommand : ICommand
 {
-    public string Name => "import";
-    public string Summary => "convert an ONNX export or a pytorch_model.bin of a BERT model into a model folder";
-    public string Help => """
-        Usage: bertcore import SOURCE --output DIR [--vocab FILE]
-
-          SOURCE         a .onnx file: an ONNX export of a BERT encoder (e.g. model.onnx of a sentence-embedding
-                         model); the configuration is read from its graph. An existing DIR is replaced.
-                         Otherwise a Hugging Face folder with config.json and pytorch_model.bin (torch.save's zip
-                         format, PyTorch >= 1.6), or that .bin file with config.json beside it; read by a restricted
-                         unpickler that never runs code. An existing, non-empty DIR is refused.
-          --output DIR   the model folder to write: config.json, model.safetensors and vocab.txt; written whole or
-                         not at all
-          --vocab FILE   ONNX: the WordPiece vocabulary to copy (default: vocab.txt beside SOURCE, when there is
-                         one); PyTorch: vocab.txt is copied from the source folder
-        """;
-
-    public int Run(Arguments args)
+    private readonly Argument<string?> _source = new("SOURCE")
     {
-        var source = args.Positional(0) ?? throw new UsageException("SOURCE (a .onnx file, or a folder or .bin file of PyTorch weights) is required");
-        var output = args.Required("output");
-        var vocab = args.Optional("vocab");
-        args.RejectUnknown();
+        Description = "a .onnx file: an ONNX export of a BERT encoder (e.g. model.onnx of a sentence-embedding model); the " +
+            "configuration is read from its graph; an existing DIR is replaced. Otherwise a Hugging Face folder with config.json " +
+            "and pytorch_model.bin (torch.save's zip format, PyTorch >= 1.6), or that .bin file with config.json beside it; read " +
+            "by a restricted unpickler that never runs code; an existing, non-empty DIR is refused.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+    private readonly Option<string> _output = CliOption.Text("--output",
+        "the model folder to write: config.json, model.safetensors and vocab.txt; written whole or not at all", required: true, valueName: "DIR");
+    private readonly Option<string> _vocab = CliOption.Text("--vocab",
+        "ONNX: the WordPiece vocabulary to copy (default: vocab.txt beside SOURCE, when there is one); PyTorch: vocab.txt is " +
+        "copied from the source folder", valueName: "FILE");
+
+    public string Summary => "convert an ONNX export or a pytorch_model.bin of a BERT model into a model folder";
+
+    public string Notes => "";
+
+    public Command Create()
+    {
+        var command = new Command("import", Summary) { _source, _output, _vocab };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        var source = parse.GetValue(_source) ?? throw new UsageException("SOURCE (a .onnx file, or a folder or .bin file of PyTorch weights) is required");
+        var output = parse.GetValue(_output)!;
+        var vocab = parse.GetValue(_vocab);
         if (ModelImport.IsPyTorchSource(source))
         {
             if (vocab != null) throw new UsageException("--vocab is for ONNX sources: a PyTorch folder's vocab.txt is copied");

@@ -1,27 +1,34 @@
-using BertCore.Checkpoints;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using BertCore.Checkpoints;
 
 namespace BertCore.Cli.Commands;
 
 /// <summary>`bertcore inspect`: loads a model folder and reports what it holds and what loading cost.</summary>
 public sealed class InspectCommand : ICommand
 {
-    public string Name => "inspect";
-    public string Summary => "load a model folder; print its size, heads, load time and memory as JSON";
-    public string Help => """
-        Usage: bertcore inspect --model DIR
+    private readonly Option<string> _model = CliOption.Text("--model", "a model folder", required: true, valueName: "DIR");
 
-        Prints one JSON line: layers, hidden, heads, vocab, parameters, heads present (mlm, nsp, pooler),
-        weights_bytes (size of model.safetensors, or of pytorch_model.bin when the folder has only that),
-        load_seconds, and rss_growth_bytes: how much the process's peak resident memory grew while loading (the
-        parameters themselves count; the memory-mapped file is released).
+    public string Summary => "load a model folder; print its size, heads, load time and memory as JSON";
+
+    public string Notes => """
+            Prints one JSON line: layers, hidden, heads, vocab, parameters, heads present (mlm, nsp, pooler),
+            weights_bytes (size of model.safetensors, or of pytorch_model.bin when the folder has only that),
+            load_seconds, and rss_growth_bytes: how much the process's peak resident memory grew while loading (the
+            parameters themselves count; the memory-mapped file is released).
         """;
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        var dir = args.Required("model");
-        args.RejectUnknown();
+        var command = new Command("inspect", Summary) { _model };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        var dir = parse.GetValue(_model)!;
         long rssBefore = ProcessMemory.CurrentResidentBytes();
         var clock = Stopwatch.StartNew();
         using var model = ModelDirectory.LoadPreTraining(dir);

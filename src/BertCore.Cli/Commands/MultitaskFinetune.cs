@@ -9,36 +9,20 @@ namespace BertCore.Cli.Commands;
 /// <see cref="MultiTaskFineTuner"/>.</summary>
 internal static class MultitaskFinetune
 {
-    public const string Help = """
-        Multi-task (instead of --task, --train and --dev):
-          --multitask SPEC        a JSON file {"tasks": [{"name": N, "task": T, "train": FILE, "dev": FILE}, ...]} (optional
-                                  per task: "max_train", "max_dev"; paths relative to SPEC). One encoder is shared, each
-                                  task has its own head; each step trains on one task, drawn with probability
-                                  proportional to its training examples (seeded). Takes --model/--config/--vocab/--cased,
-                                  --output, --epochs/--max-steps, --batch, --lr, --warmup-ratio, --weight-decay,
-                                  --max-grad-norm, --max-seq, --seed, --schedule, --eval-every, --eval-batch, --log-every.
-                                  Output: DIR/NAME/ per task (a model folder for evaluate and predict, with a copy of the
-                                  shared encoder; the final weights) and DIR/results.json (draws and dev scores per task).
-        """;
+    public const string Description =
+        "multi-task instead of --task, --train and --dev: a JSON file {\"tasks\": [{\"name\": N, \"task\": T, \"train\": FILE, " +
+        "\"dev\": FILE}, ...]} (optional per task: \"max_train\", \"max_dev\"; paths relative to SPEC). One encoder is shared, " +
+        "each task has its own head; each step trains on one task, drawn with probability proportional to its training examples " +
+        "(seeded). Takes --model/--config/--vocab/--cased, --output, --epochs/--max-steps, --batch, --lr, --warmup-ratio, " +
+        "--weight-decay, --max-grad-norm, --max-seq, --seed, --schedule, --eval-every, --eval-batch, --log-every, --device. " +
+        "Output: DIR/NAME/ per task (a model folder for evaluate and predict, with a copy of the shared encoder; the final " +
+        "weights) and DIR/results.json (draws and dev scores per task).";
 
-    public static int Run(Arguments args, string specPath)
+    /// <summary>Trains the tasks of <paramref name="specPath"/> with <paramref name="options"/>; returns the exit code.</summary>
+    public static int Run(string specPath, FineTunerOptions options, string? model, string? configName, string? vocab, bool cased,
+        int? maxSeq, int logEvery, string device)
     {
-        if (args.Optional("task") != null || args.Optional("train") != null || args.Optional("dev") != null)
-            throw new UsageException("--multitask replaces --task, --train and --dev");
-        string? model = args.Optional("model"), configName = args.Optional("config"), vocab = args.Optional("vocab");
-        bool cased = args.Flag("cased");
-        string output = args.Required("output");
-        int? maxSeq = args.Optional("max-seq") is null ? null : args.Int("max-seq", 0);
-        var options = new FineTunerOptions
-        {
-            OutputDirectory = output, Epochs = args.Int("epochs", 3), MaxSteps = args.Int("max-steps", 0), BatchSize = args.Int("batch", 32),
-            LearningRate = args.Float("lr", 5e-5f), WarmupRatio = args.Float("warmup-ratio", 0.1f), WeightDecay = args.Float("weight-decay", 0.01f),
-            MaxGradNorm = args.Float("max-grad-norm", 1f), Seed = args.Int("seed", 42), Schedule = args.Optional("schedule") ?? "linear",
-            EvalEvery = args.Int("eval-every", 0), EvalBatchSize = args.Int("eval-batch", 64),
-        };
-        int logEvery = args.Int("log-every", 10);
-        string device = args.Optional("device") ?? "cpu";
-        args.RejectUnknown();
+        string output = options.OutputDirectory;
         if ((model != null) == (configName != null)) throw new UsageException("give exactly one of --model DIR and --config NAME|PATH");
         if (configName != null && vocab == null) throw new UsageException("--config needs --vocab");
         if (logEvery < 1 || maxSeq is < 8) throw new UsageException("--log-every must be at least 1 and --max-seq at least 8");

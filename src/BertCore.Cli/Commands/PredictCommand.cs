@@ -1,3 +1,4 @@
+using System.CommandLine;
 using BertCore.Inference;
 using BertCore.Training.FineTuning;
 
@@ -6,32 +7,36 @@ namespace BertCore.Cli.Commands;
 /// <summary><c>bertcore predict</c>: JSONL in, JSONL out; a thin layer over <see cref="PredictionFile"/>.</summary>
 public sealed class PredictCommand : ICommand
 {
-    public string Name => "predict";
-    public string Summary => "predict labels, values, tags or answers for JSONL inputs with a fine-tuned model";
-    public string Help => """
-        Usage: bertcore predict --model DIR --input FILE --output FILE [--batch B] [--device cpu|cuda]
+    private readonly Option<string> _model = CliOption.Text("--model", "a fine-tuned model folder (bertcore finetune's --output)", required: true, valueName: "DIR");
+    private readonly Option<string> _input = CliOption.Text("--input", "JSONL inputs", required: true, valueName: "FILE");
+    private readonly Option<string> _output = CliOption.Text("--output", "JSONL predictions (written atomically)", required: true, valueName: "FILE");
+    private readonly Option<int> _batch = CliOption.Int("--batch", 64, "inputs per forward pass", "B");
+    private readonly Option<string> _device = CliOption.Device();
 
-        One JSON object per input line, one per output line in the same order ("id" is copied through):
-          classify, pair  {"text"} or {"text", "text_pair"}  →  {"label", "score"}
-          regress         {"text"} or {"text", "text_pair"}  →  {"value"}
-          ner             {"tokens": ["Anna", "lives", ...]} →  {"tags": ["B-person", "O", ...]}
-          qa              {"question", "context"}            →  {"answer", "start", "end", "score"}
-                          (context[start:end] is the answer; offsets count code points, as SQuAD's answer_start)
-        A model trained with --features takes each input's vector as "features": [numbers].
-          --model DIR     a fine-tuned model folder (bertcore finetune's --output)
-          --input FILE    JSONL inputs
-          --output FILE   JSONL predictions (written atomically)
-          --batch B       inputs per forward pass (default 64)
-          --device D      cpu (default); cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`)
-                          (simulator: the GPU kernels on the CPU, very slow, for tests)
+    public string Summary => "predict labels, values, tags or answers for JSONL inputs with a fine-tuned model";
+
+    public string Notes => """
+            One JSON object per input line, one per output line in the same order ("id" is copied through):
+              classify, pair  {"text"} or {"text", "text_pair"}  →  {"label", "score"}
+              regress         {"text"} or {"text", "text_pair"}  →  {"value"}
+              ner             {"tokens": ["Anna", "lives", ...]} →  {"tags": ["B-person", "O", ...]}
+              qa              {"question", "context"}            →  {"answer", "start", "end", "score"}
+                              (context[start:end] is the answer; offsets count code points, as SQuAD's answer_start)
+            A model trained with --features takes each input's vector as "features": [numbers].
         """;
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        string model = args.Required("model"), input = args.Required("input"), output = args.Required("output");
-        int batch = args.Int("batch", 64);
-        string device = args.Optional("device") ?? "cpu";
-        args.RejectUnknown();
+        var command = new Command("predict", Summary) { _model, _input, _output, _batch, _device };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        string model = parse.GetValue(_model)!, input = parse.GetValue(_input)!, output = parse.GetValue(_output)!;
+        int batch = parse.GetValue(_batch);
+        string device = parse.GetValue(_device)!;
         if (batch < 1) throw new UsageException("--batch must be at least 1");
         using var taskModel = TaskModel.Load(model, Devices.Create(device), batch);
         bool terminal = !Console.IsOutputRedirected;

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using BertCore.Cli.Plots;
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
 using BertCore.Checkpoints;
@@ -17,69 +19,87 @@ namespace BertCore.Cli.Commands;
 /// </summary>
 public sealed class PretrainCommand : ICommand
 {
-    public string Name => "pretrain";
-    public string Summary => "masked-LM pretraining (from scratch or --init DIR), with checkpoints and exact --resume";
-    public string Help => """
-        Usage: bertcore pretrain --corpus FILE... --vocab vocab.txt (--config NAME|config.json | --init DIR)
-                                 --output DIR --max-steps N [options]
+    private readonly Option<string[]> _corpus = CliOption.Many("--corpus",
+        "input: plain text (a sentence or paragraph per line, blank line between documents) or JSONL with a \"text\" field", valueName: "FILE");
+    private readonly Option<string> _batches = CliOption.Text("--batches",
+        "input instead of --corpus: a pre-masked batch stream (safetensors: input_ids, token_type_ids, attention_mask, mlm_labels " +
+        "[N, B, S], optional nsp_labels [N, B]; see tools/reference/README.md) read in order and repeated; --batch, --seq, --mask, " +
+        "--mask-prob and --cased do not apply. This is the PyTorch-parity path.", valueName: "FILE");
+    private readonly Option<string[]> _evalCorpus = CliOption.Many("--eval-corpus",
+        "held-out data (a pre-masked stream file when --batches is used); enables evaluation of MLM accuracy and perplexity", valueName: "FILE");
+    private readonly Option<string> _config = CliOption.Text("--config",
+        "a fresh model: tiny, mini, small, base (vocabulary size from --vocab) or a config.json", valueName: "NAME|PATH");
+    private readonly Option<string> _init = CliOption.Text("--init",
+        "instead of --config: continue pretraining a Hugging Face model folder (heads it lacks start fresh)", valueName: "DIR");
+    private readonly Option<string> _vocab = CliOption.Text("--vocab",
+        "WordPiece vocabulary; copied into every saved model (default with --init: DIR/vocab.txt)", valueName: "PATH");
+    private readonly Option<bool> _cased = CliOption.Flag("--cased", "keep case and accents when tokenizing the corpus");
+    private readonly Option<int> _batch = CliOption.Int("--batch", 32, "sequences per micro-batch", "B");
+    private readonly Option<int> _seq = CliOption.Int("--seq", 128, "sequence length in tokens", "S");
+    private readonly Option<string> _mask = CliOption.Text("--mask", "masking of the corpus", fallback: "token", valueName: "KIND",
+        among: ["token", "whole-word", "span"]);
+    private readonly Option<float> _maxMinutes = CliOption.Float("--max-minutes", 0f,
+        "wall-clock budget: the step that ends past M minutes is the last one (evaluated and saved); the schedule still spans " +
+        "--max-steps (0: none)", "M");
+    private readonly Option<float> _maskProb = CliOption.Float("--mask-prob", 0.15f, "fraction of tokens to mask", "P");
+    private readonly Option<string> _importance = CliOption.Text("--importance",
+        "selective masking: TSV token<TAB>weight; tokens are masked with probability proportional to weight (0 = never), " +
+        "unlisted tokens weigh 1 (not with --mask span)", valueName: "FILE");
+    private readonly Option<string> _objective = CliOption.Text("--objective", "training objective", fallback: "mlm", valueName: "OBJ",
+        among: ["mlm", "mlm+nsp", "mlm+sop"]);
+    private readonly Option<string> _teacher = CliOption.Text("--teacher",
+        "distillation: a pretrained model folder with an MLM head over the same vocabulary: the MLM loss becomes " +
+        "A * T^2 * KL(softmax(teacher/T) || softmax(student/T)) + (1 - A) * CE over the masked positions (the teacher runs " +
+        "online on each batch, dropout off)", valueName: "DIR");
+    private readonly Option<float> _distillAlpha = CliOption.Float("--distill-alpha", 0.5f, "weight of the soft targets", "A");
+    private readonly Option<float> _temperature = CliOption.Float("--temperature", 2f, "softmax temperature", "T");
+    private readonly Option<int?> _maxSteps = CliOption.MaybeInt("--max-steps", "optimizer steps", required: true);
+    private readonly Option<float> _lr = CliOption.Float("--lr", 1e-4f, "peak learning rate", "LR");
+    private readonly Option<int?> _warmup = CliOption.MaybeInt("--warmup", "linear warmup steps (default max-steps / 100), then --schedule");
+    private readonly Option<string> _schedule = CliOption.Text("--schedule",
+        "linear (decays to 0 at max-steps), cosine, constant or stlr", fallback: "linear", valueName: "NAME");
+    private readonly Option<float> _weightDecay = CliOption.Float("--weight-decay", 0.01f, "AdamW weight decay (none on biases and LayerNorm)", "W");
+    private readonly Option<float> _maxGradNorm = CliOption.Float("--max-grad-norm", 1f, "global gradient-norm clip (0 turns clipping off)");
+    private readonly Option<int> _gradAccum = CliOption.Int("--grad-accum", 1, "micro-batches per optimizer step", "K");
+    private readonly Option<int> _seed = CliOption.Int("--seed", 1, "model initialization, dropout and data order");
+    private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<string> _output = CliOption.Text("--output",
+        "checkpoints (DIR/checkpoint-N), metrics.csv, loss.png and, at the end, the final model in Hugging Face layout " +
+        "(config.json, model.safetensors, vocab.txt)", required: true, valueName: "DIR");
+    private readonly Option<int> _saveEvery = CliOption.Int("--save-every", 1000, "checkpoint every N steps and after the last");
+    private readonly Option<int> _keep = CliOption.Int("--keep", 2, "checkpoints to keep");
+    private readonly Option<int?> _evalEvery = CliOption.MaybeInt("--eval-every", "evaluate every N steps (default --save-every) and after the last");
+    private readonly Option<int> _evalBatches = CliOption.Int("--eval-batches", 20, "held-out batches per evaluation");
+    private readonly Option<int> _logEvery = CliOption.Int("--log-every", 50, "a log line every N steps when the output is not a terminal");
+    private readonly Option<bool> _resume = CliOption.Flag("--resume",
+        "continue from the newest checkpoint in DIR (the same options are required); the result is bitwise the same as an " +
+        "uninterrupted run");
 
-        Input (one of):
-          --corpus FILE...        plain text (a sentence or paragraph per line, blank line between documents)
-                                  or JSONL with a "text" field
-          --batches FILE          a pre-masked batch stream (safetensors: input_ids, token_type_ids,
-                                  attention_mask, mlm_labels [N, B, S], optional nsp_labels [N, B]; see
-                                  tools/reference/README.md) read in order and repeated; --batch, --seq, --mask,
-                                  --mask-prob and --cased do not apply. This is the PyTorch-parity path.
-          --eval-corpus FILE...   held-out data (a pre-masked stream file when --batches is used); enables
-                                  evaluation of MLM accuracy and perplexity
-        Model (one of):
-          --config NAME|PATH      a fresh model: tiny, mini, small, base (vocabulary size from --vocab) or a config.json
-          --init DIR              continue pretraining a Hugging Face model folder (heads it lacks start fresh)
-          --vocab PATH            WordPiece vocabulary; copied into every saved model (default with --init: DIR/vocab.txt)
-          --cased                 keep case and accents when tokenizing the corpus
-        Data:
-          --batch B               sequences per micro-batch (default 32)
-          --seq S                 sequence length in tokens (default 128)
-          --mask KIND             token (default), whole-word or span
-          --max-minutes M         wall-clock budget: the step that ends past M minutes is the last one (evaluated and
-                                  saved); the schedule still spans --max-steps
-          --mask-prob P           fraction of tokens to mask (default 0.15)
-          --importance FILE       selective masking: TSV token<TAB>weight; tokens are masked with probability
-                                  proportional to weight (0 = never), unlisted tokens weigh 1 (not with --mask span)
-          --objective OBJ         mlm (default), mlm+nsp or mlm+sop
-        Distillation (optional):
-          --teacher DIR           a pretrained model folder with an MLM head over the same vocabulary: the MLM loss
-                                  becomes A * T^2 * KL(softmax(teacher/T) || softmax(student/T)) + (1 - A) * CE over the
-                                  masked positions (the teacher runs online on each batch, dropout off)
-          --distill-alpha A       weight of the soft targets (default 0.5)
-          --temperature T         softmax temperature (default 2)
-        Optimization (AdamW, betas 0.9/0.999, eps 1e-6 as BERT; no decay on biases and LayerNorm):
-          --max-steps N           optimizer steps (required)
-          --lr LR                 peak learning rate (default 1e-4)
-          --warmup N              linear warmup steps (default max-steps / 100), then --schedule
-          --schedule NAME         linear (default, decays to 0 at max-steps), cosine, constant or stlr
-          --weight-decay W        default 0.01
-          --max-grad-norm N       global gradient-norm clip (default 1.0; 0 turns clipping off)
-          --grad-accum K          micro-batches per optimizer step (default 1)
-          --seed N                model initialization, dropout and data order (default 1)
-          --device cpu|cuda       cpu (default); cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`)
-                                  (simulator: the GPU kernels on the CPU, very slow, for tests)
-        Output:
-          --output DIR            checkpoints (DIR/checkpoint-N), metrics.csv, loss.png and, at the end, the final
-                                  model in Hugging Face layout (config.json, model.safetensors, vocab.txt)
-          --save-every N          checkpoint every N steps (default 1000) and after the last
-          --keep N                checkpoints to keep (default 2)
-          --eval-every N          evaluate every N steps (default --save-every) and after the last
-          --eval-batches N        held-out batches per evaluation (default 20)
-          --log-every N           a log line every N steps when the output is not a terminal (default 50)
-          --resume                continue from the newest checkpoint in DIR (the same options are required);
-                                  the result is bitwise the same as an uninterrupted run
-        Ctrl+C stops after the current step and writes a checkpoint.
+    public string Summary => "masked-LM pretraining (from scratch or --init DIR), with checkpoints and exact --resume";
+
+    public string Notes => """
+            Usage: bertcore pretrain --corpus FILE... --vocab vocab.txt (--config NAME|config.json | --init DIR)
+                                     --output DIR --max-steps N [options]
+            Optimization: AdamW, betas 0.9/0.999, eps 1e-6 as BERT; no decay on biases and LayerNorm.
+            Ctrl+C stops after the current step and writes a checkpoint.
         """;
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        var o = Parse(args);
+        CliOption.Suggest(_schedule, "linear", "cosine", "constant", "stlr");
+        var command = new Command("pretrain", Summary)
+        {
+            _corpus, _batches, _evalCorpus, _config, _init, _vocab, _cased, _batch, _seq, _mask, _maxMinutes, _maskProb, _importance,
+            _objective, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup, _schedule, _weightDecay, _maxGradNorm, _gradAccum,
+            _seed, _device, _output, _saveEvery, _keep, _evalEvery, _evalBatches, _logEvery, _resume,
+        };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        var o = Parse(parse);
         using var backend = Devices.Create(o.Device);
         var vocabPath = o.Vocab ?? (o.Init != null && File.Exists(Path.Combine(o.Init, ModelDirectory.VocabFile))
             ? Path.Combine(o.Init, ModelDirectory.VocabFile) : null);
@@ -120,17 +140,19 @@ public sealed class PretrainCommand : ICommand
         else if (o.Resume) Console.WriteLine($"no checkpoint in {o.Output}: starting at step 0");
 
         using var cancel = new CtrlC();   // the first Ctrl+C stops cleanly, a second one kills
-        var printer = new PretrainProgressPrinter(o.LogEvery);
+        var display = TrainingDisplay.ForConsole();
+        var printer = new PretrainProgressPrinter(o.LogEvery, display);
         trainer.StepCompleted += printer.Print;
         PretrainingResult result;
         try
         {
-            result = trainer.Run(cancel.Token);
+            result = display.Run(() => trainer.Run(cancel.Token));
         }
         finally
         {
             printer.Finish();
         }
+        RunPlots.Write(o.Output);
         if (!result.Completed)
         {
             Console.WriteLine($"stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none: no step was taken)"}; continue with --resume");
@@ -199,34 +221,28 @@ public sealed class PretrainCommand : ICommand
         int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance, float MaxMinutes,
         string? Teacher, float DistillAlpha, float Temperature);
 
-    private static Options Parse(Arguments args)
+    private Options Parse(ParseResult parse)
     {
-        var corpus = args.Many("corpus");
-        var batches = args.Optional("batches");
-        var evalCorpus = args.Many("eval-corpus");
-        var vocab = args.Optional("vocab");
-        var config = args.Optional("config");
-        var init = args.Optional("init");
-        var output = args.Required("output");
-        int maxSteps = args.Int("max-steps", 0);
-        int saveEvery = args.Int("save-every", 1000);
-        var o = new Options(corpus, batches, evalCorpus, vocab, config, init, output, maxSteps,
-            args.Int("batch", 32), args.Int("seq", 128), args.Float("lr", 1e-4f), args.Int("warmup", maxSteps / 100),
-            args.Optional("schedule") ?? "linear", args.Float("weight-decay", 0.01f), args.Float("max-grad-norm", 1f),
-            args.Int("grad-accum", 1), args.Optional("mask") ?? "token", args.Float("mask-prob", 0.15f),
-            args.Optional("objective") ?? "mlm", args.Flag("cased"), args.Int("eval-every", saveEvery), args.Int("eval-batches", 20),
-            saveEvery, args.Int("keep", 2), args.Int("log-every", 50), args.Flag("resume"), args.Int("seed", 1),
-            args.Optional("device") ?? "cpu", args.Optional("importance"), args.Float("max-minutes", 0f),
-            args.Optional("teacher"), args.Float("distill-alpha", 0.5f), args.Float("temperature", 2f));
-        args.RejectUnknown();
+        IReadOnlyList<string> corpus = parse.GetValue(_corpus) ?? [];
+        var batches = parse.GetValue(_batches);
+        string? config = parse.GetValue(_config), init = parse.GetValue(_init);
+        int maxSteps = parse.GetValue(_maxSteps) ?? 0, saveEvery = parse.GetValue(_saveEvery);
+        var o = new Options(
+            Corpus: corpus, Batches: batches, EvalCorpus: parse.GetValue(_evalCorpus) ?? [], Vocab: parse.GetValue(_vocab), Config: config,
+            Init: init, Output: parse.GetValue(_output)!, MaxSteps: maxSteps, Batch: parse.GetValue(_batch), Seq: parse.GetValue(_seq),
+            Lr: parse.GetValue(_lr), Warmup: parse.GetValue(_warmup) ?? maxSteps / 100, Schedule: parse.GetValue(_schedule)!,
+            WeightDecay: parse.GetValue(_weightDecay), MaxGradNorm: parse.GetValue(_maxGradNorm), GradAccum: parse.GetValue(_gradAccum),
+            Mask: parse.GetValue(_mask)!, MaskProb: parse.GetValue(_maskProb), Objective: parse.GetValue(_objective)!, Cased: parse.GetValue(_cased),
+            EvalEvery: parse.GetValue(_evalEvery) ?? saveEvery, EvalBatches: parse.GetValue(_evalBatches), SaveEvery: saveEvery,
+            Keep: parse.GetValue(_keep), LogEvery: parse.GetValue(_logEvery), Resume: parse.GetValue(_resume), Seed: parse.GetValue(_seed),
+            Device: parse.GetValue(_device)!, Importance: parse.GetValue(_importance), MaxMinutes: parse.GetValue(_maxMinutes),
+            Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature));
 
         if ((corpus.Count > 0) == (batches != null)) throw new UsageException("give exactly one of --corpus FILE... and --batches FILE");
         if ((config != null) == (init != null)) throw new UsageException("give exactly one of --config and --init");
         if (maxSteps < 1) throw new UsageException("--max-steps N (at least 1) is required");
         if (o.Batch < 1 || o.Seq < 8) throw new UsageException("--batch must be at least 1 and --seq at least 8");
-        if (o.Mask is not ("token" or "whole-word" or "span")) throw new UsageException($"--mask must be token, whole-word or span, not '{o.Mask}'");
         if (o.MaskProb is <= 0 or >= 1) throw new UsageException("--mask-prob must be between 0 and 1");
-        if (o.Objective is not ("mlm" or "mlm+nsp" or "mlm+sop")) throw new UsageException($"--objective must be mlm, mlm+nsp or mlm+sop, not '{o.Objective}'");
         if (o.Warmup < 0 || o.GradAccum < 1 || o.SaveEvery < 0 || o.EvalEvery < 0 || o.EvalBatches < 1 || o.Keep < 1 || o.LogEvery < 1)
             throw new UsageException("--warmup, --save-every and --eval-every must not be negative; --grad-accum, --eval-batches, --keep and --log-every must be at least 1");
         if (o.Lr <= 0) throw new UsageException("--lr must be positive");

@@ -4,28 +4,28 @@ using BertCore.Training;
 namespace BertCore.Cli.Commands;
 
 /// <summary>
-/// Prints <see cref="PretrainingProgress"/> through a <see cref="StepConsole"/>: a bar with step, loss, tokens/s and
-/// ETA on a terminal, a log line every <c>logEvery</c> steps and after the last otherwise. Evaluations and
+/// Prints <see cref="PretrainingProgress"/> through a <see cref="StepConsole"/>: on a live display a bar with step, loss, tokens/s and
+/// ETA, a log line every <c>logEvery</c> steps and after the last otherwise. Evaluations and
 /// checkpoints always get a line of their own.
 /// </summary>
-internal sealed class PretrainProgressPrinter(int logEvery)
+internal sealed class PretrainProgressPrinter(int logEvery, TrainingDisplay display)
 {
-    private readonly StepConsole _console = new(logEvery);
+    private readonly StepConsole _console = new(logEvery, display);
 
     public void Print(PretrainingProgress p)
     {
         bool last = p.Step == p.MaxSteps;
-        _console.Step(p.Step, last, p.Evaluation != null || p.Checkpoint != null, () => Bar(p), () => Line(p));
+        _console.Step(p.Step, p.MaxSteps, last, () => Status(p), () => Line(p));
         if (p.Evaluation is { } e)
             _console.Event($"eval at step {p.Step}: mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)");
         if (p.Checkpoint != null) _console.Event($"checkpoint {p.Checkpoint}");
     }
 
-    /// <summary>Ends the bar's line so that later output starts on a fresh one.</summary>
+    /// <summary>Ends this run's bar on the live display.</summary>
     public void Finish() => _console.Finish();
 
-    private static string Bar(PretrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"{StepConsole.Bar(p.Step, p.MaxSteps)} loss {p.Loss:F4} {p.TokensPerSecond:F0} tok/s ETA {StepConsole.Time(p.Eta)}  ");
+    private static string Status(PretrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"step {p.Step}/{p.MaxSteps} loss {p.Loss:F4} {p.TokensPerSecond:F0} tok/s ETA {StepConsole.Time(p.Eta)}");
 
     private static string Line(PretrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
         $"step {p.Step}/{p.MaxSteps} loss {p.Loss:F4} lr {p.LearningRate:E3} grad_norm {p.GradNorm:F3} " +

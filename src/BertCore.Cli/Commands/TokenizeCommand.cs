@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using BertCore.IO;
@@ -11,30 +13,34 @@ namespace BertCore.Cli.Commands;
 /// </summary>
 public sealed class TokenizeCommand : ICommand
 {
-    public string Name => "tokenize";
+    private readonly Option<string> _vocab = CliOption.Text("--vocab", "WordPiece vocabulary (vocab.txt)", required: true, valueName: "PATH");
+    private readonly Option<bool> _cased = CliOption.Flag("--cased", "keep case and accents (cased models); default lower-cases and strips accents");
+    private readonly Option<string> _input = CliOption.Text("--input", "input JSONL", required: true, valueName: "PATH");
+    private readonly Option<string> _output = CliOption.Text("--output",
+        "output JSONL (written atomically: a failed run leaves no partial file)", required: true, valueName: "PATH");
+    private readonly Option<int> _maxLength = CliOption.Int("--max-length", 512, "longest encoding, special tokens included");
+    private readonly Option<string> _truncation = CliOption.Text("--truncation", "how an encoding longer than --max-length is cut",
+        fallback: "longest_first", valueName: "MODE", among: ["longest_first", "only_first", "only_second", "none"]);
+
     public string Summary => "tokenize JSONL texts (and pairs) with a vocab.txt as Hugging Face BertTokenizer does";
-    public string Help => """
-        Usage: bertcore tokenize --vocab vocab.txt --input in.jsonl --output out.jsonl [options]
 
-        Each input line is {"text": "...", "text_pair": "..."} (text_pair optional); blank lines are skipped.
-        Each output line is {"ids", "tokens", "token_type_ids", "offsets"}, special tokens included;
-        offsets are [start, end) UTF-16 indices into the line's text or text_pair, [0, 0] for special tokens.
-
-        Options:
-          --vocab PATH         WordPiece vocabulary (vocab.txt)
-          --cased              keep case and accents (cased models); default lower-cases and strips accents
-          --input PATH         input JSONL
-          --output PATH        output JSONL (written atomically: a failed run leaves no partial file)
-          --max-length N       longest encoding, special tokens included (default 512)
-          --truncation MODE    longest_first (default), only_first, only_second or none
+    public string Notes => """
+            Each input line is {"text": "...", "text_pair": "..."} (text_pair optional); blank lines are skipped.
+            Each output line is {"ids", "tokens", "token_type_ids", "offsets"}, special tokens included;
+            offsets are [start, end) UTF-16 indices into the line's text or text_pair, [0, 0] for special tokens.
         """;
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        var options = new Options(
-            args.Required("vocab"), args.Flag("cased"), args.Required("input"), args.Required("output"),
-            args.Int("max-length", 512), ParseTruncation(args.Optional("truncation") ?? "longest_first"));
-        args.RejectUnknown();
+        var command = new Command("tokenize", Summary) { _vocab, _cased, _input, _output, _maxLength, _truncation };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        var options = new Options(parse.GetValue(_vocab)!, parse.GetValue(_cased), parse.GetValue(_input)!, parse.GetValue(_output)!,
+            parse.GetValue(_maxLength), ParseTruncation(parse.GetValue(_truncation)!));
         if (options.MaxLength < 1) throw new UsageException("--max-length must be a positive integer");
         var tokenizer = BertTokenizer.FromVocabFile(options.Vocab, lowercase: !options.Cased);
         int count = 0;
@@ -130,6 +136,6 @@ public sealed class TokenizeCommand : ICommand
         "only_first" => Truncation.OnlyFirst,
         "only_second" => Truncation.OnlySecond,
         "none" => Truncation.None,
-        _ => throw new UsageException($"--truncation must be longest_first, only_first, only_second or none, not '{value}'"),
+        _ => throw new UnreachableException($"--truncation accepts only its four modes, not '{value}'"),
     };
 }

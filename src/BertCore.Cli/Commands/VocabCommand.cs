@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using BertCore.Data;
@@ -12,34 +13,38 @@ namespace BertCore.Cli.Commands;
 /// </summary>
 public sealed class VocabCommand : ICommand
 {
-    public string Name => "vocab";
+    private readonly Option<string[]> _corpus = CliOption.Many("--corpus",
+        "plain text (one sentence or paragraph per line, a blank line between documents) or JSONL with a \"text\" field " +
+        "(files ending .jsonl or .ndjson)", required: true, valueName: "FILE");
+    private readonly Option<int?> _size = CliOption.MaybeInt("--size", "tokens in the vocabulary, special tokens included", required: true);
+    private readonly Option<bool> _cased = CliOption.Flag("--cased", "keep case and accents; default lower-cases and strips accents (uncased models)");
+    private readonly Option<int> _minFrequency = CliOption.Int("--min-frequency", 2, "merge a pair only when it occurs at least N times");
+    private readonly Option<int> _alphabetLimit = CliOption.Int("--alphabet-limit", 1000, "keep at most the N most frequent characters");
+    private readonly Option<string> _output = CliOption.Text("--output",
+        "the vocab.txt to write (atomically: a failed run leaves no partial file)", required: true, valueName: "PATH");
+
     public string Summary => "train a WordPiece vocab.txt on text files (as Hugging Face BertWordPieceTokenizer does)";
-    public string Help => """
-        Usage: bertcore vocab --corpus FILE... --size N --output vocab.txt [options]
 
-        Counts the words of the corpus (BERT's basic tokenization) and merges the most frequent pairs of pieces
-        until the vocabulary has N tokens: [PAD] [UNK] [CLS] [SEP] [MASK], the characters, their ## forms, then
-        the merged pieces.
-
-        Options:
-          --corpus FILE...     plain text (one sentence or paragraph per line, a blank line between documents)
-                               or JSONL with a "text" field (files ending .jsonl or .ndjson)
-          --size N             tokens in the vocabulary, special tokens included
-          --cased              keep case and accents; default lower-cases and strips accents (uncased models)
-          --min-frequency N    merge a pair only when it occurs at least N times (default 2)
-          --alphabet-limit N   keep at most the N most frequent characters (default 1000)
-          --output PATH        the vocab.txt to write (atomically: a failed run leaves no partial file)
+    public string Notes => """
+            Counts the words of the corpus (BERT's basic tokenization) and merges the most frequent pairs of pieces
+            until the vocabulary has N tokens: [PAD] [UNK] [CLS] [SEP] [MASK], the characters, their ## forms, then
+            the merged pieces.
         """;
 
-    public int Run(Arguments args)
+    public Command Create()
     {
-        IReadOnlyList<string> corpus = args.Many("corpus", required: true);
-        args.Required("size");
-        int size = args.Int("size", 0);
-        bool cased = args.Flag("cased");
-        int minFrequency = args.Int("min-frequency", 2), alphabetLimit = args.Int("alphabet-limit", 1000);
-        string output = args.Required("output");
-        args.RejectUnknown();
+        var command = new Command("vocab", Summary) { _corpus, _size, _cased, _minFrequency, _alphabetLimit, _output };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        IReadOnlyList<string> corpus = parse.GetValue(_corpus)!;
+        int size = parse.GetValue(_size)!.Value;
+        bool cased = parse.GetValue(_cased);
+        int minFrequency = parse.GetValue(_minFrequency), alphabetLimit = parse.GetValue(_alphabetLimit);
+        string output = parse.GetValue(_output)!;
         if (size <= Vocabulary.SpecialTokens.Count) throw new UsageException($"--size must be above {Vocabulary.SpecialTokens.Count}");
         if (minFrequency < 1) throw new UsageException("--min-frequency must be at least 1");
         if (alphabetLimit < 1) throw new UsageException("--alphabet-limit must be at least 1");

@@ -26,7 +26,7 @@ public sealed record PretrainingResult(bool Completed, int Step, double LastLoss
 /// The losses stay on the device until the end of the step, read back once with the norm (<see cref="GradientClipper.Step"/>).
 /// Same model, options, source and backend → bitwise-identical weights, and a run resumed from a checkpoint
 /// (<see cref="Resume"/>) ends bitwise where the uninterrupted run ends. <see cref="Run"/> also evaluates on a
-/// held-out source, writes checkpoints, metrics.csv and loss.png into the output folder, and at the end the
+/// held-out source, writes checkpoints and metrics.csv into the output folder, and at the end the
 /// final model (config.json, model.safetensors, vocab.txt) into the output folder itself. The caller owns the
 /// model and the sources; the model's parameters move into the backend's memory (<see cref="IBackend.Adopt"/>: onto
 /// the GPU with a GPU backend) and stay there, checkpoints and the final model being written through host copies.
@@ -34,7 +34,6 @@ public sealed record PretrainingResult(bool Completed, int Step, double LastLoss
 public sealed class Pretrainer : IDisposable
 {
     public const string MetricsFile = "metrics.csv";
-    public const string PlotFile = "loss.png";
 
     private readonly IPretrainingBatchSource _train;
     private readonly IPretrainingBatchSource? _eval;
@@ -201,7 +200,7 @@ public sealed class Pretrainer : IDisposable
     /// <summary>
     /// Trains until <see cref="PretrainerOptions.MaxSteps"/> (or cancellation: the current step finishes, a
     /// checkpoint is written, and the run returns). Evaluates every EvalEvery steps and after the last, saves every
-    /// SaveEvery steps and after the last, appends every step to metrics.csv, redraws loss.png at each checkpoint,
+    /// SaveEvery steps and after the last, appends every step to metrics.csv,
     /// and finally saves the model into the output folder. Starts from <see cref="Step"/>, so call
     /// <see cref="Resume"/> first to continue a run.
     /// </summary>
@@ -219,7 +218,7 @@ public sealed class Pretrainer : IDisposable
         {
             if (cancellation.IsCancellationRequested)
             {
-                if (Step > firstStep && savedAt != Step) checkpoint = SaveAndPlot(metrics);
+                if (Step > firstStep && savedAt != Step) checkpoint = SaveCheckpoint();
                 return new PretrainingResult(false, Step, LastLoss, evaluation, checkpoint);
             }
             var step = TrainStep();
@@ -231,7 +230,7 @@ public sealed class Pretrainer : IDisposable
             string? saved = null;
             if (last || Due(Options.SaveEvery))
             {
-                checkpoint = saved = SaveAndPlot(metrics);
+                checkpoint = saved = SaveCheckpoint();
                 savedAt = Step;
             }
             var eta = clock.Elapsed / (Step - firstStep) * (Options.MaxSteps - Step);
@@ -244,13 +243,6 @@ public sealed class Pretrainer : IDisposable
     }
 
     private bool Due(int every) => every > 0 && Step % every == 0;
-
-    private string SaveAndPlot(MetricsLog metrics)
-    {
-        var path = SaveCheckpoint();
-        LossPlot.Write(Path.Combine(Options.OutputDirectory, PlotFile), metrics.Rows);
-        return path;
-    }
 
     /// <summary>The relation labels the objective trains on (null for MLM only).</summary>
     private int[]? RelationLabels(PretrainingBatch batch)

@@ -20,7 +20,7 @@ public sealed record PretrainerOptions
     /// step for step, unlike one cut by MaxSteps.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
-    /// <summary>Folder for checkpoints, metrics.csv, loss.png and the final model.</summary>
+    /// <summary>Folder for checkpoints, metrics.csv and the final model.</summary>
     public required string OutputDirectory { get; init; }
 
     /// <summary>Peak learning rate (BERT: 1e-4).</summary>

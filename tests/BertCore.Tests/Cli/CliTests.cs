@@ -18,7 +18,18 @@ public class CliTests
     {
         var r = CliRunner.Run("--help");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("Usage: bertcore <command>", r.StdOut);
+        Assert.Contains("bertcore [command] [options]", r.StdOut);
+        foreach (var verb in new[] { "forward", "inspect", "import", "tokenize", "vocab", "pretrain", "finetune", "distill", "evaluate", "predict",
+                     "export-onnx", "demo", "bench", "selfcheck", "devices" })
+            Assert.Matches($@"\n  {verb}( <[A-Z]+>)? +\S", r.StdOut);
+    }
+
+    [Fact]
+    public void No_command_prints_the_help_and_fails()
+    {
+        var r = CliRunner.Run();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("bertcore [command] [options]", r.StdOut);
     }
 
     [Fact]

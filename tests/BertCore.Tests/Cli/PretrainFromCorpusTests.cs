@@ -1,6 +1,7 @@
 using BertCore.Checkpoints;
 using BertCore.Demo;
 using BertCore.Tests.Support;
+using BertCore.Tests.Training;
 using Xunit;
 
 namespace BertCore.Tests.Cli;
@@ -30,6 +31,7 @@ public class PretrainFromCorpusTests : IDisposable
         Assert.Contains("eval at step 4", r.StdOut);
         var rows = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
         Assert.Equal(5, rows.Length);   // header + 4 steps
+        Assert.True(PngFile.IsPng(Path.Combine(output, "loss.png")), "the CLI draws loss.png from metrics.csv");
         using var model = ModelDirectory.LoadPreTraining(output);
         Assert.Equal(objective != "mlm", model.Nsp != null);
         Assert.Equal(File.ReadAllText(vocab), File.ReadAllText(Path.Combine(output, "vocab.txt")));

@@ -75,7 +75,7 @@ public class FineTunerTests : IDisposable
         Assert.Equal(["BertForSequenceClassification"], config.Architectures!);
         Assert.Equal(File.ReadAllBytes(_vocab), File.ReadAllBytes(Path.Combine(output, ModelDirectory.VocabFile)));
         Assert.Equal(result.Steps + 1, File.ReadAllLines(Path.Combine(output, FineTuningLog.FileName)).Length);
-        Assert.True(File.Exists(Path.Combine(output, FineTuningPlots.LossFile)) && File.Exists(Path.Combine(output, FineTuningPlots.DevFile)));
+        Assert.True(File.Exists(Path.Combine(output, FineTuningLog.FileName)) && !File.Exists(Path.Combine(output, "loss.png")));
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, FineTuner.ResultsFile)));
         Assert.Equal(best.Step, results.RootElement.GetProperty("best").GetProperty("step").GetInt32());
     }

@@ -1,11 +1,9 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 
 namespace BertCore.Tests.Training;
 
-/// <summary>An independent PNG reader for tests: splits the chunks, checks every CRC with a bit-at-a-time CRC-32
-/// (not the table the encoder uses), and inflates the image data.</summary>
+/// <summary>An independent PNG reader for tests: splits the chunks and checks every CRC with a bit-at-a-time CRC-32.</summary>
 internal static class PngFile
 {
     public sealed record Chunk(string Type, byte[] Data, uint StoredCrc, uint ComputedCrc);
@@ -31,16 +29,6 @@ internal static class PngFile
             at += 12 + length;
         }
         return chunks;
-    }
-
-    /// <summary>The concatenated IDAT data, inflated: [height, 1 + 3·width] filter byte + RGB scanlines.</summary>
-    public static byte[] Inflate(IEnumerable<Chunk> chunks)
-    {
-        using var compressed = new MemoryStream(chunks.Where(c => c.Type == "IDAT").SelectMany(c => c.Data).ToArray());
-        using var zlib = new ZLibStream(compressed, CompressionMode.Decompress);
-        using var raw = new MemoryStream();
-        zlib.CopyTo(raw);
-        return raw.ToArray();
     }
 
     public static uint BitwiseCrc(ReadOnlySpan<byte> data)

@@ -6,7 +6,7 @@ namespace BertCore.Backends.Cpu;
 
 /// <summary>
 /// Independent FMA chains on registers, no memory traffic: the fp32 FMA rate of this thread with 256-bit and with
-/// 512-bit vectors. <see cref="Diagnostics.FmaPeak"/> reports the faster as the machine's peak; the GEMM asks
+/// 512-bit vectors. The CLI's `bench peak` reports the faster as the machine's peak; the GEMM asks
 /// <see cref="WideVectorsPay"/> whether its 512-bit micro-kernel is worth taking here: where AVX-512 runs on
 /// 512-bit units a 512-bit FMA does twice the work of a 256-bit one per instruction; Zen 4 splits it in two halves
 /// on 256-bit units, the same rate; without AVX-512 it is emulated with two 256-bit ones.

@@ -38,7 +38,7 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
 /// a checkpoint with each evaluation (and every SaveEvery steps), keeps the best one, the newest one and the newest
 /// KeepCheckpoints others, stops early after
-/// Patience evaluations without improvement, writes metrics.csv, loss.png, dev.png and results.json, and finally
+/// Patience evaluations without improvement, writes metrics.csv and results.json, and finally
 /// copies the best checkpoint's model into the output folder. Same network, data, options and backend →
 /// bitwise-identical weights, and a run resumed from a checkpoint (<see cref="Resume"/>) ends bitwise where the
 /// uninterrupted run ends. The caller owns the network and the data; the network's parameters move into the
@@ -281,7 +281,7 @@ public sealed class FineTuner : IDisposable
     /// checkpoint is written, and the run ends as below). Starts from <see cref="Step"/>, so call <see cref="Resume"/>
     /// first to continue a run (metrics.csv then keeps its rows up to the checkpoint). Writes a checkpoint with each
     /// evaluation and every <see cref="FineTunerOptions.SaveEvery"/> steps. The output folder then holds the best
-    /// checkpoint's model (the last model without dev data) in Hugging Face layout, metrics.csv, loss.png, dev.png,
+    /// checkpoint's model (the last model without dev data) in Hugging Face layout, metrics.csv,
     /// results.json and the kept checkpoint folders.
     /// </summary>
     public FineTuningResult Run(CancellationToken cancellation = default)
@@ -330,7 +330,6 @@ public sealed class FineTuner : IDisposable
                     SaveCheckpoint();
                     savedAt = Step;
                 }
-                if (evaluation != null) FineTuningPlots.Write(output, log.Rows);
                 stop = last || _stoppedEarly;
                 var eta = clock.Elapsed / (Step - firstStep) * (TotalSteps - Step);
                 StepCompleted?.Invoke(new FineTuningProgress(Step, TotalSteps, epochs, step.Loss, step.LearningRate, step.GradNorm,
@@ -339,7 +338,6 @@ public sealed class FineTuner : IDisposable
         }
         if (_best != null) FineTuningCheckpoints.Publish(_best.Checkpoint, output);
         else TaskModelDirectory.Save(output, Network, _vocabPath);
-        FineTuningPlots.Write(output, log.Rows);
         var result = new FineTuningResult(!cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
         WriteResults(Path.Combine(output, ResultsFile), result);
         return result;

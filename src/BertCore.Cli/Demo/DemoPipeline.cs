@@ -8,7 +8,7 @@ using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training;
 using BertCore.Training.FineTuning;
-using BertCore.Training.Plots;
+using BertCore.Cli.Plots;
 
 namespace BertCore.Demo;
 
@@ -115,6 +115,7 @@ public sealed class DemoPipeline(DemoOptions options, IBackend? backend = null)
         using var trainer = new Pretrainer(_backend, model, pretrainerOptions, train, eval, vocabPath);
         trainer.StepCompleted += p => PretrainingStep?.Invoke(p);
         var result = trainer.Run(cancellation);
+        RunPlots.Write(dir);
         if (!result.Completed) throw new OperationCanceledException("the demo was cancelled during pretraining");
         return new DemoPretraining(dir, model.ParameterCount, result.Step, (long)result.Step * Budget.PretrainBatch * Budget.PretrainSequence,
             result.LastEvaluation, clock.Elapsed);
@@ -137,6 +138,7 @@ public sealed class DemoPipeline(DemoOptions options, IBackend? backend = null)
             $"{trainExamples} training / {devExamples} dev examples, {job.Tuner.TotalSteps} steps");
         job.Tuner.StepCompleted += p => FineTuningStep?.Invoke(p);
         var result = job.Run(cancellation);
+        RunPlots.Write(dir);
         if (!result.Completed) throw new OperationCanceledException("the demo was cancelled during fine-tuning");
         return new DemoRun(result, dir);
     }
@@ -155,10 +157,8 @@ public sealed class DemoPipeline(DemoOptions options, IBackend? backend = null)
     {
         Directory.CreateDirectory(dir);
         string metric = row.Metric;
-        ChartSeries Series(string label, DemoRun run, Rgb color) =>
-            new($"{label} {metric}", run.Result.Evaluations.Select(e => ((double)e.Step, e.Scores[metric])).ToArray(), color, Markers: true);
-        var chart = LineChart.Render([Series("pretrained", row.Pretrained, FineTuningPlots.Palette[0]), Series("random init", row.Random, FineTuningPlots.Palette[1])],
-            xTitle: "step");
-        PngEncoder.Write(Path.Combine(dir, row.Task.Name.ToLowerInvariant() + ".png"), chart);
+        Curve Series(string label, DemoRun run) => new($"{label} {metric}", run.Result.Evaluations.Select(e => (double)e.Step).ToArray(),
+            run.Result.Evaluations.Select(e => e.Scores[metric]).ToArray(), Markers: true);
+        LineChartPng.Write(Path.Combine(dir, row.Task.Name.ToLowerInvariant() + ".png"), [Series("pretrained", row.Pretrained), Series("random init", row.Random)], "step");
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using BertCore.Backends;
 using BertCore.Checkpoints;
+using BertCore.Cli.Plots;
 using BertCore.IO;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;
@@ -46,6 +47,7 @@ public sealed record DemoDistillation(string Task, string Metric, double Teacher
         using var job = DistillationJob.Prepare(backend, setup, options, new DistillationOptions());
         job.Tuner.StepCompleted += step;
         var result = job.Run(cancellation);
+        RunPlots.Write(directory);
         if (!result.Completed) throw new OperationCanceledException("the demo was cancelled during distillation");
         return new DemoDistillation(task.Name, task.Task.PrimaryMetric(), teacher.Best(task.Task), result.Best?.Scores[task.Task.PrimaryMetric()] ?? double.NaN,
             job.Teacher.Model.ParameterCount, job.Student.Model.ParameterCount, directory, clock.Elapsed);
