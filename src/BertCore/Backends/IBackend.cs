@@ -7,8 +7,9 @@ namespace BertCore.Backends;
 /// The op set: coarse, fused operations, each with its backward. Shapes are given in the comments; "[R, C]" means
 /// any tensor viewed as rows of its last dimension. Every backward method ADDS into its gradient outputs
 /// (<c>dx += ...</c>) so that a tensor used twice collects both contributions; gradients start at zero.
-/// Implementations: <see cref="Cpu.CpuBackend"/> (SIMD) and the GPU backend. The double-precision scalar
-/// reference that both are tested against is <see cref="Reference.ReferenceOps"/>.
+/// Implementations: <see cref="Cpu.CpuBackend"/> (SIMD), the GPU backend, and <see cref="Reference.ReferenceBackend"/>, the
+/// double-precision scalar specification that the others are tested against (tests/BertCore.Tests/Ops, one file per
+/// op family: the families are the sections below).
 /// </summary>
 public interface IBackend : IDisposable
 {

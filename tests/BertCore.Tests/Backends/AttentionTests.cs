@@ -39,7 +39,7 @@ public class AttentionTests
     private static void Check(OpInput[] inputs, int[]? mask, float p)
     {
         var dropout = p > 0 ? new Dropout(p, Seed, 0) : Dropout.None;
-        GradCheck.Check((g, t) => Build(g, t, mask, p), x => ReferenceOps.Attention(x[0], x[1], x[2], mask, B, S, H, dropout), inputs);
+        GradCheck.Check((g, t) => Build(g, t, mask, p), x => ReferenceBackend.Attention(x[0], x[1], x[2], mask, B, S, H, dropout), inputs);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class AttentionTests
                 g.RngOffset = 0;
                 return g.Attention(t[0], t[1], t[2], g.Input(mask, b, s), h, 0.1f);
             },
-            x => ReferenceOps.Attention(x[0], x[1], x[2], mask, b, s, h, dropout), inputs);
+            x => ReferenceBackend.Attention(x[0], x[1], x[2], mask, b, s, h, dropout), inputs);
     }
 
     /// <summary>A whole key tile masked (batch 1's last 5 of 131 keys): the running max must survive it.</summary>
@@ -101,7 +101,7 @@ public class AttentionTests
         using Tensor tq = Tensor.FromArray(q, b, s, h * d), tk = Tensor.FromArray(k, b, s, h * d), tv = Tensor.FromArray(v, b, s, h * d);
         using Tensor tMask = Tensor.FromArray(mask, b, s), output = Tensor.Zeros(b, s, h * d), lse = Tensor.Zeros(b, h, s);
         backend.Attention(tq, tk, tv, tMask, h, 0.5f, Dropout.None, output, lse);
-        Close.RelativeToMax(output.ToArray(), ReferenceOps.Attention(q.ToDouble(), k.ToDouble(), v.ToDouble(), mask, b, s, h, Dropout.None),
+        Close.RelativeToMax(output.ToArray(), ReferenceBackend.Attention(q.ToDouble(), k.ToDouble(), v.ToDouble(), mask, b, s, h, Dropout.None),
             GradCheck.ForwardTolerance, "forward");
     }
 
@@ -201,7 +201,7 @@ public class AttentionTests
         using Tensor tq = Tensor.FromArray(q, b, s, h * d), tk = Tensor.FromArray(k, b, s, h * d), tv = Tensor.FromArray(v, b, s, h * d);
         using Tensor tMask = Tensor.FromArray(mask, b, s), output = Tensor.Zeros(b, s, h * d), lse = Tensor.Zeros(b, h, s);
         backend.Attention(tq, tk, tv, tMask, h, 1f / MathF.Sqrt(d), dropout, output, lse);
-        Close.RelativeToMax(output.ToArray(), ReferenceOps.Attention(q.ToDouble(), k.ToDouble(), v.ToDouble(), mask, b, s, h, dropout),
+        Close.RelativeToMax(output.ToArray(), ReferenceBackend.Attention(q.ToDouble(), k.ToDouble(), v.ToDouble(), mask, b, s, h, dropout),
             GradCheck.ForwardTolerance, "forward");
     }
 }

@@ -37,7 +37,7 @@ public class MatMulTests
         }
 
         public double[] Reference(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu) =>
-            ReferenceOps.MatMul(a.ToDouble(), TransA, b.ToDouble(), TransB, BatchCount, M, N, K, SharedB,
+            ReferenceBackend.MatMul(a.ToDouble(), TransA, b.ToDouble(), TransB, BatchCount, M, N, K, SharedB,
                 bias?.ToDouble(), c0.ToDouble(), beta, gelu);
 
         public override string ToString() =>
@@ -284,7 +284,7 @@ public class MatMulTests
         using var tdy = Tensor.FromArray(dy, rows, cols);
         using var tdb = Tensor.FromArray(start, cols);
         backend.SumRowsInto(tdy, tdb);
-        var expected = ReferenceOps.Add(start.ToDouble(), ReferenceOps.SumRows(dy.ToDouble(), rows, cols));
+        var expected = ReferenceBackend.Add(start.ToDouble(), ReferenceBackend.SumRows(dy.ToDouble(), rows, cols));
         Close.RelativeToMax(tdb.ToArray(), expected, GradCheck.ForwardTolerance, "dbias");
     }
 
@@ -315,7 +315,7 @@ public class MatMulTests
     [MemberData(nameof(GraphCases))]
     public void Graph_MatMul_gradients(Case g) =>
         GradCheck.Check((graph, t) => graph.MatMul(t[0], t[1], g.TransA, g.TransB),
-            x => ReferenceOps.MatMul(x[0], g.TransA, x[1], g.TransB, g.BatchCount, g.M, g.N, g.K),
+            x => ReferenceBackend.MatMul(x[0], g.TransA, x[1], g.TransB, g.BatchCount, g.M, g.N, g.K),
             [In(51, g.AShape), In(52, g.BShape)]);
 
     [Theory]
@@ -328,7 +328,7 @@ public class MatMulTests
         // x [3, 5, 7] is 15 rows of 7; weight [11, 7] ([out, in]); y [3, 5, 11].
         OpInput[] inputs = bias ? [In(61, 3, 5, 7), In(62, 11, 7), In(63, 11)] : [In(61, 3, 5, 7), In(62, 11, 7)];
         GradCheck.Check((graph, t) => graph.Linear(t[0], t[1], bias ? t[2] : null, gelu),
-            x => ReferenceOps.MatMul(x[0], false, x[1], true, 1, 15, 11, 7, bias: bias ? x[2] : null, gelu: gelu),
+            x => ReferenceBackend.MatMul(x[0], false, x[1], true, 1, 15, 11, 7, bias: bias ? x[2] : null, gelu: gelu),
             inputs);
     }
 }

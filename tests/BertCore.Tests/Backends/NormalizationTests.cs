@@ -27,7 +27,7 @@ public class NormalizationTests
     {
         int cols = inputs[1].Values.Length, rows = inputs[0].Values.Length / cols;
         GradCheck.Check((g, t) => g.LayerNorm(t[0], t[1], t[2], eps),
-            x => ReferenceOps.LayerNorm(x[0], rows, cols, x[1], x[2], eps), inputs);
+            x => ReferenceBackend.LayerNorm(x[0], rows, cols, x[1], x[2], eps), inputs);
     }
 
     // A common offset of ±1000 makes E[x²] − E[x]² lose every digit of the variance in fp32, and a plain fp32 sum
@@ -61,7 +61,7 @@ public class NormalizationTests
             new(Values(c, 24), [c], dbeta),
         ];
         GradCheck.Check((g, t) => g.AddLayerNorm(t[0], t[1], t[2], t[3], 1e-12f),
-            x => ReferenceOps.LayerNorm(ReferenceOps.Add(x[0], x[1]), n / c, c, x[2], x[3], 1e-12f), inputs);
+            x => ReferenceBackend.LayerNorm(ReferenceBackend.Add(x[0], x[1]), n / c, c, x[2], x[3], 1e-12f), inputs);
     }
 
     [Theory]
@@ -82,7 +82,7 @@ public class NormalizationTests
         const int rows = 4, cols = 19;
         OpInput[] inputs = [new(Values(rows * cols, 25, 2f), [rows, cols]), new(Values(cols, 26, 0.5f, 1f), [cols]), new(Values(cols, 27), [cols])];
         GradCheck.Check((g, t) => g.AddLayerNorm(t[0], t[0], t[1], t[2], 1e-5f),
-            x => ReferenceOps.LayerNorm(ReferenceOps.Add(x[0], x[0]), rows, cols, x[1], x[2], 1e-5f), inputs);
+            x => ReferenceBackend.LayerNorm(ReferenceBackend.Add(x[0], x[0]), rows, cols, x[1], x[2], 1e-5f), inputs);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public class NormalizationTests
         using Tensor dx = Tensor.Zeros(rows, cols), dgamma = Tensor.Zeros(cols), dbeta = Tensor.Zeros(cols);
         backend.LayerNorm(x, gamma, beta, 1e-5f, y, mean, rstd);
         backend.LayerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
-        Close.RelativeToMax(y.ToArray(), ReferenceOps.LayerNorm(xs.ToDouble(), rows, cols, gamma.ToArray().ToDouble(), beta.ToArray().ToDouble(), 1e-5f),
+        Close.RelativeToMax(y.ToArray(), ReferenceBackend.LayerNorm(xs.ToDouble(), rows, cols, gamma.ToArray().ToDouble(), beta.ToArray().ToDouble(), 1e-5f),
             GradCheck.ForwardTolerance, "forward");
 
         using Tensor y1 = Tensor.Zeros(rows, cols), mean1 = Tensor.Zeros(rows), rstd1 = Tensor.Zeros(rows);
@@ -173,12 +173,12 @@ public class NormalizationTests
         // giving 0/0), spread over ±80 (nearly one-hot), and an ordinary row.
         const int cols = 11;
         float[] x = [.. Values(cols, 12, 3f, 90f), .. Values(cols, 13, 3f, -110f), .. Values(cols, 14, 80f), .. Values(cols, 15, 3f)];
-        GradCheck.Check((g, t) => g.Softmax(t[0]), d => ReferenceOps.Softmax(d[0], 4, cols), [new OpInput(x, [4, cols])]);
+        GradCheck.Check((g, t) => g.Softmax(t[0]), d => ReferenceBackend.Softmax(d[0], 4, cols), [new OpInput(x, [4, cols])]);
     }
 
     [Fact]
     public void Softmax_on_rows_wider_than_several_vectors() =>
-        GradCheck.Check((g, t) => g.Softmax(t[0]), d => ReferenceOps.Softmax(d[0], 6, 37), [new OpInput(Values(6 * 37, 16, 4f), [2, 3, 37])]);
+        GradCheck.Check((g, t) => g.Softmax(t[0]), d => ReferenceBackend.Softmax(d[0], 6, 37), [new OpInput(Values(6 * 37, 16, 4f), [2, 3, 37])]);
 
     [Fact]
     public void Softmax_backward_adds_into_prefilled_gradient()

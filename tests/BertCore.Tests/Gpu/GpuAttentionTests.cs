@@ -26,7 +26,7 @@ public class GpuAttentionTests(SimulatorFixture fixture)
         int[] mask = PaddingMask(batch, seq, padded);
         var dropout = p > 0 ? new Dropout(p, Seed, 0) : Dropout.None;
         GpuGradCheck.Check(_gpu, (g, t) => Build(g, t, mask, batch, seq, heads, p),
-            x => ReferenceOps.Attention(x[0], x[1], x[2], mask, batch, seq, heads, dropout),
+            x => ReferenceBackend.Attention(x[0], x[1], x[2], mask, batch, seq, heads, dropout),
             [
                 new OpInput(TestData.Uniform(n, 21, 1.5f), [batch, seq, heads * d], dq),
                 new OpInput(TestData.Uniform(n, 22, 1.5f), [batch, seq, heads * d], dk),
@@ -65,7 +65,7 @@ public class GpuAttentionTests(SimulatorFixture fixture)
             cpu.AttentionBackward(host[0], host[1], host[2], hostMask, hostOut[0], hostOut[4], host[3], heads, scale, dropout,
                 hostOut[1], hostOut[2], hostOut[3]);
             var onGpu = RunOnGpu(_gpu, inputs, mask, batch, seq, heads, d, dropout);
-            var reference = ReferenceOps.Attention(inputs[0].ToDouble(), inputs[1].ToDouble(), inputs[2].ToDouble(), mask, batch, seq, heads,
+            var reference = ReferenceBackend.Attention(inputs[0].ToDouble(), inputs[1].ToDouble(), inputs[2].ToDouble(), mask, batch, seq, heads,
                 dropout);
             Close.RelativeToMax(onGpu[0], reference, GradCheck.ForwardTolerance, "output vs reference");
             string[] names = ["output", "dq", "dk", "dv", "logSumExp"];

@@ -16,21 +16,21 @@ public class GpuElementwiseTests(SimulatorFixture fixture)
 
     [Fact]
     public void Gelu_matches_reference_and_finite_differences() =>
-        GpuGradCheck.Check(_gpu, (g, t) => g.Gelu(t[0]), x => ReferenceOps.Gelu(x[0]), [In(1, 3, 5, 7)]);
+        GpuGradCheck.Check(_gpu, (g, t) => g.Gelu(t[0]), x => ReferenceBackend.Gelu(x[0]), [In(1, 3, 5, 7)]);
 
     [Fact]
     public void Tanh_matches_reference_and_finite_differences() =>
-        GpuGradCheck.Check(_gpu, (g, t) => g.Tanh(t[0]), x => ReferenceOps.Tanh(x[0]), [In(2, 3, 5, 7)]);
+        GpuGradCheck.Check(_gpu, (g, t) => g.Tanh(t[0]), x => ReferenceBackend.Tanh(x[0]), [In(2, 3, 5, 7)]);
 
     [Fact]
     public void Add_mul_and_scale_match_reference_and_finite_differences() =>
         GpuGradCheck.Check(_gpu, (g, t) => g.Scale(g.Mul(g.Add(t[0], t[1], 0.5f, -2f), t[1]), 1.7f),
-            x => ReferenceOps.Scale(ReferenceOps.Mul(ReferenceOps.Add(x[0], x[1], 0.5, -2), x[1]), 1.7), [In(3, 3, 5, 7), In(4, 3, 5, 7)]);
+            x => ReferenceBackend.Scale(ReferenceBackend.Mul(ReferenceBackend.Add(x[0], x[1], 0.5, -2), x[1]), 1.7), [In(3, 3, 5, 7), In(4, 3, 5, 7)]);
 
     [Fact]
     public void Sum_and_mean_match_reference_and_finite_differences() =>
         GpuGradCheck.Check(_gpu, (g, t) => g.Add(g.Sum(t[0]), g.Mean(t[0]), 1f, 3f),
-            x => [ReferenceOps.Sum(x[0]) + 3 * ReferenceOps.Sum(x[0]) / x[0].Length], [In(5, 7, 53)]);
+            x => [ReferenceBackend.Sum(x[0]) + 3 * ReferenceBackend.Sum(x[0]) / x[0].Length], [In(5, 7, 53)]);
 
     [Fact]
     public void Dropout_matches_reference_and_finite_differences()
@@ -42,7 +42,7 @@ public class GpuElementwiseTests(SimulatorFixture fixture)
             g.Seed = drop.Seed;
             g.RngOffset = drop.Offset;
             return g.Dropout(t[0], drop.P);
-        }, x => ReferenceOps.Dropout(x[0], drop), [In(6, 11, 29)]);
+        }, x => ReferenceBackend.Dropout(x[0], drop), [In(6, 11, 29)]);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class GpuElementwiseTests(SimulatorFixture fixture)
             using var tg = GpuGradCheck.Device(_gpu, g, n);
             var step = new AdamWStep(1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, t, 0.5f);
             _gpu.AdamW(tp, tg, tm, tv, step);
-            ReferenceOps.AdamW(pd, g.ToDouble(), md, vd, step);
+            ReferenceBackend.AdamW(pd, g.ToDouble(), md, vd, step);
         }
         // Relative to the largest parameter (~1): three steps of fp32 arithmetic stay near 1e-7 of it.
         Close.RelativeToMax(GpuGradCheck.Download(_gpu, tp), pd, GradCheck.ForwardTolerance, "parameters");

@@ -23,7 +23,7 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         const int batch = 2, m = 5, n = 3, k = 11;
         int[] aShape = transA ? [batch, k, m] : [batch, m, k], bShape = transB ? [batch, n, k] : [batch, k, n];
         GpuGradCheck.Check(_gpu, (g, t) => g.MatMul(t[0], t[1], transA, transB),
-            x => ReferenceOps.MatMul(x[0], transA, x[1], transB, batch, m, n, k),
+            x => ReferenceBackend.MatMul(x[0], transA, x[1], transB, batch, m, n, k),
             [new OpInput(TestData.Uniform(batch * m * k, 1), aShape), new OpInput(TestData.Uniform(batch * k * n, 2), bShape)]);
     }
 
@@ -42,10 +42,10 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         using var tc = GpuGradCheck.Device(_gpu, c0, batch, m, n);
         using var tg = GpuGradCheck.Device(_gpu, new float[batch * m * n], batch, m, n);
         _gpu.MatMul(ta, false, tb, true, tc, bias ? tbias : null, beta, gelu ? tg : null);
-        var pre = ReferenceOps.MatMul(a.ToDouble(), false, b.ToDouble(), true, batch, m, n, k, bBroadcast: true,
+        var pre = ReferenceBackend.MatMul(a.ToDouble(), false, b.ToDouble(), true, batch, m, n, k, bBroadcast: true,
             bias: bias ? biasValues.ToDouble() : null, c: c0.ToDouble(), beta: beta);
         Close.RelativeToMax(GpuGradCheck.Download(_gpu, tc), pre, GradCheck.ForwardTolerance, "c");
-        if (gelu) Close.RelativeToMax(GpuGradCheck.Download(_gpu, tg), ReferenceOps.Gelu(pre), GradCheck.ForwardTolerance, "geluOut");
+        if (gelu) Close.RelativeToMax(GpuGradCheck.Download(_gpu, tg), ReferenceBackend.Gelu(pre), GradCheck.ForwardTolerance, "geluOut");
     }
 
     [Theory]
@@ -113,10 +113,10 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         using var tc = GpuGradCheck.Device(_gpu, c0, batch, m, n);
         using var tg = GpuGradCheck.Device(_gpu, new float[batch * m * n], batch, m, n);
         _gpu.MatMul(ta, transA, tb, transB, tc, bias ? tbias : null, beta, gelu ? tg : null);
-        var pre = ReferenceOps.MatMul(a.ToDouble(), transA, b.ToDouble(), transB, batch, m, n, k,
+        var pre = ReferenceBackend.MatMul(a.ToDouble(), transA, b.ToDouble(), transB, batch, m, n, k,
             bias: bias ? biasValues.ToDouble() : null, c: c0.ToDouble(), beta: beta);
         Close.RelativeToMax(GpuGradCheck.Download(_gpu, tc), pre, GradCheck.ForwardTolerance, "c");
-        if (gelu) Close.RelativeToMax(GpuGradCheck.Download(_gpu, tg), ReferenceOps.Gelu(pre), GradCheck.ForwardTolerance, "geluOut");
+        if (gelu) Close.RelativeToMax(GpuGradCheck.Download(_gpu, tg), ReferenceBackend.Gelu(pre), GradCheck.ForwardTolerance, "geluOut");
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public class GpuMatMulTests(SimulatorFixture fixture)
         using var tdy = GpuGradCheck.Device(_gpu, dy, rows, cols);
         using var tb = GpuGradCheck.Device(_gpu, start, cols);
         _gpu.SumRowsInto(tdy, tb);
-        Close.RelativeToMax(GpuGradCheck.Download(_gpu, tb), ReferenceOps.Add(start.ToDouble(), ReferenceOps.SumRows(dy.ToDouble(), rows, cols)),
+        Close.RelativeToMax(GpuGradCheck.Download(_gpu, tb), ReferenceBackend.Add(start.ToDouble(), ReferenceBackend.SumRows(dy.ToDouble(), rows, cols)),
             GradCheck.ForwardTolerance, "dbias");
     }
 

@@ -174,26 +174,26 @@ public sealed partial class GpuBackend : IBackend
 
     public void Copy(Tensor src, Tensor dst)
     {
-        OpChecks.RequireCount(dst, src.Count, "Copy");
+        MemoryShape.Copy(src, dst);
         Raw(src).CopyTo(Raw(dst));
     }
 
     public void Upload(ReadOnlySpan<float> host, Tensor dst)
     {
-        if (host.Length != dst.Count) throw new ArgumentException($"Upload: {host.Length} values for {dst.Shape}");
+        MemoryShape.UploadFloats(host.Length, dst);
         if (host.Length > 0) F(dst).CopyFromCPU(ref MemoryMarshal.GetReference(host), host.Length);
     }
 
     public void Upload(ReadOnlySpan<int> host, Tensor dst)
     {
-        if (host.Length != dst.Count) throw new ArgumentException($"Upload: {host.Length} values for {dst.Shape}");
+        MemoryShape.UploadInts(host.Length, dst);
         if (host.Length > 0) I(dst).CopyFromCPU(ref MemoryMarshal.GetReference(host), host.Length);
     }
 
     /// <summary>Waits for the queued work, raises any error a kernel recorded, then copies to the host.</summary>
     public void Download(Tensor src, Span<float> host)
     {
-        if (host.Length != src.Count) throw new ArgumentException($"Download: {host.Length} values for {src.Shape}");
+        MemoryShape.Download(src, host.Length);
         Synchronize();
         if (host.Length > 0) F(src).CopyToCPU(ref MemoryMarshal.GetReference(host), host.Length);
     }
