@@ -1,4 +1,3 @@
-using BertCore.Autograd;
 using BertCore.Tensors;
 
 namespace BertCore.Backends;
@@ -28,11 +27,11 @@ public interface IBackend : IDisposable
     void Upload(ReadOnlySpan<int> host, Tensor dst);
     void Download(Tensor src, Span<float> host);
 
-    /// <summary>Moves parameters into this backend's memory (values, and gradients starting at zero) unless they are
-    /// there already. Trainers and <see cref="Inference.TaskModel"/> call it on the models they are given; host
-    /// backends have nothing to move. Saving and loading still work on adopted parameters
-    /// (<see cref="Storage.CopyToHost"/>).</summary>
-    void Adopt(IEnumerable<Parameter> parameters) { }
+    /// <summary>Moves tensors into this backend's memory in place (each keeps its identity, so whoever holds it, such as a
+    /// parameter, reaches the new memory) unless they are there already. Trainers and <see cref="Inference.TaskModel"/>
+    /// adopt the values and gradients of the models they are given (Autograd's ParameterAdoption); host backends have
+    /// nothing to move. Saving and loading still work on adopted tensors (<see cref="Storage.CopyToHost"/>).</summary>
+    void Adopt(IReadOnlyList<Tensor> tensors) { }
 
     // ---- matrix multiply ----
 

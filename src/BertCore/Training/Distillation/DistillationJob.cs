@@ -1,3 +1,4 @@
+using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.IO;
 using BertCore.Text;
