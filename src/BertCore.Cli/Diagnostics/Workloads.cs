@@ -34,7 +34,7 @@ public sealed class MlmTrainingStep : IDisposable
     {
         _model = new BertForPreTraining(config, withNsp: false, withPooler: false);
         _model.Initialize(seed);
-        if (backend is GpuBackend gpu) gpu.MoveToDevice(_model.Parameters());
+        if (backend is GpuBackend gpu) gpu.Adopt(_model.Parameters());
         _backend = backend;
         _graph = new Graph(backend) { Training = true };
         _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(_model.Parameters(), 1e-4f, 0.01f));
@@ -106,7 +106,7 @@ public sealed class EncoderInference : IDisposable
     {
         _encoder = new BertEncoder(config, withPooler: false);
         _encoder.Initialize(seed);
-        if (backend is GpuBackend gpu) gpu.MoveToDevice(_encoder.Parameters());
+        if (backend is GpuBackend gpu) gpu.Adopt(_encoder.Parameters());
         _encoder.FreezeForInference();   // as an inference session (ONNX Runtime's too) may pre-pack its weights
         _graph = new Graph(backend);
         (_inputs, _) = MlmTrainingStep.RandomMlmBatch(config, batch, seq, seed);

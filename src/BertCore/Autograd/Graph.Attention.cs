@@ -26,16 +26,19 @@ public sealed partial class Graph
         var output = NewLike(q);
         var logSumExp = Arena.Allocate(batch, heads, seq);
         Backend.Attention(q, k, v, mask, heads, scale, drop, output, logSumExp);
-        if (Tracks(q, k, v))
-        {
-            // T0 = q, T1 = k, T2 = v, T3 = logSumExp [B, H, S], T4 = mask; I0 = heads, F0 = scale; the output is Out
-            ref var e = ref Record(OpCode.Attention, output);
-            e.T0 = q; e.T1 = k; e.T2 = v; e.T3 = logSumExp; e.T4 = mask; e.I0 = heads; e.F0 = scale; e.Drop = drop;
-        }
+        if (Tracks(q, k, v)) Record(_attentions, output, new AttentionSaved(q, k, v, mask, logSumExp, heads, scale, drop));
         return output;
     }
 
-    private void AttentionBackward(ref TapeEntry e) =>
-        Backend.AttentionBackward(e.T0!, e.T1!, e.T2!, e.T4, e.Out, e.T3!, e.Out.Grad!, e.I0, e.F0, e.Drop,
-            GradOf(e.T0), GradOf(e.T1), GradOf(e.T2));
+    /// <summary>What Attention's backward needs besides its output: q, k, v [B, S, H·D], mask I32 [B, S] or null,
+    /// logSumExp [B, H, S], the head count, the score scale and the dropout drawn.</summary>
+    private readonly record struct AttentionSaved(Tensor Q, Tensor K, Tensor V, Tensor? Mask, Tensor LogSumExp, int Heads, float Scale,
+        Backends.Dropout Dropout) : ISavedOp<AttentionSaved>
+    {
+        public static void Backward(Graph graph, Tensor output, in AttentionSaved s) =>
+            graph.Backend.AttentionBackward(s.Q, s.K, s.V, s.Mask, output, s.LogSumExp, output.Grad!, s.Heads, s.Scale, s.Dropout,
+                graph.GradOf(s.Q), graph.GradOf(s.K), graph.GradOf(s.V));
+    }
+
+    private readonly TapeSlots<AttentionSaved> _attentions = new();
 }

@@ -28,24 +28,27 @@ public sealed partial class Graph
             int c = part.Shape.Last;
             for (long r = 0; r < rows; r++)
                 Backend.Copy(Arena.View(part, new Shape(c), r * c), Arena.View(y, new Shape(c), r * width + offset));
-            if (Tracks(part))
-            {
-                // T0 = part [R, C]; I0 = its first column in the output
-                ref var e = ref Record(OpCode.Concat, y);
-                e.T0 = part; e.I0 = offset;
-            }
+            if (Tracks(part)) Record(_concats, y, new ConcatSaved(part, offset));
             offset += c;
         }
         return y;
     }
 
-    private void ConcatBackward(ref TapeEntry e)
+    /// <summary>What Concat's backward needs for one part: the part [R, C] and its first column in the output.</summary>
+    private readonly record struct ConcatSaved(Tensor Part, int Offset) : ISavedOp<ConcatSaved>
     {
-        var dx = GradOf(e.T0);
+        public static void Backward(Graph graph, Tensor output, in ConcatSaved s) => graph.ConcatBackward(output, s);
+    }
+
+    private readonly TapeSlots<ConcatSaved> _concats = new();
+
+    private void ConcatBackward(Tensor output, in ConcatSaved s)
+    {
+        var dx = GradOf(s.Part);
         if (dx == null) return;
-        var dy = e.Out.Grad!;
-        int c = e.T0!.Shape.Last, width = e.Out.Shape.Last;
-        for (long r = 0; r < e.T0.Shape.Rows; r++)
-            Backend.AddInto(Arena.View(dy, new Shape(c), r * width + e.I0), Arena.View(dx, new Shape(c), r * c));
+        var dy = output.Grad!;
+        int c = s.Part.Shape.Last, width = output.Shape.Last;
+        for (long r = 0; r < s.Part.Shape.Rows; r++)
+            Backend.AddInto(Arena.View(dy, new Shape(c), r * width + s.Offset), Arena.View(dx, new Shape(c), r * c));
     }
 }

@@ -10,30 +10,42 @@ public sealed partial class Graph
     {
         var y = NewLike(x);
         Backend.Gelu(x, y);
-        if (Tracks(x)) Record(OpCode.Gelu, y).T0 = x;   // T0 = x
+        if (Tracks(x)) Record(_gelus, y, new GeluSaved(x));
         return y;
     }
 
-    private void GeluBackward(ref TapeEntry e)
+    /// <summary>What Gelu's backward needs: its input x.</summary>
+    private readonly record struct GeluSaved(Tensor X) : ISavedOp<GeluSaved>
     {
-        var dx = GradOf(e.T0);
-        if (dx != null) Backend.GeluBackward(e.T0!, e.Out.Grad!, dx);
+        public static void Backward(Graph graph, Tensor output, in GeluSaved s)
+        {
+            var dx = graph.GradOf(s.X);
+            if (dx != null) graph.Backend.GeluBackward(s.X, output.Grad!, dx);
+        }
     }
+
+    private readonly TapeSlots<GeluSaved> _gelus = new();
 
     /// <summary>tanh(x). Any shape.</summary>
     public Tensor Tanh(Tensor x)
     {
         var y = NewLike(x);
         Backend.Tanh(x, y);
-        if (Tracks(x)) Record(OpCode.Tanh, y).T0 = x;   // T0 = x; backward uses the output
+        if (Tracks(x)) Record(_tanhs, y, new TanhSaved(x));
         return y;
     }
 
-    private void TanhBackward(ref TapeEntry e)
+    /// <summary>What Tanh's backward needs besides its output: the input x (for its gradient).</summary>
+    private readonly record struct TanhSaved(Tensor X) : ISavedOp<TanhSaved>
     {
-        var dx = GradOf(e.T0);
-        if (dx != null) Backend.TanhBackward(e.Out, e.Out.Grad!, dx);
+        public static void Backward(Graph graph, Tensor output, in TanhSaved s)
+        {
+            var dx = graph.GradOf(s.X);
+            if (dx != null) graph.Backend.TanhBackward(output, output.Grad!, dx);
+        }
     }
+
+    private readonly TapeSlots<TanhSaved> _tanhs = new();
 
     /// <summary>alpha · a + beta · b, same shapes (a residual connection is Add(x, sublayer)).</summary>
     public Tensor Add(Tensor a, Tensor b, float alpha = 1f, float beta = 1f)
@@ -41,23 +53,24 @@ public sealed partial class Graph
         RequireSameShape(a, b, "Add");
         var y = NewLike(a);
         Backend.Add(a, b, y, alpha, beta);
-        if (Tracks(a, b))
-        {
-            // T0 = a, T1 = b; F0 = alpha, F1 = beta
-            ref var e = ref Record(OpCode.Add, y);
-            e.T0 = a; e.T1 = b; e.F0 = alpha; e.F1 = beta;
-        }
+        if (Tracks(a, b)) Record(_adds, y, new AddSaved(a, b, alpha, beta));
         return y;
     }
 
-    private void AddBackward(ref TapeEntry e)
+    /// <summary>What Add's backward needs: the inputs a and b (for their gradients) and their coefficients.</summary>
+    private readonly record struct AddSaved(Tensor A, Tensor B, float Alpha, float Beta) : ISavedOp<AddSaved>
     {
-        var dy = e.Out.Grad!;
-        var da = GradOf(e.T0);
-        if (da != null) Backend.AddInto(dy, da, e.F0);
-        var db = GradOf(e.T1);
-        if (db != null) Backend.AddInto(dy, db, e.F1);
+        public static void Backward(Graph graph, Tensor output, in AddSaved s)
+        {
+            var dy = output.Grad!;
+            var da = graph.GradOf(s.A);
+            if (da != null) graph.Backend.AddInto(dy, da, s.Alpha);
+            var db = graph.GradOf(s.B);
+            if (db != null) graph.Backend.AddInto(dy, db, s.Beta);
+        }
     }
+
+    private readonly TapeSlots<AddSaved> _adds = new();
 
     /// <summary>a ⊙ b, same shapes.</summary>
     public Tensor Mul(Tensor a, Tensor b)
@@ -65,43 +78,45 @@ public sealed partial class Graph
         RequireSameShape(a, b, "Mul");
         var y = NewLike(a);
         Backend.Mul(a, b, y);
-        if (Tracks(a, b))
-        {
-            // T0 = a, T1 = b
-            ref var e = ref Record(OpCode.Mul, y);
-            e.T0 = a; e.T1 = b;
-        }
+        if (Tracks(a, b)) Record(_muls, y, new MulSaved(a, b));
         return y;
     }
 
-    private void MulBackward(ref TapeEntry e)
+    /// <summary>What Mul's backward needs: both factors.</summary>
+    private readonly record struct MulSaved(Tensor A, Tensor B) : ISavedOp<MulSaved>
     {
-        var dy = e.Out.Grad!;
-        var da = GradOf(e.T0);
-        if (da != null) Backend.MulAddInto(dy, e.T1!, da);
-        var db = GradOf(e.T1);
-        if (db != null) Backend.MulAddInto(dy, e.T0!, db);
+        public static void Backward(Graph graph, Tensor output, in MulSaved s)
+        {
+            var dy = output.Grad!;
+            var da = graph.GradOf(s.A);
+            if (da != null) graph.Backend.MulAddInto(dy, s.B, da);
+            var db = graph.GradOf(s.B);
+            if (db != null) graph.Backend.MulAddInto(dy, s.A, db);
+        }
     }
+
+    private readonly TapeSlots<MulSaved> _muls = new();
 
     /// <summary>alpha · x.</summary>
     public Tensor Scale(Tensor x, float alpha)
     {
         var y = NewLike(x);
         Backend.Scale(x, alpha, y);
-        if (Tracks(x))
-        {
-            // T0 = x; F0 = alpha
-            ref var e = ref Record(OpCode.Scale, y);
-            e.T0 = x; e.F0 = alpha;
-        }
+        if (Tracks(x)) Record(_scales, y, new ScaleSaved(x, alpha));
         return y;
     }
 
-    private void ScaleBackward(ref TapeEntry e)
+    /// <summary>What Scale's backward needs: the input x (for its gradient) and the factor.</summary>
+    private readonly record struct ScaleSaved(Tensor X, float Alpha) : ISavedOp<ScaleSaved>
     {
-        var dx = GradOf(e.T0);
-        if (dx != null) Backend.AddInto(e.Out.Grad!, dx, e.F0);
+        public static void Backward(Graph graph, Tensor output, in ScaleSaved s)
+        {
+            var dx = graph.GradOf(s.X);
+            if (dx != null) graph.Backend.AddInto(output.Grad!, dx, s.Alpha);
+        }
     }
+
+    private readonly TapeSlots<ScaleSaved> _scales = new();
 
     /// <summary>Dropout with probability p in training mode; the identity (no copy) otherwise.</summary>
     public Tensor Dropout(Tensor x, float p)
@@ -111,18 +126,19 @@ public sealed partial class Graph
         var drop = new Backends.Dropout(p, Seed, NextRngOffset(x.Count));
         var y = NewLike(x);
         Backend.Dropout(x, drop, y);
-        if (Tracks(x))
-        {
-            // T0 = x; Drop = probability and RNG position
-            ref var e = ref Record(OpCode.Dropout, y);
-            e.T0 = x; e.Drop = drop;
-        }
+        if (Tracks(x)) Record(_dropouts, y, new DropoutSaved(x, drop));
         return y;
     }
 
-    private void DropoutBackward(ref TapeEntry e)
+    /// <summary>What Dropout's backward needs: the input x (for its gradient) and the probability and RNG position drawn.</summary>
+    private readonly record struct DropoutSaved(Tensor X, Backends.Dropout Dropout) : ISavedOp<DropoutSaved>
     {
-        var dx = GradOf(e.T0);
-        if (dx != null) Backend.DropoutBackward(e.Out.Grad!, e.Drop, dx);
+        public static void Backward(Graph graph, Tensor output, in DropoutSaved s)
+        {
+            var dx = graph.GradOf(s.X);
+            if (dx != null) graph.Backend.DropoutBackward(output.Grad!, s.Dropout, dx);
+        }
     }
+
+    private readonly TapeSlots<DropoutSaved> _dropouts = new();
 }

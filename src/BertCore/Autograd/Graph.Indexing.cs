@@ -19,18 +19,19 @@ public sealed partial class Graph
         dims[^1] = table.Shape[1];
         var y = Arena.Allocate(new Shape(dims));
         Backend.GatherRows(table, index, y);
-        if (Tracks(table))
-        {
-            // T0 = table, T1 = index; I0 = padding index
-            ref var e = ref Record(OpCode.GatherRows, y);
-            e.T0 = table; e.T1 = index; e.I0 = paddingIndex;
-        }
+        if (Tracks(table)) Record(_gathers, y, new GatherRowsSaved(table, index, paddingIndex));
         return y;
     }
 
-    private void GatherRowsBackward(ref TapeEntry e)
+    /// <summary>What GatherRows' backward needs: the table [V, C] (for its gradient), the index I32 and the padding index.</summary>
+    private readonly record struct GatherRowsSaved(Tensor Table, Tensor Index, int PaddingIndex) : ISavedOp<GatherRowsSaved>
     {
-        var dTable = GradOf(e.T0);
-        if (dTable != null) Backend.ScatterAddRows(e.Out.Grad!, e.T1!, dTable, e.I0);
+        public static void Backward(Graph graph, Tensor output, in GatherRowsSaved s)
+        {
+            var dTable = graph.GradOf(s.Table);
+            if (dTable != null) graph.Backend.ScatterAddRows(output.Grad!, s.Index, dTable, s.PaddingIndex);
+        }
     }
+
+    private readonly TapeSlots<GatherRowsSaved> _gathers = new();
 }

@@ -18,20 +18,21 @@ public sealed partial class Graph
     {
         var y = Arena.Allocate(OneElement);
         Backend.Sum(x, y, alpha);
-        if (Tracks(x))
-        {
-            // T0 = x; F0 = alpha
-            ref var e = ref Record(OpCode.Sum, y);
-            e.T0 = x; e.F0 = alpha;
-        }
+        if (Tracks(x)) Record(_sums, y, new SumSaved(x, alpha));
         return y;
     }
 
-    private void SumBackward(ref TapeEntry e)
+    /// <summary>What Sum's (and Mean's) backward needs: the input x (for its gradient) and the factor (1, or 1/n).</summary>
+    private readonly record struct SumSaved(Tensor X, float Alpha) : ISavedOp<SumSaved>
     {
-        var dx = GradOf(e.T0);
-        if (dx != null) Backend.AddScalarInto(e.Out.Grad!, dx, e.F0);
+        public static void Backward(Graph graph, Tensor output, in SumSaved s)
+        {
+            var dx = graph.GradOf(s.X);
+            if (dx != null) graph.Backend.AddScalarInto(output.Grad!, dx, s.Alpha);
+        }
     }
+
+    private readonly TapeSlots<SumSaved> _sums = new();
 
     /// <summary>
     /// Cross-entropy of logits against integer targets, as torch.nn.functional.cross_entropy: logits [N, V],
@@ -46,18 +47,22 @@ public sealed partial class Graph
         var logSumExp = Arena.Allocate(logits.Shape[0]);
         var kept = Arena.Allocate(OneElement);
         Backend.CrossEntropy(logits, targets, ignoreIndex, loss, logSumExp, kept);
-        if (Tracks(logits))
-        {
-            // T0 = logits, T1 = targets, T2 = logSumExp [N], T3 = kept count [1]; I0 = ignoreIndex
-            ref var e = ref Record(OpCode.CrossEntropy, loss);
-            e.T0 = logits; e.T1 = targets; e.T2 = logSumExp; e.T3 = kept; e.I0 = ignoreIndex;
-        }
+        if (Tracks(logits)) Record(_crossEntropies, loss, new CrossEntropySaved(logits, targets, logSumExp, kept, ignoreIndex));
         return loss;
     }
 
-    private void CrossEntropyBackward(ref TapeEntry e)
+    /// <summary>What CrossEntropy's backward needs: logits [N, V], targets I32 [N], the saved logSumExp [N] and kept
+    /// count [1], and the ignored target value.</summary>
+    private readonly record struct CrossEntropySaved(Tensor Logits, Tensor Targets, Tensor LogSumExp, Tensor KeptCount, int IgnoreIndex)
+        : ISavedOp<CrossEntropySaved>
     {
-        var dLogits = GradOf(e.T0);
-        if (dLogits != null) Backend.CrossEntropyBackward(e.T0!, e.T1!, e.I0, e.T2!, e.T3!, e.Out.Grad!, dLogits);
+        public static void Backward(Graph graph, Tensor output, in CrossEntropySaved s)
+        {
+            var dLogits = graph.GradOf(s.Logits);
+            if (dLogits != null)
+                graph.Backend.CrossEntropyBackward(s.Logits, s.Targets, s.IgnoreIndex, s.LogSumExp, s.KeptCount, output.Grad!, dLogits);
+        }
     }
+
+    private readonly TapeSlots<CrossEntropySaved> _crossEntropies = new();
 }

@@ -30,33 +30,36 @@ public sealed partial class Graph
         {
             Backend.MatMul(x2, false, weight, true, pre2, bias);
         }
-        if (Tracks(x, weight, bias))
-        {
-            // T0 = x [..., K] (not its [R, K] view, which carries no gradient), T1 = weight, T2 = bias,
-            // T3 = pre-activation [R, N] (gelu only)
-            ref var e = ref Record(OpCode.Linear, y);
-            e.T0 = x; e.T1 = weight; e.T2 = bias; e.T3 = gelu ? pre2 : null; e.B0 = gelu;
-        }
+        if (Tracks(x, weight, bias)) Record(_linears, y, new LinearSaved(x, weight, bias, gelu ? pre2 : null));
         return y;
     }
 
-    private void LinearBackward(ref TapeEntry e)
+    /// <summary>What Linear's backward needs: x [..., K] (not its [R, K] view, which carries no gradient), weight [N, K],
+    /// bias [N] or null, and the pre-activation [R, N] when GELU followed (null otherwise).</summary>
+    private readonly record struct LinearSaved(Tensor X, Tensor Weight, Tensor? Bias, Tensor? PreActivation) : ISavedOp<LinearSaved>
     {
-        Tensor x = e.T0!, w = e.T1!;
+        public static void Backward(Graph graph, Tensor output, in LinearSaved state) => graph.LinearBackward(output, state);
+    }
+
+    private readonly TapeSlots<LinearSaved> _linears = new();
+
+    private void LinearBackward(Tensor output, in LinearSaved s)
+    {
+        Tensor x = s.X, w = s.Weight;
         int rows = checked((int)x.Shape.Rows), n = w.Shape[0];
         var x2 = Arena.View(x, new Shape(rows, x.Shape.Last));
-        var dy = Arena.View(e.Out.Grad!, new Shape(rows, n));
-        if (e.B0)
+        var dy = Arena.View(output.Grad!, new Shape(rows, n));
+        if (s.PreActivation != null)
         {
             var dPre = Arena.Allocate(new Shape(rows, n), DType.F32, zero: true);
-            Backend.GeluBackward(e.T3!, dy, dPre);
+            Backend.GeluBackward(s.PreActivation, dy, dPre);
             dy = dPre;
         }
         var dx = GradOf(x);
         if (dx != null) Backend.MatMul(dy, false, w, false, Arena.View(dx, x2.Shape), beta: 1f);  // dx += dy · W
         var dw = GradOf(w);
         if (dw != null) Backend.MatMul(dy, true, x2, false, dw, beta: 1f);                         // dW += dyᵀ · x
-        var db = GradOf(e.T2);
+        var db = GradOf(s.Bias);
         if (db != null) Backend.SumRowsInto(dy, db);
     }
 
@@ -72,19 +75,22 @@ public sealed partial class Graph
         int n = transB ? b.Shape[-2] : b.Shape[-1];
         var c = Arena.Allocate(a.Shape.With(-2, m).With(-1, n));
         Backend.MatMul(a, transA, b, transB, c);
-        if (Tracks(a, b))
-        {
-            // T0 = a, T1 = b; B0 = transA, B1 = transB
-            ref var e = ref Record(OpCode.MatMul, c);
-            e.T0 = a; e.T1 = b; e.B0 = transA; e.B1 = transB;
-        }
+        if (Tracks(a, b)) Record(_matMuls, c, new MatMulSaved(a, b, transA, transB));
         return c;
     }
 
-    private void MatMulBackward(ref TapeEntry e)
+    /// <summary>What MatMul's backward needs: a [batch..., M, K] and b [batch..., K, N] as given, and their transposes.</summary>
+    private readonly record struct MatMulSaved(Tensor A, Tensor B, bool TransA, bool TransB) : ISavedOp<MatMulSaved>
     {
-        Tensor a = e.T0!, b = e.T1!, dc = e.Out.Grad!;
-        bool ta = e.B0, tb = e.B1;
+        public static void Backward(Graph graph, Tensor output, in MatMulSaved state) => graph.MatMulBackward(output, state);
+    }
+
+    private readonly TapeSlots<MatMulSaved> _matMuls = new();
+
+    private void MatMulBackward(Tensor output, in MatMulSaved s)
+    {
+        Tensor a = s.A, b = s.B, dc = output.Grad!;
+        bool ta = s.TransA, tb = s.TransB;
         var da = GradOf(a);
         if (da != null)
         {

@@ -15,17 +15,18 @@ public sealed partial class Graph
         var mean = Arena.Allocate(rows);
         var rstd = Arena.Allocate(rows);
         Backend.LayerNorm(x, gamma, beta, eps, y, mean, rstd);
-        if (Tracks(x, gamma, beta))
-        {
-            // T0 = x, T1 = gamma, T2 = beta, T3 = mean [R], T4 = rstd [R]
-            ref var e = ref Record(OpCode.LayerNorm, y);
-            e.T0 = x; e.T1 = gamma; e.T2 = beta; e.T3 = mean; e.T4 = rstd;
-        }
+        if (Tracks(x, gamma, beta)) Record(_layerNorms, y, new LayerNormSaved(x, gamma, beta, mean, rstd));
         return y;
     }
 
-    private void LayerNormBackward(ref TapeEntry e) =>
-        Backend.LayerNormBackward(e.Out.Grad!, e.T0!, e.T1!, e.T3!, e.T4!, GradOf(e.T0), GradOf(e.T1), GradOf(e.T2));
+    /// <summary>What LayerNorm's backward needs: x [..., C], gamma and beta [C], and the row statistics mean, rstd [R].</summary>
+    private readonly record struct LayerNormSaved(Tensor X, Tensor Gamma, Tensor Beta, Tensor Mean, Tensor Rstd) : ISavedOp<LayerNormSaved>
+    {
+        public static void Backward(Graph graph, Tensor output, in LayerNormSaved s) =>
+            graph.Backend.LayerNormBackward(output.Grad!, s.X, s.Gamma, s.Mean, s.Rstd, graph.GradOf(s.X), graph.GradOf(s.Gamma), graph.GradOf(s.Beta));
+    }
+
+    private readonly TapeSlots<LayerNormSaved> _layerNorms = new();
 
     /// <summary>
     /// LayerNorm(x + residual), fused: the residual connection of a post-LN transformer layer in one pass, without
@@ -42,36 +43,40 @@ public sealed partial class Graph
         var mean = Arena.Allocate(rows);
         var rstd = Arena.Allocate(rows);
         Backend.AddLayerNorm(x, residual, gamma, beta, eps, y, mean, rstd);
-        if (Tracks(x, residual, gamma) || Tracks(beta))
-        {
-            // T0 = x, T1 = residual, T2 = gamma, T3 = beta, T4 = mean [R], T5 = rstd [R]
-            ref var e = ref Record(OpCode.AddLayerNorm, y);
-            e.T0 = x; e.T1 = residual; e.T2 = gamma; e.T3 = beta; e.T4 = mean; e.T5 = rstd;
-        }
+        if (Tracks(x, residual, gamma) || Tracks(beta)) Record(_addLayerNorms, y, new AddLayerNormSaved(x, residual, gamma, beta, mean, rstd));
         return y;
     }
 
-    private void AddLayerNormBackward(ref TapeEntry e) =>
-        Backend.AddLayerNormBackward(e.Out.Grad!, e.T0!, e.T1!, e.T2!, e.T4!, e.T5!,
-            GradOf(e.T0), GradOf(e.T1), GradOf(e.T2), GradOf(e.T3));
+    /// <summary>What AddLayerNorm's backward needs: x and residual [..., C], gamma and beta [C], and the row statistics
+    /// mean, rstd [R] of their sum.</summary>
+    private readonly record struct AddLayerNormSaved(Tensor X, Tensor Residual, Tensor Gamma, Tensor Beta, Tensor Mean, Tensor Rstd)
+        : ISavedOp<AddLayerNormSaved>
+    {
+        public static void Backward(Graph graph, Tensor output, in AddLayerNormSaved s) =>
+            graph.Backend.AddLayerNormBackward(output.Grad!, s.X, s.Residual, s.Gamma, s.Mean, s.Rstd,
+                graph.GradOf(s.X), graph.GradOf(s.Residual), graph.GradOf(s.Gamma), graph.GradOf(s.Beta));
+    }
+
+    private readonly TapeSlots<AddLayerNormSaved> _addLayerNorms = new();
 
     /// <summary>Softmax over the last dimension (max subtracted): x [..., C]; y like x.</summary>
     public Tensor Softmax(Tensor x)
     {
         var y = NewLike(x);
         Backend.Softmax(x, y);
-        if (Tracks(x))
-        {
-            // T0 = x; the output y is what backward needs
-            ref var e = ref Record(OpCode.Softmax, y);
-            e.T0 = x;
-        }
+        if (Tracks(x)) Record(_softmaxes, y, new SoftmaxSaved(x));
         return y;
     }
 
-    private void SoftmaxBackward(ref TapeEntry e)
+    /// <summary>What Softmax's backward needs besides its output y: the input x (for its gradient).</summary>
+    private readonly record struct SoftmaxSaved(Tensor X) : ISavedOp<SoftmaxSaved>
     {
-        var dx = GradOf(e.T0);
-        if (dx != null) Backend.SoftmaxBackward(e.Out, e.Out.Grad!, dx);
+        public static void Backward(Graph graph, Tensor output, in SoftmaxSaved s)
+        {
+            var dx = graph.GradOf(s.X);
+            if (dx != null) graph.Backend.SoftmaxBackward(output, output.Grad!, dx);
+        }
     }
+
+    private readonly TapeSlots<SoftmaxSaved> _softmaxes = new();
 }

@@ -112,36 +112,10 @@ public sealed partial class Graph : IDisposable
         Backend.Upload(s_one, seed);
         for (int i = _tapeCount - 1; i >= 0; i--)
         {
-            ref var e = ref _tape[i];
-            if (e.Out.Grad != null) BackwardOf(ref e);
+            var e = _tape[i];
+            if (e.Out.Grad != null) e.Slots.Backward(this, e.Out, e.Slot);
         }
         ClearTape();
-    }
-
-    private void BackwardOf(ref TapeEntry e)
-    {
-        switch (e.Op)
-        {
-            case OpCode.MatMul: MatMulBackward(ref e); break;
-            case OpCode.Linear: LinearBackward(ref e); break;
-            case OpCode.LayerNorm: LayerNormBackward(ref e); break;
-            case OpCode.AddLayerNorm: AddLayerNormBackward(ref e); break;
-            case OpCode.Softmax: SoftmaxBackward(ref e); break;
-            case OpCode.Attention: AttentionBackward(ref e); break;
-            case OpCode.Gelu: GeluBackward(ref e); break;
-            case OpCode.Tanh: TanhBackward(ref e); break;
-            case OpCode.Add: AddBackward(ref e); break;
-            case OpCode.Mul: MulBackward(ref e); break;
-            case OpCode.Scale: ScaleBackward(ref e); break;
-            case OpCode.Dropout: DropoutBackward(ref e); break;
-            case OpCode.GatherRows: GatherRowsBackward(ref e); break;
-            case OpCode.Sum: SumBackward(ref e); break;
-            case OpCode.CrossEntropy: CrossEntropyBackward(ref e); break;
-            case OpCode.Concat: ConcatBackward(ref e); break;
-            case OpCode.SoftTargetKl: SoftTargetKlBackward(ref e); break;
-            case OpCode.AttentionKl: AttentionKlBackward(ref e); break;
-            default: throw new InvalidOperationException($"no backward for {e.Op}");
-        }
     }
 
     /// <summary>Frees the tape and every arena tensor of this step.</summary>
@@ -153,6 +127,7 @@ public sealed partial class Graph : IDisposable
 
     private void ClearTape()
     {
+        for (int i = 0; i < _tapeCount; i++) _tape[i].Slots.Clear();
         Array.Clear(_tape, 0, _tapeCount);
         _tapeCount = 0;
     }
@@ -165,15 +140,12 @@ public sealed partial class Graph : IDisposable
 
     private Tensor NewLike(Tensor x) => Arena.Allocate(x.Shape);
 
-    /// <summary>Appends an entry for an op whose output requires a gradient.</summary>
-    private ref TapeEntry Record(OpCode op, Tensor output)
+    /// <summary>Appends an entry for an op whose output requires a gradient, its saved state in the op's slots.</summary>
+    private void Record<T>(TapeSlots<T> slots, Tensor output, in T state) where T : struct, ISavedOp<T>
     {
         output.RequiresGrad = true;
         if (_tapeCount == _tape.Length) Array.Resize(ref _tape, _tape.Length * 2);
-        ref var e = ref _tape[_tapeCount++];
-        e.Op = op;
-        e.Out = output;
-        return ref e;
+        _tape[_tapeCount++] = new TapeEntry(slots, output, slots.Add(state));
     }
 
     /// <summary>The gradient buffer of t (zeroed on first use), or null when t needs none.</summary>

@@ -5,7 +5,7 @@ namespace BertCore.Autograd;
 /// <summary>A named, persistent tensor that the optimizer updates, with its gradient buffer of the same shape.
 /// Names follow Hugging Face (e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>). The gradient
 /// buffer is allocated on first use, so a model loaded for inference holds only its values.</summary>
-public sealed class Parameter : IDisposable
+public sealed class Parameter : IDisposable, IGradientOwner
 {
     private Tensor? _grad;
 

@@ -1,4 +1,3 @@
-using BertCore.Autograd;
 using BertCore.Tensors;
 
 namespace BertCore.Backends;
@@ -7,8 +6,9 @@ namespace BertCore.Backends;
 /// The op set: coarse, fused operations, each with its backward. Shapes are given in the comments; "[R, C]" means
 /// any tensor viewed as rows of its last dimension. Every backward method ADDS into its gradient outputs
 /// (<c>dx += ...</c>) so that a tensor used twice collects both contributions; gradients start at zero.
-/// Implementations: <see cref="Cpu.CpuBackend"/> (SIMD) and the GPU backend. The double-precision scalar
-/// reference that both are tested against is <see cref="Reference.ReferenceOps"/>.
+/// Implementations: <see cref="Cpu.CpuBackend"/> (SIMD), the GPU backend, and <see cref="Reference.ReferenceBackend"/>, the
+/// double-precision scalar specification that the others are tested against (tests/BertCore.Tests/Ops, one file per
+/// op family: the families are the sections below).
 /// </summary>
 public interface IBackend : IDisposable
 {
@@ -27,11 +27,11 @@ public interface IBackend : IDisposable
     void Upload(ReadOnlySpan<int> host, Tensor dst);
     void Download(Tensor src, Span<float> host);
 
-    /// <summary>Moves parameters into this backend's memory (values, and gradients starting at zero) unless they are
-    /// there already. Trainers and <see cref="Inference.TaskModel"/> call it on the models they are given; host
-    /// backends have nothing to move. Saving and loading still work on adopted parameters
-    /// (<see cref="Storage.CopyToHost"/>).</summary>
-    void Adopt(IEnumerable<Parameter> parameters) { }
+    /// <summary>Moves tensors into this backend's memory in place (each keeps its identity, so whoever holds it, such as a
+    /// parameter, reaches the new memory) unless they are there already. Trainers and <see cref="Inference.TaskModel"/>
+    /// adopt the values and gradients of the models they are given (Autograd's ParameterAdoption); host backends have
+    /// nothing to move. Saving and loading still work on adopted tensors (<see cref="Storage.CopyToHost"/>).</summary>
+    void Adopt(IReadOnlyList<Tensor> tensors) { }
 
     // ---- matrix multiply ----
 

@@ -5,7 +5,8 @@ namespace BertCore.Backends;
 /// <summary>
 /// The sizes of one <see cref="IBackend.MatMul"/> call, checked against the contract: c [batch..., M, N] is
 /// op(a) [batch..., M, K] · op(b) [batch..., K, N], where b is either batched like c or one plain matrix shared by
-/// every batch (<see cref="BroadcastB"/>). Both backends validate through <see cref="Of"/>.
+/// every batch (<see cref="BroadcastB"/>). Every backend validates through <see cref="Of"/>, and
+/// <see cref="IBackend.SumRowsInto"/> (the bias gradient) through <see cref="SumRowsInto"/>: each op's only argument check.
 /// </summary>
 internal readonly record struct MatMulShape(int Batch, int M, int N, int K, bool BroadcastB)
 {
@@ -40,6 +41,17 @@ internal readonly record struct MatMulShape(int Batch, int M, int N, int K, bool
             throw new ArgumentException($"{Call()}: geluOut {geluOut.Shape} overlaps an input or c");
 
         return new MatMulShape(BatchCount(c.Shape), m, n, k, broadcast);
+    }
+
+    /// <summary>The [rows, n] view of dy for dbias [n] += its column sums, or an ArgumentException naming the shapes.</summary>
+    // dy [R, N]; dbias [N]
+    public static (int Rows, int Cols) SumRowsInto(Tensor dy, Tensor dbias)
+    {
+        int n = dy.Shape.Last;
+        OpChecks.Float("SumRowsInto", "dy", dy);
+        if (dbias.DType != DType.F32 || dbias.Shape.Rank != 1 || dbias.Shape[0] != n)
+            throw new ArgumentException($"SumRowsInto: dbias {dbias.DType} {dbias.Shape} should be F32 [{n}] for dy {dy.Shape}");
+        return (OpChecks.Rows("SumRowsInto", "dy", dy), n);
     }
 
     private static bool SameBatch(Shape x, Shape y)

@@ -39,8 +39,8 @@ public sealed unsafe class Tensor : IDisposable
     /// <summary>Promises that the values never change again (see <see cref="IsConstant"/>).</summary>
     public void MarkConstant() => IsConstant = true;
 
-    /// <summary>The parameter whose value this tensor is, if any (its gradient lives there).</summary>
-    internal Autograd.Parameter? Owner { get; set; }
+    /// <summary>What keeps this tensor's persistent gradient, if anything (the parameter whose value it is).</summary>
+    internal IGradientOwner? Owner { get; set; }
 
     public long Count => Shape.Count;
     public long Bytes => Count * DType.Size();
@@ -59,6 +59,21 @@ public sealed unsafe class Tensor : IDisposable
         RequiresGrad = false;
         Grad = null;
         Owner = null;
+    }
+
+    /// <summary>
+    /// Rehomes this tensor in <paramref name="storage"/> at <paramref name="byteOffset"/> (where the caller has put its
+    /// values), keeping the object, shape, flags and owner, so that whoever holds it (a parameter) now reaches the new
+    /// memory. The old storage is freed if this tensor owned it; the tensor owns its share of the new one.
+    /// </summary>
+    internal void MoveTo(Storage storage, long byteOffset)
+    {
+        if (byteOffset < 0 || byteOffset + Bytes > storage.Bytes)
+            throw new ArgumentOutOfRangeException(nameof(byteOffset), $"a {DType} tensor of shape {Shape} at byte {byteOffset} does not fit a storage of {storage.Bytes} bytes");
+        if (_ownsStorage) Storage.Dispose();
+        Storage = storage;
+        ByteOffset = byteOffset;
+        _ownsStorage = true;
     }
 
     // ---- host access (CPU tensors only) ----

@@ -37,7 +37,7 @@ public class MatMulTests
         }
 
         public double[] Reference(float[] a, float[] b, float[]? bias, float[] c0, float beta, bool gelu) =>
-            ReferenceOps.MatMul(a.ToDouble(), TransA, b.ToDouble(), TransB, BatchCount, M, N, K, SharedB,
+            ReferenceBackend.MatMul(a.ToDouble(), TransA, b.ToDouble(), TransB, BatchCount, M, N, K, SharedB,
                 bias?.ToDouble(), c0.ToDouble(), beta, gelu);
 
         public override string ToString() =>
@@ -271,64 +271,6 @@ public class MatMulTests
         }
     }
 
-    [Theory]
-    [InlineData(1, 1)]
-    [InlineData(37, 45)]
-    [InlineData(5, 300)]
-    [InlineData(300, 1000)]
-    public void SumRowsInto_adds_column_sums(int rows, int cols)
-    {
-        var dy = TestData.Uniform(rows * cols, 41);
-        var start = TestData.Uniform(cols, 42);
-        using var backend = new CpuBackend();
-        using var tdy = Tensor.FromArray(dy, rows, cols);
-        using var tdb = Tensor.FromArray(start, cols);
-        backend.SumRowsInto(tdy, tdb);
-        var expected = ReferenceOps.Add(start.ToDouble(), ReferenceOps.SumRows(dy.ToDouble(), rows, cols));
-        Close.RelativeToMax(tdb.ToArray(), expected, GradCheck.ForwardTolerance, "dbias");
-    }
-
-    [Fact]
-    public void SumRowsInto_rejects_a_bias_of_the_wrong_length()
-    {
-        using var backend = new CpuBackend();
-        using var dy = Tensor.Zeros(3, 4);
-        using var db = Tensor.Zeros(5);
-        Assert.Contains("[5]", Assert.Throws<ArgumentException>(() => backend.SumRowsInto(dy, db)).Message);
-    }
-
     // ---- through the autograd graph ----
 
-    private static OpInput In(int seed, params int[] shape) => new(TestData.Uniform(shape.Aggregate(1, (x, y) => x * y), seed), shape);
-
-    public static IEnumerable<object[]> GraphCases()
-    {
-        foreach (var t in Transposes)
-        {
-            yield return [new Case([], 5, 4, 7, t[0], t[1])];
-            yield return [new Case([3], 5, 4, 7, t[0], t[1])];
-            yield return [new Case([2, 3], 3, 5, 2, t[0], t[1])];
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(GraphCases))]
-    public void Graph_MatMul_gradients(Case g) =>
-        GradCheck.Check((graph, t) => graph.MatMul(t[0], t[1], g.TransA, g.TransB),
-            x => ReferenceOps.MatMul(x[0], g.TransA, x[1], g.TransB, g.BatchCount, g.M, g.N, g.K),
-            [In(51, g.AShape), In(52, g.BShape)]);
-
-    [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public void Graph_Linear_gradients(bool bias, bool gelu)
-    {
-        // x [3, 5, 7] is 15 rows of 7; weight [11, 7] ([out, in]); y [3, 5, 11].
-        OpInput[] inputs = bias ? [In(61, 3, 5, 7), In(62, 11, 7), In(63, 11)] : [In(61, 3, 5, 7), In(62, 11, 7)];
-        GradCheck.Check((graph, t) => graph.Linear(t[0], t[1], bias ? t[2] : null, gelu),
-            x => ReferenceOps.MatMul(x[0], false, x[1], true, 1, 15, 11, 7, bias: bias ? x[2] : null, gelu: gelu),
-            inputs);
-    }
 }

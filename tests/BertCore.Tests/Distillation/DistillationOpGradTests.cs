@@ -1,4 +1,5 @@
 using BertCore.Tests.Support;
+using BertCore.Training.Distillation;
 using Xunit;
 
 namespace BertCore.Tests.Distillation;

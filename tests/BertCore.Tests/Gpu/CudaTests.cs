@@ -1,3 +1,4 @@
+using BertCore.Autograd;
 using BertCore.Backends.Cpu;
 using BertCore.Backends.Gpu;
 using BertCore.Diagnostics;
@@ -22,7 +23,7 @@ public class CudaTests
     public void Training_step_on_cuda_matches_the_cpu_backend()
     {
         using var gpu = GpuBackend.CreateCuda();
-        GpuTrainingTests.AssertSame(GpuTrainingTests.Train(new CpuBackend(1)), GpuTrainingTests.Train(gpu, m => gpu.MoveToDevice(m.Parameters())));
+        GpuTrainingTests.AssertSame(GpuTrainingTests.Train(new CpuBackend(1)), GpuTrainingTests.Train(gpu, m => gpu.Adopt(m.Parameters())));
     }
 
     /// <summary>Ten MLM steps (forward, backward, AdamW) of the mini preset (4 layers, hidden 256, vocabulary 30522) on

@@ -42,8 +42,8 @@ public class GpuOptimizerStepTests(SimulatorFixture fixture)
     {
         var first = new[] { new Parameter("a", Tensor.FromArray(TestData.Uniform(70 * 64, 1), 70, 64)), new Parameter("b", Tensor.FromArray(TestData.Uniform(7, 2), 7)) };
         var second = new[] { new Parameter("c", Tensor.FromArray(TestData.Uniform(3 * 4096 + 17, 3), 3 * 4096 + 17)) };
-        _gpu.MoveToDevice(first);
-        _gpu.MoveToDevice(second);
+        _gpu.Adopt(first);
+        _gpu.Adopt(second);
         using var own = GpuGradCheck.Device(_gpu, TestData.Uniform(300, 4), 300);
         Tensor[] tensors = [first[0].Value, second[0].Value, own, first[1].Value];
         using var fused = GpuGradCheck.Device(_gpu, new float[5], 5);
@@ -71,7 +71,7 @@ public class GpuOptimizerStepTests(SimulatorFixture fixture)
         static int Size(int i) => 5 + 2500 * (i % 3);   // up to two chunks of the element-wise kernels
         var parameters = Enumerable.Range(0, count).Select(i => new Parameter($"p{i}", Tensor.FromArray(TestData.Uniform(Size(i), i), Size(i)))).ToArray();
         parameters[1].Trainable = false;
-        _gpu.MoveToDevice(parameters);
+        _gpu.Adopt(parameters);
         using var adam = new AdamW(_gpu, [new ParameterGroup("even", parameters.Where((_, i) => i % 2 == 0).ToArray(), 1e-2f, 0.1f),
             new ParameterGroup("odd", parameters.Where((_, i) => i % 2 == 1).ToArray(), 1e-2f, 0f)]);
         using var clipper = new GradientClipper(_gpu, parameters);

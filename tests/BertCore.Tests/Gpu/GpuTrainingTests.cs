@@ -79,5 +79,5 @@ public class GpuTrainingTests(SimulatorFixture fixture)
 
     [Fact]
     public void Training_step_matches_the_cpu_backend() =>
-        AssertSame(Train(new CpuBackend(1)), Train(_gpu, m => _gpu.MoveToDevice(m.Parameters())));
+        AssertSame(Train(new CpuBackend(1)), Train(_gpu, m => _gpu.Adopt(m.Parameters())));
 }

@@ -32,7 +32,7 @@ public class AdamWKernelTests
             using var grad = Tensor.FromArray(g, n);
             var step = new AdamWStep(1e-2f, 0.9f, 0.999f, 1e-6f, 0.01f, t, GradScale: 0.5f);
             backend.AdamW(param, grad, m, v, step);
-            ReferenceOps.AdamW(dp, g.ToDouble(), dm, dv, step);
+            ReferenceBackend.AdamW(dp, g.ToDouble(), dm, dv, step);
             Close.RelativeToMax(param.Span, dp, 1e-6, $"parameters after step {t}");
             Close.RelativeToMax(m.Span, dm, 1e-6, $"first moment after step {t}");
             Close.RelativeToMax(v.Span, dv, 1e-6, $"second moment after step {t}");

@@ -7,7 +7,7 @@ public sealed unsafe partial class CpuBackend
     // q, k, v, output [B, S, H·D] (head h in columns h·D .. h·D+D-1); mask I32 [B, S] or null; logSumExp [B, H, S]
     public void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor logSumExp)
     {
-        var a = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "Attention");
+        var a = Args(AttentionShape.Forward(q, k, v, mask, output, logSumExp, heads, dropout), q, k, v, mask, output, logSumExp, scale, dropout);
         var job = new AttentionJob(a);
         _pool.For(a.Batch * a.Heads, (long)a.Seq * a.Seq * a.HeadDim, ref job, itemPerChunk: true);
     }
@@ -17,24 +17,18 @@ public sealed unsafe partial class CpuBackend
     public void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput,
         int heads, float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv)
     {
-        var a = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "AttentionBackward");
-        OpChecks.RequireCount(dOutput, q.Count, "AttentionBackward");
-        if (dq != null) OpChecks.RequireCount(dq, q.Count, "AttentionBackward");
-        if (dk != null) OpChecks.RequireCount(dk, q.Count, "AttentionBackward");
-        if (dv != null) OpChecks.RequireCount(dv, q.Count, "AttentionBackward");
+        var a = Args(AttentionShape.Backward(q, k, v, mask, output, logSumExp, dOutput, heads, dropout, dq, dk, dv),
+            q, k, v, mask, output, logSumExp, scale, dropout);
         if (dq == null && dk == null && dv == null) return;
         // Each (b, h) pair reads and writes only its own batch and head columns, so pairs run in parallel without races.
         var job = new AttentionBackwardJob(a, dOutput.Data, dq == null ? null : dq.Data, dk == null ? null : dk.Data, dv == null ? null : dv.Data);
         _pool.For(a.Batch * a.Heads, 2L * a.Seq * a.Seq * a.HeadDim, ref job, itemPerChunk: true);
     }
 
-    private static AttentionArgs Args(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, int heads,
-        float scale, Dropout dropout, string op)
-    {
-        var shape = AttentionShape.Of(q, k, v, mask, output, logSumExp, heads, op);
-        return new AttentionArgs(q.Data, k.Data, v.Data, mask == null ? null : mask.IntData, output.Data, logSumExp.Data,
-            shape.Batch, shape.Seq, heads, q.Shape[2], scale, dropout);
-    }
+    private static AttentionArgs Args(AttentionShape shape, Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp,
+        float scale, Dropout dropout) =>
+        new(q.Data, k.Data, v.Data, mask == null ? null : mask.IntData, output.Data, logSumExp.Data,
+            shape.Batch, shape.Seq, shape.Heads, shape.Width, scale, dropout);
 
     /// <summary>(batch, head) pairs [start, end) of <see cref="AttentionKernel.Forward"/>.</summary>
     private readonly struct AttentionJob(AttentionArgs a) : IRangeJob

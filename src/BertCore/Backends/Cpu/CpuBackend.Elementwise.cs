@@ -8,34 +8,31 @@ public sealed unsafe partial class CpuBackend
 {
     public void Gelu(Tensor x, Tensor y)
     {
-        OpChecks.RequireCount(y, x.Count, "Gelu");
-        Simd.Map<GeluOp>(_pool, x.Data, y.Data, x.Count);
+        var s = ElementwiseShape.Gelu(x, y);
+        Simd.Map<GeluOp>(_pool, x.Data, y.Data, s.Count);
     }
 
     public void GeluBackward(Tensor x, Tensor dy, Tensor dx)
     {
-        OpChecks.RequireCount(dy, x.Count, "GeluBackward");
-        OpChecks.RequireCount(dx, x.Count, "GeluBackward");
-        Simd.Map<GeluGradOp>(_pool, x.Data, dy.Data, dx.Data, x.Count, accumulate: true);
+        var s = ElementwiseShape.GeluBackward(x, dy, dx);
+        Simd.Map<GeluGradOp>(_pool, x.Data, dy.Data, dx.Data, s.Count, accumulate: true);
     }
 
     public void Tanh(Tensor x, Tensor y)
     {
-        OpChecks.RequireCount(y, x.Count, "Tanh");
+        ElementwiseShape.Tanh(x, y);
         TensorPrimitives.Tanh(x.Span, y.Span);
     }
 
     public void TanhBackward(Tensor y, Tensor dy, Tensor dx)
     {
-        OpChecks.RequireCount(dy, y.Count, "TanhBackward");
-        OpChecks.RequireCount(dx, y.Count, "TanhBackward");
-        Simd.Map<TanhGradOp>(_pool, y.Data, dy.Data, dx.Data, y.Count, accumulate: true);
+        var s = ElementwiseShape.TanhBackward(y, dy, dx);
+        Simd.Map<TanhGradOp>(_pool, y.Data, dy.Data, dx.Data, s.Count, accumulate: true);
     }
 
     public void Add(Tensor a, Tensor b, Tensor y, float alpha = 1f, float beta = 1f)
     {
-        OpChecks.RequireCount(b, a.Count, "Add");
-        OpChecks.RequireCount(y, a.Count, "Add");
+        ElementwiseShape.Add(a, b, y);
         if (alpha == 1f && beta == 1f) TensorPrimitives.Add(a.Span, b.Span, y.Span);
         else
         {
@@ -46,46 +43,44 @@ public sealed unsafe partial class CpuBackend
 
     public void Mul(Tensor a, Tensor b, Tensor y)
     {
-        OpChecks.RequireCount(b, a.Count, "Mul");
-        OpChecks.RequireCount(y, a.Count, "Mul");
+        ElementwiseShape.Mul(a, b, y);
         TensorPrimitives.Multiply(a.Span, b.Span, y.Span);
     }
 
     public void Scale(Tensor x, float alpha, Tensor y)
     {
-        OpChecks.RequireCount(y, x.Count, "Scale");
+        ElementwiseShape.Scale(x, y);
         TensorPrimitives.Multiply(x.Span, alpha, y.Span);
     }
 
     public void AddInto(Tensor dy, Tensor dx, float alpha = 1f)
     {
-        OpChecks.RequireCount(dx, dy.Count, "AddInto");
+        ElementwiseShape.AddInto(dy, dx);
         TensorPrimitives.MultiplyAdd(dy.Span, alpha, dx.Span, dx.Span);
     }
 
     public void MulAddInto(Tensor dy, Tensor other, Tensor dx)
     {
-        OpChecks.RequireCount(other, dy.Count, "MulAddInto");
-        OpChecks.RequireCount(dx, dy.Count, "MulAddInto");
+        ElementwiseShape.MulAddInto(dy, other, dx);
         TensorPrimitives.MultiplyAdd(dy.Span, other.Span, dx.Span, dx.Span);
     }
 
     public void AddScalarInto(Tensor dScalar, Tensor dx, float alpha)
     {
-        OpChecks.RequireCount(dScalar, 1, "AddScalarInto");
+        ElementwiseShape.AddScalarInto(dScalar, dx);
         TensorPrimitives.Add(dx.Span, alpha * dScalar.Data[0], dx.Span);
     }
 
     public void Dropout(Tensor x, Dropout dropout, Tensor y)
     {
-        OpChecks.RequireCount(y, x.Count, "Dropout");
-        ApplyDropout(x.Data, y.Data, x.Count, dropout, accumulate: false);
+        var s = ElementwiseShape.Dropout(x, dropout, y);
+        ApplyDropout(x.Data, y.Data, s.Count, dropout, accumulate: false);
     }
 
     public void DropoutBackward(Tensor dy, Dropout dropout, Tensor dx)
     {
-        OpChecks.RequireCount(dx, dy.Count, "DropoutBackward");
-        ApplyDropout(dy.Data, dx.Data, dy.Count, dropout, accumulate: true);
+        var s = ElementwiseShape.DropoutBackward(dy, dropout, dx);
+        ApplyDropout(dy.Data, dx.Data, s.Count, dropout, accumulate: true);
     }
 
     /// <summary>y[i] (+)= x[i] · keep(i) / (1 - p), keep(i) from the counter RNG at offset + i.</summary>

@@ -6,8 +6,7 @@ public sealed unsafe partial class CpuBackend
 {
     public void GatherRows(Tensor table, Tensor index, Tensor y)
     {
-        int rows = table.Shape[0], cols = table.Shape[1];
-        OpChecks.RequireCount(y, index.Count * cols, "GatherRows");
+        var (rows, cols, _) = IndexingShape.GatherRows(table, index, y);
         int* idx = index.IntData;
         float* src = table.Data, dst = y.Data;
         for (long i = 0; i < index.Count; i++)
@@ -19,8 +18,7 @@ public sealed unsafe partial class CpuBackend
 
     public void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1)
     {
-        int rows = dtable.Shape[0], cols = dtable.Shape[1];
-        OpChecks.RequireCount(dy, index.Count * cols, "ScatterAddRows");
+        var (rows, cols, _) = IndexingShape.ScatterAddRows(dy, index, dtable);
         int* idx = index.IntData;
         float* src = dy.Data, dst = dtable.Data;
         for (long i = 0; i < index.Count; i++)

@@ -7,10 +7,7 @@ public sealed unsafe partial class CpuBackend
     // logits [N, V]; targets I32 [N]; loss [1]; logSumExp [N] (0 for ignored rows); keptCount [1]
     public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor loss, Tensor logSumExp, Tensor keptCount)
     {
-        var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropy");
-        OpChecks.RequireCount(loss, 1, "CrossEntropy");
-        OpChecks.RequireCount(logSumExp, rows, "CrossEntropy");
-        OpChecks.RequireCount(keptCount, 1, "CrossEntropy");
+        var (rows, vocab) = LossShape.CrossEntropy(logits, targets, loss, logSumExp, keptCount);
         int* t = targets.IntData;
         int kept = CountKeptTargets(t, rows, vocab, ignoreIndex, "CrossEntropy");
         float* x = logits.Data, lse = logSumExp.Data;
@@ -27,11 +24,7 @@ public sealed unsafe partial class CpuBackend
     // logits, dlogits [N, V]; targets I32 [N]; logSumExp [N]; keptCount, dloss [1]
     public void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logSumExp, Tensor keptCount, Tensor dloss, Tensor dlogits)
     {
-        var (rows, vocab) = CrossEntropyShape(logits, targets, "CrossEntropyBackward");
-        OpChecks.RequireCount(logSumExp, rows, "CrossEntropyBackward");
-        OpChecks.RequireCount(keptCount, 1, "CrossEntropyBackward");
-        OpChecks.RequireCount(dloss, 1, "CrossEntropyBackward");
-        OpChecks.RequireCount(dlogits, logits.Count, "CrossEntropyBackward");
+        var (rows, vocab) = LossShape.CrossEntropyBackward(logits, targets, logSumExp, keptCount, dloss, dlogits);
         int* t = targets.IntData;
         CountKeptTargets(t, rows, vocab, ignoreIndex, "CrossEntropyBackward");
         float kept = keptCount.Data[0];
@@ -65,13 +58,6 @@ public sealed unsafe partial class CpuBackend
                 dRow[targets[r]] -= g;
             }
         }
-    }
-
-    private static (int Rows, int Vocab) CrossEntropyShape(Tensor logits, Tensor targets, string op)
-    {
-        if (logits.Shape.Rank != 2 || targets.DType != DType.I32 || targets.Count != logits.Shape[0])
-            throw new ArgumentException($"{op}: logits must be [N, V] and targets I32 [N]; got {logits.Shape} and {targets.DType} {targets.Shape}");
-        return (logits.Shape[0], logits.Shape[1]);
     }
 
     /// <summary>Number of rows whose target is not ignoreIndex; throws on a target outside [0, vocab). targets [rows].</summary>

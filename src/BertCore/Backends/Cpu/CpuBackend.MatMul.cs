@@ -33,10 +33,7 @@ public sealed unsafe partial class CpuBackend
     // dy [R, N]; dbias [N].
     public void SumRowsInto(Tensor dy, Tensor dbias)
     {
-        int n = dy.Shape.Last;
-        long rows = dy.Shape.Rows;
-        if (dbias.Shape.Rank != 1 || dbias.Shape[0] != n)
-            throw new ArgumentException($"SumRowsInto: dbias {dbias.Shape} should be [{n}] for dy {dy.Shape}");
+        var (rows, n) = MatMulShape.SumRowsInto(dy, dbias);
         // Threads take blocks of columns, never rows: each column sums its rows in order on one thread.
         var job = new SumColumnsJob(dy.Data, dbias.Data, rows, n);
         _pool.For((n + SumRowsColumnChunk - 1) / SumRowsColumnChunk, rows * SumRowsColumnChunk, ref job);

@@ -12,12 +12,7 @@ public sealed unsafe partial class CpuBackend
     // x, y [R, C]; gamma, beta [C]; mean, rstd [R]
     public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        OpChecks.RequireCount(gamma, cols, "LayerNorm");
-        OpChecks.RequireCount(beta, cols, "LayerNorm");
-        OpChecks.RequireCount(y, x.Count, "LayerNorm");
-        OpChecks.RequireCount(mean, rows, "LayerNorm");
-        OpChecks.RequireCount(rstd, rows, "LayerNorm");
+        var (rows, cols) = NormalizationShape.LayerNorm(x, gamma, beta, y, mean, rstd);
         if (cols == 0) return;
         var job = new LayerNormJob(x.Data, null, gamma.Data, beta.Data, y.Data, mean.Data, rstd.Data, cols, eps);
         _pool.For(rows, 4L * cols, ref job);
@@ -26,13 +21,7 @@ public sealed unsafe partial class CpuBackend
     // x, residual, y [R, C]; gamma, beta [C]; mean, rstd [R]
     public void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        OpChecks.RequireCount(residual, x.Count, "AddLayerNorm");
-        OpChecks.RequireCount(gamma, cols, "AddLayerNorm");
-        OpChecks.RequireCount(beta, cols, "AddLayerNorm");
-        OpChecks.RequireCount(y, x.Count, "AddLayerNorm");
-        OpChecks.RequireCount(mean, rows, "AddLayerNorm");
-        OpChecks.RequireCount(rstd, rows, "AddLayerNorm");
+        var (rows, cols) = NormalizationShape.AddLayerNorm(x, residual, gamma, beta, y, mean, rstd);
         if (cols == 0) return;
         var job = new LayerNormJob(x.Data, residual.Data, gamma.Data, beta.Data, y.Data, mean.Data, rstd.Data, cols, eps);
         _pool.For(rows, 5L * cols, ref job);
@@ -55,14 +44,7 @@ public sealed unsafe partial class CpuBackend
     // dy, x [R, C]; gamma [C]; mean, rstd [R]; dx [R, C], dgamma, dbeta [C] (each optional, added into)
     public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        OpChecks.RequireCount(dy, x.Count, "LayerNormBackward");
-        OpChecks.RequireCount(gamma, cols, "LayerNormBackward");
-        OpChecks.RequireCount(mean, rows, "LayerNormBackward");
-        OpChecks.RequireCount(rstd, rows, "LayerNormBackward");
-        if (dx != null) OpChecks.RequireCount(dx, x.Count, "LayerNormBackward");
-        if (dgamma != null) OpChecks.RequireCount(dgamma, cols, "LayerNormBackward");
-        if (dbeta != null) OpChecks.RequireCount(dbeta, cols, "LayerNormBackward");
+        var (rows, cols) = NormalizationShape.LayerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
         LayerNormBackward(dy.Data, x.Data, null, gamma.Data, mean.Data, rstd.Data, rows, cols,
             dx == null ? null : dx.Data, null, dgamma == null ? null : dgamma.Data, dbeta == null ? null : dbeta.Data);
     }
@@ -71,16 +53,7 @@ public sealed unsafe partial class CpuBackend
     public void AddLayerNormBackward(Tensor dy, Tensor x, Tensor residual, Tensor gamma, Tensor mean, Tensor rstd,
         Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        OpChecks.RequireCount(dy, x.Count, "AddLayerNormBackward");
-        OpChecks.RequireCount(residual, x.Count, "AddLayerNormBackward");
-        OpChecks.RequireCount(gamma, cols, "AddLayerNormBackward");
-        OpChecks.RequireCount(mean, rows, "AddLayerNormBackward");
-        OpChecks.RequireCount(rstd, rows, "AddLayerNormBackward");
-        if (dx != null) OpChecks.RequireCount(dx, x.Count, "AddLayerNormBackward");
-        if (dresidual != null) OpChecks.RequireCount(dresidual, x.Count, "AddLayerNormBackward");
-        if (dgamma != null) OpChecks.RequireCount(dgamma, cols, "AddLayerNormBackward");
-        if (dbeta != null) OpChecks.RequireCount(dbeta, cols, "AddLayerNormBackward");
+        var (rows, cols) = NormalizationShape.AddLayerNormBackward(dy, x, residual, gamma, mean, rstd, dx, dresidual, dgamma, dbeta);
         LayerNormBackward(dy.Data, x.Data, residual.Data, gamma.Data, mean.Data, rstd.Data, rows, cols,
             dx == null ? null : dx.Data, dresidual == null ? null : dresidual.Data,
             dgamma == null ? null : dgamma.Data, dbeta == null ? null : dbeta.Data);
@@ -149,8 +122,7 @@ public sealed unsafe partial class CpuBackend
     // x, y [R, C]
     public void Softmax(Tensor x, Tensor y)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        OpChecks.RequireCount(y, x.Count, "Softmax");
+        var (rows, cols) = NormalizationShape.Softmax(x, y);
         if (cols == 0) return;
         var job = new SoftmaxJob(x.Data, y.Data, cols);
         _pool.For(rows, 3L * cols, ref job);
@@ -159,9 +131,7 @@ public sealed unsafe partial class CpuBackend
     // y, dy, dx [R, C]
     public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx)
     {
-        int cols = y.Shape.Last, rows = checked((int)y.Shape.Rows);
-        OpChecks.RequireCount(dy, y.Count, "SoftmaxBackward");
-        OpChecks.RequireCount(dx, y.Count, "SoftmaxBackward");
+        var (rows, cols) = NormalizationShape.SoftmaxBackward(y, dy, dx);
         var job = new SoftmaxBackwardJob(y.Data, dy.Data, dx.Data, cols);
         _pool.For(rows, 3L * cols, ref job);
     }

@@ -10,11 +10,7 @@ public sealed unsafe partial class CpuBackend
 
     public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s, Tensor? deviceScale = null)
     {
-        long n = param.Count;
-        OpChecks.RequireCount(grad, n, "AdamW");
-        OpChecks.RequireCount(m, n, "AdamW");
-        OpChecks.RequireCount(v, n, "AdamW");
-        if (deviceScale != null) OpChecks.RequireCount(deviceScale, 1, "AdamW");
+        long n = OptimizerShape.AdamW(param, grad, m, v, deviceScale).Count;
         float scale = deviceScale == null ? 1f : deviceScale.Data[0];
         if (float.IsNaN(scale)) return;
         var c = new AdamWConstants(s with { GradScale = s.GradScale * scale });
@@ -26,6 +22,7 @@ public sealed unsafe partial class CpuBackend
     // each entry's Param, Grad, M, V: the same element count; groups [parameter groups]; deviceScale [1] or null
     public void AdamW(IReadOnlyList<AdamWTensors> tensors, IReadOnlyList<AdamWStep> groups, Tensor? deviceScale = null)
     {
+        OptimizerShape.AdamW(tensors, groups, deviceScale);
         for (int i = 0; i < tensors.Count; i++)
         {
             var t = tensors[i];

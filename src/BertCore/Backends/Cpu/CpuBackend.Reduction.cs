@@ -6,20 +6,20 @@ public sealed unsafe partial class CpuBackend
 {
     public void Sum(Tensor x, Tensor y, float alpha = 1f)
     {
-        OpChecks.RequireCount(y, 1, "Sum");
-        y.Data[0] = (float)(Simd.Sum(x.Data, x.Count) * alpha);
+        var s = ReductionShape.Sum(x, y);
+        y.Data[0] = (float)(Simd.Sum(x.Data, s.Count) * alpha);
     }
 
     public void SumOfSquares(Tensor x, Tensor y)
     {
-        OpChecks.RequireCount(y, 1, "SumOfSquares");
+        ReductionShape.SumOfSquares(x, y);
         y.Data[0] = SquaredSum(x);
     }
 
     // tensors: any shapes; squares [≥ tensors.Count]
     public void SumsOfSquares(IReadOnlyList<Tensor> tensors, Tensor squares)
     {
-        if (squares.Count < tensors.Count) throw new ArgumentException($"SumsOfSquares: {tensors.Count} tensors, {squares.Count} slots");
+        ReductionShape.SumsOfSquares(tensors, squares);
         for (int i = 0; i < tensors.Count; i++) squares.Data[i] = SquaredSum(tensors[i]);
     }
 
@@ -29,7 +29,7 @@ public sealed unsafe partial class CpuBackend
     // squares [n]; normAndScale [2]; losses [m] or null
     public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale, Tensor? losses = null)
     {
-        OpChecks.RequireCount(normAndScale, 2, "ClipScale");
+        OptimizerShape.ClipScale(squares, normAndScale, losses);
         double sum = 0;
         for (long i = 0; i < squares.Count; i++) sum += squares.Data[i];
         bool lossesFinite = true;

@@ -69,23 +69,27 @@ public sealed unsafe partial class CpuBackend : IBackend
 
     public void Copy(Tensor src, Tensor dst)
     {
-        OpChecks.RequireCount(src, dst.Count, "Copy");
+        MemoryShape.Copy(src, dst);
         new ReadOnlySpan<byte>(Raw(src), checked((int)src.Bytes)).CopyTo(new Span<byte>(Raw(dst), checked((int)dst.Bytes)));
     }
 
     public void Upload(ReadOnlySpan<float> host, Tensor dst)
     {
-        if (host.Length != dst.Count) throw new ArgumentException($"Upload: {host.Length} values for {dst.Shape}");
+        MemoryShape.UploadFloats(host.Length, dst);
         host.CopyTo(dst.Span);
     }
 
     public void Upload(ReadOnlySpan<int> host, Tensor dst)
     {
-        if (host.Length != dst.Count) throw new ArgumentException($"Upload: {host.Length} values for {dst.Shape}");
+        MemoryShape.UploadInts(host.Length, dst);
         host.CopyTo(dst.IntSpan);
     }
 
-    public void Download(Tensor src, Span<float> host) => src.Span.CopyTo(host);
+    public void Download(Tensor src, Span<float> host)
+    {
+        MemoryShape.Download(src, host.Length);
+        src.Span.CopyTo(host);
+    }
 
     public void Dispose() { }
 

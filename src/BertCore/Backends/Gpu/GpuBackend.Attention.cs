@@ -9,7 +9,7 @@ public sealed partial class GpuBackend
     // q, k, v, output [B, S, H·D] (head h in columns h·D .. h·D+D-1); mask I32 [B, S] or null; logSumExp [B, H, S]
     public void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor logSumExp)
     {
-        var p = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "Attention");
+        var p = Args(AttentionShape.Forward(q, k, v, mask, output, logSumExp, heads, dropout), mask, scale, dropout, "Attention");
         long rows = (long)p.Batch * p.Heads * p.Seq;
         if (rows == 0) return;
         Tiles.Forward(TileLaunch(p), F(q), F(k), F(v), MaskView(mask), F(output), F(logSumExp), p);
@@ -20,11 +20,8 @@ public sealed partial class GpuBackend
     public void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput,
         int heads, float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv)
     {
-        var p = Args(q, k, v, mask, output, logSumExp, heads, scale, dropout, "AttentionBackward");
-        OpChecks.RequireCount(dOutput, q.Count, "AttentionBackward");
-        if (dq != null) OpChecks.RequireCount(dq, q.Count, "AttentionBackward");
-        if (dk != null) OpChecks.RequireCount(dk, q.Count, "AttentionBackward");
-        if (dv != null) OpChecks.RequireCount(dv, q.Count, "AttentionBackward");
+        var p = Args(AttentionShape.Backward(q, k, v, mask, output, logSumExp, dOutput, heads, dropout, dq, dk, dv), mask, scale, dropout,
+            "AttentionBackward");
         long rows = (long)p.Batch * p.Heads * p.Seq;
         if ((dq == null && dk == null && dv == null) || rows == 0) return;
         var delta = Scratch(rows);   // Δ [B, H, S]
@@ -60,13 +57,12 @@ public sealed partial class GpuBackend
 
     private ArrayView<int> MaskView(Tensor? mask) => mask == null ? _placeholder.View.AsContiguous().Cast<int>() : I(mask);
 
-    private static AttentionParams Args(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, int heads,
-        float scale, Dropout dropout, string op)
+    /// <summary>The kernels' parameters for a checked shape; an ArgumentException when the head is wider than the kernels hold.</summary>
+    private static AttentionParams Args(AttentionShape shape, Tensor? mask, float scale, Dropout dropout, string op)
     {
-        var shape = AttentionShape.Of(q, k, v, mask, output, logSumExp, heads, op);
         if (shape.HeadDim > AttentionParams.MaxHeadDim)
             throw new ArgumentException($"{op}: head size {shape.HeadDim} exceeds the GPU kernel's {AttentionParams.MaxHeadDim}");
-        return new AttentionParams(shape.Batch, shape.Seq, heads, shape.HeadDim, scale, dropout.Active ? dropout.P : 0f, dropout.Seed, dropout.Offset,
+        return new AttentionParams(shape.Batch, shape.Seq, shape.Heads, shape.HeadDim, scale, dropout.Active ? dropout.P : 0f, dropout.Seed, dropout.Offset,
             mask == null ? 0 : 1);
     }
 }

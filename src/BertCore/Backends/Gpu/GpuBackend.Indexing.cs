@@ -7,8 +7,7 @@ public sealed partial class GpuBackend
     // table [V, C]; index I32 [N]; y [N, C]. An out-of-range index is raised at the next synchronization.
     public void GatherRows(Tensor table, Tensor index, Tensor y)
     {
-        int rows = table.Shape[0], cols = table.Shape[1], n = checked((int)index.Count);
-        OpChecks.RequireCount(y, (long)n * cols, "GatherRows");
+        var (rows, cols, n) = IndexingShape.GatherRows(table, index, y);
         if ((long)n * cols == 0) return;
         _kernels.Gather(ItemLaunch((long)n * cols), F(table), I(index), F(y), _error.View, n, rows, cols);
     }
@@ -16,8 +15,7 @@ public sealed partial class GpuBackend
     // dy [N, C]; index I32 [N]; dtable [V, C]
     public void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1)
     {
-        int rows = dtable.Shape[0], cols = dtable.Shape[1], n = checked((int)index.Count);
-        OpChecks.RequireCount(dy, (long)n * cols, "ScatterAddRows");
+        var (rows, cols, n) = IndexingShape.ScatterAddRows(dy, index, dtable);
         if ((long)n * cols == 0) return;
         var links = Scratch(2L * n).Cast<int>();   // next [n], then first [n]
         var next = links.SubView(0, n);

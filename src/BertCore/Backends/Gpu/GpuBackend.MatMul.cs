@@ -89,11 +89,9 @@ public sealed partial class GpuBackend
     // dy [R, N]; dbias [N].
     public void SumRowsInto(Tensor dy, Tensor dbias)
     {
-        int n = dy.Shape.Last;
-        if (dbias.Shape.Rank != 1 || dbias.Shape[0] != n)
-            throw new ArgumentException($"SumRowsInto: dbias {dbias.Shape} should be [{n}] for dy {dy.Shape}");
+        var (rows, n) = MatMulShape.SumRowsInto(dy, dbias);
         if (n == 0) return;
-        int rows = checked((int)dy.Shape.Rows), chunks = ColumnReductionKernels.Chunks(rows);
+        int chunks = ColumnReductionKernels.Chunks(rows);
         var partials = Scratch((long)chunks * n);   // [chunks, n]
         _kernels.ColumnPartialSums(ColumnChunkLaunch(rows, n), F(dy), partials, rows, n);
         AddColumnSums(partials, F(dbias), chunks, n);

@@ -54,7 +54,7 @@ public sealed partial class GpuBackend
     // tensors: any shapes; squares [≥ tensors.Count]
     public void SumsOfSquares(IReadOnlyList<Tensor> tensors, Tensor squares)
     {
-        if (squares.Count < tensors.Count) throw new ArgumentException($"SumsOfSquares: {tensors.Count} tensors, {squares.Count} slots");
+        ReductionShape.SumsOfSquares(tensors, squares);
         var output = F(squares);
         _squaresPartitions.Clear();
         for (int i = 0; i < tensors.Count; i++) _squaresPartitions.Add(FloatStorage(tensors[i]), i);
@@ -80,15 +80,11 @@ public sealed partial class GpuBackend
     // each entry's Param, Grad, M, V: the same element count; groups [parameter groups]; deviceScale [1] or null
     public void AdamW(IReadOnlyList<AdamWTensors> tensors, IReadOnlyList<AdamWStep> groups, Tensor? deviceScale = null)
     {
-        if (deviceScale != null) OpChecks.RequireCount(deviceScale, 1, "AdamW");
+        OptimizerShape.AdamW(tensors, groups, deviceScale);
         _adamWPartitions.Clear();
         for (int i = 0; i < tensors.Count; i++)
         {
             var t = tensors[i];
-            OpChecks.RequireCount(t.Grad, t.Param.Count, "AdamW");
-            OpChecks.RequireCount(t.M, t.Param.Count, "AdamW");
-            OpChecks.RequireCount(t.V, t.Param.Count, "AdamW");
-            if ((uint)t.Group >= (uint)groups.Count) throw new ArgumentOutOfRangeException(nameof(tensors), $"AdamW: group {t.Group} of {groups.Count}");
             _adamWPartitions.Add((FloatStorage(t.Param), FloatStorage(t.Grad), FloatStorage(t.M), FloatStorage(t.V)), i);
         }
         if (_adamWPartitions.Count == 0) return;

@@ -7,53 +7,38 @@ public sealed partial class GpuBackend
 {
     // x, y [R, C]; gamma, beta [C]; mean, rstd [R]
     public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) =>
-        LayerNormCore(x, null, gamma, beta, eps, y, mean, rstd, "LayerNorm");
+        LayerNormCore(NormalizationShape.LayerNorm(x, gamma, beta, y, mean, rstd), x, null, gamma, beta, eps, y, mean, rstd);
 
     // x, residual, y [R, C]; gamma, beta [C]; mean, rstd [R]
-    public void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
-    {
-        OpChecks.RequireCount(residual, x.Count, "AddLayerNorm");
-        LayerNormCore(x, residual, gamma, beta, eps, y, mean, rstd, "AddLayerNorm");
-    }
+    public void AddLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd) =>
+        LayerNormCore(NormalizationShape.AddLayerNorm(x, residual, gamma, beta, y, mean, rstd), x, residual, gamma, beta, eps, y, mean, rstd);
 
     // dy, x [R, C]; gamma [C]; mean, rstd [R]; dx [R, C], dgamma, dbeta [C] (each optional, added into)
     public void LayerNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor? dx, Tensor? dgamma, Tensor? dbeta) =>
-        LayerNormBackwardCore(dy, x, null, gamma, mean, rstd, dx, null, dgamma, dbeta);
+        LayerNormBackwardCore(NormalizationShape.LayerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta),
+            dy, x, null, gamma, mean, rstd, dx, null, dgamma, dbeta);
 
     // dy, x, residual [R, C]; gamma [C]; mean, rstd [R]; dx, dresidual [R, C], dgamma, dbeta [C] (each optional, added into)
     public void AddLayerNormBackward(Tensor dy, Tensor x, Tensor residual, Tensor gamma, Tensor mean, Tensor rstd,
-        Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta)
-    {
-        OpChecks.RequireCount(residual, x.Count, "AddLayerNormBackward");
-        LayerNormBackwardCore(dy, x, residual, gamma, mean, rstd, dx, dresidual, dgamma, dbeta);
-    }
+        Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta) =>
+        LayerNormBackwardCore(NormalizationShape.AddLayerNormBackward(dy, x, residual, gamma, mean, rstd, dx, dresidual, dgamma, dbeta),
+            dy, x, residual, gamma, mean, rstd, dx, dresidual, dgamma, dbeta);
 
-    private void LayerNormCore(Tensor x, Tensor? residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd, string op)
+    // x, residual, y [R, C] (residual optional); gamma, beta [C]; mean, rstd [R]: the checked shape s
+    private void LayerNormCore(NormalizationShape s, Tensor x, Tensor? residual, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        OpChecks.RequireCount(gamma, cols, op);
-        OpChecks.RequireCount(beta, cols, op);
-        OpChecks.RequireCount(y, x.Count, op);
-        OpChecks.RequireCount(mean, rows, op);
-        OpChecks.RequireCount(rstd, rows, op);
+        var (rows, cols) = s;
         if (rows == 0 || cols == 0) return;
         _kernels.LayerNorm(RowLaunch(rows), F(x), Optional(residual), residual == null ? 0 : 1, F(gamma), F(beta), F(y), F(mean), F(rstd),
             rows, cols, eps);
     }
 
-    private void LayerNormBackwardCore(Tensor dy, Tensor x, Tensor? residual, Tensor gamma, Tensor mean, Tensor rstd,
+    // dy, x, residual [R, C] (residual optional); gamma [C]; mean, rstd [R]; dx, dresidual [R, C], dgamma, dbeta [C] (each optional):
+    // the checked shape s
+    private void LayerNormBackwardCore(NormalizationShape s, Tensor dy, Tensor x, Tensor? residual, Tensor gamma, Tensor mean, Tensor rstd,
         Tensor? dx, Tensor? dresidual, Tensor? dgamma, Tensor? dbeta)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        const string op = "LayerNormBackward";
-        OpChecks.RequireCount(dy, x.Count, op);
-        OpChecks.RequireCount(gamma, cols, op);
-        OpChecks.RequireCount(mean, rows, op);
-        OpChecks.RequireCount(rstd, rows, op);
-        if (dx != null) OpChecks.RequireCount(dx, x.Count, op);
-        if (dresidual != null) OpChecks.RequireCount(dresidual, x.Count, op);
-        if (dgamma != null) OpChecks.RequireCount(dgamma, cols, op);
-        if (dbeta != null) OpChecks.RequireCount(dbeta, cols, op);
+        var (rows, cols) = s;
         if (rows == 0 || cols == 0) return;
         var res = Optional(residual);
         int hasRes = residual == null ? 0 : 1;
@@ -72,8 +57,7 @@ public sealed partial class GpuBackend
     // x, y [R, C]
     public void Softmax(Tensor x, Tensor y)
     {
-        int cols = x.Shape.Last, rows = checked((int)x.Shape.Rows);
-        OpChecks.RequireCount(y, x.Count, "Softmax");
+        var (rows, cols) = NormalizationShape.Softmax(x, y);
         if (rows == 0 || cols == 0) return;
         _kernels.Softmax(RowLaunch(rows), F(x), F(y), rows, cols);
     }
@@ -81,9 +65,7 @@ public sealed partial class GpuBackend
     // y, dy, dx [R, C]
     public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx)
     {
-        int cols = y.Shape.Last, rows = checked((int)y.Shape.Rows);
-        OpChecks.RequireCount(dy, y.Count, "SoftmaxBackward");
-        OpChecks.RequireCount(dx, y.Count, "SoftmaxBackward");
+        var (rows, cols) = NormalizationShape.SoftmaxBackward(y, dy, dx);
         if (rows == 0 || cols == 0) return;
         _kernels.SoftmaxBackward(RowLaunch(rows), F(y), F(dy), F(dx), rows, cols);
     }

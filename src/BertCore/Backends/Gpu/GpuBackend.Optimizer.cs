@@ -9,21 +9,21 @@ public sealed partial class GpuBackend
     // x any shape; y [1]
     public void Sum(Tensor x, Tensor y, float alpha = 1f)
     {
-        OpChecks.RequireCount(y, 1, "Sum");
-        ReduceSum(F(x), F(y), checked((int)x.Count), alpha, 0);
+        var s = ReductionShape.Sum(x, y);
+        ReduceSum(F(x), F(y), checked((int)s.Count), alpha, 0);
     }
 
     // x any shape; y [1]
     public void SumOfSquares(Tensor x, Tensor y)
     {
-        OpChecks.RequireCount(y, 1, "SumOfSquares");
-        ReduceSum(F(x), F(y), checked((int)x.Count), 1f, 1);
+        var s = ReductionShape.SumOfSquares(x, y);
+        ReduceSum(F(x), F(y), checked((int)s.Count), 1f, 1);
     }
 
     // squares [n]; normAndScale [2]; losses [m] or null
     public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale, Tensor? losses = null)
     {
-        OpChecks.RequireCount(normAndScale, 2, "ClipScale");
+        OptimizerShape.ClipScale(squares, normAndScale, losses);
         _kernels.ClipScale(new KernelConfig(1, OptimizerKernels.ClipThreads), F(squares), F(normAndScale), checked((int)squares.Count), maxNorm,
             Optional(losses), losses == null ? 0 : checked((int)losses.Count));
     }
@@ -31,11 +31,7 @@ public sealed partial class GpuBackend
     // param, grad, m, v: the same element count; deviceScale [1] or null
     public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep s, Tensor? deviceScale = null)
     {
-        if (deviceScale != null) OpChecks.RequireCount(deviceScale, 1, "AdamW");
-        long n = param.Count;
-        OpChecks.RequireCount(grad, n, "AdamW");
-        OpChecks.RequireCount(m, n, "AdamW");
-        OpChecks.RequireCount(v, n, "AdamW");
+        long n = OptimizerShape.AdamW(param, grad, m, v, deviceScale).Count;
         if (n == 0) return;
         _kernels.AdamW(StrideLaunch(n), F(param), F(grad), F(m), F(v), Optional(deviceScale), deviceScale == null ? 0 : 1, (int)n, Scalars(s));
     }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using BertCore.Autograd;
 using BertCore.Kernels;
 using BertCore.Tensors;
 using ILGPU;
@@ -132,68 +131,59 @@ public sealed partial class GpuBackend : IBackend
     }
 
     /// <summary>
-    /// Moves each parameter's value to this device (gradients start at zero there), keeping trainable flags. The
-    /// parameters one call moves become slices of one storage for their values and one, laid out alike, for their
-    /// gradients (each slice starting on a <see cref="ParameterAlignment"/>-byte boundary), so that the optimizer's
-    /// multi-tensor kernels reach all of them in one launch; the storages are freed when every parameter has let go.
+    /// Moves host fp32 tensors (a model's values and gradients) to this device in place, with their values: each keeps its
+    /// identity, flags and owner. The tensors one call moves become slices of one storage (each starting on a
+    /// <see cref="ParameterAlignment"/>-byte boundary), so that the optimizer's multi-tensor kernels reach all of them
+    /// in one launch; the storage is freed when every tensor has let go. Tensors already on the device stay.
     /// </summary>
-    public void MoveToDevice(IEnumerable<Parameter> parameters)
+    public void MoveToDevice(IReadOnlyList<Tensor> tensors)
     {
-        var moving = parameters.Where(p => p.Value.Storage is not GpuStorage).Distinct().ToArray();
+        var moving = tensors.Where(t => t.Storage is not GpuStorage).Distinct().ToArray();
         if (moving.Length == 0) return;
         var offsets = new long[moving.Length];
         long bytes = 0;
         for (int i = 0; i < moving.Length; i++)
         {
             offsets[i] = bytes;
-            bytes += (moving[i].Value.Bytes + ParameterAlignment - 1) / ParameterAlignment * ParameterAlignment;
+            bytes += (moving[i].Bytes + ParameterAlignment - 1) / ParameterAlignment * ParameterAlignment;
         }
-        var values = NewStorage(bytes, owners: moving.Length);
-        var grads = NewStorage(bytes, owners: moving.Length);
-        grads.Buffer.MemSetToZero();
+        var storage = NewStorage(bytes, owners: moving.Length);
         for (int i = 0; i < moving.Length; i++)
         {
-            var p = moving[i];
-            var value = new Tensor(values, offsets[i], p.Shape, DType.F32, ownsStorage: true);
-            Upload(p.Value.Span, value);
-            p.Replace(value, new Tensor(grads, offsets[i], p.Shape, DType.F32, ownsStorage: true));
+            var host = moving[i];
+            var device = new Tensor(storage, offsets[i], host.Shape, DType.F32, ownsStorage: false);
+            Upload(host.Span, device);
+            host.MoveTo(storage, offsets[i]);
         }
     }
 
     /// <summary>The GPU backend's <see cref="IBackend.Adopt"/>: <see cref="MoveToDevice"/>.</summary>
-    public void Adopt(IEnumerable<Parameter> parameters) => MoveToDevice(parameters);
-
-    /// <summary>Copies each parameter's value back to host memory (for saving a checkpoint), gradients dropped to zeros on the host.</summary>
-    public void MoveToHost(IEnumerable<Parameter> parameters)
-    {
-        foreach (var p in parameters)
-            if (p.Value.Storage is GpuStorage) p.Replace(ToHost(p.Value), Tensor.Zeros(p.Shape));
-    }
+    public void Adopt(IReadOnlyList<Tensor> tensors) => MoveToDevice(tensors);
 
     public void Zero(Tensor t) => Raw(t).MemSetToZero();
 
     public void Copy(Tensor src, Tensor dst)
     {
-        OpChecks.RequireCount(dst, src.Count, "Copy");
+        MemoryShape.Copy(src, dst);
         Raw(src).CopyTo(Raw(dst));
     }
 
     public void Upload(ReadOnlySpan<float> host, Tensor dst)
     {
-        if (host.Length != dst.Count) throw new ArgumentException($"Upload: {host.Length} values for {dst.Shape}");
+        MemoryShape.UploadFloats(host.Length, dst);
         if (host.Length > 0) F(dst).CopyFromCPU(ref MemoryMarshal.GetReference(host), host.Length);
     }
 
     public void Upload(ReadOnlySpan<int> host, Tensor dst)
     {
-        if (host.Length != dst.Count) throw new ArgumentException($"Upload: {host.Length} values for {dst.Shape}");
+        MemoryShape.UploadInts(host.Length, dst);
         if (host.Length > 0) I(dst).CopyFromCPU(ref MemoryMarshal.GetReference(host), host.Length);
     }
 
     /// <summary>Waits for the queued work, raises any error a kernel recorded, then copies to the host.</summary>
     public void Download(Tensor src, Span<float> host)
     {
-        if (host.Length != src.Count) throw new ArgumentException($"Download: {host.Length} values for {src.Shape}");
+        MemoryShape.Download(src, host.Length);
         Synchronize();
         if (host.Length > 0) F(src).CopyToCPU(ref MemoryMarshal.GetReference(host), host.Length);
     }

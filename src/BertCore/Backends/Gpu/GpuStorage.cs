@@ -8,7 +8,7 @@ namespace BertCore.Backends.Gpu;
 /// <summary>Device memory of an ILGPU accelerator: a buffer of fp32 words (int32 tensors view the same words).
 /// Not addressable from the host: copy through <see cref="IBackend.Download"/>, or <see cref="CopyToHost"/> and
 /// <see cref="CopyFromHost"/> (whole fp32 words: offsets and lengths are multiples of 4 bytes). A storage shared by
-/// several owning tensors (the parameters <see cref="GpuBackend.MoveToDevice"/> places together) is freed when the
+/// several owning tensors (the tensors <see cref="GpuBackend.MoveToDevice"/> places together) is freed when the
 /// last of them disposes it.</summary>
 public sealed class GpuStorage : Storage
 {

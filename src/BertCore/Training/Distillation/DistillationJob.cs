@@ -1,3 +1,4 @@
+using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.Checkpoints;
 using BertCore.IO;

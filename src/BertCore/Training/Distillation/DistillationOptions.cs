@@ -11,7 +11,7 @@ namespace BertCore.Training.Distillation;
 /// labels), so α = 1 trains on the teacher alone and α = 0 is plain fine-tuning. hidden is the mean over the
 /// mapped hidden states (embeddings included) of the MSE between the projected student state and the teacher's,
 /// over the real tokens; attention is the mean over the mapped layers of the per-head attention KL
-/// (<see cref="Autograd.Graph.AttentionKl"/>).
+/// (<see cref="HostDistillationLosses.AttentionKl"/>).
 /// </summary>
 public sealed record DistillationOptions
 {

@@ -1,6 +1,8 @@
+using BertCore.Tensors;
+
 namespace BertCore.Backends.Reference;
 
-public static partial class ReferenceOps
+public sealed partial class ReferenceBackend
 {
     /// <summary>
     /// c = op(a)·op(b) + bias + beta·c, then gelu when asked, for each of batch matrices. a [batch, m, k]
@@ -42,5 +44,25 @@ public static partial class ReferenceOps
             for (int j = 0; j < cols; j++)
                 s[j] += dy[r * cols + j];
         return s;
+    }
+
+    /// <inheritdoc/>
+    // a [batch..., M, K] ([..., K, M] if transA); b [batch..., K, N] ([..., N, K] if transB) or a shared [K, N] ([N, K]);
+    // c [batch..., M, N]; bias [N] or null; geluOut [batch..., M, N] or null.
+    public void MatMul(Tensor a, bool transA, Tensor b, bool transB, Tensor c, Tensor? bias = null, float beta = 0f, Tensor? geluOut = null)
+    {
+        var s = MatMulShape.Of(a, transA, b, transB, c, bias, geluOut);
+        var pre = MatMul(Read(a), transA, Read(b), transB, s.Batch, s.M, s.N, s.K, s.BroadcastB, ReadOptional(bias),
+            beta != 0 ? Read(c) : null, beta);
+        Write(pre, c);
+        if (geluOut != null) Write(Gelu(pre), geluOut);
+    }
+
+    /// <inheritdoc/>
+    // dy [R, N]; dbias [N]
+    public void SumRowsInto(Tensor dy, Tensor dbias)
+    {
+        var (rows, cols) = MatMulShape.SumRowsInto(dy, dbias);
+        AddTo(SumRows(Read(dy), rows, cols), dbias);
     }
 }

@@ -1,14 +1,16 @@
+using BertCore.Autograd;
 using BertCore.Tensors;
 
-namespace BertCore.Autograd;
+namespace BertCore.Training.Distillation;
 
 /// <summary>
 /// The two losses of knowledge distillation that existing ops cannot express (there is no log op, and the fused
 /// attention never materializes its probabilities). Both run on the host through Download/Upload in double
 /// precision: they are only on the distillation path, over small tensors (logits of the rows that carry a
-/// target; attention of a few layers), so they work on every backend without a kernel of their own.
+/// target; attention of a few layers), so they work on every backend without a kernel of their own; each joins the
+/// tape as a <see cref="Graph.PrecomputedLoss"/>.
 /// </summary>
-public sealed partial class Graph
+public static class HostDistillationLosses
 {
     /// <summary>
     /// Hinton's soft-target loss: T² · (1/N) Σₙ KL(softmax(tₙ/T) ‖ softmax(sₙ/T)), what
@@ -19,15 +21,15 @@ public sealed partial class Graph
     /// <param name="teacher">Teacher logits [N, C] (constant).</param>
     /// <param name="temperature">T &gt; 0.</param>
     /// <returns>[1].</returns>
-    public Tensor SoftTargetKl(Tensor student, Tensor teacher, float temperature)
+    public static Tensor SoftTargetKl(this Graph g, Tensor student, Tensor teacher, float temperature)
     {
         if (student.Shape.Rank != 2 || student.Shape != teacher.Shape)
             throw new ArgumentException($"SoftTargetKl: student {student.Shape} and teacher {teacher.Shape} must both be [N, C]");
         if (!(temperature > 0) || !float.IsFinite(temperature)) throw new ArgumentException($"SoftTargetKl: temperature {temperature} must be positive");
         int n = student.Shape[0], c = student.Shape[1];
-        var s = Download(student);
-        var t = Download(teacher);
-        bool track = Tracks(student);
+        var s = Download(g, student);
+        var t = Download(g, teacher);
+        bool track = g.IsRecording && student.RequiresGrad;
         var grad = track ? new float[s.Length] : null;
         double loss = 0, invT = 1.0 / temperature;
         var ps = new double[c];
@@ -44,16 +46,8 @@ public sealed partial class Graph
                 if (grad != null) grad[o + j] = (float)(temperature / (double)n * (ps[j] - pt[j]));
             }
         }
-        var y = Arena.Allocate(OneElement);
-        Backend.Upload([(float)(loss * temperature * temperature / Math.Max(n, 1))], y);
-        if (track)
-        {
-            // T0 = student, T1 = d(loss)/d(student) [N, C]
-            ref var e = ref Record(OpCode.SoftTargetKl, y);
-            e.T0 = student; e.T1 = Arena.Allocate(student.Shape);
-            Backend.Upload(grad!, e.T1);
-        }
-        return y;
+        float value = (float)(loss * temperature * temperature / Math.Max(n, 1));
+        return grad == null ? g.PrecomputedLoss(value) : g.PrecomputedLoss(value, (student, grad));
     }
 
     /// <summary>
@@ -69,7 +63,7 @@ public sealed partial class Graph
     /// <param name="mask">Attention mask on the host, [B, S]: 1 real token, 0 padding.</param>
     /// <param name="heads">Attention heads of both models.</param>
     /// <returns>[1].</returns>
-    public Tensor AttentionKl(Tensor studentQuery, Tensor studentKey, Tensor teacherQuery, Tensor teacherKey, int[] mask, int heads)
+    public static Tensor AttentionKl(this Graph g, Tensor studentQuery, Tensor studentKey, Tensor teacherQuery, Tensor teacherKey, int[] mask, int heads)
     {
         var shape = studentQuery.Shape;
         if (shape.Rank != 3 || studentKey.Shape != shape || teacherQuery.Shape.Rank != 3 || teacherKey.Shape != teacherQuery.Shape
@@ -80,10 +74,10 @@ public sealed partial class Graph
         if (mask.Length != shape[0] * shape[1])
             throw new ArgumentException($"AttentionKl: {mask.Length} mask values for [B, S] = [{shape[0]}, {shape[1]}]");
         int b = shape[0], s = shape[1];
-        var qs = Download(studentQuery);
-        var ks = Download(studentKey);
-        var qt = Download(teacherQuery);
-        var kt = Download(teacherKey);
+        var qs = Download(g, studentQuery);
+        var ks = Download(g, studentKey);
+        var qt = Download(g, teacherQuery);
+        var kt = Download(g, teacherKey);
         var m = mask;
         int rows = 0;
         foreach (var v in m) if (v != 0) rows++;
@@ -107,46 +101,10 @@ public sealed partial class Graph
                         dScores[o + j] = (ps[j] - pt[j]) / rows;
                     }
                 }
-        var y = Arena.Allocate(OneElement);
-        Backend.Upload([(float)(rows > 0 ? loss / rows : 0)], y);
-        if (Tracks(studentQuery, studentKey))
-        {
-            var (dq, dk) = AttentionKlInputGrads(qs, ks, dScores, b, s, shape[2], heads);
-            // T0 = student queries, T1 = student keys, T2 = d(loss)/d(queries), T3 = d(loss)/d(keys)
-            ref var e = ref Record(OpCode.AttentionKl, y);
-            e.T0 = studentQuery; e.T1 = studentKey; e.T2 = Arena.Allocate(shape); e.T3 = Arena.Allocate(shape);
-            Backend.Upload(dq, e.T2);
-            Backend.Upload(dk, e.T3);
-        }
-        return y;
-    }
-
-    private void SoftTargetKlBackward(ref TapeEntry e)
-    {
-        float upstream = Upstream(ref e);
-        Accumulate(e.T0, e.T1!, upstream);
-    }
-
-    private void AttentionKlBackward(ref TapeEntry e)
-    {
-        float upstream = Upstream(ref e);
-        Accumulate(e.T0, e.T2!, upstream);
-        Accumulate(e.T1, e.T3!, upstream);
-    }
-
-    /// <summary>The gradient [1] flowing into a loss.</summary>
-    private float Upstream(ref TapeEntry e)
-    {
-        Span<float> value = stackalloc float[1];
-        Backend.Download(e.Out.Grad!, value);
-        return value[0];
-    }
-
-    /// <summary>grad(input) += upstream · d(loss)/d(input), the latter computed in forward.</summary>
-    private void Accumulate(Tensor? input, Tensor lossGrad, float upstream)
-    {
-        var dx = GradOf(input);
-        if (dx != null) Backend.AddInto(lossGrad, dx, upstream);
+        float value = (float)(rows > 0 ? loss / rows : 0);
+        if (!g.IsRecording || !(studentQuery.RequiresGrad || studentKey.RequiresGrad)) return g.PrecomputedLoss(value);
+        var (dq, dk) = AttentionKlInputGrads(qs, ks, dScores, b, s, shape[2], heads);
+        return g.PrecomputedLoss(value, (studentQuery, dq), (studentKey, dk));
     }
 
     /// <summary>p = softmax(x · scale) into <paramref name="p"/>; returns log Σ exp(x · scale).</summary>
@@ -214,10 +172,10 @@ public sealed partial class Graph
         return (Array.ConvertAll(dq, v => (float)v), Array.ConvertAll(dk, v => (float)v));
     }
 
-    private float[] Download(Tensor x)
+    private static float[] Download(Graph g, Tensor x)
     {
         var host = new float[x.Count];
-        Backend.Download(x, host);
+        g.Backend.Download(x, host);
         return host;
     }
 }

@@ -1,0 +1,146 @@
+using BertCore.Tensors;
+
+namespace BertCore.Backends.Reference;
+
+public sealed partial class ReferenceBackend
+{
+    /// <summary>
+    /// Multi-head scaled dot-product attention with interleaved heads and scale 1/sqrt(D): q, k, v [batch, seq, heads·D];
+    /// mask [batch, seq] over keys (1 keep, 0 pad) or null; returns [batch, seq, heads·D]. See
+    /// <see cref="Attention(double[], double[], double[], int[], int, int, int, double, Dropout, double[])"/>.
+    /// </summary>
+    public static double[] Attention(double[] q, double[] k, double[] v, int[]? mask, int batch, int seq, int heads, Dropout dropout) =>
+        Attention(q, k, v, mask, batch, seq, heads, 1 / Math.Sqrt(q.Length / (batch * seq) / heads), dropout, null);
+
+    /// <summary>
+    /// For each batch b, head h and query i: scores_j = q_i·k_j · scale (+ float.MinValue for a padded key);
+    /// probs = softmax(scores); probs_j is dropped when CounterRng.Keep fails at offset + ((b·heads + h)·seq + i)·seq + j,
+    /// else divided by (1 − p); output_i = Σ_j probs_j · v_j. q, k, v [batch, seq, heads·D]; mask [batch, seq] or null;
+    /// logSumExp [batch, heads, seq] (log Σ_j exp(scores_j)) is filled when given. Returns [batch, seq, heads·D].
+    /// </summary>
+    private static double[] Attention(double[] q, double[] k, double[] v, int[]? mask, int batch, int seq, int heads, double scale,
+        Dropout dropout, double[]? logSumExp)
+    {
+        int width = q.Length / (batch * seq), d = width / heads;
+        var output = new double[q.Length];
+        var scores = new double[seq];
+        for (int b = 0; b < batch; b++)
+        for (int h = 0; h < heads; h++)
+        for (int i = 0; i < seq; i++)
+        {
+            int qRow = (b * seq + i) * width + h * d;
+            Scores(q, k, mask, b, h, i, seq, width, d, scale, scores);
+            var probs = Softmax(scores, 1, seq);
+            if (logSumExp != null) logSumExp[(b * heads + h) * seq + i] = LogSumExp(scores);
+            for (int j = 0; j < seq; j++)
+            {
+                double p = probs[j] * Kept(dropout, b, h, i, j, heads, seq);
+                int vRow = (b * seq + j) * width + h * d;
+                for (int c = 0; c < d; c++) output[qRow + c] += p * v[vRow + c];
+            }
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// The gradients of <see cref="Attention(double[], double[], double[], int[], int, int, int, double, Dropout, double[])"/>
+    /// given dOutput, from the probabilities P rebuilt from q and k: dV_j += Σ_i P̃_ij dO_i (P̃ the dropped, rescaled P);
+    /// dP̃_ij = dO_i·v_j; dP_ij = dP̃_ij · keep_ij/(1 − p); dS_ij = P_ij (dP_ij − Σ_j' P_ij' dP_ij'); dq_i += scale Σ_j dS_ij k_j;
+    /// dk_j += scale Σ_i dS_ij q_i. Every array [batch, seq, heads·D] except mask [batch, seq] or null.
+    /// </summary>
+    private static (double[] Dq, double[] Dk, double[] Dv) AttentionBackward(double[] q, double[] k, double[] v, int[]? mask, double[] dOutput,
+        int batch, int seq, int heads, double scale, Dropout dropout)
+    {
+        int width = q.Length / (batch * seq), d = width / heads;
+        double[] dq = new double[q.Length], dk = new double[q.Length], dv = new double[q.Length];
+        double[] scores = new double[seq], dProbs = new double[seq];
+        for (int b = 0; b < batch; b++)
+        for (int h = 0; h < heads; h++)
+        for (int i = 0; i < seq; i++)
+        {
+            int qRow = (b * seq + i) * width + h * d;
+            Scores(q, k, mask, b, h, i, seq, width, d, scale, scores);
+            var probs = Softmax(scores, 1, seq);
+            double weighted = 0;
+            for (int j = 0; j < seq; j++)
+            {
+                int vRow = (b * seq + j) * width + h * d;
+                double keep = Kept(dropout, b, h, i, j, heads, seq), dot = 0;
+                for (int c = 0; c < d; c++)
+                {
+                    dv[vRow + c] += probs[j] * keep * dOutput[qRow + c];
+                    dot += dOutput[qRow + c] * v[vRow + c];
+                }
+                dProbs[j] = dot * keep;
+                weighted += probs[j] * dProbs[j];
+            }
+            for (int j = 0; j < seq; j++)
+            {
+                double dScore = probs[j] * (dProbs[j] - weighted) * scale;
+                int kRow = (b * seq + j) * width + h * d;
+                for (int c = 0; c < d; c++)
+                {
+                    dq[qRow + c] += dScore * k[kRow + c];
+                    dk[kRow + c] += dScore * q[qRow + c];
+                }
+            }
+        }
+        return (dq, dk, dv);
+    }
+
+    /// <summary>scores [seq] of query i of batch b, head h: q_i·k_j · scale, plus float.MinValue where key j is padded.</summary>
+    private static void Scores(double[] q, double[] k, int[]? mask, int b, int h, int i, int seq, int width, int d, double scale, double[] scores)
+    {
+        int qRow = (b * seq + i) * width + h * d;
+        for (int j = 0; j < seq; j++)
+        {
+            int kRow = (b * seq + j) * width + h * d;
+            double dot = 0;
+            for (int c = 0; c < d; c++) dot += q[qRow + c] * k[kRow + c];
+            scores[j] = dot * scale + (mask != null && mask[b * seq + j] == 0 ? float.MinValue : 0);
+        }
+    }
+
+    /// <summary>The dropout factor of probability (b, h, i, j): 0 when dropped, 1/(1 − p) when kept, 1 without dropout.</summary>
+    private static double Kept(Dropout dropout, int b, int h, int i, int j, int heads, int seq)
+    {
+        if (!dropout.Active) return 1;
+        ulong counter = dropout.Offset + (ulong)(((b * heads + h) * seq + i) * seq + j);
+        return CounterRng.Keep(dropout.P, dropout.Seed, counter) ? 1 / (1 - (double)dropout.P) : 0;
+    }
+
+    /// <summary>log Σ_j exp(x_j), max subtracted. x [n].</summary>
+    private static double LogSumExp(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var value in x) max = Math.Max(max, value);
+        double sum = 0;
+        foreach (var value in x) sum += Math.Exp(value - max);
+        return max + Math.Log(sum);
+    }
+
+    /// <inheritdoc/>
+    // q, k, v, output [B, S, H·D] (head h in columns h·D .. h·D+D-1); mask I32 [B, S] or null; logSumExp [B, H, S]
+    public void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, int heads, float scale, Dropout dropout, Tensor output, Tensor logSumExp)
+    {
+        var s = AttentionShape.Forward(q, k, v, mask, output, logSumExp, heads, dropout);
+        if (q.Count == 0) return;
+        var lse = new double[logSumExp.Count];
+        Write(Attention(Read(q), Read(k), Read(v), mask?.ToIntArray(), s.Batch, s.Seq, s.Heads, scale, dropout, lse), output);
+        Write(lse, logSumExp);
+    }
+
+    /// <inheritdoc/>
+    // q, k, v, output, dOutput [B, S, H·D]; mask I32 [B, S] or null; logSumExp [B, H, S] (unused: the reference rebuilds the
+    // probabilities from q and k); dq, dk, dv [B, S, H·D] (each optional, added into)
+    public void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput,
+        int heads, float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv)
+    {
+        var s = AttentionShape.Backward(q, k, v, mask, output, logSumExp, dOutput, heads, dropout, dq, dk, dv);
+        if ((dq == null && dk == null && dv == null) || q.Count == 0) return;
+        var g = AttentionBackward(Read(q), Read(k), Read(v), mask?.ToIntArray(), Read(dOutput), s.Batch, s.Seq, s.Heads, scale, dropout);
+        AddToOptional(g.Dq, dq);
+        AddToOptional(g.Dk, dk);
+        AddToOptional(g.Dv, dv);
+    }
+}
