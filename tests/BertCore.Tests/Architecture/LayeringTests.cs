@@ -34,16 +34,7 @@ public class LayeringTests
     /// <summary>Edges against <see cref="Layers"/> that other parts of issue 21 are removing.</summary>
     internal static readonly Exception[] Exceptions =
     [
-        new("Backends", "Autograd", "issue 21, one op table: IBackend.Adopt takes tensors, not Parameters"),
-        new("Tensors", "Autograd", "issue 21, one op table: Tensor.Owner no longer points at a Parameter"),
         new("Tensors", "Backends", "Tensors/Arena.cs allocates through IBackend: Arena moves into Backends (or takes an allocator)"),
-    ];
-
-    /// <summary>Engine folders that move out of the engine, whatever they use until then.</summary>
-    internal static readonly (string Folder, string Reason)[] Leaving =
-    [
-        ("Demo", "issue 21, CLI: the demo pipeline moves into src/BertCore.Cli"),
-        ("Diagnostics", "issue 21, CLI: the throughput and FMA-peak workloads move into src/BertCore.Cli"),
     ];
 
     private static readonly Lazy<IReadOnlyList<FolderReference>> References = new(() => SourceReferences.Find(EngineSources()));
@@ -63,7 +54,6 @@ public class LayeringTests
     {
         var mayUse = Layers.ToDictionary(l => l.Folder, l => l.MayUse);
         return references
-            .Where(r => Leaving.All(l => l.Folder != r.From))
             .Where(r => !(mayUse.TryGetValue(r.From, out var allowed) && allowed.Contains(r.To)))
             .Where(r => !Exceptions.Any(e => e.From == r.From && e.To == r.To))
             .Select(r => $"src/BertCore/{r.File}: {r.From} → {r.To} ({r.Evidence}); {r.From} may use {(mayUse.TryGetValue(r.From, out var a) ? a.Length > 0 ? string.Join(", ", a) : "no other folder" : "nothing: it is not in the layer table")}")
@@ -84,7 +74,7 @@ public class LayeringTests
         for (int i = 0; i < Layers.Length; i++)
             foreach (string used in Layers[i].MayUse)
                 Assert.True(Layers[..i].Any(l => l.Folder == used), $"{Layers[i].Folder} may use {used}, which is not a layer below it");
-        var known = Layers.Select(l => l.Folder).Concat(Leaving.Select(l => l.Folder)).ToHashSet();
+        var known = Layers.Select(l => l.Folder).ToHashSet();
         var folders = EngineSources().Keys.Select(SourceReferences.FolderOf).Distinct().Order(StringComparer.Ordinal);
         Assert.Empty(folders.Where(f => !known.Contains(f)).Select(f => $"src/BertCore/{f} is not in LayeringTests.Layers: give it a layer and the folders it may use"));
     }
@@ -92,10 +82,7 @@ public class LayeringTests
     [Fact]
     public void Every_exception_is_still_needed()
     {
-        var folders = EngineSources().Keys.Select(SourceReferences.FolderOf).ToHashSet();
         Assert.Empty(Exceptions.Where(e => !References.Value.Any(r => r.From == e.From && r.To == e.To))
             .Select(e => $"{e.From} → {e.To} no longer occurs ({e.Reason}): delete it from LayeringTests.Exceptions"));
-        Assert.Empty(Leaving.Where(l => !folders.Contains(l.Folder))
-            .Select(l => $"src/BertCore/{l.Folder} is gone ({l.Reason}): delete it from LayeringTests.Leaving"));
     }
 }
