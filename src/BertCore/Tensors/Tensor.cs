@@ -4,7 +4,7 @@ namespace BertCore.Tensors;
 
 /// <summary>
 /// A contiguous, row-major view of device memory: a storage, a byte offset into it, a shape and an element type.
-/// Tensors made by an <see cref="Arena"/> are pooled handles: after the arena's Reset they are reused for other
+/// Tensors made by an arena (<c>Backends.Arena</c>) are pooled handles: after the arena's Reset they are reused for other
 /// data, so do not keep them across steps. Tensors made by the static factories own their storage.
 /// </summary>
 public sealed unsafe class Tensor : IDisposable

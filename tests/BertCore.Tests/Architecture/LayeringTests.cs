@@ -6,8 +6,6 @@ namespace BertCore.Tests.Architecture;
 /// <summary>
 /// The folders of src/BertCore form layers without cycles (docs/architecture.md): each folder uses only the
 /// folders below it that <see cref="Layers"/> lists, as read from its sources by <see cref="SourceReferences"/>.
-/// Edges that are still being removed are <see cref="Exceptions"/>, each named with the work that removes it;
-/// delete an exception when that work lands (<see cref="Every_exception_is_still_needed"/> says when).
 /// </summary>
 public class LayeringTests
 {
@@ -28,15 +26,6 @@ public class LayeringTests
         ("Inference", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Training"]),
     ];
 
-    /// <summary>An edge allowed until the named work removes it.</summary>
-    internal sealed record Exception(string From, string To, string Reason);
-
-    /// <summary>Edges against <see cref="Layers"/> that other parts of issue 21 are removing.</summary>
-    internal static readonly Exception[] Exceptions =
-    [
-        new("Tensors", "Backends", "Tensors/Arena.cs allocates through IBackend: Arena moves into Backends (or takes an allocator)"),
-    ];
-
     private static readonly Lazy<IReadOnlyList<FolderReference>> References = new(() => SourceReferences.Find(EngineSources()));
 
     /// <summary>Every .cs file under src/BertCore outside bin/ and obj/, by path relative to it ('/'-separated).</summary>
@@ -49,13 +38,12 @@ public class LayeringTests
             .ToDictionary(f => f, f => File.ReadAllText(Path.Combine(engine, f)));
     }
 
-    /// <summary>The references that neither the layers nor an exception allow, one line each.</summary>
+    /// <summary>The references that the layers do not allow, one line each.</summary>
     internal static string[] Violations(IEnumerable<FolderReference> references)
     {
         var mayUse = Layers.ToDictionary(l => l.Folder, l => l.MayUse);
         return references
             .Where(r => !(mayUse.TryGetValue(r.From, out var allowed) && allowed.Contains(r.To)))
-            .Where(r => !Exceptions.Any(e => e.From == r.From && e.To == r.To))
             .Select(r => $"src/BertCore/{r.File}: {r.From} → {r.To} ({r.Evidence}); {r.From} may use {(mayUse.TryGetValue(r.From, out var a) ? a.Length > 0 ? string.Join(", ", a) : "no other folder" : "nothing: it is not in the layer table")}")
             .Order(StringComparer.Ordinal)
             .ToArray();
@@ -77,12 +65,5 @@ public class LayeringTests
         var known = Layers.Select(l => l.Folder).ToHashSet();
         var folders = EngineSources().Keys.Select(SourceReferences.FolderOf).Distinct().Order(StringComparer.Ordinal);
         Assert.Empty(folders.Where(f => !known.Contains(f)).Select(f => $"src/BertCore/{f} is not in LayeringTests.Layers: give it a layer and the folders it may use"));
-    }
-
-    [Fact]
-    public void Every_exception_is_still_needed()
-    {
-        Assert.Empty(Exceptions.Where(e => !References.Value.Any(r => r.From == e.From && r.To == e.To))
-            .Select(e => $"{e.From} → {e.To} no longer occurs ({e.Reason}): delete it from LayeringTests.Exceptions"));
     }
 }

@@ -1,6 +1,6 @@
-using BertCore.Backends;
+using BertCore.Tensors;
 
-namespace BertCore.Tensors;
+namespace BertCore.Backends;
 
 /// <summary>
 /// Per-step bump allocator for activations and their gradients. Memory comes from the backend in large chunks;
