@@ -4,7 +4,7 @@ namespace BertCore.Kernels;
 
 /// <summary>
 /// A thread's 8×8 block of c in registers, as four 4×4 quadrants: rows r0 + i (top) and r0 + 16 + i (bottom), columns
-/// c0 + j (left) and c0 + 32 + j (right), i, j in 0..3 (the spacing is the caller's; see <see cref="LargeTileGemmKernels"/>). Field Q{quadrant}{i}{j}; quadrants 0 top-left, 1 top-right,
+/// c0 + j (left) and c0 + 32 + j (right), i, j in 0..3 (the spacing is the caller's; see <see cref="MatMulLargeTileKernels"/>). Field Q{quadrant}{i}{j}; quadrants 0 top-left, 1 top-right,
 /// 2 bottom-left, 3 bottom-right. Plain fields (no arrays) so that ILGPU keeps all 64 in registers.
 /// </summary>
 public struct Block8x8

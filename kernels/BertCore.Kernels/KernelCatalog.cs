@@ -8,8 +8,8 @@ public static class KernelCatalog
     /// <summary>The static classes whose public static void methods taking views are kernels.</summary>
     private static readonly Type[] s_classes =
     [
-        typeof(GemmKernels), typeof(LargeTileGemmKernels), typeof(NormalizationKernels), typeof(AttentionKernels), typeof(ElementwiseKernels),
-        typeof(EmbeddingKernels), typeof(CrossEntropyKernels), typeof(ReductionKernels), typeof(ColumnReductionKernels),
+        typeof(MatMulKernels), typeof(MatMulLargeTileKernels), typeof(NormalizationKernels), typeof(AttentionKernels), typeof(ElementwiseKernels),
+        typeof(IndexingKernels), typeof(LossKernels), typeof(ReductionKernels), typeof(ReductionColumnKernels),
         typeof(OptimizerKernels), typeof(MultiTensorKernels),
     ];
 
@@ -17,7 +17,7 @@ public static class KernelCatalog
     public static IReadOnlyList<MethodInfo> All { get; } = s_classes
         .SelectMany(c => c.GetMethods(BindingFlags.Public | BindingFlags.Static)
             .Where(m => m.ReturnType == typeof(void) && m.GetParameters().Any(p => p.ParameterType.Name.StartsWith("ArrayView", StringComparison.Ordinal)))
-            .Where(m => m.Name != nameof(EmbeddingKernels.Report))
+            .Where(m => m.Name != nameof(IndexingKernels.Report))
             .OrderBy(m => m.Name, StringComparer.Ordinal))
         .ToArray();
 }

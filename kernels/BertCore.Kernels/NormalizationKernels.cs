@@ -79,19 +79,19 @@ public static class NormalizationKernels
 
     /// <summary>
     /// Stage 1 of dgamma[c] += Σ_r dy·x̂ and dbeta[c] += Σ_r dy with x̂ = (s − mean)·rstd: the chunk partial sums of
-    /// <see cref="ColumnReductionKernels"/> (same layout and order), dy·x̂ into partials[0, k, c] and dy into
-    /// partials[1, k, c]; <see cref="ColumnReductionKernels.AddColumnSums"/> finishes each. dy, x, residual [rows, cols];
-    /// mean, rstd [rows]; partials [2, chunks, cols] with chunks = ColumnReductionKernels.Chunks(rows).
-    /// Launch: grid (ceil(cols / 32), chunks), group ColumnReductionKernels.Threads.
+    /// <see cref="ReductionColumnKernels"/> (same layout and order), dy·x̂ into partials[0, k, c] and dy into
+    /// partials[1, k, c]; <see cref="ReductionColumnKernels.AddColumnSums"/> finishes each. dy, x, residual [rows, cols];
+    /// mean, rstd [rows]; partials [2, chunks, cols] with chunks = ReductionColumnKernels.Chunks(rows).
+    /// Launch: grid (ceil(cols / 32), chunks), group ReductionColumnKernels.Threads.
     /// </summary>
     public static void LayerNormParamPartials(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> residual, int hasResidual,
         ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> partials, int rows, int cols)
     {
-        var gammaLanes = SharedMemory.Allocate<float>(ColumnReductionKernels.Threads);
-        var betaLanes = SharedMemory.Allocate<float>(ColumnReductionKernels.Threads);
-        int colLane = Group.IdxX % ColumnReductionKernels.ColumnLanes, rowLane = Group.IdxX / ColumnReductionKernels.ColumnLanes;
-        int c = Grid.IdxX * ColumnReductionKernels.ColumnLanes + colLane;
-        int r = Grid.IdxY * ColumnReductionKernels.ChunkRows + rowLane;
+        var gammaLanes = SharedMemory.Allocate<float>(ReductionColumnKernels.Threads);
+        var betaLanes = SharedMemory.Allocate<float>(ReductionColumnKernels.Threads);
+        int colLane = Group.IdxX % ReductionColumnKernels.ColumnLanes, rowLane = Group.IdxX / ReductionColumnKernels.ColumnLanes;
+        int c = Grid.IdxX * ReductionColumnKernels.ColumnLanes + colLane;
+        int r = Grid.IdxY * ReductionColumnKernels.ChunkRows + rowLane;
         float sg = 0f, sb = 0f;
         if (c < cols)
         {
@@ -118,8 +118,8 @@ public static class NormalizationKernels
         Group.Barrier();
         if (rowLane != 0 || c >= cols) return;
         long at = (long)Grid.IdxY * cols + c, half = (long)Grid.DimY * cols;
-        partials[at] = ColumnReductionKernels.SumRowLanes(gammaLanes, colLane);
-        partials[half + at] = ColumnReductionKernels.SumRowLanes(betaLanes, colLane);
+        partials[at] = ReductionColumnKernels.SumRowLanes(gammaLanes, colLane);
+        partials[half + at] = ReductionColumnKernels.SumRowLanes(betaLanes, colLane);
     }
 
     /// <summary>dy[r, c]·x̂[r, c], or 0 past the last row.</summary>

@@ -33,7 +33,7 @@ public class SourceReferencesTests
                 private readonly string _verbatim = @"Text.""Vocabulary"" BertCore.Data";
                 public object Model() => new global::BertCore.Nn.Bert.BertModel();
                 public System.Exception Error() => new IO.InvalidFileException();
-                public string Kernels() => typeof(BertCore.Kernels.GemmKernels).Name + Text.Length;
+                public string Kernels() => typeof(BertCore.Kernels.MatMulKernels).Name + Text.Length;
             }
             """,
     };

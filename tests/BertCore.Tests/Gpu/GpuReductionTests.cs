@@ -26,7 +26,7 @@ public class GpuReductionTests(SimulatorFixture fixture)
     public void SumRowsInto_matches_the_cpu_backend(int rows, int cols)
     {
         float[] dy = TestData.Uniform(rows * cols, 21), start = TestData.Uniform(cols, 22);
-        Assert.True(rows < 64 || ColumnReductionKernels.Chunks(rows) == 5);
+        Assert.True(rows < 64 || ReductionColumnKernels.Chunks(rows) == 5);
         using var cpuBias = Tensor.FromArray((float[])start.Clone(), cols);
         _cpu.SumRowsInto(Tensor.FromArray(dy, rows, cols), cpuBias);
         using var tdy = GpuGradCheck.Device(_gpu, dy, rows, cols);

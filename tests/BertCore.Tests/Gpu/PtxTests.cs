@@ -28,8 +28,8 @@ public class PtxTests
     /// ILGPU emits them only where it can prove the alignment (AsAligned16), and losing them costs about a third of its speed.
     /// The multi-tensor sums of squares must fence before counting a finished group with an integer atomic.</summary>
     [Theory]
-    [InlineData(typeof(GemmKernels), nameof(GemmKernels.Tiled), "bar.sync", ".shared")]
-    [InlineData(typeof(LargeTileGemmKernels), nameof(LargeTileGemmKernels.Tiled), "ld.shared.v4.f32", "ld.v4.f32")]
+    [InlineData(typeof(MatMulKernels), nameof(MatMulKernels.Tiled), "bar.sync", ".shared")]
+    [InlineData(typeof(MatMulLargeTileKernels), nameof(MatMulLargeTileKernels.Tiled), "ld.shared.v4.f32", "ld.v4.f32")]
     [InlineData(typeof(NormalizationKernels), nameof(NormalizationKernels.LayerNorm), "shfl.sync.bfly", "st.f32")]
     [InlineData(typeof(AttentionKernels), nameof(AttentionKernels.Forward), "shfl.sync.idx", "shfl.sync.bfly")]
     [InlineData(typeof(ReductionKernels), nameof(ReductionKernels.Sum), "bar.sync", "shfl.sync.bfly")]

@@ -13,7 +13,7 @@ public sealed partial class GpuBackend
         var rowLoss = Scratch(Math.Max(rows, 1));
         if (rows > 0)
             _kernels.CrossEntropyRows(RowLaunch(rows), F(logits), I(targets), F(logSumExp), rowLoss, _error.View, rows, vocab, ignoreIndex);
-        _kernels.CrossEntropyMean(new KernelConfig(1, CrossEntropyKernels.MeanThreads), rowLoss, I(targets), F(loss), F(keptCount), rows, ignoreIndex);
+        _kernels.CrossEntropyMean(new KernelConfig(1, LossKernels.MeanThreads), rowLoss, I(targets), F(loss), F(keptCount), rows, ignoreIndex);
     }
 
     // logits, dlogits [N, V]; targets I32 [N]; logSumExp [N]; keptCount, dloss [1]

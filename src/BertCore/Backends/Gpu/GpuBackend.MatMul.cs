@@ -33,12 +33,12 @@ public sealed partial class GpuBackend
         int splits = Slices(s.K, splitDepth);
         if (tiles * splits < GemmTuning.LargeTileMinimum)
         {
-            var grid = new Index3D(Blocks(s.N, GemmKernels.Tile), Blocks(s.M, GemmKernels.Tile), s.Batch);
-            _kernels.Gemm(new KernelConfig(grid, new Index3D(GemmKernels.Threads, 1, 1)), F(a), F(b), F(c), Optional(bias), Optional(geluOut), p);
+            var grid = new Index3D(Blocks(s.N, MatMulKernels.Tile), Blocks(s.M, MatMulKernels.Tile), s.Batch);
+            _kernels.Gemm(new KernelConfig(grid, new Index3D(MatMulKernels.Threads, 1, 1)), F(a), F(b), F(c), Optional(bias), Optional(geluOut), p);
             return;
         }
-        var large = new KernelConfig(new Index3D(Blocks(s.N, LargeTileGemmKernels.Tile), Blocks(s.M, LargeTileGemmKernels.Tile),
-            s.Batch * splits), new Index3D(LargeTileGemmKernels.Threads, 1, 1));
+        var large = new KernelConfig(new Index3D(Blocks(s.N, MatMulLargeTileKernels.Tile), Blocks(s.M, MatMulLargeTileKernels.Tile),
+            s.Batch * splits), new Index3D(MatMulLargeTileKernels.Threads, 1, 1));
         if (splits == 1)
         {
             _kernels.LargeGemm(large, F(a), F(b), F(c), Optional(bias), Optional(geluOut), Vectorized(p, a, b));
@@ -54,7 +54,7 @@ public sealed partial class GpuBackend
     private static int Blocks(int extent, int tile) => (extent + tile - 1) / tile;
 
     /// <summary>The 128×128 tiles of the large-tile kernel over one m×n product (its groups before any K split).</summary>
-    internal static long LargeTiles(int m, int n) => (long)Blocks(m, LargeTileGemmKernels.Tile) * Blocks(n, LargeTileGemmKernels.Tile);
+    internal static long LargeTiles(int m, int n) => (long)Blocks(m, MatMulLargeTileKernels.Tile) * Blocks(n, MatMulLargeTileKernels.Tile);
 
     /// <summary>
     /// The K-slice depth of a split-K launch of one product of <paramref name="tiles"/> large tiles, or 0 for none: the fewest
@@ -77,7 +77,7 @@ public sealed partial class GpuBackend
 
     /// <summary>The depth of each of <paramref name="splits"/> K-slices of <paramref name="k"/>, in whole shared-memory slices.</summary>
     private static int SliceDepth(int k, int splits) =>
-        ((k + splits - 1) / splits + LargeTileGemmKernels.Slice - 1) / LargeTileGemmKernels.Slice * LargeTileGemmKernels.Slice;
+        ((k + splits - 1) / splits + MatMulLargeTileKernels.Slice - 1) / MatMulLargeTileKernels.Slice * MatMulLargeTileKernels.Slice;
 
     /// <summary>Sets VectorA / VectorB where an operand's rows, batch stride and offset are all multiples of four floats.</summary>
     private static GemmParams Vectorized(GemmParams p, Tensor a, Tensor b)
@@ -91,7 +91,7 @@ public sealed partial class GpuBackend
     {
         var (rows, n) = MatMulShape.SumRowsInto(dy, dbias);
         if (n == 0) return;
-        int chunks = ColumnReductionKernels.Chunks(rows);
+        int chunks = ReductionColumnKernels.Chunks(rows);
         var partials = Scratch((long)chunks * n);   // [chunks, n]
         _kernels.ColumnPartialSums(ColumnChunkLaunch(rows, n), F(dy), partials, rows, n);
         AddColumnSums(partials, F(dbias), chunks, n);

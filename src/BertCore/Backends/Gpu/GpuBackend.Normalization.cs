@@ -46,7 +46,7 @@ public sealed partial class GpuBackend
             _kernels.LayerNormBackward(RowLaunch(rows), F(dy), F(x), res, hasRes, F(gamma), F(mean), F(rstd),
                 Optional(dx), dx == null ? 0 : 1, Optional(dresidual), dresidual == null ? 0 : 1, rows, cols);
         if (dgamma == null && dbeta == null) return;
-        int chunks = ColumnReductionKernels.Chunks(rows);
+        int chunks = ReductionColumnKernels.Chunks(rows);
         long half = (long)chunks * cols;
         var partials = Scratch(2 * half);   // [2, chunks, cols]: dgamma's, then dbeta's
         _kernels.LayerNormParamPartials(ColumnChunkLaunch(rows, cols), F(dy), F(x), res, hasRes, F(mean), F(rstd), partials, rows, cols);

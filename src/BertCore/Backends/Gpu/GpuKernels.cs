@@ -21,11 +21,11 @@ internal sealed class GpuKernels
     public GpuKernels(Accelerator a)
     {
         _accelerator = a;
-        Gemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(GemmKernels.Tiled));
-        LargeGemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(LargeTileGemmKernels.Tiled));
-        SumSplits = Counted(a.LoadStreamKernel<F, F, F, F, GemmParams, int>(LargeTileGemmKernels.SumSplits));
-        ColumnPartialSums = Counted(a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.ColumnPartialSums));
-        AddColumnSums = Counted(a.LoadStreamKernel<F, F, int, int>(ColumnReductionKernels.AddColumnSums));
+        Gemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(MatMulKernels.Tiled));
+        LargeGemm = Counted(a.LoadStreamKernel<F, F, F, F, F, GemmParams>(MatMulLargeTileKernels.Tiled));
+        SumSplits = Counted(a.LoadStreamKernel<F, F, F, F, GemmParams, int>(MatMulLargeTileKernels.SumSplits));
+        ColumnPartialSums = Counted(a.LoadStreamKernel<F, F, int, int>(ReductionColumnKernels.ColumnPartialSums));
+        AddColumnSums = Counted(a.LoadStreamKernel<F, F, int, int>(ReductionColumnKernels.AddColumnSums));
         LayerNorm = Counted(a.LoadStreamKernel<F, F, int, F, F, F, F, F, int, int, float>(NormalizationKernels.LayerNorm));
         LayerNormBackward = Counted(a.LoadStreamKernel<F, F, F, int, F, F, F, F, int, F, int, int, int>(NormalizationKernels.LayerNormBackward));
         LayerNormParamPartials = Counted(a.LoadStreamKernel<F, F, F, int, F, F, F, int, int>(NormalizationKernels.LayerNormParamPartials));
@@ -34,12 +34,12 @@ internal sealed class GpuKernels
         AttentionTiles = LoadAttentionTiles(0);
         AttentionDelta = Counted(a.LoadStreamKernel<F, F, F, AttentionParams>(AttentionKernels.Delta));
         Map = Counted(a.LoadStreamKernel<F, F, F, MapParams>(ElementwiseKernels.Map));
-        Gather = Counted(a.LoadStreamKernel<F, I, F, I, int, int, int>(EmbeddingKernels.Gather));
-        LinkRepeats = Counted(a.LoadStreamKernel<I, I, I, I, int, int>(EmbeddingKernels.LinkRepeats));
-        ScatterAddChains = Counted(a.LoadStreamKernel<F, I, I, I, F, int, int, int, int>(EmbeddingKernels.ScatterAddChains));
-        CrossEntropyRows = Counted(a.LoadStreamKernel<F, I, F, F, I, int, int, int>(CrossEntropyKernels.RowLosses));
-        CrossEntropyMean = Counted(a.LoadStreamKernel<F, I, F, F, int, int>(CrossEntropyKernels.Mean));
-        CrossEntropyBackward = Counted(a.LoadStreamKernel<F, I, F, F, F, F, int, int, int>(CrossEntropyKernels.Backward));
+        Gather = Counted(a.LoadStreamKernel<F, I, F, I, int, int, int>(IndexingKernels.Gather));
+        LinkRepeats = Counted(a.LoadStreamKernel<I, I, I, I, int, int>(IndexingKernels.LinkRepeats));
+        ScatterAddChains = Counted(a.LoadStreamKernel<F, I, I, I, F, int, int, int, int>(IndexingKernels.ScatterAddChains));
+        CrossEntropyRows = Counted(a.LoadStreamKernel<F, I, F, F, I, int, int, int>(LossKernels.RowLosses));
+        CrossEntropyMean = Counted(a.LoadStreamKernel<F, I, F, F, int, int>(LossKernels.Mean));
+        CrossEntropyBackward = Counted(a.LoadStreamKernel<F, I, F, F, F, F, int, int, int>(LossKernels.Backward));
         Sum = Counted(a.LoadStreamKernel<F, F, int, float, int>(ReductionKernels.Sum));
         ClipScale = Counted(a.LoadStreamKernel<F, F, int, double, F, int>(OptimizerKernels.ClipScale));
         AdamW = Counted(a.LoadStreamKernel<F, F, F, F, F, int, int, AdamWScalars>(OptimizerKernels.AdamW));

@@ -7,9 +7,9 @@ namespace BertCore.Kernels;
 /// Fused log-softmax + negative log-likelihood with an ignore index. The loss and the kept count stay on the device,
 /// so the backward reads them there: the only host read-back of a training step is the caller's loss download.
 /// A target outside [0, vocab) that is not the ignore index is reported through error [4] as in
-/// <see cref="EmbeddingKernels"/>.
+/// <see cref="IndexingKernels"/>.
 /// </summary>
-public static class CrossEntropyKernels
+public static class LossKernels
 {
     /// <summary>
     /// One warp per row: logSumExp[r] = log Σ exp(logits_r) (0 for an ignored row) and rowLoss[r] = logSumExp[r] −
@@ -28,7 +28,7 @@ public static class CrossEntropyKernels
             {
                 logSumExp[r] = 0f;
                 rowLoss[r] = 0f;
-                if (t != ignoreIndex) EmbeddingKernels.Report(error, IndexError.CrossEntropy, r, t);
+                if (t != ignoreIndex) IndexingKernels.Report(error, IndexError.CrossEntropy, r, t);
             }
             return;
         }

@@ -23,11 +23,11 @@ public sealed partial class GpuBackend
 
     /// <summary>The stage-1 launch of a column reduction over [rows, cols].</summary>
     private static KernelConfig ColumnChunkLaunch(int rows, int cols) =>
-        new(new Index3D(ColumnBlocks(cols), ColumnReductionKernels.Chunks(rows), 1), new Index3D(ColumnReductionKernels.Threads, 1, 1));
+        new(new Index3D(ColumnBlocks(cols), ReductionColumnKernels.Chunks(rows), 1), new Index3D(ReductionColumnKernels.Threads, 1, 1));
 
     /// <summary>dst[c] += Σ_k partials[k, c] (stage 2). partials [chunks, cols]; dst [cols].</summary>
     private void AddColumnSums(ArrayView<float> partials, ArrayView<float> dst, int chunks, int cols) =>
-        _kernels.AddColumnSums(new KernelConfig(ColumnBlocks(cols), ColumnReductionKernels.Threads), partials, dst, chunks, cols);
+        _kernels.AddColumnSums(new KernelConfig(ColumnBlocks(cols), ReductionColumnKernels.Threads), partials, dst, chunks, cols);
 
-    private static int ColumnBlocks(int cols) => (cols + ColumnReductionKernels.ColumnLanes - 1) / ColumnReductionKernels.ColumnLanes;
+    private static int ColumnBlocks(int cols) => (cols + ReductionColumnKernels.ColumnLanes - 1) / ReductionColumnKernels.ColumnLanes;
 }

@@ -2,7 +2,7 @@ using ILGPU;
 
 namespace BertCore.Kernels;
 
-/// <summary>Sizes and options of one <see cref="GemmKernels.Tiled"/> launch.</summary>
+/// <summary>Sizes and options of one <see cref="MatMulKernels.Tiled"/> launch.</summary>
 /// <param name="M">Rows of c.</param>
 /// <param name="N">Columns of c.</param>
 /// <param name="K">The inner dimension.</param>
@@ -15,12 +15,12 @@ namespace BertCore.Kernels;
 /// <param name="HasBias">1: add bias[j] to column j.</param>
 /// <param name="Gelu">1: also write gelu(c) into geluOut.</param>
 /// <param name="VectorA">1: a's contiguous dimension (K, or M if TransA), its offset and StrideA are multiples of 4, so
-/// <see cref="LargeTileGemmKernels"/> reads it in 16-byte loads (ignored by <see cref="GemmKernels.Tiled"/>).</param>
+/// <see cref="MatMulLargeTileKernels"/> reads it in 16-byte loads (ignored by <see cref="MatMulKernels.Tiled"/>).</param>
 /// <param name="VectorB">The same for b (contiguous dimension N, or K if TransB).</param>
-/// <param name="LdA">Elements between consecutive stored rows of a in <see cref="LargeTileGemmKernels"/> (K, or M if TransA,
+/// <param name="LdA">Elements between consecutive stored rows of a in <see cref="MatMulLargeTileKernels"/> (K, or M if TransA,
 /// unless a is a K-slice of a wider matrix in a split-K launch).</param>
 /// <param name="LdB">The same for b (N, or K if TransB).</param>
-/// <param name="SplitDepth">0: grid Z runs over the batch. Otherwise (split-K, one product, <see cref="LargeTileGemmKernels"/>
+/// <param name="SplitDepth">0: grid Z runs over the batch. Otherwise (split-K, one product, <see cref="MatMulLargeTileKernels"/>
 /// only) grid Z runs over K-slices of this depth, a multiple of 4: group z multiplies k in z·SplitDepth .. and writes its
 /// partial product to c + z·StrideC.</param>
 public readonly record struct GemmParams(int M, int N, int K, int TransA, int TransB, long StrideA, long StrideB, long StrideC,
@@ -34,7 +34,7 @@ public readonly record struct GemmParams(int M, int N, int K, int TransA, int Tr
 /// to c are coalesced). The inner loop is unrolled by hand (ILGPU 1.5.3 does not unroll loops).
 /// Launch: grid (ceil(N/64), ceil(M/64), batch), group 256.
 /// </summary>
-public static class GemmKernels
+public static class MatMulKernels
 {
     public const int Tile = 64;
     public const int Slice = 8;

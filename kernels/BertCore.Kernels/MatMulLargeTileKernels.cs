@@ -6,7 +6,7 @@ using ILGPU.Runtime;
 namespace BertCore.Kernels;
 
 /// <summary>
-/// fp32 GEMM for large matrices, same contract and <see cref="GemmParams"/> as <see cref="GemmKernels.Tiled"/>. One group of
+/// fp32 GEMM for large matrices, same contract and <see cref="GemmParams"/> as <see cref="MatMulKernels.Tiled"/>. One group of
 /// 256 threads computes a 128×128 tile of c: each of its 8 warps a 32×64 block, each thread an 8×8 block
 /// (<see cref="Block8x8"/>, four 4×4 quadrants 16 rows and 32 columns apart), so that each k costs a thread four 16-byte
 /// shared-memory reads for 64 FMAs, and a warp's reads touch 4 (a) and 8 (b) distinct quads, one shared-memory wavefront
@@ -18,7 +18,7 @@ namespace BertCore.Kernels;
 /// (<see cref="GemmParams.VectorA"/>, <see cref="GemmParams.VectorB"/>), else as four bounds-checked loads.
 /// Launch: grid (ceil(N/128), ceil(M/128), batch), group 256.
 /// </summary>
-public static class LargeTileGemmKernels
+public static class MatMulLargeTileKernels
 {
     public const int Tile = 128;
     public const int Slice = 8;
@@ -84,10 +84,10 @@ public static class LargeTileGemmKernels
             {
                 int row = i0 + i + (q >= 2 ? 16 : 0), col = j0 + (q % 2 == 1 ? 32 : 0);
                 var v = acc.Row(q, i);
-                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col, v.X);
-                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col + 1, v.Y);
-                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col + 2, v.Z);
-                GemmKernels.Store(c, bias, geluOut, p, cBase, row, col + 3, v.W);
+                MatMulKernels.Store(c, bias, geluOut, p, cBase, row, col, v.X);
+                MatMulKernels.Store(c, bias, geluOut, p, cBase, row, col + 1, v.Y);
+                MatMulKernels.Store(c, bias, geluOut, p, cBase, row, col + 2, v.Z);
+                MatMulKernels.Store(c, bias, geluOut, p, cBase, row, col + 3, v.W);
             }
     }
 
@@ -188,6 +188,6 @@ public static class LargeTileGemmKernels
     /// <summary>The epilogue of flat element <paramref name="at"/> of c (nothing past M·N).</summary>
     private static void StoreAt(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> geluOut, in GemmParams p, long at, float value)
     {
-        if (at < (long)p.M * p.N) GemmKernels.Store(c, bias, geluOut, p, 0, (int)(at / p.N), (int)(at % p.N), value);
+        if (at < (long)p.M * p.N) MatMulKernels.Store(c, bias, geluOut, p, 0, (int)(at / p.N), (int)(at % p.N), value);
     }
 }

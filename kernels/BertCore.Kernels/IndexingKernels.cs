@@ -15,7 +15,7 @@ public static class IndexError
 /// first bad one is recorded in error [4] = (1, position, index, op) with op from <see cref="IndexError"/>, and the host raises it at its next
 /// synchronization (see the GPU backend's CheckErrors).
 /// </summary>
-public static class EmbeddingKernels
+public static class IndexingKernels
 {
     /// <summary>y[i, c] = table[index[i], c]. table [rows, cols]; index [n]; y [n, cols]. Launch: n·cols threads.</summary>
     public static void Gather(ArrayView<float> table, ArrayView<int> index, ArrayView<float> y, ArrayView<int> error,

@@ -13,7 +13,7 @@ namespace BertCore.Kernels;
 /// At 4096 × 768: 64 chunks × 24 column blocks = 1536 groups of 256 threads instead of 768 threads looping 4096 rows.
 /// Launch (stage 1): grid (ceil(cols / 32), <see cref="Chunks"/>(rows)), group <see cref="Threads"/>.
 /// </summary>
-public static class ColumnReductionKernels
+public static class ReductionColumnKernels
 {
     public const int ColumnLanes = 32;
     public const int RowLanes = 8;
