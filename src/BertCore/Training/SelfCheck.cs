@@ -27,9 +27,9 @@ public static class SelfCheck
         };
         using var model = new BertForPreTraining(config);
         model.Initialize(seed);
-        using var graph = new Graph(backend) { Training = true, Seed = (ulong)seed };
-        using var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), 1e-3f, 0.01f));
-        var schedule = LrSchedule.Linear(2, steps);
+        var parameters = model.Parameters().ToArray();
+        using var training = new TrainingStep(backend, parameters, new AdamW(backend, ParameterGroup.DecayAndNoDecay(parameters, 1e-3f, 0.01f)),
+            LrSchedule.Linear(2, steps), maxGradNorm: null, (ulong)seed);
         var random = new Random(seed);
         const int batch = 4, seq = 19;
         var ids = new int[batch * seq];
@@ -51,12 +51,9 @@ public static class SelfCheck
                 if (masked) ids[i] = 4;
             }
             int[] nsp = [.. Enumerable.Range(0, batch).Select(b => (b + step) % 2)];
-            adam.ZeroGrad();
-            var loss = model.Forward(graph, new BertBatch(batch, seq, ids, types, mask), labels, nsp).Loss!;
-            losses[step] = loss.Item();
-            graph.Backward(loss);
-            graph.Reset();
-            adam.Step(schedule.Factor(step));
+            training.Begin();
+            training.Accumulate(model.Forward(training.Graph, new BertBatch(batch, seq, ids, types, mask), labels, nsp).Loss!);
+            losses[step] = (float)training.Finish().Loss;
         }
         return new SelfCheckResult(losses, Digest(model));
     }

@@ -32,7 +32,7 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch) [+ w·auxiliary MLM loss]; Backward(loss · 1/k); Reset
 /// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
 /// </code>
-/// The losses stay on the device until the end of the step, read back once with the norm (<see cref="GradientClipper.Step"/>).
+/// The step is a <see cref="TrainingStep"/>: the losses stay on the device until the end of the step, read back once with the norm.
 /// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded
 /// to its own longest row, a seeded order per epoch); the schedule (by default) is linear warmup over WarmupRatio of the steps
 /// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
@@ -52,9 +52,7 @@ public sealed class FineTuner : IDisposable
 
     private readonly LengthBucketSampler _sampler;
     private readonly string? _vocabPath;
-    private readonly Graph _graph;
-    private readonly AdamW _adam;
-    private readonly GradientClipper _clipper;
+    private readonly TrainingStep _step;
     private readonly ITrainingObjective? _objective;
     private readonly Parameter[] _trained;
     private readonly List<FineTuningEvaluation> _evaluations = new();
@@ -90,7 +88,6 @@ public sealed class FineTuner : IDisposable
         StepsPerEpoch = (_sampler.BatchesPerEpoch + options.GradientAccumulationSteps - 1) / options.GradientAccumulationSteps;
         TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : StepsPerEpoch * options.Epochs;
         WarmupSteps = (int)Math.Ceiling(TotalSteps * (double)options.WarmupRatio);
-        _graph = new Graph(backend) { Seed = (ulong)options.Seed };
         if (auxiliaryMlm != null && auxiliaryMlm.Network != network) throw new ArgumentException("the auxiliary MLM head is on another network", nameof(auxiliaryMlm));
         AuxiliaryMlm = auxiliaryMlm;
         _objective = objective;
@@ -102,10 +99,9 @@ public sealed class FineTuner : IDisposable
             .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("aux_mlm." + g.Name, g.Parameters, g.Lr, g.WeightDecay)))
             .Concat(ParameterGroup.DecayAndNoDecay(extra, options.LearningRate, options.WeightDecay)
             .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("objective." + g.Name, g.Parameters, g.Lr, g.WeightDecay)));
-        _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
-        Schedule = FineTuningSchedules.Create(options, WarmupSteps, TotalSteps);
         Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
-        _clipper = new GradientClipper(backend, _trained);
+        _step = new TrainingStep(backend, _trained, new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps),
+            FineTuningSchedules.Create(options, WarmupSteps, TotalSteps), options.MaxGradNorm, (ulong)options.Seed);
     }
 
     public IBackend Backend { get; }
@@ -124,10 +120,10 @@ public sealed class FineTuner : IDisposable
     public int WarmupSteps { get; }
 
     /// <summary>The learning-rate schedule (<see cref="FineTunerOptions.Schedule"/>): step t uses peak × Factor(t − 1).</summary>
-    public LrSchedule Schedule { get; }
+    public LrSchedule Schedule => _step.Schedule;
 
     /// <summary>The optimizer's parameter groups (<see cref="ParameterGroups"/>, then the auxiliary MLM head's, then the objective's).</summary>
-    public IReadOnlyList<ParameterGroup> Groups => _adam.Groups;
+    public IReadOnlyList<ParameterGroup> Groups => _step.Optimizer.Groups;
 
     /// <summary>Gradual unfreezing (<see cref="FineTunerOptions.UnfreezeEvery"/>), applied before every step; null when off.</summary>
     public GradualUnfreezing? Unfreezing { get; }
@@ -136,7 +132,7 @@ public sealed class FineTuner : IDisposable
     public AuxiliaryMlm? AuxiliaryMlm { get; }
 
     /// <summary>Optimizer steps taken so far (restored by <see cref="Resume"/>).</summary>
-    public int Step => _adam.StepCount;
+    public int Step => _step.Count;
 
     /// <summary>Mean loss of the latest step (NaN before the first).</summary>
     public double LastLoss { get; private set; } = double.NaN;
@@ -160,45 +156,36 @@ public sealed class FineTuner : IDisposable
     {
         var start = Stopwatch.GetTimestamp();
         Unfreezing?.Apply(Step);
-        _adam.ZeroGrad();
-        _clipper.BeginStep();
-        _graph.Training = true;
+        _step.Begin(microBatches.Count);
+        var graph = _step.Graph;
         float auxWeight = AuxiliaryMlm?.Weight(Step, TotalSteps) ?? 0;
         int micro = 0;
         long examples = 0;
         foreach (var batch in microBatches)
         {
-            var output = Network.Forward(_graph, batch);
-            var loss = _objective == null ? output.Loss : _objective.Loss(_graph, batch, output);
+            var output = Network.Forward(graph, batch);
+            var loss = _objective == null ? output.Loss : _objective.Loss(graph, batch, output);
             if (loss == null)   // no target in the batch (e.g. only words without tokens): nothing to learn from
             {
-                _graph.Reset();
+                _step.Accumulate(null);
                 continue;
             }
-            _clipper.RecordLoss(loss);   // read back with the norm at the end of the step
-            if (auxWeight > 0)
-            {
-                var mlm = AuxiliaryMlm!.Loss(_graph, batch, Step, micro++);
-                _clipper.RecordAuxiliaryLoss(mlm);
-                loss = _graph.Add(loss, mlm, 1f, auxWeight);
-            }
-            _graph.Backward(_graph.Scale(loss, 1f / microBatches.Count));
-            _graph.Reset();
+            var mlm = auxWeight > 0 ? AuxiliaryMlm!.Loss(graph, batch, Step, micro++) : null;
+            _step.Accumulate(loss, mlm, auxWeight);
             examples += batch.Inputs.Batch;
         }
-        float factor = Schedule.Factor(Step);
-        var step = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1);   // the step's one read-back
+        var step = _step.Finish();
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        LastLoss = step.LossSum / microBatches.Count;
-        return new FineTuningStep(Step, LastLoss, (double)Options.LearningRate * factor, step.Norm, examples, seconds,
-            auxWeight > 0 ? step.AuxiliaryLossSum / microBatches.Count : double.NaN, auxWeight);
+        LastLoss = step.Loss;
+        return new FineTuningStep(Step, LastLoss, (double)Options.LearningRate * step.LrFactor, step.GradNorm, examples, seconds,
+            auxWeight > 0 ? step.AuxiliaryLoss : double.NaN, auxWeight);
     }
 
     /// <summary>Scores the network on the dev data (dropout off, no gradients).</summary>
     public TaskScores Evaluate()
     {
         var dev = Dev ?? throw new InvalidOperationException("no dev data was given");
-        return dev.Score(TaskRunner.Run(_graph, Network, dev, Options.EvalBatchSize));
+        return dev.Score(TaskRunner.Run(_step.Graph, Network, dev, Options.EvalBatchSize));
     }
 
     /// <summary>
@@ -211,7 +198,7 @@ public sealed class FineTuner : IDisposable
     public string SaveCheckpoint()
     {
         var evaluated = _evaluations.Count > 0 && _evaluations[^1].Step == Step ? _evaluations[^1].Scores : null;
-        var state = new FineTuningState(Step, _graph.Seed, _graph.RngOffset, Options, LastLoss,
+        var state = new FineTuningState(Step, _step.Graph.Seed, _step.Graph.RngOffset, Options, LastLoss,
             _evaluations.Select(SavedEvaluation.From).ToArray(), _best?.Step, _sinceBest, _stoppedEarly);
         string path = FineTuningCheckpoints.Write(Options.OutputDirectory, Step, Network, _vocabPath, evaluated, dir =>
         {
@@ -219,7 +206,7 @@ public sealed class FineTuner : IDisposable
             var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
             foreach (var p in _trained)
             {
-                var (m, v) = _adam.Moments(p);
+                var (m, v) = _step.Optimizer.Moments(p);
                 tensors.Add(new("w." + p.Name, p.Value));
                 tensors.Add(new("m." + p.Name, m));
                 tensors.Add(new("v." + p.Name, v));
@@ -256,15 +243,15 @@ public sealed class FineTuner : IDisposable
                 throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
             foreach (var p in _trained)
             {
-                var (m, v) = _adam.Moments(p);
+                var (m, v) = _step.Optimizer.Moments(p);
                 PretrainingCheckpoint.ReadState(file, tensorsPath, "w." + p.Name, p.Value);
                 PretrainingCheckpoint.ReadState(file, tensorsPath, "m." + p.Name, m);
                 PretrainingCheckpoint.ReadState(file, tensorsPath, "v." + p.Name, v);
             }
         }
-        _adam.StepCount = state.Step;
-        _graph.Seed = state.RngSeed;
-        _graph.RngOffset = state.RngOffset;
+        _step.Optimizer.StepCount = state.Step;
+        _step.Graph.Seed = state.RngSeed;
+        _step.Graph.RngOffset = state.RngOffset;
         LastLoss = state.LastLoss;
         _evaluations.Clear();
         _evaluations.AddRange(state.Evaluations.Select(e => new FineTuningEvaluation(e.Step, e.Epoch, e.Scores(Network.Spec.Task, statePath),
@@ -387,9 +374,7 @@ public sealed class FineTuner : IDisposable
 
     public void Dispose()
     {
-        _clipper.Dispose();
-        _adam.Dispose();
+        _step.Dispose();
         AuxiliaryMlm?.Dispose();
-        _graph.Dispose();
     }
 }
