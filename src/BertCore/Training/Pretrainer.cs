@@ -202,45 +202,43 @@ public sealed class Pretrainer : IDisposable
         Directory.CreateDirectory(output);
         PretrainingCheckpoint.RemoveIncomplete(output);
         using var metrics = MetricsLog.Open(Path.Combine(output, MetricsFile), Step);
-        var clock = Stopwatch.StartNew();
-        int firstStep = Step, savedAt = -1;
-        string? checkpoint = null;
-        MlmEvaluation? evaluation = null;
-        while (Step < Options.MaxSteps)
-        {
-            if (cancellation.IsCancellationRequested)
-            {
-                if (Step > firstStep && savedAt != Step) checkpoint = SaveAndPlot(metrics);
-                return new PretrainingResult(false, Step, LastLoss, evaluation, checkpoint);
-            }
-            var step = TrainStep();
-            bool last = Step == Options.MaxSteps || (Options.TimeBudget is { } budget && clock.Elapsed >= budget);
-            MlmEvaluation? stepEvaluation = _eval != null && (last || Due(Options.EvalEvery)) ? Evaluate() : null;
-            evaluation = stepEvaluation ?? evaluation;
-            metrics.Append(new MetricsRow(Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
-                stepEvaluation?.Accuracy ?? double.NaN, stepEvaluation?.Perplexity ?? double.NaN));
-            string? saved = null;
-            if (last || Due(Options.SaveEvery))
-            {
-                checkpoint = saved = SaveAndPlot(metrics);
-                savedAt = Step;
-            }
-            var eta = clock.Elapsed / (Step - firstStep) * (Options.MaxSteps - Step);
-            StepCompleted?.Invoke(new PretrainingProgress(Step, Options.MaxSteps, step.Loss, step.LearningRate, step.GradNorm,
-                step.TokensPerSecond, clock.Elapsed, eta, stepEvaluation, saved));
-            if (last) break;
-        }
+        var cadence = new TrainingCadence(Options.MaxSteps, Options.EvalEvery, Options.SaveEvery, Evaluates: _eval != null, SaveAfterLast: true,
+            TimeBudget: Options.TimeBudget);
+        var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation);
+        if (loop.Cancelled) return new PretrainingResult(false, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
         ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
-        return new PretrainingResult(true, Step, LastLoss, evaluation, checkpoint);
+        return new PretrainingResult(true, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
     }
 
-    private bool Due(int every) => every > 0 && Step % every == 0;
-
-    private string SaveAndPlot(MetricsLog metrics)
+    /// <summary>What pretraining gives the <see cref="TrainingLoop"/>: its step, its held-out evaluation, metrics.csv
+    /// rows, checkpoints with loss.png redrawn, and <see cref="StepCompleted"/>.</summary>
+    private sealed class PretrainingRun(Pretrainer trainer, MetricsLog metrics) : ITrainingRun<StepResult, MlmEvaluation>
     {
-        var path = SaveCheckpoint();
-        LossPlot.Write(Path.Combine(Options.OutputDirectory, PlotFile), metrics.Rows);
-        return path;
+        public int Step => trainer.Step;
+        public bool StopRequested => false;
+
+        public StepResult TrainStep(out bool epochEnd)
+        {
+            epochEnd = false;   // the batch source is endless
+            return trainer.TrainStep();
+        }
+
+        public MlmEvaluation Evaluate(StepResult step, bool last) => trainer.Evaluate();
+
+        public void Record(StepResult step, MlmEvaluation? evaluation) =>
+            metrics.Append(new MetricsRow(step.Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
+                evaluation?.Accuracy ?? double.NaN, evaluation?.Perplexity ?? double.NaN));
+
+        public string SaveCheckpoint()
+        {
+            var path = trainer.SaveCheckpoint();
+            LossPlot.Write(Path.Combine(trainer.Options.OutputDirectory, PlotFile), metrics.Rows);
+            return path;
+        }
+
+        public void Report(StepResult step, MlmEvaluation? evaluation, string? checkpoint, TimeSpan elapsed, TimeSpan eta) =>
+            trainer.StepCompleted?.Invoke(new PretrainingProgress(step.Step, trainer.Options.MaxSteps, step.Loss, step.LearningRate, step.GradNorm,
+                step.TokensPerSecond, elapsed, eta, evaluation, checkpoint));
     }
 
     /// <summary>The relation labels the objective trains on (null for MLM only).</summary>

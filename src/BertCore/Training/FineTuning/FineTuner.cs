@@ -273,63 +273,86 @@ public sealed class FineTuner : IDisposable
     /// </summary>
     public FineTuningResult Run(CancellationToken cancellation = default)
     {
+        var clock = Stopwatch.StartNew();
         string output = Options.OutputDirectory;
         Directory.CreateDirectory(output);
         FineTuningCheckpoints.RemoveIncomplete(output);
         string logPath = Path.Combine(output, FineTuningLog.FileName);
         using var log = Step == 0 ? new FineTuningLog(logPath, Network.Spec.Task)
             : FineTuningLog.Resume(logPath, Network.Spec.Task, Step, step => _evaluations.FirstOrDefault(e => e.Step == step)?.Scores);
-        var clock = Stopwatch.StartNew();
-        int k = Options.GradientAccumulationSteps, firstStep = Step, savedAt = -1;
-        int startEpoch = Step / StepsPerEpoch, startBatch = Step % StepsPerEpoch * k;
-        bool stop = Step >= TotalSteps || _stoppedEarly, cancelled = false;
-        for (int epoch = startEpoch; !stop; epoch++)
-        {
-            int[][] batches = _sampler.Epoch(epoch);
-            for (int first = epoch == startEpoch ? startBatch : 0; first < batches.Length && !stop; first += k)
-            {
-                if (cancellation.IsCancellationRequested)
-                {
-                    cancelled = stop = true;
-                    if (Step > firstStep && savedAt != Step) SaveCheckpoint();
-                    break;
-                }
-                int end = Math.Min(first + k, batches.Length);
-                var step = TrainStep(batches[first..end].Select(rows => Train.Batch(rows)).ToArray());
-                double epochs = epoch + (double)end / batches.Length;
-                bool last = Step >= TotalSteps;
-                bool due = Options.EvalEvery > 0 ? Step % Options.EvalEvery == 0 : end == batches.Length;
-                FineTuningEvaluation? evaluation = null;
-                bool isBest = false;
-                if (Dev != null && (last || due))
-                {
-                    var scores = Evaluate();
-                    evaluation = new FineTuningEvaluation(Step, epochs, scores, Path.Combine(output, FineTuningCheckpoints.FolderName(Step)));
-                    _evaluations.Add(evaluation);
-                    isBest = scores.IsBetterThan(_best?.Scores);
-                    if (isBest) (_best, _sinceBest) = (evaluation, 0);
-                    else _sinceBest++;
-                    _stoppedEarly = !last && Options.Patience > 0 && _sinceBest >= Options.Patience;
-                }
-                log.Append(new FineTuningRow(Step, epochs, step.Loss, step.LearningRate, step.GradNorm, step.ExamplesPerSecond, evaluation?.Scores));
-                if (evaluation != null || (Options.SaveEvery > 0 && Step % Options.SaveEvery == 0))
-                {
-                    SaveCheckpoint();
-                    savedAt = Step;
-                }
-                if (evaluation != null) FineTuningPlots.Write(output, log.Rows);
-                stop = last || _stoppedEarly;
-                var eta = clock.Elapsed / (Step - firstStep) * (TotalSteps - Step);
-                StepCompleted?.Invoke(new FineTuningProgress(Step, TotalSteps, epochs, step.Loss, step.LearningRate, step.GradNorm,
-                    step.ExamplesPerSecond, clock.Elapsed, eta, evaluation, isBest, _stoppedEarly));
-            }
-        }
+        var cadence = new TrainingCadence(TotalSteps, Options.EvalEvery, Options.SaveEvery, Evaluates: Dev != null, EvaluateEachEpoch: true,
+            SaveWithEvaluation: true);
+        var loop = TrainingLoop.Run(new FineTuningRun(this, log), cadence, cancellation);
         if (_best != null) FineTuningCheckpoints.Publish(_best.Checkpoint, output);
         else TaskModelDirectory.Save(output, Network, _vocabPath);
         FineTuningPlots.Write(output, log.Rows);
-        var result = new FineTuningResult(!cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
+        var result = new FineTuningResult(!loop.Cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
         WriteResults(Path.Combine(output, ResultsFile), result);
         return result;
+    }
+
+    /// <summary>What fine-tuning gives the <see cref="TrainingLoop"/>: steps over the sampler's epochs (from where the
+    /// step count says a resumed run is), dev evaluations with model selection and early stopping, metrics.csv rows and
+    /// the curves, checkpoints, and <see cref="StepCompleted"/>.</summary>
+    private sealed class FineTuningRun : ITrainingRun<(FineTuningStep Report, double Epochs), FineTuningEvaluation>
+    {
+        private readonly FineTuner _tuner;
+        private readonly FineTuningLog _log;
+        private int _epoch, _first;   // the next step's epoch and first micro-batch in it
+        private int[][] _batches;     // the epoch's batches (rows of the training data)
+        private bool _isBest;         // the latest evaluation is the best so far
+
+        public FineTuningRun(FineTuner tuner, FineTuningLog log)
+        {
+            _tuner = tuner;
+            _log = log;
+            _epoch = tuner.Step / tuner.StepsPerEpoch;
+            _first = tuner.Step % tuner.StepsPerEpoch * tuner.Options.GradientAccumulationSteps;
+            _batches = tuner._sampler.Epoch(_epoch);
+        }
+
+        public int Step => _tuner.Step;
+        public bool StopRequested => _tuner._stoppedEarly;
+
+        public (FineTuningStep Report, double Epochs) TrainStep(out bool epochEnd)
+        {
+            if (_first == _batches.Length) (_epoch, _first, _batches) = (_epoch + 1, 0, _tuner._sampler.Epoch(_epoch + 1));
+            int end = Math.Min(_first + _tuner.Options.GradientAccumulationSteps, _batches.Length);
+            var step = _tuner.TrainStep(_batches[_first..end].Select(rows => _tuner.Train.Batch(rows)).ToArray());
+            double epochs = _epoch + (double)end / _batches.Length;
+            _first = end;
+            epochEnd = end == _batches.Length;
+            return (step, epochs);
+        }
+
+        public FineTuningEvaluation Evaluate((FineTuningStep Report, double Epochs) step, bool last)
+        {
+            var scores = _tuner.Evaluate();
+            var evaluation = new FineTuningEvaluation(Step, step.Epochs, scores,
+                Path.Combine(_tuner.Options.OutputDirectory, FineTuningCheckpoints.FolderName(Step)));
+            _tuner._evaluations.Add(evaluation);
+            _isBest = scores.IsBetterThan(_tuner._best?.Scores);
+            if (_isBest) (_tuner._best, _tuner._sinceBest) = (evaluation, 0);
+            else _tuner._sinceBest++;
+            _tuner._stoppedEarly = !last && _tuner.Options.Patience > 0 && _tuner._sinceBest >= _tuner.Options.Patience;
+            return evaluation;
+        }
+
+        public void Record((FineTuningStep Report, double Epochs) step, FineTuningEvaluation? evaluation)
+        {
+            var r = step.Report;
+            _log.Append(new FineTuningRow(r.Step, step.Epochs, r.Loss, r.LearningRate, r.GradNorm, r.ExamplesPerSecond, evaluation?.Scores));
+            if (evaluation != null) FineTuningPlots.Write(_tuner.Options.OutputDirectory, _log.Rows);
+        }
+
+        public string SaveCheckpoint() => _tuner.SaveCheckpoint();
+
+        public void Report((FineTuningStep Report, double Epochs) step, FineTuningEvaluation? evaluation, string? checkpoint, TimeSpan elapsed, TimeSpan eta)
+        {
+            var r = step.Report;
+            _tuner.StepCompleted?.Invoke(new FineTuningProgress(r.Step, _tuner.TotalSteps, step.Epochs, r.Loss, r.LearningRate, r.GradNorm,
+                r.ExamplesPerSecond, elapsed, eta, evaluation, evaluation != null && _isBest, _tuner._stoppedEarly));
+        }
     }
 
     /// <summary>results.json: the task, steps, how the run ended, the best evaluation and every evaluation.</summary>

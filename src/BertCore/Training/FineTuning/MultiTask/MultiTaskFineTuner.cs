@@ -149,18 +149,46 @@ public sealed class MultiTaskFineTuner : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var evaluations = new List<(int Step, IReadOnlyList<MultiTaskScores> Scores)>();
-        while (Step < TotalSteps && !cancellation.IsCancellationRequested)
-        {
-            var step = TrainStep();
-            StepCompleted?.Invoke(step);
-            if (Options.EvalEvery > 0 && Step % Options.EvalEvery == 0 && Step < TotalSteps) evaluations.Add((Step, Evaluate()));
-        }
+        var cadence = new TrainingCadence(TotalSteps, Options.EvalEvery, SaveEvery: 0, Evaluates: true, EvaluateAfterLast: false, SaveOnCancel: false);
+        TrainingLoop.Run(new MultiTaskRun(this, evaluations), cadence, cancellation);
         var final = Evaluate();
         evaluations.Add((Step, final));
         for (int k = 0; k < _jobs.Length; k++)
             TaskModelDirectory.Save(Path.Combine(Options.OutputDirectory, Spec.Tasks[k].Name), _jobs[k].Network, _jobs[k].VocabPath);
         WriteResults(Path.Combine(Options.OutputDirectory, FineTuner.ResultsFile), evaluations, clock.Elapsed);
         return final;
+    }
+
+    /// <summary>What multi-task fine-tuning gives the <see cref="TrainingLoop"/>: its step, every task's dev scores
+    /// every EvalEvery steps (the final ones come after the loop), <see cref="StepCompleted"/>; no checkpoints.</summary>
+    private sealed class MultiTaskRun(MultiTaskFineTuner tuner, List<(int Step, IReadOnlyList<MultiTaskScores> Scores)> evaluations)
+        : ITrainingRun<MultiTaskStep, IReadOnlyList<MultiTaskScores>>
+    {
+        public int Step => tuner.Step;
+        public bool StopRequested => false;
+
+        public MultiTaskStep TrainStep(out bool epochEnd)
+        {
+            epochEnd = false;   // each task has its own epochs
+            return tuner.TrainStep();
+        }
+
+        public IReadOnlyList<MultiTaskScores> Evaluate(MultiTaskStep step, bool last)
+        {
+            var scores = tuner.Evaluate();
+            evaluations.Add((Step, scores));
+            return scores;
+        }
+
+        /// <summary>Nothing per step: the evaluations go into results.json after the loop.</summary>
+        public void Record(MultiTaskStep step, IReadOnlyList<MultiTaskScores>? evaluation)
+        {
+        }
+
+        public string SaveCheckpoint() => throw new NotSupportedException("multi-task fine-tuning writes no checkpoints");
+
+        public void Report(MultiTaskStep step, IReadOnlyList<MultiTaskScores>? evaluation, string? checkpoint, TimeSpan elapsed, TimeSpan eta) =>
+            tuner.StepCompleted?.Invoke(step);
     }
 
     /// <summary>The next batch's rows of task <paramref name="task"/>'s stream (a new seeded order each epoch).</summary>
