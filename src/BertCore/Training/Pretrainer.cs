@@ -134,16 +134,7 @@ public sealed class Pretrainer : IDisposable
         return PretrainingCheckpoint.Write(Options.OutputDirectory, Step, Options.KeepCheckpoints, dir =>
         {
             ModelDirectory.Save(dir, Model, Model.Config, _vocabPath);
-            using var step = Tensor.FromArray([Step], 1);
-            var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
-            foreach (var p in Model.Parameters())
-            {
-                var (m, v) = _step.Optimizer.Moments(p);
-                tensors.Add(new("m." + p.Name, m));
-                tensors.Add(new("v." + p.Name, v));
-            }
-            SafeTensorsWriter.Write(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), tensors,
-                new Dictionary<string, string> { ["format"] = "bertcore-adamw" });
+            _step.SaveState(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), Model.Parameters(), withValues: false);
             state.Save(Path.Combine(dir, PretrainingCheckpoint.StateJsonFile));
         });
     }
@@ -167,22 +158,8 @@ public sealed class Pretrainer : IDisposable
         var report = Checkpoint.LoadWeights(Model, weights);
         if (report.Missing.Count > 0)
             throw new InvalidFileException(weights, null, $"lacks {report.Missing.Count} parameters of this model, e.g. {report.Missing[0]}");
-        var tensorsPath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile);
-        using (var file = SafeTensorsFile.Open(tensorsPath))
-        {
-            int savedStep = PretrainingCheckpoint.ReadState(file, tensorsPath, "step", null);
-            if (savedStep != state.Step)
-                throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
-            foreach (var p in Model.Parameters())
-            {
-                var (m, v) = _step.Optimizer.Moments(p);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "m." + p.Name, m);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "v." + p.Name, v);
-            }
-        }
-        _step.Optimizer.StepCount = state.Step;
-        _step.Graph.Seed = state.RngSeed;
-        _step.Graph.RngOffset = state.RngOffset;
+        _step.RestoreState(Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile), Model.Parameters(), withValues: false,
+            statePath, state.Step, state.RngSeed, state.RngOffset);
         _train.Seek(state.DataPosition);
         LastLoss = state.LastLoss;
         _evaluations.Clear();

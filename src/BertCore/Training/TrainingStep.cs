@@ -1,5 +1,6 @@
 using BertCore.Autograd;
 using BertCore.Backends;
+using BertCore.IO;
 using BertCore.Optim;
 using BertCore.Tensors;
 
@@ -121,6 +122,49 @@ public sealed class TrainingStep : IDisposable
             throw new InvalidOperationException($"the gradient norm is {read.Norm} at step {stepNumber}: {_clipper.DescribeNonFiniteGradient()}");
         }
         return new TrainingStepResult(Count, read.LossSum / _microBatches, read.AuxiliaryLossSum / _microBatches, read.Norm, factor);
+    }
+
+    /// <summary>
+    /// Writes the step's state, what an exact resume needs besides the model, to the safetensors file
+    /// <paramref name="path"/>: <c>step</c> (I32 [1]) and, for each of <paramref name="parameters"/>, its value
+    /// <c>w.NAME</c> (when <paramref name="withValues"/>) and its AdamW moments <c>m.NAME</c>, <c>v.NAME</c>. The dropout
+    /// RNG position (<see cref="Graph"/>'s Seed and RngOffset) goes into the caller's state file.
+    /// </summary>
+    public void SaveState(string path, IEnumerable<Parameter> parameters, bool withValues)
+    {
+        using var step = Tensor.FromArray([Count], 1);
+        var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
+        foreach (var p in parameters)
+        {
+            var (m, v) = Optimizer.Moments(p);
+            if (withValues) tensors.Add(new("w." + p.Name, p.Value));
+            tensors.Add(new("m." + p.Name, m));
+            tensors.Add(new("v." + p.Name, v));
+        }
+        SafeTensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["format"] = "bertcore-adamw" });
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote to <paramref name="path"/>, then the step count
+    /// <paramref name="step"/> and the dropout RNG position, both read from the checkpoint's state file
+    /// <paramref name="statePath"/>.</summary>
+    /// <exception cref="InvalidFileException">A tensor is missing or malformed, or the file's step is not <paramref name="step"/>.</exception>
+    public void RestoreState(string path, IEnumerable<Parameter> parameters, bool withValues, string statePath, int step, ulong rngSeed, ulong rngOffset)
+    {
+        using (var file = SafeTensorsFile.Open(path))
+        {
+            int savedStep = PretrainingCheckpoint.ReadState(file, path, "step", null);
+            if (savedStep != step) throw new InvalidFileException(path, null, $"step {savedStep} differs from step {step} of {statePath}");
+            foreach (var p in parameters)
+            {
+                var (m, v) = Optimizer.Moments(p);
+                if (withValues) PretrainingCheckpoint.ReadState(file, path, "w." + p.Name, p.Value);
+                PretrainingCheckpoint.ReadState(file, path, "m." + p.Name, m);
+                PretrainingCheckpoint.ReadState(file, path, "v." + p.Name, v);
+            }
+        }
+        Optimizer.StepCount = step;
+        Graph.Seed = rngSeed;
+        Graph.RngOffset = rngOffset;
     }
 
     public void Dispose()

@@ -202,17 +202,7 @@ public sealed class FineTuner : IDisposable
             _evaluations.Select(SavedEvaluation.From).ToArray(), _best?.Step, _sinceBest, _stoppedEarly);
         string path = FineTuningCheckpoints.Write(Options.OutputDirectory, Step, Network, _vocabPath, evaluated, dir =>
         {
-            using var step = Tensor.FromArray([Step], 1);
-            var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
-            foreach (var p in _trained)
-            {
-                var (m, v) = _step.Optimizer.Moments(p);
-                tensors.Add(new("w." + p.Name, p.Value));
-                tensors.Add(new("m." + p.Name, m));
-                tensors.Add(new("v." + p.Name, v));
-            }
-            SafeTensorsWriter.Write(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), tensors,
-                new Dictionary<string, string> { ["format"] = "bertcore-adamw" });
+            _step.SaveState(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), _trained, withValues: true);
             state.Save(Path.Combine(dir, PretrainingCheckpoint.StateJsonFile));
         });
         FineTuningCheckpoints.Prune(Options.OutputDirectory, _best?.Step, Options.KeepCheckpoints);
@@ -235,23 +225,8 @@ public sealed class FineTuner : IDisposable
         if (conflicts.Count > 0)
             throw new InvalidOperationException($"{checkpointDirectory} was written with other fine-tuning options " +
                 $"({string.Join("; ", conflicts)}); an exact resume needs the same ones");
-        var tensorsPath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile);
-        using (var file = SafeTensorsFile.Open(tensorsPath))
-        {
-            int savedStep = PretrainingCheckpoint.ReadState(file, tensorsPath, "step", null);
-            if (savedStep != state.Step)
-                throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
-            foreach (var p in _trained)
-            {
-                var (m, v) = _step.Optimizer.Moments(p);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "w." + p.Name, p.Value);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "m." + p.Name, m);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "v." + p.Name, v);
-            }
-        }
-        _step.Optimizer.StepCount = state.Step;
-        _step.Graph.Seed = state.RngSeed;
-        _step.Graph.RngOffset = state.RngOffset;
+        _step.RestoreState(Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile), _trained, withValues: true,
+            statePath, state.Step, state.RngSeed, state.RngOffset);
         LastLoss = state.LastLoss;
         _evaluations.Clear();
         _evaluations.AddRange(state.Evaluations.Select(e => new FineTuningEvaluation(e.Step, e.Epoch, e.Scores(Network.Spec.Task, statePath),
