@@ -6,26 +6,23 @@ using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
 using BertCore.Optim;
 using BertCore.Tensors;
+using BertCore.Training;
 
 namespace BertCore.Diagnostics;
 
 /// <summary>
 /// One masked-LM pretraining step of a randomly initialized BERT on random token ids, as the peers in
-/// ../shared/tools run it: ZeroGrad → forward (MLM loss at the ~15% masked positions only) → backward → Reset →
-/// AdamW (lr 1e-4, weight decay 0.01), the loss copied on the device and read back at the end of the step (the
-/// host never waits in the middle of a step). Build once, then <see cref="Run"/> once per step; a warm step allocates
+/// ../shared/tools run it, as a <see cref="TrainingStep"/> without clipping: ZeroGrad → forward (MLM loss at the
+/// ~15% masked positions only) → backward → Reset → AdamW (lr 1e-4, weight decay 0.01), the loss copied on the device
+/// and read back at the end of the step (the host never waits in the middle of a step). Build once, then <see cref="Run"/> once per step; a warm step allocates
 /// nothing on the managed heap.
 /// </summary>
 public sealed class MlmTrainingStep : IDisposable
 {
     private readonly BertForPreTraining _model;
-    private readonly Graph _graph;
-    private readonly AdamW _adam;
+    private readonly TrainingStep _step;
     private readonly BertBatch _inputs;
     private readonly int[] _labels;
-    private readonly IBackend _backend;
-    private readonly Tensor _deviceLoss;   // [1]: the step's loss, kept past the graph's Reset
-    private readonly float[] _loss = new float[1];
 
     /// <param name="config">Model shape (see <see cref="Throughput.Config"/> for the peers' presets).</param>
     /// <param name="batch">Sequences per step.</param>
@@ -35,10 +32,9 @@ public sealed class MlmTrainingStep : IDisposable
         _model = new BertForPreTraining(config, withNsp: false, withPooler: false);
         _model.Initialize(seed);
         if (backend is GpuBackend gpu) gpu.Adopt(_model.Parameters());
-        _backend = backend;
-        _graph = new Graph(backend) { Training = true };
-        _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(_model.Parameters(), 1e-4f, 0.01f));
-        _deviceLoss = new Tensor(backend.Allocate(sizeof(float)), 0, new Shape(1), DType.F32, ownsStorage: true);
+        var parameters = _model.Parameters().ToArray();
+        _step = new TrainingStep(backend, parameters, new AdamW(backend, ParameterGroup.DecayAndNoDecay(parameters, 1e-4f, 0.01f)),
+            LrSchedule.Constant(), maxGradNorm: null, seed: 0);
         (_inputs, _labels) = RandomMlmBatch(config, batch, seq, seed);
     }
 
@@ -47,14 +43,9 @@ public sealed class MlmTrainingStep : IDisposable
 
     public void Run()
     {
-        _adam.ZeroGrad();
-        var loss = _model.Forward(_graph, _inputs, _labels).Loss!;
-        _backend.Copy(loss, _deviceLoss);
-        _graph.Backward(loss);
-        _graph.Reset();
-        _adam.Step();
-        _backend.Download(_deviceLoss, _loss);   // the step's one host read-back
-        LastLoss = _loss[0];
+        _step.Begin();
+        _step.Accumulate(_model.Forward(_step.Graph, _inputs, _labels).Loss!);
+        LastLoss = (float)_step.Finish().Loss;   // the step's one host read-back
     }
 
     /// <summary>The losses of <paramref name="steps"/> consecutive steps from the same initialization and batch: what
@@ -87,9 +78,7 @@ public sealed class MlmTrainingStep : IDisposable
 
     public void Dispose()
     {
-        _deviceLoss.Dispose();
-        _adam.Dispose();
-        _graph.Dispose();
+        _step.Dispose();
         _model.Dispose();
     }
 }

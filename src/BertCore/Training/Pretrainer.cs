@@ -23,7 +23,7 @@ public sealed record PretrainingResult(bool Completed, int Step, double LastLoss
 /// k times (k = GradientAccumulationSteps): batch = source.Next(); loss = Forward(batch); Backward(loss · 1/k); Reset
 /// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
 /// </code>
-/// The losses stay on the device until the end of the step, read back once with the norm (<see cref="GradientClipper.Step"/>).
+/// The step is a <see cref="TrainingStep"/>: the losses stay on the device until the end of the step, read back once with the norm.
 /// Same model, options, source and backend → bitwise-identical weights, and a run resumed from a checkpoint
 /// (<see cref="Resume"/>) ends bitwise where the uninterrupted run ends. <see cref="Run"/> also evaluates on a
 /// held-out source, writes checkpoints and metrics.csv into the output folder, and at the end the
@@ -39,10 +39,7 @@ public sealed class Pretrainer : IDisposable
     private readonly IPretrainingBatchSource? _eval;
     private readonly IReadOnlyDictionary<string, long>? _evalStart;
     private readonly string? _vocabPath;
-    private readonly Graph _graph;
-    private readonly AdamW _adam;
-    private readonly LrSchedule _schedule;
-    private readonly GradientClipper _clipper;
+    private readonly TrainingStep _step;
     private readonly List<EvaluationRecord> _evaluations = new();
     private readonly IPretrainingObjective? _objective;
 
@@ -72,11 +69,10 @@ public sealed class Pretrainer : IDisposable
         _evalStart = eval == null ? null : new Dictionary<string, long>(eval.Position);
         _vocabPath = vocabPath;
         _objective = objective;
-        _graph = new Graph(backend) { Seed = (ulong)options.Seed };
-        _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
+        var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
-        _schedule = LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
-        _clipper = new GradientClipper(backend, model.Parameters());
+        _step = new TrainingStep(backend, model.Parameters().ToArray(), adam, LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps),
+            options.MaxGradNorm, (ulong)options.Seed);
     }
 
     public IBackend Backend { get; }
@@ -84,7 +80,7 @@ public sealed class Pretrainer : IDisposable
     public PretrainerOptions Options { get; }
 
     /// <summary>Optimizer steps taken so far (restored by <see cref="Resume"/>).</summary>
-    public int Step => _adam.StepCount;
+    public int Step => _step.Count;
 
     /// <summary>Loss of the latest step (NaN before the first).</summary>
     public double LastLoss { get; private set; } = double.NaN;
@@ -99,26 +95,22 @@ public sealed class Pretrainer : IDisposable
     {
         int k = Options.GradientAccumulationSteps;
         var start = Stopwatch.GetTimestamp();
-        _adam.ZeroGrad();
-        _clipper.BeginStep();
-        _graph.Training = true;
+        _step.Begin(k);
+        var graph = _step.Graph;
         long positions = 0;
         for (int i = 0; i < k; i++)
         {
             var batch = _train.Next();
             var loss = _objective != null
-                ? _objective.Loss(_graph, Model, batch, RelationLabels(batch))
-                : Model.Forward(_graph, batch.Inputs, batch.MlmLabels, RelationLabels(batch)).Loss!;
-            _clipper.RecordLoss(loss);   // read back with the norm at the end of the step
-            _graph.Backward(_graph.Scale(loss, 1f / k));
-            _graph.Reset();
+                ? _objective.Loss(graph, Model, batch, RelationLabels(batch))
+                : Model.Forward(graph, batch.Inputs, batch.MlmLabels, RelationLabels(batch)).Loss!;
+            _step.Accumulate(loss);
             positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
         }
-        float factor = _schedule.Factor(Step);
-        var step = _clipper.Step(_adam, Model.Parameters(), Options.MaxGradNorm, factor, Step + 1);   // the step's one read-back
-        LastLoss = step.LossSum / k;
+        var step = _step.Finish();
+        LastLoss = step.Loss;
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new StepResult(Step, LastLoss, (double)Options.LearningRate * factor, step.Norm, positions, seconds);
+        return new StepResult(Step, LastLoss, (double)Options.LearningRate * step.LrFactor, step.GradNorm, positions, seconds);
     }
 
     /// <summary>Scores <see cref="PretrainerOptions.EvalBatches"/> held-out batches from the evaluation source's
@@ -127,7 +119,7 @@ public sealed class Pretrainer : IDisposable
     {
         if (_eval == null) throw new InvalidOperationException("no evaluation source was given");
         _eval.Seek(_evalStart!);
-        var result = MlmEvaluator.Evaluate(_graph, Model, _eval, Options.EvalBatches);
+        var result = MlmEvaluator.Evaluate(_step.Graph, Model, _eval, Options.EvalBatches);
         _evaluations.RemoveAll(e => e.Step == Step);
         _evaluations.Add(new EvaluationRecord(Step, result.Accuracy, result.Perplexity));
         return result;
@@ -137,21 +129,12 @@ public sealed class Pretrainer : IDisposable
     /// and returns its path.</summary>
     public string SaveCheckpoint()
     {
-        var state = new TrainerState(Step, _graph.Seed, _graph.RngOffset, new Dictionary<string, long>(_train.Position),
+        var state = new TrainerState(Step, _step.Graph.Seed, _step.Graph.RngOffset, new Dictionary<string, long>(_train.Position),
             Options, LastLoss, _evaluations.ToArray());
         return PretrainingCheckpoint.Write(Options.OutputDirectory, Step, Options.KeepCheckpoints, dir =>
         {
             ModelDirectory.Save(dir, Model, Model.Config, _vocabPath);
-            using var step = Tensor.FromArray([Step], 1);
-            var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
-            foreach (var p in Model.Parameters())
-            {
-                var (m, v) = _adam.Moments(p);
-                tensors.Add(new("m." + p.Name, m));
-                tensors.Add(new("v." + p.Name, v));
-            }
-            SafeTensorsWriter.Write(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), tensors,
-                new Dictionary<string, string> { ["format"] = "bertcore-adamw" });
+            _step.SaveState(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), Model.Parameters(), withValues: false);
             state.Save(Path.Combine(dir, PretrainingCheckpoint.StateJsonFile));
         });
     }
@@ -175,22 +158,8 @@ public sealed class Pretrainer : IDisposable
         var report = Checkpoint.LoadWeights(Model, weights);
         if (report.Missing.Count > 0)
             throw new InvalidFileException(weights, null, $"lacks {report.Missing.Count} parameters of this model, e.g. {report.Missing[0]}");
-        var tensorsPath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile);
-        using (var file = SafeTensorsFile.Open(tensorsPath))
-        {
-            int savedStep = PretrainingCheckpoint.ReadState(file, tensorsPath, "step", null);
-            if (savedStep != state.Step)
-                throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
-            foreach (var p in Model.Parameters())
-            {
-                var (m, v) = _adam.Moments(p);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "m." + p.Name, m);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "v." + p.Name, v);
-            }
-        }
-        _adam.StepCount = state.Step;
-        _graph.Seed = state.RngSeed;
-        _graph.RngOffset = state.RngOffset;
+        _step.RestoreState(Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile), Model.Parameters(), withValues: false,
+            statePath, state.Step, state.RngSeed, state.RngOffset);
         _train.Seek(state.DataPosition);
         LastLoss = state.LastLoss;
         _evaluations.Clear();
@@ -210,39 +179,39 @@ public sealed class Pretrainer : IDisposable
         Directory.CreateDirectory(output);
         PretrainingCheckpoint.RemoveIncomplete(output);
         using var metrics = MetricsLog.Open(Path.Combine(output, MetricsFile), Step);
-        var clock = Stopwatch.StartNew();
-        int firstStep = Step, savedAt = -1;
-        string? checkpoint = null;
-        MlmEvaluation? evaluation = null;
-        while (Step < Options.MaxSteps)
-        {
-            if (cancellation.IsCancellationRequested)
-            {
-                if (Step > firstStep && savedAt != Step) checkpoint = SaveCheckpoint();
-                return new PretrainingResult(false, Step, LastLoss, evaluation, checkpoint);
-            }
-            var step = TrainStep();
-            bool last = Step == Options.MaxSteps || (Options.TimeBudget is { } budget && clock.Elapsed >= budget);
-            MlmEvaluation? stepEvaluation = _eval != null && (last || Due(Options.EvalEvery)) ? Evaluate() : null;
-            evaluation = stepEvaluation ?? evaluation;
-            metrics.Append(new MetricsRow(Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
-                stepEvaluation?.Accuracy ?? double.NaN, stepEvaluation?.Perplexity ?? double.NaN));
-            string? saved = null;
-            if (last || Due(Options.SaveEvery))
-            {
-                checkpoint = saved = SaveCheckpoint();
-                savedAt = Step;
-            }
-            var eta = clock.Elapsed / (Step - firstStep) * (Options.MaxSteps - Step);
-            StepCompleted?.Invoke(new PretrainingProgress(Step, Options.MaxSteps, step.Loss, step.LearningRate, step.GradNorm,
-                step.TokensPerSecond, clock.Elapsed, eta, stepEvaluation, saved));
-            if (last) break;
-        }
+        var cadence = new TrainingCadence(Options.MaxSteps, Options.EvalEvery, Options.SaveEvery, Evaluates: _eval != null, SaveAfterLast: true,
+            TimeBudget: Options.TimeBudget);
+        var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation);
+        if (loop.Cancelled) return new PretrainingResult(false, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
         ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
-        return new PretrainingResult(true, Step, LastLoss, evaluation, checkpoint);
+        return new PretrainingResult(true, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
     }
 
-    private bool Due(int every) => every > 0 && Step % every == 0;
+    /// <summary>What pretraining gives the <see cref="TrainingLoop"/>: its step, its held-out evaluation, metrics.csv
+    /// rows, checkpoints, and <see cref="StepCompleted"/>.</summary>
+    private sealed class PretrainingRun(Pretrainer trainer, MetricsLog metrics) : ITrainingRun<StepResult, MlmEvaluation>
+    {
+        public int Step => trainer.Step;
+        public bool StopRequested => false;
+
+        public StepResult TrainStep(out bool epochEnd)
+        {
+            epochEnd = false;   // the batch source is endless
+            return trainer.TrainStep();
+        }
+
+        public MlmEvaluation Evaluate(StepResult step, bool last) => trainer.Evaluate();
+
+        public void Record(StepResult step, MlmEvaluation? evaluation) =>
+            metrics.Append(new MetricsRow(step.Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
+                evaluation?.Accuracy ?? double.NaN, evaluation?.Perplexity ?? double.NaN));
+
+        public string SaveCheckpoint() => trainer.SaveCheckpoint();
+
+        public void Report(StepResult step, MlmEvaluation? evaluation, string? checkpoint, TimeSpan elapsed, TimeSpan eta) =>
+            trainer.StepCompleted?.Invoke(new PretrainingProgress(step.Step, trainer.Options.MaxSteps, step.Loss, step.LearningRate, step.GradNorm,
+                step.TokensPerSecond, elapsed, eta, evaluation, checkpoint));
+    }
 
     /// <summary>The relation labels the objective trains on (null for MLM only).</summary>
     private int[]? RelationLabels(PretrainingBatch batch)
@@ -252,12 +221,7 @@ public sealed class Pretrainer : IDisposable
             ?? throw new InvalidOperationException("the objective trains a sentence-relation head, but the batch source gives no relation labels");
     }
 
-    public void Dispose()
-    {
-        _clipper.Dispose();
-        _adam.Dispose();
-        _graph.Dispose();
-    }
+    public void Dispose() => _step.Dispose();
 }
 
 /// <summary>What <see cref="Pretrainer.TrainStep"/> did.</summary>

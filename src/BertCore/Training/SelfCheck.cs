@@ -27,38 +27,58 @@ public static class SelfCheck
         };
         using var model = new BertForPreTraining(config);
         model.Initialize(seed);
-        using var graph = new Graph(backend) { Training = true, Seed = (ulong)seed };
-        using var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), 1e-3f, 0.01f));
-        var schedule = LrSchedule.Linear(2, steps);
-        var random = new Random(seed);
-        const int batch = 4, seq = 19;
-        var ids = new int[batch * seq];
-        var labels = new int[batch * seq];
-        var types = new int[batch * seq];
-        var mask = new int[batch * seq];
-        var losses = new float[steps];
-        for (int step = 0; step < steps; step++)
+        var parameters = model.Parameters().ToArray();
+        using var training = new TrainingStep(backend, parameters, new AdamW(backend, ParameterGroup.DecayAndNoDecay(parameters, 1e-3f, 0.01f)),
+            LrSchedule.Linear(2, steps), maxGradNorm: null, (ulong)seed);
+        var run = new SelfCheckRun(model, training, new Random(seed), steps);
+        TrainingLoop.Run(run, new TrainingCadence(steps, EvalEvery: 0, SaveEvery: 0, Evaluates: false, SaveOnCancel: false));
+        return new SelfCheckResult(run.Losses, Digest(model));
+    }
+
+    /// <summary>The self-check's part of the loop: a synthetic MLM + NSP batch per step (fresh masks from the seeded
+    /// random), each step's loss kept; nothing evaluated or saved.</summary>
+    private sealed class SelfCheckRun(BertForPreTraining model, TrainingStep training, Random random, int steps) : ITrainingRun<float, string>
+    {
+        private const int Batch = 4, Seq = 19;
+        private readonly int[] _ids = new int[Batch * Seq], _labels = new int[Batch * Seq], _types = new int[Batch * Seq], _mask = new int[Batch * Seq];
+
+        /// <summary>[steps] the loss of each step.</summary>
+        public float[] Losses { get; } = new float[steps];
+
+        public int Step => training.Count;
+        public bool StopRequested => false;
+
+        public float TrainStep(out bool epochEnd)
         {
-            for (int i = 0; i < ids.Length; i++)
+            epochEnd = false;
+            int vocab = model.Config.VocabSize;
+            for (int i = 0; i < _ids.Length; i++)
             {
-                int position = i % seq, length = seq - (i / seq) * 3;   // rows get shorter: padding in three of four
+                int position = i % Seq, length = Seq - (i / Seq) * 3;   // rows get shorter: padding in three of four
                 bool real = position < length;
-                ids[i] = real ? 5 + (position * 7 + i / seq) % (config.VocabSize - 5) : 0;
-                types[i] = real && position >= length / 2 ? 1 : 0;
-                mask[i] = real ? 1 : 0;
+                _ids[i] = real ? 5 + (position * 7 + i / Seq) % (vocab - 5) : 0;
+                _types[i] = real && position >= length / 2 ? 1 : 0;
+                _mask[i] = real ? 1 : 0;
                 bool masked = real && position > 0 && random.NextDouble() < 0.15;
-                labels[i] = masked ? ids[i] : MlmHead.IgnoreIndex;
-                if (masked) ids[i] = 4;
+                _labels[i] = masked ? _ids[i] : MlmHead.IgnoreIndex;
+                if (masked) _ids[i] = 4;
             }
-            int[] nsp = [.. Enumerable.Range(0, batch).Select(b => (b + step) % 2)];
-            adam.ZeroGrad();
-            var loss = model.Forward(graph, new BertBatch(batch, seq, ids, types, mask), labels, nsp).Loss!;
-            losses[step] = loss.Item();
-            graph.Backward(loss);
-            graph.Reset();
-            adam.Step(schedule.Factor(step));
+            int[] nsp = [.. Enumerable.Range(0, Batch).Select(b => (b + Step) % 2)];
+            training.Begin();
+            training.Accumulate(model.Forward(training.Graph, new BertBatch(Batch, Seq, _ids, _types, _mask), _labels, nsp).Loss!);
+            return (float)training.Finish().Loss;
         }
-        return new SelfCheckResult(losses, Digest(model));
+
+        public string Evaluate(float loss, bool last) => throw new NotSupportedException("the self-check evaluates nothing");
+
+        public void Record(float loss, string? evaluation) => Losses[Step - 1] = loss;
+
+        public string SaveCheckpoint() => throw new NotSupportedException("the self-check saves nothing");
+
+        /// <summary>Nothing: the caller prints the losses at the end.</summary>
+        public void Report(float loss, string? evaluation, string? checkpoint, TimeSpan elapsed, TimeSpan eta)
+        {
+        }
     }
 
     private static string Digest(BertForPreTraining model)

@@ -32,7 +32,7 @@ public sealed record FineTuningStep(int Step, double Loss, double LearningRate, 
 /// for each of k micro-batches (k = GradientAccumulationSteps): loss = Forward(batch) [+ w·auxiliary MLM loss]; Backward(loss · 1/k); Reset
 /// norm = global L2 norm of the gradients; AdamW.Step(schedule(step), min(1, maxNorm / (norm + 1e-6)))
 /// </code>
-/// The losses stay on the device until the end of the step, read back once with the norm (<see cref="GradientClipper.Step"/>).
+/// The step is a <see cref="TrainingStep"/>: the losses stay on the device until the end of the step, read back once with the norm.
 /// Batches come from a <see cref="LengthBucketSampler"/> (features of similar length together, each batch padded
 /// to its own longest row, a seeded order per epoch); the schedule (by default) is linear warmup over WarmupRatio of the steps
 /// then linear decay to 0. <see cref="Run"/> evaluates on the dev data each epoch (or every EvalEvery steps), saves
@@ -52,9 +52,7 @@ public sealed class FineTuner : IDisposable
 
     private readonly LengthBucketSampler _sampler;
     private readonly string? _vocabPath;
-    private readonly Graph _graph;
-    private readonly AdamW _adam;
-    private readonly GradientClipper _clipper;
+    private readonly TrainingStep _step;
     private readonly ITrainingObjective? _objective;
     private readonly Parameter[] _trained;
     private readonly List<FineTuningEvaluation> _evaluations = new();
@@ -90,7 +88,6 @@ public sealed class FineTuner : IDisposable
         StepsPerEpoch = (_sampler.BatchesPerEpoch + options.GradientAccumulationSteps - 1) / options.GradientAccumulationSteps;
         TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : StepsPerEpoch * options.Epochs;
         WarmupSteps = (int)Math.Ceiling(TotalSteps * (double)options.WarmupRatio);
-        _graph = new Graph(backend) { Seed = (ulong)options.Seed };
         if (auxiliaryMlm != null && auxiliaryMlm.Network != network) throw new ArgumentException("the auxiliary MLM head is on another network", nameof(auxiliaryMlm));
         AuxiliaryMlm = auxiliaryMlm;
         _objective = objective;
@@ -102,10 +99,9 @@ public sealed class FineTuner : IDisposable
             .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("aux_mlm." + g.Name, g.Parameters, g.Lr, g.WeightDecay)))
             .Concat(ParameterGroup.DecayAndNoDecay(extra, options.LearningRate, options.WeightDecay)
             .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("objective." + g.Name, g.Parameters, g.Lr, g.WeightDecay)));
-        _adam = new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps);
-        Schedule = FineTuningSchedules.Create(options, WarmupSteps, TotalSteps);
         Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
-        _clipper = new GradientClipper(backend, _trained);
+        _step = new TrainingStep(backend, _trained, new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps),
+            FineTuningSchedules.Create(options, WarmupSteps, TotalSteps), options.MaxGradNorm, (ulong)options.Seed);
     }
 
     public IBackend Backend { get; }
@@ -124,10 +120,10 @@ public sealed class FineTuner : IDisposable
     public int WarmupSteps { get; }
 
     /// <summary>The learning-rate schedule (<see cref="FineTunerOptions.Schedule"/>): step t uses peak × Factor(t − 1).</summary>
-    public LrSchedule Schedule { get; }
+    public LrSchedule Schedule => _step.Schedule;
 
     /// <summary>The optimizer's parameter groups (<see cref="ParameterGroups"/>, then the auxiliary MLM head's, then the objective's).</summary>
-    public IReadOnlyList<ParameterGroup> Groups => _adam.Groups;
+    public IReadOnlyList<ParameterGroup> Groups => _step.Optimizer.Groups;
 
     /// <summary>Gradual unfreezing (<see cref="FineTunerOptions.UnfreezeEvery"/>), applied before every step; null when off.</summary>
     public GradualUnfreezing? Unfreezing { get; }
@@ -136,7 +132,7 @@ public sealed class FineTuner : IDisposable
     public AuxiliaryMlm? AuxiliaryMlm { get; }
 
     /// <summary>Optimizer steps taken so far (restored by <see cref="Resume"/>).</summary>
-    public int Step => _adam.StepCount;
+    public int Step => _step.Count;
 
     /// <summary>Mean loss of the latest step (NaN before the first).</summary>
     public double LastLoss { get; private set; } = double.NaN;
@@ -160,45 +156,36 @@ public sealed class FineTuner : IDisposable
     {
         var start = Stopwatch.GetTimestamp();
         Unfreezing?.Apply(Step);
-        _adam.ZeroGrad();
-        _clipper.BeginStep();
-        _graph.Training = true;
+        _step.Begin(microBatches.Count);
+        var graph = _step.Graph;
         float auxWeight = AuxiliaryMlm?.Weight(Step, TotalSteps) ?? 0;
         int micro = 0;
         long examples = 0;
         foreach (var batch in microBatches)
         {
-            var output = Network.Forward(_graph, batch);
-            var loss = _objective == null ? output.Loss : _objective.Loss(_graph, batch, output);
+            var output = Network.Forward(graph, batch);
+            var loss = _objective == null ? output.Loss : _objective.Loss(graph, batch, output);
             if (loss == null)   // no target in the batch (e.g. only words without tokens): nothing to learn from
             {
-                _graph.Reset();
+                _step.Accumulate(null);
                 continue;
             }
-            _clipper.RecordLoss(loss);   // read back with the norm at the end of the step
-            if (auxWeight > 0)
-            {
-                var mlm = AuxiliaryMlm!.Loss(_graph, batch, Step, micro++);
-                _clipper.RecordAuxiliaryLoss(mlm);
-                loss = _graph.Add(loss, mlm, 1f, auxWeight);
-            }
-            _graph.Backward(_graph.Scale(loss, 1f / microBatches.Count));
-            _graph.Reset();
+            var mlm = auxWeight > 0 ? AuxiliaryMlm!.Loss(graph, batch, Step, micro++) : null;
+            _step.Accumulate(loss, mlm, auxWeight);
             examples += batch.Inputs.Batch;
         }
-        float factor = Schedule.Factor(Step);
-        var step = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1);   // the step's one read-back
+        var step = _step.Finish();
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        LastLoss = step.LossSum / microBatches.Count;
-        return new FineTuningStep(Step, LastLoss, (double)Options.LearningRate * factor, step.Norm, examples, seconds,
-            auxWeight > 0 ? step.AuxiliaryLossSum / microBatches.Count : double.NaN, auxWeight);
+        LastLoss = step.Loss;
+        return new FineTuningStep(Step, LastLoss, (double)Options.LearningRate * step.LrFactor, step.GradNorm, examples, seconds,
+            auxWeight > 0 ? step.AuxiliaryLoss : double.NaN, auxWeight);
     }
 
     /// <summary>Scores the network on the dev data (dropout off, no gradients).</summary>
     public TaskScores Evaluate()
     {
         var dev = Dev ?? throw new InvalidOperationException("no dev data was given");
-        return dev.Score(TaskRunner.Run(_graph, Network, dev, Options.EvalBatchSize));
+        return dev.Score(TaskRunner.Run(_step.Graph, Network, dev, Options.EvalBatchSize));
     }
 
     /// <summary>
@@ -211,21 +198,11 @@ public sealed class FineTuner : IDisposable
     public string SaveCheckpoint()
     {
         var evaluated = _evaluations.Count > 0 && _evaluations[^1].Step == Step ? _evaluations[^1].Scores : null;
-        var state = new FineTuningState(Step, _graph.Seed, _graph.RngOffset, Options, LastLoss,
+        var state = new FineTuningState(Step, _step.Graph.Seed, _step.Graph.RngOffset, Options, LastLoss,
             _evaluations.Select(SavedEvaluation.From).ToArray(), _best?.Step, _sinceBest, _stoppedEarly);
         string path = FineTuningCheckpoints.Write(Options.OutputDirectory, Step, Network, _vocabPath, evaluated, dir =>
         {
-            using var step = Tensor.FromArray([Step], 1);
-            var tensors = new List<KeyValuePair<string, Tensor>> { new("step", step) };
-            foreach (var p in _trained)
-            {
-                var (m, v) = _adam.Moments(p);
-                tensors.Add(new("w." + p.Name, p.Value));
-                tensors.Add(new("m." + p.Name, m));
-                tensors.Add(new("v." + p.Name, v));
-            }
-            SafeTensorsWriter.Write(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), tensors,
-                new Dictionary<string, string> { ["format"] = "bertcore-adamw" });
+            _step.SaveState(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), _trained, withValues: true);
             state.Save(Path.Combine(dir, PretrainingCheckpoint.StateJsonFile));
         });
         FineTuningCheckpoints.Prune(Options.OutputDirectory, _best?.Step, Options.KeepCheckpoints);
@@ -248,23 +225,8 @@ public sealed class FineTuner : IDisposable
         if (conflicts.Count > 0)
             throw new InvalidOperationException($"{checkpointDirectory} was written with other fine-tuning options " +
                 $"({string.Join("; ", conflicts)}); an exact resume needs the same ones");
-        var tensorsPath = Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile);
-        using (var file = SafeTensorsFile.Open(tensorsPath))
-        {
-            int savedStep = PretrainingCheckpoint.ReadState(file, tensorsPath, "step", null);
-            if (savedStep != state.Step)
-                throw new InvalidFileException(tensorsPath, null, $"step {savedStep} differs from step {state.Step} of {statePath}");
-            foreach (var p in _trained)
-            {
-                var (m, v) = _adam.Moments(p);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "w." + p.Name, p.Value);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "m." + p.Name, m);
-                PretrainingCheckpoint.ReadState(file, tensorsPath, "v." + p.Name, v);
-            }
-        }
-        _adam.StepCount = state.Step;
-        _graph.Seed = state.RngSeed;
-        _graph.RngOffset = state.RngOffset;
+        _step.RestoreState(Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile), _trained, withValues: true,
+            statePath, state.Step, state.RngSeed, state.RngOffset);
         LastLoss = state.LastLoss;
         _evaluations.Clear();
         _evaluations.AddRange(state.Evaluations.Select(e => new FineTuningEvaluation(e.Step, e.Epoch, e.Scores(Network.Spec.Task, statePath),
@@ -286,61 +248,84 @@ public sealed class FineTuner : IDisposable
     /// </summary>
     public FineTuningResult Run(CancellationToken cancellation = default)
     {
+        var clock = Stopwatch.StartNew();
         string output = Options.OutputDirectory;
         Directory.CreateDirectory(output);
         FineTuningCheckpoints.RemoveIncomplete(output);
         string logPath = Path.Combine(output, FineTuningLog.FileName);
         using var log = Step == 0 ? new FineTuningLog(logPath, Network.Spec.Task)
             : FineTuningLog.Resume(logPath, Network.Spec.Task, Step, step => _evaluations.FirstOrDefault(e => e.Step == step)?.Scores);
-        var clock = Stopwatch.StartNew();
-        int k = Options.GradientAccumulationSteps, firstStep = Step, savedAt = -1;
-        int startEpoch = Step / StepsPerEpoch, startBatch = Step % StepsPerEpoch * k;
-        bool stop = Step >= TotalSteps || _stoppedEarly, cancelled = false;
-        for (int epoch = startEpoch; !stop; epoch++)
-        {
-            int[][] batches = _sampler.Epoch(epoch);
-            for (int first = epoch == startEpoch ? startBatch : 0; first < batches.Length && !stop; first += k)
-            {
-                if (cancellation.IsCancellationRequested)
-                {
-                    cancelled = stop = true;
-                    if (Step > firstStep && savedAt != Step) SaveCheckpoint();
-                    break;
-                }
-                int end = Math.Min(first + k, batches.Length);
-                var step = TrainStep(batches[first..end].Select(rows => Train.Batch(rows)).ToArray());
-                double epochs = epoch + (double)end / batches.Length;
-                bool last = Step >= TotalSteps;
-                bool due = Options.EvalEvery > 0 ? Step % Options.EvalEvery == 0 : end == batches.Length;
-                FineTuningEvaluation? evaluation = null;
-                bool isBest = false;
-                if (Dev != null && (last || due))
-                {
-                    var scores = Evaluate();
-                    evaluation = new FineTuningEvaluation(Step, epochs, scores, Path.Combine(output, FineTuningCheckpoints.FolderName(Step)));
-                    _evaluations.Add(evaluation);
-                    isBest = scores.IsBetterThan(_best?.Scores);
-                    if (isBest) (_best, _sinceBest) = (evaluation, 0);
-                    else _sinceBest++;
-                    _stoppedEarly = !last && Options.Patience > 0 && _sinceBest >= Options.Patience;
-                }
-                log.Append(new FineTuningRow(Step, epochs, step.Loss, step.LearningRate, step.GradNorm, step.ExamplesPerSecond, evaluation?.Scores));
-                if (evaluation != null || (Options.SaveEvery > 0 && Step % Options.SaveEvery == 0))
-                {
-                    SaveCheckpoint();
-                    savedAt = Step;
-                }
-                stop = last || _stoppedEarly;
-                var eta = clock.Elapsed / (Step - firstStep) * (TotalSteps - Step);
-                StepCompleted?.Invoke(new FineTuningProgress(Step, TotalSteps, epochs, step.Loss, step.LearningRate, step.GradNorm,
-                    step.ExamplesPerSecond, clock.Elapsed, eta, evaluation, isBest, _stoppedEarly));
-            }
-        }
+        var cadence = new TrainingCadence(TotalSteps, Options.EvalEvery, Options.SaveEvery, Evaluates: Dev != null, EvaluateEachEpoch: true,
+            SaveWithEvaluation: true);
+        var loop = TrainingLoop.Run(new FineTuningRun(this, log), cadence, cancellation);
         if (_best != null) FineTuningCheckpoints.Publish(_best.Checkpoint, output);
         else TaskModelDirectory.Save(output, Network, _vocabPath);
-        var result = new FineTuningResult(!cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
+        var result = new FineTuningResult(!loop.Cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
         WriteResults(Path.Combine(output, ResultsFile), result);
         return result;
+    }
+
+    /// <summary>What fine-tuning gives the <see cref="TrainingLoop"/>: steps over the sampler's epochs (from where the
+    /// step count says a resumed run is), dev evaluations with model selection and early stopping, metrics.csv rows and
+    /// the curves, checkpoints, and <see cref="StepCompleted"/>.</summary>
+    private sealed class FineTuningRun : ITrainingRun<(FineTuningStep Report, double Epochs), FineTuningEvaluation>
+    {
+        private readonly FineTuner _tuner;
+        private readonly FineTuningLog _log;
+        private int _epoch, _first;   // the next step's epoch and first micro-batch in it
+        private int[][] _batches;     // the epoch's batches (rows of the training data)
+        private bool _isBest;         // the latest evaluation is the best so far
+
+        public FineTuningRun(FineTuner tuner, FineTuningLog log)
+        {
+            _tuner = tuner;
+            _log = log;
+            _epoch = tuner.Step / tuner.StepsPerEpoch;
+            _first = tuner.Step % tuner.StepsPerEpoch * tuner.Options.GradientAccumulationSteps;
+            _batches = tuner._sampler.Epoch(_epoch);
+        }
+
+        public int Step => _tuner.Step;
+        public bool StopRequested => _tuner._stoppedEarly;
+
+        public (FineTuningStep Report, double Epochs) TrainStep(out bool epochEnd)
+        {
+            if (_first == _batches.Length) (_epoch, _first, _batches) = (_epoch + 1, 0, _tuner._sampler.Epoch(_epoch + 1));
+            int end = Math.Min(_first + _tuner.Options.GradientAccumulationSteps, _batches.Length);
+            var step = _tuner.TrainStep(_batches[_first..end].Select(rows => _tuner.Train.Batch(rows)).ToArray());
+            double epochs = _epoch + (double)end / _batches.Length;
+            _first = end;
+            epochEnd = end == _batches.Length;
+            return (step, epochs);
+        }
+
+        public FineTuningEvaluation Evaluate((FineTuningStep Report, double Epochs) step, bool last)
+        {
+            var scores = _tuner.Evaluate();
+            var evaluation = new FineTuningEvaluation(Step, step.Epochs, scores,
+                Path.Combine(_tuner.Options.OutputDirectory, FineTuningCheckpoints.FolderName(Step)));
+            _tuner._evaluations.Add(evaluation);
+            _isBest = scores.IsBetterThan(_tuner._best?.Scores);
+            if (_isBest) (_tuner._best, _tuner._sinceBest) = (evaluation, 0);
+            else _tuner._sinceBest++;
+            _tuner._stoppedEarly = !last && _tuner.Options.Patience > 0 && _tuner._sinceBest >= _tuner.Options.Patience;
+            return evaluation;
+        }
+
+        public void Record((FineTuningStep Report, double Epochs) step, FineTuningEvaluation? evaluation)
+        {
+            var r = step.Report;
+            _log.Append(new FineTuningRow(r.Step, step.Epochs, r.Loss, r.LearningRate, r.GradNorm, r.ExamplesPerSecond, evaluation?.Scores));
+        }
+
+        public string SaveCheckpoint() => _tuner.SaveCheckpoint();
+
+        public void Report((FineTuningStep Report, double Epochs) step, FineTuningEvaluation? evaluation, string? checkpoint, TimeSpan elapsed, TimeSpan eta)
+        {
+            var r = step.Report;
+            _tuner.StepCompleted?.Invoke(new FineTuningProgress(r.Step, _tuner.TotalSteps, step.Epochs, r.Loss, r.LearningRate, r.GradNorm,
+                r.ExamplesPerSecond, elapsed, eta, evaluation, evaluation != null && _isBest, _tuner._stoppedEarly));
+        }
     }
 
     /// <summary>results.json: the task, steps, how the run ended, the best evaluation and every evaluation.</summary>
@@ -385,9 +370,7 @@ public sealed class FineTuner : IDisposable
 
     public void Dispose()
     {
-        _clipper.Dispose();
-        _adam.Dispose();
+        _step.Dispose();
         AuxiliaryMlm?.Dispose();
-        _graph.Dispose();
     }
 }

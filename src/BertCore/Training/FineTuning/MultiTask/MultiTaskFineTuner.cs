@@ -39,10 +39,8 @@ public sealed record MultiTaskScores(MultiTaskEntry Entry, int Draws, TaskScores
 public sealed class MultiTaskFineTuner : IDisposable
 {
     private readonly FineTuningJob[] _jobs;
-    private readonly Graph _graph;
-    private readonly AdamW _adam;
     private readonly Parameter[] _trained;
-    private readonly GradientClipper _clipper;
+    private readonly TrainingStep _step;
     private readonly LengthBucketSampler[] _samplers;
     private readonly (int Epoch, int Index, int[][] Batches)[] _positions;
     private readonly int[] _draws;
@@ -60,10 +58,9 @@ public sealed class MultiTaskFineTuner : IDisposable
         Sampler = new TaskSampler(jobs.Select(j => j.Tuner.Train.File.Count).ToArray(), options.Seed);
         TotalSteps = options.MaxSteps > 0 ? options.MaxSteps : options.Epochs * _samplers.Sum(s => s.BatchesPerEpoch);
         int warmup = (int)Math.Ceiling(TotalSteps * (double)options.WarmupRatio);
-        Schedule = FineTuningSchedules.Create(options, warmup, TotalSteps);
-        _graph = new Graph(backend) { Seed = (ulong)options.Seed };
-        _adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(_trained, options.LearningRate, options.WeightDecay), options.Beta1, options.Beta2, options.Eps);
-        _clipper = new GradientClipper(backend, _trained);
+        _step = new TrainingStep(backend, _trained,
+            new AdamW(backend, ParameterGroup.DecayAndNoDecay(_trained, options.LearningRate, options.WeightDecay), options.Beta1, options.Beta2, options.Eps),
+            FineTuningSchedules.Create(options, warmup, TotalSteps), options.MaxGradNorm, (ulong)options.Seed);
     }
 
     /// <summary>
@@ -113,13 +110,13 @@ public sealed class MultiTaskFineTuner : IDisposable
     public IReadOnlyList<Parameter> Parameters => _trained;
 
     public TaskSampler Sampler { get; }
-    public LrSchedule Schedule { get; }
+    public LrSchedule Schedule => _step.Schedule;
 
     /// <summary>MaxSteps, or Epochs × the batches of one pass over every task's data.</summary>
     public int TotalSteps { get; }
 
     /// <summary>Optimizer steps taken so far.</summary>
-    public int Step => _adam.StepCount;
+    public int Step => _step.Count;
 
     /// <summary>Steps that trained on each task so far.</summary>
     public IReadOnlyList<int> Draws => _draws;
@@ -134,20 +131,12 @@ public sealed class MultiTaskFineTuner : IDisposable
         int task = Sampler.Task(Step);
         var job = _jobs[task];
         var batch = job.Tuner.Train.Batch(NextRows(task));
-        _adam.ZeroGrad();
-        _clipper.BeginStep();
-        _graph.Training = true;
-        var output = job.Network.Forward(_graph, batch).Loss;
-        if (output != null)
-        {
-            _clipper.RecordLoss(output);   // read back with the norm at the end of the step
-            _graph.Backward(output);
-        }
-        _graph.Reset();
-        float factor = Schedule.Factor(Step);
-        var step = _clipper.Step(_adam, _trained, Options.MaxGradNorm, factor, Step + 1, $"the training loss of {Spec.Tasks[task].Name}");   // the step's one read-back
+        _step.Begin();
+        var output = job.Network.Forward(_step.Graph, batch).Loss;
+        _step.Accumulate(output);
+        var step = _step.Finish($"the training loss of {Spec.Tasks[task].Name}");
         _draws[task]++;
-        return new MultiTaskStep(Step, task, output != null ? step.LossSum : double.NaN, (double)Options.LearningRate * factor, step.Norm);
+        return new MultiTaskStep(Step, task, output != null ? step.Loss : double.NaN, (double)Options.LearningRate * step.LrFactor, step.GradNorm);
     }
 
     /// <summary>Each task's dev scores (null for a task without dev data).</summary>
@@ -160,18 +149,46 @@ public sealed class MultiTaskFineTuner : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var evaluations = new List<(int Step, IReadOnlyList<MultiTaskScores> Scores)>();
-        while (Step < TotalSteps && !cancellation.IsCancellationRequested)
-        {
-            var step = TrainStep();
-            StepCompleted?.Invoke(step);
-            if (Options.EvalEvery > 0 && Step % Options.EvalEvery == 0 && Step < TotalSteps) evaluations.Add((Step, Evaluate()));
-        }
+        var cadence = new TrainingCadence(TotalSteps, Options.EvalEvery, SaveEvery: 0, Evaluates: true, EvaluateAfterLast: false, SaveOnCancel: false);
+        TrainingLoop.Run(new MultiTaskRun(this, evaluations), cadence, cancellation);
         var final = Evaluate();
         evaluations.Add((Step, final));
         for (int k = 0; k < _jobs.Length; k++)
             TaskModelDirectory.Save(Path.Combine(Options.OutputDirectory, Spec.Tasks[k].Name), _jobs[k].Network, _jobs[k].VocabPath);
         WriteResults(Path.Combine(Options.OutputDirectory, FineTuner.ResultsFile), evaluations, clock.Elapsed);
         return final;
+    }
+
+    /// <summary>What multi-task fine-tuning gives the <see cref="TrainingLoop"/>: its step, every task's dev scores
+    /// every EvalEvery steps (the final ones come after the loop), <see cref="StepCompleted"/>; no checkpoints.</summary>
+    private sealed class MultiTaskRun(MultiTaskFineTuner tuner, List<(int Step, IReadOnlyList<MultiTaskScores> Scores)> evaluations)
+        : ITrainingRun<MultiTaskStep, IReadOnlyList<MultiTaskScores>>
+    {
+        public int Step => tuner.Step;
+        public bool StopRequested => false;
+
+        public MultiTaskStep TrainStep(out bool epochEnd)
+        {
+            epochEnd = false;   // each task has its own epochs
+            return tuner.TrainStep();
+        }
+
+        public IReadOnlyList<MultiTaskScores> Evaluate(MultiTaskStep step, bool last)
+        {
+            var scores = tuner.Evaluate();
+            evaluations.Add((Step, scores));
+            return scores;
+        }
+
+        /// <summary>Nothing per step: the evaluations go into results.json after the loop.</summary>
+        public void Record(MultiTaskStep step, IReadOnlyList<MultiTaskScores>? evaluation)
+        {
+        }
+
+        public string SaveCheckpoint() => throw new NotSupportedException("multi-task fine-tuning writes no checkpoints");
+
+        public void Report(MultiTaskStep step, IReadOnlyList<MultiTaskScores>? evaluation, string? checkpoint, TimeSpan elapsed, TimeSpan eta) =>
+            tuner.StepCompleted?.Invoke(step);
     }
 
     /// <summary>The next batch's rows of task <paramref name="task"/>'s stream (a new seeded order each epoch).</summary>
@@ -260,9 +277,7 @@ public sealed class MultiTaskFineTuner : IDisposable
 
     public void Dispose()
     {
-        _clipper.Dispose();
-        _adam.Dispose();
-        _graph.Dispose();
+        _step.Dispose();
         foreach (var job in _jobs) job.Dispose();
     }
 }
