@@ -5,27 +5,39 @@ using Xunit;
 namespace BertCore.Tests.Readme;
 
 /// <summary>The README's library examples are code that compiles and runs: the README shows exactly the lines of
-/// <see cref="PretrainedModelExample"/> between its markers, and those lines run end to end.</summary>
+/// <see cref="PretrainedModelExample"/> and <see cref="LibraryExample"/> between their markers, and those lines run.</summary>
 public class ReadmeExampleTests
 {
     private static string RepositoryFile(string name) =>
         Path.Combine(SharedData.RepositoryRoot() ?? throw new InvalidOperationException("no BertCore.sln above the tests"), name);
 
     /// <summary>The lines between "// README:begin" and "// README:end", without the method's indentation.</summary>
-    private static string[] ExampleLines()
+    private static string[] ExampleLines(string file)
     {
-        var lines = File.ReadAllLines(RepositoryFile(Path.Combine("tests", "BertCore.Tests", "Readme", "PretrainedModelExample.cs")));
+        var lines = File.ReadAllLines(RepositoryFile(Path.Combine("tests", "BertCore.Tests", "Readme", file)));
         int begin = Array.FindIndex(lines, l => l.Trim() == "// README:begin"), end = Array.FindIndex(lines, l => l.Trim() == "// README:end");
         Assert.True(begin >= 0 && end > begin, "markers missing");
         return lines[(begin + 1)..end].Select(l => l.Length >= 8 ? l[8..] : l.TrimStart()).ToArray();
     }
 
-    [Fact]
-    public void The_readme_shows_the_example_that_compiles()
+    [Theory]
+    [InlineData("PretrainedModelExample.cs")]
+    [InlineData("LibraryExample.cs")]
+    public void The_readme_shows_the_example_that_compiles(string file)
     {
         string readme = File.ReadAllText(RepositoryFile("README.md")).ReplaceLineEndings("\n");
-        string example = string.Join("\n", ExampleLines());
-        Assert.True(readme.Contains("```csharp\n" + example + "\n```"), "README.md's \"Use a pretrained model\" example differs from PretrainedModelExample.cs");
+        string example = string.Join("\n", ExampleLines(file));
+        Assert.True(readme.Contains("```csharp\n" + example + "\n```"), $"README.md shows no ```csharp block equal to the lines between the markers of {file}");
+    }
+
+    /// <summary>On the PyTorch-written pretraining fixture: two rows of pooler output, each a tanh of width 64.</summary>
+    [Fact]
+    public void The_library_example_runs()
+    {
+        float[] pooled = LibraryExample.Run(Fixtures.Path("pretrain", "model"));
+        Assert.Equal(2 * 64, pooled.Length);
+        Assert.All(pooled, v => Assert.InRange(v, -1f, 1f));
+        Assert.NotEqual(pooled[..64], pooled[64..]);
     }
 
     /// <summary>On the tiny ONNX fixture and a 24-line training file: the import, fine-tuning, BertCore's answer and
