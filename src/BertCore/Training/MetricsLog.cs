@@ -12,19 +12,17 @@ public sealed record MetricsRow(int Step, double Loss, double LearningRate, doub
 /// metrics.csv of a training run: a header, then one line per optimizer step. Each row is written as one whole
 /// line and flushed, so a killed process leaves every earlier row intact. Opening for a resumed run keeps the rows
 /// up to the checkpoint's step and drops the rest (steps the killed run took after its last checkpoint), rewriting
-/// the file atomically. The rows are also kept in memory for the loss plot.
+/// the file atomically.
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
     public const string Header = "step,loss,lr,grad_norm,tokens_per_s,eval_mlm_accuracy,eval_perplexity";
 
-    private readonly List<MetricsRow> _rows;
     private readonly StreamWriter _writer;
 
     private MetricsLog(string path, List<MetricsRow> rows)
     {
         Path = path;
-        _rows = rows;
         AtomicFile.Write(path, stream =>
         {
             using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
@@ -38,8 +36,6 @@ public sealed class MetricsLog : IDisposable
     }
 
     public string Path { get; }
-
-    public IReadOnlyList<MetricsRow> Rows => _rows;
 
     /// <summary>Starts <paramref name="path"/> afresh when <paramref name="resumeStep"/> is 0; otherwise keeps the
     /// existing rows with step ≤ resumeStep (a missing file starts empty).</summary>
@@ -55,7 +51,6 @@ public sealed class MetricsLog : IDisposable
     /// <summary>Appends one row as a whole line and flushes it to the file.</summary>
     public void Append(MetricsRow row)
     {
-        _rows.Add(row);
         _writer.Write(Format(row) + "\n");
         _writer.Flush();
     }

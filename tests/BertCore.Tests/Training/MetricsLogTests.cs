@@ -37,7 +37,7 @@ public class MetricsLogTests
 
         using (var log = MetricsLog.Open(path, 6))
         {
-            Assert.Equal([1, 2, 3, 4, 5, 6], log.Rows.Select(r => r.Step));
+            Assert.Equal([1, 2, 3, 4, 5, 6], MetricsLog.Read(path).Select(r => r.Step));
             log.Append(Row(7));
         }
         Assert.Equal(Enumerable.Range(1, 7).Select(s => Row(s, eval: s == 5)), MetricsLog.Read(path));

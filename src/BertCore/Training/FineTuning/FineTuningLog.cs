@@ -13,13 +13,12 @@ public sealed record FineTuningRow(int Step, double Epoch, double Loss, double L
 /// (one dev column per metric of the task, empty on steps without an evaluation). The header is written atomically,
 /// then each row as one whole line, flushed, so a killed run leaves every earlier row intact. Opening for a resumed
 /// run keeps the lines up to the checkpoint's step, unchanged, and drops the rest (steps the killed run took after
-/// it). The rows are also kept in memory for the plots.
+/// it).
 /// </summary>
 public sealed class FineTuningLog : IDisposable
 {
     public const string FileName = "metrics.csv";
 
-    private readonly List<FineTuningRow> _rows = new();
     private readonly StreamWriter _writer;
     private readonly TaskKind _task;
 
@@ -28,12 +27,11 @@ public sealed class FineTuningLog : IDisposable
     {
     }
 
-    private FineTuningLog(string path, TaskKind task, List<(FineTuningRow Row, string Line)> kept)
+    private FineTuningLog(string path, TaskKind task, List<string> kept)
     {
         _task = task;
-        _rows.AddRange(kept.Select(k => k.Row));
         AtomicFile.Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(
-            string.Concat(kept.Select(k => k.Line + "\n").Prepend(Header(task) + "\n")))));
+            string.Concat(kept.Select(line => line + "\n").Prepend(Header(task) + "\n")))));
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
     }
 
@@ -46,11 +44,11 @@ public sealed class FineTuningLog : IDisposable
         if (!File.Exists(path)) return new FineTuningLog(path, task);
         var lines = File.ReadAllText(path).Split('\n');
         if (lines[0] != Header(task)) throw new InvalidFileException(path, 1, $"expected the header '{Header(task)}'");
-        var kept = new List<(FineTuningRow, string)>();
+        var kept = new List<string>();
         for (int i = 1; i < lines.Length - 1; i++)   // the last element follows the final newline
         {
             var row = Parse(path, i + 1, lines[i], dev);
-            if (row.Step <= resumeStep) kept.Add((row, lines[i]));
+            if (row.Step <= resumeStep) kept.Add(lines[i]);
         }
         return new FineTuningLog(path, task, kept);
     }
@@ -59,12 +57,9 @@ public sealed class FineTuningLog : IDisposable
     public static string Header(TaskKind task) =>
         "step,epoch,loss,lr,grad_norm,examples_per_s,dev_loss," + string.Join(',', task.Metrics().Select(m => "dev_" + m));
 
-    public IReadOnlyList<FineTuningRow> Rows => _rows;
-
     /// <summary>Appends one row as a whole line and flushes it to the file.</summary>
     public void Append(FineTuningRow row)
     {
-        _rows.Add(row);
         var fields = new List<string>
         {
             row.Step.ToString(CultureInfo.InvariantCulture), Num(row.Epoch), Num(row.Loss), Num(row.LearningRate), Num(row.GradNorm),
