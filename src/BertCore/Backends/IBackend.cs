@@ -125,10 +125,19 @@ public interface IBackend : IDisposable
     /// <paramref name="paddingIndex"/> add nothing (torch's Embedding padding_idx); -1 skips none.</summary>
     void ScatterAddRows(Tensor dy, Tensor index, Tensor dtable, int paddingIndex = -1);
 
-    // ---- reductions and losses ----
+    // ---- reduction ----
 
     /// <summary>y [1] = sum of x (times alpha: 1/n gives the mean).</summary>
     void Sum(Tensor x, Tensor y, float alpha = 1f);
+
+    /// <summary>y [1] = sum of x².</summary>
+    void SumOfSquares(Tensor x, Tensor y);
+
+    /// <summary>squares[i] = sum of tensors[i]² for every i, each as <see cref="SumOfSquares"/> computes it alone (the
+    /// same bits). squares [≥ tensors.Count]. The GPU backend takes one launch per storage the tensors live in.</summary>
+    void SumsOfSquares(IReadOnlyList<Tensor> tensors, Tensor squares);
+
+    // ---- loss ----
 
     /// <summary>
     /// Fused log-softmax + negative log-likelihood. logits [N, V], targets I32 [N] (targets equal to ignoreIndex
@@ -140,13 +149,6 @@ public interface IBackend : IDisposable
     void CrossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logSumExp, Tensor keptCount, Tensor dloss, Tensor dlogits);
 
     // ---- optimizer ----
-
-    /// <summary>y [1] = sum of x².</summary>
-    void SumOfSquares(Tensor x, Tensor y);
-
-    /// <summary>squares[i] = sum of tensors[i]² for every i, each as <see cref="SumOfSquares"/> computes it alone (the
-    /// same bits). squares [≥ tensors.Count]. The GPU backend takes one launch per storage the tensors live in.</summary>
-    void SumsOfSquares(IReadOnlyList<Tensor> tensors, Tensor squares);
 
     /// <summary>
     /// Global-norm clipping where the sums live: normAndScale [2] = (‖g‖, s) with ‖g‖ = sqrt of the double sum of

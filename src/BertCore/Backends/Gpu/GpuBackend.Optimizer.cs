@@ -6,20 +6,6 @@ namespace BertCore.Backends.Gpu;
 
 public sealed partial class GpuBackend
 {
-    // x any shape; y [1]
-    public void Sum(Tensor x, Tensor y, float alpha = 1f)
-    {
-        var s = ReductionShape.Sum(x, y);
-        ReduceSum(F(x), F(y), checked((int)s.Count), alpha, 0);
-    }
-
-    // x any shape; y [1]
-    public void SumOfSquares(Tensor x, Tensor y)
-    {
-        var s = ReductionShape.SumOfSquares(x, y);
-        ReduceSum(F(x), F(y), checked((int)s.Count), 1f, 1);
-    }
-
     // squares [n]; normAndScale [2]; losses [m] or null
     public void ClipScale(Tensor squares, double maxNorm, Tensor normAndScale, Tensor? losses = null)
     {

@@ -1,4 +1,5 @@
 using BertCore.Kernels;
+using BertCore.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -7,6 +8,20 @@ namespace BertCore.Backends.Gpu;
 /// <summary>The two-stage reductions (whole-tensor sums, column sums); their partial sums live in the backend's scratch.</summary>
 public sealed partial class GpuBackend
 {
+    // x any shape; y [1]
+    public void Sum(Tensor x, Tensor y, float alpha = 1f)
+    {
+        var s = ReductionShape.Sum(x, y);
+        ReduceSum(F(x), F(y), checked((int)s.Count), alpha, 0);
+    }
+
+    // x any shape; y [1]
+    public void SumOfSquares(Tensor x, Tensor y)
+    {
+        var s = ReductionShape.SumOfSquares(x, y);
+        ReduceSum(F(x), F(y), checked((int)s.Count), 1f, 1);
+    }
+
     /// <summary>y[0] = alpha · Σ x (squares: Σ x²), over many groups then one. x [count]; y [1].</summary>
     private void ReduceSum(ArrayView<float> x, ArrayView<float> y, int count, float alpha, int squares)
     {
