@@ -67,29 +67,13 @@ public sealed unsafe partial class CpuBackend : IBackend
         }
     }
 
-    public void Copy(Tensor src, Tensor dst)
-    {
-        MemoryShape.Copy(src, dst);
-        new ReadOnlySpan<byte>(Raw(src), checked((int)src.Bytes)).CopyTo(new Span<byte>(Raw(dst), checked((int)dst.Bytes)));
-    }
+    public void Copy(Tensor src, Tensor dst) => HostMemory.Copy(src, dst);
 
-    public void Upload(ReadOnlySpan<float> host, Tensor dst)
-    {
-        MemoryShape.UploadFloats(host.Length, dst);
-        host.CopyTo(dst.Span);
-    }
+    public void Upload(ReadOnlySpan<float> host, Tensor dst) => HostMemory.Upload(host, dst);
 
-    public void Upload(ReadOnlySpan<int> host, Tensor dst)
-    {
-        MemoryShape.UploadInts(host.Length, dst);
-        host.CopyTo(dst.IntSpan);
-    }
+    public void Upload(ReadOnlySpan<int> host, Tensor dst) => HostMemory.Upload(host, dst);
 
-    public void Download(Tensor src, Span<float> host)
-    {
-        MemoryShape.Download(src, host.Length);
-        src.Span.CopyTo(host);
-    }
+    public void Download(Tensor src, Span<float> host) => HostMemory.Download(src, host);
 
     public void Dispose() { }
 

@@ -25,7 +25,7 @@ public sealed partial class ReferenceBackend : IBackend
     public Storage Allocate(long bytes) => new CpuStorage(bytes);
 
     /// <inheritdoc/>
-    public void Zero(Tensor t) => RawBytes(t).Clear();
+    public void Zero(Tensor t) => HostMemory.Bytes(t).Clear();
 
     /// <inheritdoc/>
     public void Zero(IReadOnlyList<Tensor> tensors)
@@ -34,32 +34,16 @@ public sealed partial class ReferenceBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Copy(Tensor src, Tensor dst)
-    {
-        MemoryShape.Copy(src, dst);
-        RawBytes(src).CopyTo(RawBytes(dst));
-    }
+    public void Copy(Tensor src, Tensor dst) => HostMemory.Copy(src, dst);
 
     /// <inheritdoc/>
-    public void Upload(ReadOnlySpan<float> host, Tensor dst)
-    {
-        MemoryShape.UploadFloats(host.Length, dst);
-        host.CopyTo(dst.Span);
-    }
+    public void Upload(ReadOnlySpan<float> host, Tensor dst) => HostMemory.Upload(host, dst);
 
     /// <inheritdoc/>
-    public void Upload(ReadOnlySpan<int> host, Tensor dst)
-    {
-        MemoryShape.UploadInts(host.Length, dst);
-        host.CopyTo(dst.IntSpan);
-    }
+    public void Upload(ReadOnlySpan<int> host, Tensor dst) => HostMemory.Upload(host, dst);
 
     /// <inheritdoc/>
-    public void Download(Tensor src, Span<float> host)
-    {
-        MemoryShape.Download(src, host.Length);
-        src.Span.CopyTo(host);
-    }
+    public void Download(Tensor src, Span<float> host) => HostMemory.Download(src, host);
 
     /// <summary>Nothing to free.</summary>
     public void Dispose() { }
@@ -97,7 +81,4 @@ public sealed partial class ReferenceBackend : IBackend
     {
         if (t != null) AddTo(values, t);
     }
-
-    private static unsafe Span<byte> RawBytes(Tensor t) =>
-        new(t.DType == DType.F32 ? (byte*)t.Data : (byte*)t.IntData, checked((int)t.Bytes));
 }
