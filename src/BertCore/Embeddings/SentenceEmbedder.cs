@@ -1,0 +1,218 @@
+using System.Security.Cryptography;
+using BertCore.Autograd;
+using BertCore.Backends;
+using BertCore.Backends.Cpu;
+using BertCore.Checkpoints;
+using BertCore.Data.Tasks;
+using BertCore.IO;
+using BertCore.Nn.Bert;
+using BertCore.Text;
+using BertCore.Training.FineTuning.Representations;
+using Encoding = BertCore.Text.Encoding;
+
+namespace BertCore.Embeddings;
+
+/// <summary>Texts of one <see cref="SentenceEmbedder.Embed(IReadOnlyList{string}, CancellationToken)"/> call that
+/// were longer than <see cref="SentenceEmbedder.MaxLength"/> tokens and were cut to it (the end is dropped).</summary>
+/// <param name="Count">How many texts of the call were cut.</param>
+/// <param name="MaxLength">The length they were cut to, in tokens.</param>
+public sealed record TruncatedTexts(int Count, int MaxLength);
+
+/// <summary>
+/// Sentence embeddings: text → tokens → BERT encoder → pooling (mean, [CLS] or max over the tokens, as
+/// sentence-transformers' Pooling module) → optional L2 normalization, one vector of <see cref="Dimension"/> floats
+/// per text. Loads any BertCore or imported model folder: a bare encoder, a fine-tuned task folder (its encoder;
+/// the head is ignored), or an embedding folder with <see cref="EmbeddingPooling"/> files.
+/// </summary>
+/// <remarks>
+/// Thread-safe on the CPU backend: each call runs on its own <see cref="Graph"/> and only reads the parameters.
+/// Texts are batched by length (longest first), so a batch holds little padding; the vectors come back in input
+/// order. A text longer than <see cref="MaxLength"/> tokens is truncated, and each call that truncated any raises
+/// <see cref="TextsTruncated"/> once with the count.
+/// </remarks>
+/// <example>
+/// <code>
+/// using var embedder = SentenceEmbedder.Load("/models/minilm-l6", new SentenceEmbedderOptions { Normalize = true });
+/// float[] v = embedder.Embed("A man is playing a guitar.");   // 384 floats, unit norm
+/// </code>
+/// </example>
+public sealed partial class SentenceEmbedder : IDisposable
+{
+    private readonly BertEncoder _encoder;
+
+    private SentenceEmbedder(BertEncoder encoder, BertTokenizer tokenizer, IBackend backend, EmbeddingPooling pooling,
+        int batchSize, int maxLength, string fingerprint)
+    {
+        _encoder = encoder;
+        Tokenizer = tokenizer;
+        Backend = backend;
+        Pooling = pooling;
+        BatchSize = batchSize;
+        MaxLength = maxLength;
+        ModelFingerprint = fingerprint;
+    }
+
+    /// <summary>
+    /// Loads the encoder of the model folder <paramref name="dir"/> (config.json, model.safetensors or
+    /// pytorch_model.bin, vocab.txt; tokenizer_config.json's do_lower_case when present, else uncased). Pooling and
+    /// normalization come from <paramref name="options"/> when set, else from the folder's modules.json and
+    /// 1_Pooling/config.json (<see cref="EmbeddingPooling.Read"/>), else mean pooling without normalization
+    /// (what sentence-transformers builds around a plain Hugging Face model).
+    /// </summary>
+    /// <exception cref="InvalidFileException">A file of the folder is malformed, or an encoder tensor is missing or has another shape.</exception>
+    /// <exception cref="FileNotFoundException">config.json, vocab.txt or the weights file is missing.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A batch size below 1, or a maximum length outside 2 … max_position_embeddings.</exception>
+    public static SentenceEmbedder Load(string dir, SentenceEmbedderOptions? options = null)
+    {
+        options ??= new SentenceEmbedderOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        var config = ModelDirectory.LoadConfig(dir);
+        int maxLength = options.MaxLength ?? config.MaxPositionEmbeddings;
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLength, config.MaxPositionEmbeddings);
+        var stored = EmbeddingPooling.Read(dir);
+        var pooling = new EmbeddingPooling(options.Pooling ?? stored?.Mode ?? PoolingMode.Mean, options.Normalize ?? stored?.Normalize ?? false);
+        string vocab = ModelDirectory.VocabPath(dir);
+        var tokenizer = BertTokenizer.FromVocabFile(vocab, TokenizerConfig.DoLowerCase(dir) ?? true);
+        if (tokenizer.Vocabulary.Count > config.VocabSize)
+            throw new InvalidFileException(vocab, null, $"has {tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {config.VocabSize}");
+        string weights = ModelDirectory.WeightsPath(dir);
+        var encoder = new BertEncoder(config, withPooler: false);
+        try
+        {
+            Checkpoint.LoadWeights(encoder, weights);
+            var backend = options.Backend ?? new CpuBackend();
+            backend.Adopt(encoder.Parameters());
+            encoder.FreezeForInference();
+            return new SentenceEmbedder(encoder, tokenizer, backend, pooling, options.BatchSize, maxLength, Fingerprint(weights, pooling));
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The length of every vector: the model's hidden size.</summary>
+    public int Dimension => _encoder.Config.HiddenSize;
+
+    /// <summary>
+    /// Identifies the vectors this embedder makes, so that stored vectors are only compared with vectors of the
+    /// same model: <c>sha256:HEX/POOLING/normalized</c> (or <c>/unnormalized</c>), where HEX is the SHA-256 of the
+    /// weights file (lower-case hex), POOLING is mean, cls or max. Two folders with byte-identical weights and the
+    /// same pooling get the same fingerprint.
+    /// </summary>
+    public string ModelFingerprint { get; }
+
+    /// <summary>The pooling and normalization in use.</summary>
+    public EmbeddingPooling Pooling { get; }
+
+    /// <summary>The model's tokenizer.</summary>
+    public BertTokenizer Tokenizer { get; }
+
+    /// <summary>Where the encoder runs.</summary>
+    public IBackend Backend { get; }
+
+    /// <summary>Texts per forward pass.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Longest input in tokens, [CLS] and [SEP] included.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Raised once by each <see cref="Embed(IReadOnlyList{string}, CancellationToken)"/> call that truncated
+    /// at least one text, on the calling thread, before it returns.</summary>
+    public event EventHandler<TruncatedTexts>? TextsTruncated;
+
+    /// <summary>The vector of one text.</summary>
+    public float[] Embed(string text) => Embed([text])[0];
+
+    /// <summary>The vectors of <paramref name="texts"/>, [N][<see cref="Dimension"/>], in input order.</summary>
+    /// <param name="cancellationToken">Checked before each batch.</param>
+    /// <exception cref="OperationCanceledException">Cancelled between two batches.</exception>
+    public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        var encodings = new Encoding[texts.Count];
+        int truncated = 0;
+        for (int i = 0; i < encodings.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(texts[i]);
+            encodings[i] = Tokenizer.Encode(texts[i], null, MaxLength, Truncation.None);
+            if (encodings[i].Length <= MaxLength) continue;
+            truncated++;
+            encodings[i] = Tokenizer.Encode(texts[i], null, MaxLength, Truncation.LongestFirst);
+        }
+        var vectors = new float[texts.Count][];
+        using (var graph = new Graph(Backend))
+        {
+            graph.Training = false;
+            using var noGrad = graph.NoGrad();
+            foreach (int[] rows in LengthBucketSampler.InOrder(encodings.Select(e => e.Length).ToArray(), BatchSize))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var pooled = EncodeBatch(graph, rows.Select(r => encodings[r]).ToArray());
+                for (int b = 0; b < rows.Length; b++)
+                    vectors[rows[b]] = Finish(pooled.AsSpan(b * Dimension, Dimension));
+            }
+        }
+        if (truncated > 0) TextsTruncated?.Invoke(this, new TruncatedTexts(truncated, MaxLength));
+        return vectors;
+    }
+
+    /// <summary>
+    /// The pooled vectors [B·H] of one batch of encodings (similar lengths; each padded to the longest): the one place
+    /// the encoder runs. Leaves the graph's arena empty.
+    /// </summary>
+    private float[] EncodeBatch(Graph g, IReadOnlyList<Encoding> rows)
+    {
+        int b = rows.Count, s = rows.Max(e => e.Length);
+        var ids = new int[b * s];
+        var mask = new int[b * s];
+        Array.Fill(ids, Tokenizer.Vocabulary.PadId);
+        for (int r = 0; r < b; r++)
+            for (int t = 0; t < rows[r].Length; t++)
+            {
+                ids[r * s + t] = rows[r].Ids[t];
+                mask[r * s + t] = 1;
+            }
+        try
+        {
+            var hidden = _encoder.Forward(g, new BertBatch(b, s, ids, null, mask)).LastHiddenState;   // [B, S, H]
+            var pooled = Pooling.Mode switch   // [B, H]
+            {
+                PoolingMode.Mean => SequencePooling.MaskedMean(g, hidden, mask),
+                PoolingMode.Max => SequencePooling.MaskedMax(g, hidden, mask),
+                _ => BertEncoder.FirstTokens(g, hidden),
+            };
+            var host = new float[b * Dimension];
+            g.Backend.Download(pooled, host);
+            return host;
+        }
+        finally
+        {
+            g.Reset();
+        }
+    }
+
+    /// <summary>A copy of one pooled vector, scaled to unit L2 norm when <see cref="EmbeddingPooling.Normalize"/>
+    /// (a zero vector stays zero, as torch.nn.functional.normalize leaves it).</summary>
+    private float[] Finish(ReadOnlySpan<float> pooled)
+    {
+        var vector = pooled.ToArray();
+        if (!Pooling.Normalize) return vector;
+        double squares = 0;
+        foreach (float x in vector) squares += (double)x * x;
+        double scale = 1 / Math.Max(Math.Sqrt(squares), 1e-12);
+        for (int i = 0; i < vector.Length; i++) vector[i] = (float)(vector[i] * scale);
+        return vector;
+    }
+
+    private static string Fingerprint(string weights, EmbeddingPooling pooling)
+    {
+        using var stream = File.OpenRead(weights);
+        string hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+        return $"sha256:{hash}/{EmbeddingPooling.Name(pooling.Mode)}/{(pooling.Normalize ? "normalized" : "unnormalized")}";
+    }
+
+    /// <summary>Frees the encoder's weights.</summary>
+    public void Dispose() => _encoder.Dispose();
+}
