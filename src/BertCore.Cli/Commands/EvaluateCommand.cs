@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BertCore.Embeddings;
 using BertCore.Inference;
 using BertCore.Training.FineTuning;
 
@@ -12,7 +13,7 @@ public sealed class EvaluateCommand : ICommand
     private readonly Option<string> _features = CliOption.Text("--features",
         "the external features of FILE's examples (rows \"LINE v1 v2 ...\", LINE = the data line where the example starts); " +
         "required exactly when the model was trained with --features", valueName: "FILE");
-    private readonly Option<string> _task = CliOption.Text("--task", "check the task, or read a classify model's data as pairs (pair) and back", valueName: "TASK");
+    private readonly Option<string> _task = CliOption.Text("--task", "check the task, or read a classify model's data as pairs (pair) and back; similarity: score an embedding model", valueName: "TASK");
     private readonly Option<int> _batch = CliOption.Int("--batch", 64, "examples per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
 
@@ -23,6 +24,8 @@ public sealed class EvaluateCommand : ICommand
             Hugging Face folder), prepares it exactly as training did, and prints one JSON line:
               classify {"accuracy"}    pair {"accuracy", "f1"}    regress {"pearson", "spearman"}
               ner {"precision", "recall", "f1"} (seqeval, entity level)    qa {"exact_match", "f1"} (official SQuAD v1.1, percent)
+            --task similarity reads DIR as an embedding model (any model folder; its pooling, else mean) and FILE as
+            scored sentence pairs (STS-B): {"pearson", "spearman", "pairs"} of the cosine of the two vectors against the score.
         """;
 
     public Command Create()
@@ -39,6 +42,7 @@ public sealed class EvaluateCommand : ICommand
         int batch = parse.GetValue(_batch);
         string device = parse.GetValue(_device)!;
         if (batch < 1) throw new UsageException("--batch must be at least 1");
+        if (task == "similarity") return EvaluateSimilarity(model, data, batch, device);
         TaskKind? kind;
         try
         {
@@ -50,6 +54,14 @@ public sealed class EvaluateCommand : ICommand
         }
         using var taskModel = TaskModel.Load(model, Devices.Create(device), batch);
         Console.WriteLine(taskModel.Evaluate(data, kind, features).ToJson());
+        return 0;
+    }
+
+    /// <summary>--task similarity: an embedding model's cosine similarities against the gold scores (<see cref="SimilarityEvaluation"/>).</summary>
+    private static int EvaluateSimilarity(string model, string data, int batch, string device)
+    {
+        using var embedder = SentenceEmbedder.Load(model, new SentenceEmbedderOptions { Backend = Devices.Create(device), BatchSize = batch });
+        Console.WriteLine(SimilarityEvaluation.Evaluate(embedder, data).ToJson());
         return 0;
     }
 }
