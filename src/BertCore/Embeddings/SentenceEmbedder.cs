@@ -7,7 +7,6 @@ using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Nn.Bert;
 using BertCore.Text;
-using BertCore.Training.FineTuning.Representations;
 using Encoding = BertCore.Text.Encoding;
 
 namespace BertCore.Embeddings;
@@ -160,7 +159,7 @@ public sealed partial class SentenceEmbedder : IDisposable
 
     /// <summary>
     /// The pooled vectors [B·H] of one batch of encodings (similar lengths; each padded to the longest): the one place
-    /// the encoder runs. Leaves the graph's arena empty.
+    /// the encoder runs. Each row is pooled over its own tokens (<see cref="TokenPooling"/>). Leaves the graph's arena empty.
     /// </summary>
     private float[] EncodeBatch(Graph g, IReadOnlyList<Encoding> rows)
     {
@@ -176,16 +175,14 @@ public sealed partial class SentenceEmbedder : IDisposable
             }
         try
         {
-            var hidden = _encoder.Forward(g, new BertBatch(b, s, ids, null, mask)).LastHiddenState;   // [B, S, H]
-            var pooled = Pooling.Mode switch   // [B, H]
-            {
-                PoolingMode.Mean => SequencePooling.MaskedMean(g, hidden, mask),
-                PoolingMode.Max => SequencePooling.MaskedMax(g, hidden, mask),
-                _ => BertEncoder.FirstTokens(g, hidden),
-            };
-            var host = new float[b * Dimension];
-            g.Backend.Download(pooled, host);
-            return host;
+            var hidden = _encoder.Forward(g, new BertBatch(b, s, ids, null, mask)).LastHiddenState;
+            int h = Dimension;
+            var host = new float[b * s * h];   // [B, S, H]
+            g.Backend.Download(hidden, host);
+            var pooled = new float[b * h];   // [B, H]
+            for (int r = 0; r < b; r++)
+                TokenPooling.Pool(Pooling.Mode, host.AsSpan(r * s * h, rows[r].Length * h), pooled.AsSpan(r * h, h));
+            return pooled;
         }
         finally
         {
