@@ -23,6 +23,7 @@ public static class CommandLine
         new DistillCommand(),
         new EvaluateCommand(),
         new PredictCommand(),
+        new EmbedCommand(),
         new ExportOnnxCommand(),
         new DemoCommand(),
         new BenchCommand(),

@@ -42,7 +42,8 @@ public sealed class EvaluateCommand : ICommand
         int batch = parse.GetValue(_batch);
         string device = parse.GetValue(_device)!;
         if (batch < 1) throw new UsageException("--batch must be at least 1");
-        if (task == "similarity") return EvaluateSimilarity(model, data, batch, device);
+        if (task == "similarity")
+            return features == null ? EvaluateSimilarity(model, data, batch, device) : throw new UsageException("--features does not go with --task similarity");
         TaskKind? kind;
         try
         {

@@ -19,7 +19,7 @@ public class CliTests
         var r = CliRunner.Run("--help");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("bertcore [command] [options]", r.StdOut);
-        foreach (var verb in new[] { "forward", "inspect", "import", "tokenize", "vocab", "pretrain", "finetune", "distill", "evaluate", "predict",
+        foreach (var verb in new[] { "forward", "inspect", "import", "tokenize", "vocab", "pretrain", "finetune", "distill", "evaluate", "predict", "embed",
                      "export-onnx", "demo", "bench", "selfcheck", "devices" })
             Assert.Matches($@"\n  {verb}( <[A-Z]+>)? +\S", r.StdOut);
     }
