@@ -36,13 +36,15 @@ internal static class SafeTensorsDTypes
     };
 
     /// <summary>
-    /// Position in the reference implementation's Dtype enum, which lists types in increasing alignment; files
-    /// order tensors by this rank descending, then by name. Only the types the writer emits need a rank.
+    /// Relative position in the reference implementation's Dtype enum, which lists types in increasing alignment
+    /// (BOOL, U8, I8, ..., I32, U32, F32, ...); files order tensors by this rank descending, then by name. Only the
+    /// types the writer emits need a rank.
     /// </summary>
-    public static int WriteRank(DType dtype) => dtype switch
+    public static int WriteRank(string dtype) => dtype switch
     {
-        DType.I32 => 0,
-        DType.F32 => 1,
-        _ => throw new NotSupportedException($"safetensors has no mapping for {dtype}"),
+        "I8" => 0,
+        "I32" => 1,
+        "F32" => 2,
+        _ => throw new NotSupportedException($"BertCore does not write safetensors of dtype {dtype}"),
     };
 }

@@ -148,6 +148,20 @@ public sealed unsafe class SafeTensorsFile : IWeightFile
         }
     }
 
+    /// <summary>
+    /// Tensor <paramref name="name"/>'s stored bytes, read in place through the mapping (for data that is used where
+    /// it lies, such as a vector index's rows; <see cref="Read"/> copies instead). Any dtype. The view must be
+    /// disposed before this file.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
+    internal MappedTensor Map(string name)
+    {
+        var entry = Find(name);
+        if (entry.Begin == entry.End) return new MappedTensor(entry.DType, (int[])entry.Shape.Clone(), null, 0);
+        var view = _map.CreateViewAccessor(_dataStart + entry.Begin, entry.End - entry.Begin, MemoryMappedFileAccess.Read);
+        return new MappedTensor(entry.DType, (int[])entry.Shape.Clone(), view, entry.End - entry.Begin);
+    }
+
     private SafeTensorsEntry Find(string name)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
