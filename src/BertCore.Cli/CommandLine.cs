@@ -24,6 +24,8 @@ public static class CommandLine
         new EvaluateCommand(),
         new PredictCommand(),
         new EmbedCommand(),
+        new IndexCommand(),
+        new SearchCommand(),
         new ExportOnnxCommand(),
         new DemoCommand(),
         new BenchCommand(),

@@ -53,17 +53,11 @@ public sealed class EmbedCommand : ICommand
         int truncated = 0;
         embedder.TextsTruncated += (_, e) => truncated += e.Count;
         bool terminal = !Console.IsOutputRedirected;
-        int count = EmbeddingFile.Run(embedder, input, output, terminal ? new BarProgress() : null);
+        int count = EmbeddingFile.Run(embedder, input, output, terminal ? new TextCountProgress() : null);
         if (terminal) Console.WriteLine();
         if (truncated > 0) Console.Error.WriteLine($"{truncated} texts were longer than {embedder.MaxLength} tokens and were truncated");
         Console.WriteLine($"{count} vectors of {embedder.Dimension} ({EmbeddingPooling.Name(embedder.Pooling.Mode)} pooling, " +
             $"{(embedder.Pooling.Normalize ? "normalized" : "unnormalized")}) written to {output}");
         return 0;
-    }
-
-    /// <summary>Redraws "done/total texts" in place, on the calling thread.</summary>
-    private sealed class BarProgress : IProgress<(int Done, int Total)>
-    {
-        public void Report((int Done, int Total) value) => Console.Write($"\r{value.Done}/{value.Total} texts");
     }
 }

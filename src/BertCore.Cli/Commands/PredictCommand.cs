@@ -40,15 +40,9 @@ public sealed class PredictCommand : ICommand
         if (batch < 1) throw new UsageException("--batch must be at least 1");
         using var taskModel = TaskModel.Load(model, Devices.Create(device), batch);
         bool terminal = !Console.IsOutputRedirected;
-        int count = PredictionFile.Run(taskModel, input, output, terminal ? new BarProgress() : null);
+        int count = PredictionFile.Run(taskModel, input, output, terminal ? new TextCountProgress("inputs") : null);
         if (terminal) Console.WriteLine();
         Console.WriteLine($"{count} {taskModel.Task.Name()} predictions written to {output}");
         return 0;
-    }
-
-    /// <summary>Redraws "done/total inputs" in place, on the calling thread.</summary>
-    private sealed class BarProgress : IProgress<(int Done, int Total)>
-    {
-        public void Report((int Done, int Total) value) => Console.Write($"\r{value.Done}/{value.Total} inputs");
     }
 }

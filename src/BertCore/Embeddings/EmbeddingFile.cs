@@ -40,6 +40,17 @@ public static class EmbeddingFile
     public static int Run(SentenceEmbedder embedder, string inputPath, string outputPath, IProgress<(int Done, int Total)>? progress = null)
     {
         var inputs = EmbeddingInputs.Read(inputPath);
+        var vectors = Embed(embedder, inputs, progress);
+        var ids = inputs.Select(i => i.IdJson).ToArray();
+        if (IsSafeTensors(outputPath)) WriteSafeTensors(outputPath, ids, vectors, embedder);
+        else WriteJsonl(outputPath, ids, vectors);
+        return vectors.Length;
+    }
+
+    /// <summary>The vectors [N][H] of <paramref name="inputs"/>, embedded <see cref="ChunkSize"/> at a time.</summary>
+    /// <param name="progress">Receives (texts done, texts in all) after each chunk.</param>
+    public static float[][] Embed(SentenceEmbedder embedder, IReadOnlyList<EmbeddingInput> inputs, IProgress<(int Done, int Total)>? progress = null)
+    {
         var vectors = new float[inputs.Count][];
         for (int from = 0; from < inputs.Count; from += ChunkSize)
         {
@@ -48,10 +59,7 @@ public static class EmbeddingFile
             chunk.CopyTo(vectors, from);
             progress?.Report((from + count, inputs.Count));
         }
-        var ids = inputs.Select(i => i.IdJson).ToArray();
-        if (IsSafeTensors(outputPath)) WriteSafeTensors(outputPath, ids, vectors, embedder);
-        else WriteJsonl(outputPath, ids, vectors);
-        return vectors.Length;
+        return vectors;
     }
 
     /// <summary>ids [N] (raw JSON), vectors [N][H].</summary>

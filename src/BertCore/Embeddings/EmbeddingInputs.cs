@@ -8,7 +8,11 @@ namespace BertCore.Embeddings;
 /// <param name="IdJson">Its id as raw JSON: the input's "id" (a string or a number), else its line number.</param>
 /// <param name="Text">The text.</param>
 /// <param name="Line">The 1-based line of the input file it came from.</param>
-public sealed record EmbeddingInput(string IdJson, string Text, int Line);
+public sealed record EmbeddingInput(string IdJson, string Text, int Line)
+{
+    /// <summary>The id as text: a JSON string's value, or a number as written.</summary>
+    public string Id => IdJson.StartsWith('"') ? JsonSerializer.Deserialize<string>(IdJson)! : IdJson;
+}
 
 /// <summary>
 /// Reads the input of <c>bertcore embed</c>. The file name decides the format:

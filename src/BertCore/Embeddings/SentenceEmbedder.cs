@@ -39,9 +39,10 @@ public sealed partial class SentenceEmbedder : IDisposable
 {
     private readonly BertEncoder _encoder;
 
-    private SentenceEmbedder(BertEncoder encoder, BertTokenizer tokenizer, IBackend backend, EmbeddingPooling pooling,
+    private SentenceEmbedder(string directory, BertEncoder encoder, BertTokenizer tokenizer, IBackend backend, EmbeddingPooling pooling,
         int batchSize, int maxLength, string fingerprint)
     {
+        Directory = directory;
         _encoder = encoder;
         Tokenizer = tokenizer;
         Backend = backend;
@@ -83,7 +84,7 @@ public sealed partial class SentenceEmbedder : IDisposable
             var backend = options.Backend ?? new CpuBackend();
             backend.Adopt(encoder.Parameters());
             encoder.FreezeForInference();
-            return new SentenceEmbedder(encoder, tokenizer, backend, pooling, options.BatchSize, maxLength, Fingerprint(weights, pooling));
+            return new SentenceEmbedder(dir, encoder, tokenizer, backend, pooling, options.BatchSize, maxLength, Fingerprint(weights, pooling));
         }
         catch
         {
@@ -91,6 +92,9 @@ public sealed partial class SentenceEmbedder : IDisposable
             throw;
         }
     }
+
+    /// <summary>The folder the model was loaded from.</summary>
+    public string Directory { get; }
 
     /// <summary>The length of every vector: the model's hidden size.</summary>
     public int Dimension => _encoder.Config.HiddenSize;
