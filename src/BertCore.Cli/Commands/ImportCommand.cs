@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BertCore.Checkpoints;
+using BertCore.Embeddings;
 
 namespace BertCore.Cli.Commands;
 
@@ -20,6 +21,10 @@ public sealed class ImportCommand : ICommand
     private readonly Option<string> _vocab = CliOption.Text("--vocab",
         "ONNX: the WordPiece vocabulary to copy (default: vocab.txt beside SOURCE, when there is one); PyTorch: vocab.txt is " +
         "copied from the source folder", valueName: "FILE");
+    private readonly Option<string> _pooling = CliOption.Text("--pooling",
+        "make DIR an embedding model: write sentence-transformers' modules.json and 1_Pooling/config.json with this pooling, " +
+        "which embed, index and search then use (e.g. mean with --normalize for all-MiniLM-L6-v2)", valueName: "MODE", among: ["mean", "cls", "max"]);
+    private readonly Option<bool> _normalize = CliOption.Flag("--normalize", "with --pooling: the embedding model scales its vectors to unit length");
 
     public string Summary => "convert an ONNX export or a pytorch_model.bin of a BERT model into a model folder";
 
@@ -27,7 +32,7 @@ public sealed class ImportCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("import", Summary) { _source, _output, _vocab };
+        var command = new Command("import", Summary) { _source, _output, _vocab, _pooling, _normalize };
         command.SetAction(Run);
         return command;
     }
@@ -37,12 +42,15 @@ public sealed class ImportCommand : ICommand
         var source = parse.GetValue(_source) ?? throw new UsageException("SOURCE (a .onnx file, or a folder or .bin file of PyTorch weights) is required");
         var output = parse.GetValue(_output)!;
         var vocab = parse.GetValue(_vocab);
+        var pooling = parse.GetValue(_pooling) is { } mode ? new EmbeddingPooling(EmbeddingPooling.ParseMode(mode), parse.GetValue(_normalize)) : null;
+        if (pooling == null && parse.GetValue(_normalize)) throw new UsageException("--normalize goes with --pooling");
         if (ModelImport.IsPyTorchSource(source))
         {
             if (vocab != null) throw new UsageException("--vocab is for ONNX sources: a PyTorch folder's vocab.txt is copied");
             var converted = ModelImport.FromPyTorch(source, output);
             Console.Error.WriteLine($"imported {source}: {converted.Converted.Count} tensors" +
                 (converted.Dropped.Count > 0 ? $" (left out: {string.Join(", ", converted.Dropped)})" : ""));
+            WritePooling(pooling, output);
             Console.Error.WriteLine($"wrote {output}");
             return 0;
         }
@@ -58,6 +66,16 @@ public sealed class ImportCommand : ICommand
         Console.Error.WriteLine(result.VocabSource is null
             ? $"wrote {output} without vocab.txt (none beside {source}; pass --vocab FILE)"
             : $"wrote {output} with vocab.txt from {result.VocabSource}");
+        WritePooling(pooling, output);
         return 0;
+    }
+
+    /// <summary>Makes the imported folder an embedding model when --pooling was given.</summary>
+    private static void WritePooling(EmbeddingPooling? pooling, string dir)
+    {
+        if (pooling == null) return;
+        pooling.Write(dir, ModelDirectory.LoadConfig(dir).HiddenSize);
+        Console.Error.WriteLine($"wrote {EmbeddingPooling.ModulesFile} and {EmbeddingPooling.PoolingFolder}/config.json: " +
+            $"{EmbeddingPooling.Name(pooling.Mode)} pooling, {(pooling.Normalize ? "normalized" : "unnormalized")}");
     }
 }

@@ -35,6 +35,19 @@ public class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public void Pooling_makes_the_imported_folder_an_embedding_model()
+    {
+        string model = Path.Combine(_dir, "model");
+        var imported = CliRunner.Run("import", Fixtures.Path("onnx", "tiny_bert.onnx"), "--output", model, "--pooling", "cls", "--normalize");
+        Assert.True(imported.ExitCode == 0, imported.StdErr);
+        Assert.Equal(new BertCore.Embeddings.EmbeddingPooling(BertCore.Embeddings.PoolingMode.Cls, Normalize: true),
+            BertCore.Embeddings.EmbeddingPooling.Read(model));
+        var bare = CliRunner.Run("import", Fixtures.Path("onnx", "tiny_bert.onnx"), "--output", model, "--normalize");
+        Assert.Equal(2, bare.ExitCode);
+        Assert.Contains("--normalize goes with --pooling", bare.StdErr);
+    }
+
+    [Fact]
     public void A_graph_of_another_architecture_fails_naming_the_file_and_leaves_no_folder()
     {
         string source = Fixtures.Path("onnx", "mlp.onnx"), model = Path.Combine(_dir, "model");
