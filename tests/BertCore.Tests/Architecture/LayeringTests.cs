@@ -22,8 +22,9 @@ public class LayeringTests
         ("Optim", ["Tensors", "Backends", "Autograd"]),
         ("Checkpoints", ["Tensors", "Autograd", "IO", "Text", "Nn"]),
         ("Data", ["Backends", "IO", "Text", "Nn"]),
-        ("Training", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data"]),
-        ("Inference", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Training"]),
+        ("Embeddings", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Checkpoints", "Data"]),
+        ("Training", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Embeddings"]),
+        ("Inference", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Embeddings", "Training"]),
     ];
 
     private static readonly Lazy<IReadOnlyList<FolderReference>> References = new(() => SourceReferences.Find(EngineSources()));
