@@ -3,8 +3,9 @@
 # sentence-transformers' recipe: batch 16, lr 2e-5, 4 epochs, warmup 10%; dev Spearman of cos(u, v) on all 1500 pairs.
 #   minilm-l6 (all-MiniLM-L6-v2 imported, /var/tmp/rm/minilm-l6): untrained, then fine-tuned;
 #   a tiny random-initialized model (--config tiny, minilm-l6's vocabulary): untrained, then fine-tuned the same way.
-# "Untrained" is one optimizer step at learning rate 1e-12 (the verb takes no 0; AdamW moves a weight by about lr, below
-# fp32 resolution) followed by the dev evaluation: the starting weights scored by the same code.
+# "Untrained" is one optimizer step with --lr 1e-12 (the verb takes no 0) followed by the dev evaluation: that step is
+# the first of the 10% warmup, whose learning-rate factor is 0 (metrics.csv shows lr 0), so AdamW leaves every weight
+# as it was and the starting weights are scored by the same code.
 # Usage: tools/experiments/stsb-biencoder.sh BERTCORE_DLL OUT_DIR    (BERTCORE_DLL: a Release build of bertcore.dll)
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: stsb-biencoder.sh BERTCORE_DLL OUT_DIR" >&2; exit 2; }
