@@ -213,6 +213,7 @@ public sealed class FineTuningJob : IDisposable
         if (setup.AdapterSize < 0) throw new ArgumentException("the adapter size must not be negative");
         if (setup.Task != TaskKind.Similarity && (setup.SentencePooling != null || setup.SimilarityLoss != null || setup.MaxScore != null))
             throw new ArgumentException($"a sentence pooling, a similarity loss and a maximum score apply to similarity, not {setup.Task.Name()}");
+        if (setup.AdapterSize > 0 && setup.Task == TaskKind.Similarity) throw new ArgumentException("adapters are not offered for similarity: the bi-encoder trains its whole encoder");
         if (setup.AdapterSize > 0 && setup.ModelDirectory == null) throw new ArgumentException("adapters need a pretrained model folder to start from");
         if (setup.AdapterSize > 0 && setup.FreezeEncoder) throw new ArgumentException("adapters and a frozen encoder exclude each other");
         if (setup.FeaturesFile != null && setup.Augment > 0)

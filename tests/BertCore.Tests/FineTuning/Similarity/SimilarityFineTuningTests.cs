@@ -130,5 +130,24 @@ public class SimilarityFineTuningTests : IDisposable
         Assert.InRange(scores.Primary, 0, 1);
     }
 
+    [Fact]
+    public void Task_adaptive_pretraining_reads_every_sentence_of_a_triplet()
+    {
+        var file = TaskFile.Read(_positives, TaskKind.Similarity);
+        var first = file.Similarities!.Examples[0];
+        Assert.Equal([first.Anchor, first.Positive, first.Negative!], BertCore.Training.FineTuning.Techniques.TaskTextCorpus.Documents(file).First());
+        Assert.Equal(file.Count, BertCore.Training.FineTuning.Techniques.TaskTextCorpus.Documents(file).Count());
+    }
+
+    [Fact]
+    public void Adapters_are_refused_with_a_reason()
+    {
+        var e = Assert.Throws<ArgumentException>(() => FineTuningJob.Prepare(new CpuBackend(), new FineTuningSetup
+        {
+            Task = TaskKind.Similarity, TrainFile = _scored, Config = TinyTasks.Config(_vocab), VocabPath = _vocab, AdapterSize = 4,
+        }, new FineTunerOptions { OutputDirectory = _folder.File("adapters") }));
+        Assert.Equal("adapters are not offered for similarity: the bi-encoder trains its whole encoder", e.Message);
+    }
+
     private static string WithoutSpeed(string line) => string.Join(',', line.Split(',').Where((_, i) => i != 5));
 }
