@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using BertCore.Checkpoints;
+using BertCore.Embeddings;
 using BertCore.Cli.Plots;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning;
 using BertCore.Training.FineTuning.Representations;
+using BertCore.Training.FineTuning.Similarity;
 
 namespace BertCore.Cli.Commands;
 
@@ -17,7 +19,9 @@ public sealed class FinetuneCommand : ICommand
     private readonly Option<string> _task = CliOption.Text("--task",
         "classify: single sentences (TSV/CSV with a header, or JSONL; SST-2: sentence<TAB>label); pair: sentence pairs (RTE " +
         "index/sentence1/sentence2/label, MRPC, JSONL text/text_pair); regress: a score for a text or pair (STS-B: " +
-        "sentence1/sentence2/score); ner: CoNLL token<TAB>tag, blank line between sentences (IOB1 becomes IOB2); qa: SQuAD v1.1 JSON",
+        "sentence1/sentence2/score); ner: CoNLL token<TAB>tag, blank line between sentences (IOB1 becomes IOB2); qa: SQuAD v1.1 JSON; " +
+        "similarity: a bi-encoder (sentence embeddings) on scored pairs (STS-B sentence1/sentence2/score) or pairs without scores " +
+        "(TSV/CSV/JSONL anchor/positive[/negative]); OUTPUT is an embedding model (sentence-transformers' modules.json included)",
         valueName: "TASK");
     private readonly Option<string> _train = CliOption.Text("--train", "labelled training data", valueName: "FILE");
     private readonly Option<string> _dev = CliOption.Text("--dev", "labelled dev data: evaluated each epoch, picks the best checkpoint", valueName: "FILE");
@@ -42,7 +46,11 @@ public sealed class FinetuneCommand : ICommand
     private readonly Option<string> _pooling = CliOption.Text("--pooling",
         "sentence vector for the classifier: cls (pooler on [CLS], the default), mean or max (last layer, padding excluded), " +
         "concat-last-K ([CLS] of the last K hidden states, K·hidden wide), scalar-mix (learned softmax-weighted mix of every " +
-        "hidden state at [CLS])", valueName: "P");
+        "hidden state at [CLS]); similarity: mean (the default), cls (the last [CLS] state, no pooler) or max", valueName: "P");
+    private readonly Option<string> _loss = CliOption.Text("--loss",
+        "similarity: cosine (MSE of cos(u, v) against score / --max-score; default for scored pairs), cosent (CoSENT, scale 20) " +
+        "or mnrl (multiple-negatives ranking over in-batch positives and hard negatives, scale 20; default without scores)", valueName: "L");
+    private readonly Option<float?> _maxScore = CliOption.MaybeFloat("--max-score", "similarity: the score meaning \"the same\" (default 5, STS-B)");
     private readonly Option<string> _features = CliOption.Text("--features",
         "external feature vectors appended to the representation: rows \"LINE v1 v2 ...\", LINE = the data line where the " +
         "example starts (# comments allowed)", valueName: "FILE");
@@ -58,7 +66,7 @@ public sealed class FinetuneCommand : ICommand
         "saves only them (adapters.safetensors) and names --model as the base they load onto", "SIZE");
     private readonly Option<string> _multitask = CliOption.Text("--multitask", MultitaskFinetune.Description, valueName: "SPEC");
 
-    public string Summary => "fine-tune on classify | pair | regress | ner | qa data; keeps the best dev checkpoint";
+    public string Summary => "fine-tune on classify | pair | regress | ner | qa | similarity data; keeps the best dev checkpoint";
 
     public string Notes => """
             Usage: bertcore finetune --task TASK --train FILE --dev FILE (--model DIR | --config NAME|config.json --vocab vocab.txt)
@@ -68,11 +76,11 @@ public sealed class FinetuneCommand : ICommand
 
     public Command Create()
     {
-        CliOption.Suggest(_task, "classify", "pair", "regress", "ner", "qa");
+        CliOption.Suggest(_task, "classify", "pair", "regress", "ner", "qa", "similarity");
         var command = new Command("finetune", Summary);
         foreach (var option in new Option[] { _task, _train, _dev, _model, _config, _vocab, _cased, _maxSeq, _docStride, _maxQuery, _maxAnswer }
             .Concat(_common.All).Concat([_saveEvery, _resume]).Concat(_techniques.All)
-            .Concat([_pooling, _features, _devFeatures, _freezeEncoder, _featureCache, _adapters, _multitask]))
+            .Concat([_pooling, _loss, _maxScore, _features, _devFeatures, _freezeEncoder, _featureCache, _adapters, _multitask]))
             command.Add(option);
         command.SetAction(Run);
         return command;
@@ -84,7 +92,7 @@ public sealed class FinetuneCommand : ICommand
         {
             var unused = new Option[] { _task, _train, _dev };
             if (unused.Any(parse.Given)) throw new UsageException("--multitask replaces --task, --train and --dev");
-            var other = new Option[] { _docStride, _maxQuery, _maxAnswer, _saveEvery, _resume, _pooling, _features, _devFeatures, _freezeEncoder,
+            var other = new Option[] { _docStride, _maxQuery, _maxAnswer, _saveEvery, _resume, _pooling, _loss, _maxScore, _features, _devFeatures, _freezeEncoder,
                     _featureCache, _adapters, _common.MaxTrain, _common.MaxDev, _common.GradAccum, _common.Patience, _common.Keep }
                 .Concat(_techniques.All.Where(o => o != _techniques.Schedule)).Where(parse.Given).Select(o => o.Name).ToArray();
             if (other.Length > 0) throw new UsageException($"--multitask does not take {string.Join(", ", other)}");
@@ -96,7 +104,8 @@ public sealed class FinetuneCommand : ICommand
         string output = CliOption.Require(parse, _common.Output);
         string? model = parse.GetValue(_model), config = parse.GetValue(_config), vocab = parse.GetValue(_vocab), features = parse.GetValue(_features);
         bool resume = parse.GetValue(_resume), freezeEncoder = parse.GetValue(_freezeEncoder);
-        var pooling = ParsePooling(parse.GetValue(_pooling));
+        bool similarity = task == TaskKind.Similarity;
+        var pooling = similarity ? null : ParsePooling(parse.GetValue(_pooling));
         int adapters = parse.GetValue(_adapters), logEvery = parse.GetValue(_common.LogEvery);
         var backend = Devices.Create(parse.GetValue(_common.Device)!);
         var latest = FineTuningCheckpoints.Latest(output);
@@ -110,6 +119,8 @@ public sealed class FinetuneCommand : ICommand
             MaxAnswerLength = parse.GetValue(_maxAnswer), MaxTrainExamples = parse.GetValue(_common.MaxTrain), MaxDevExamples = parse.GetValue(_common.MaxDev),
             Pooling = pooling, FeaturesFile = features, DevFeaturesFile = parse.GetValue(_devFeatures), FreezeEncoder = freezeEncoder,
             FeatureCacheDirectory = parse.GetValue(_featureCache), AdapterSize = adapters,
+            SentencePooling = similarity ? ParseSentencePooling(parse.GetValue(_pooling)) : null,
+            SimilarityLoss = ParseLoss(parse.GetValue(_loss)), MaxScore = parse.GetValue(_maxScore),
         });
         var options = _techniques.Apply(parse, _common.Read(parse) with { SaveEvery = parse.GetValue(_saveEvery) });
         var preparing = new ProgressPrinter("bertcore finetune");
@@ -123,6 +134,8 @@ public sealed class FinetuneCommand : ICommand
             ? $"--model {model}: {job.Loaded}"
             : $"random initialization from --config {config} ({job.Network.Model.ParameterCount:N0} parameters)");
         if (job.Tapt != null) Console.WriteLine(job.Tapt);
+        if (job.Network.Spec is { Embedding: { } embedding, Loss: { } loss })
+            Console.WriteLine($"bi-encoder: pooling {EmbeddingPooling.Name(embedding.Mode)}{(embedding.Normalize ? ", normalized" : "")}, loss {loss.Name()}");
         if (pooling != null || adapters > 0 || freezeEncoder || features != null)
         {
             long trainable = job.Network.Model.Parameters().Where(p => p.Trainable).Sum(p => p.Value.Count);
@@ -169,6 +182,30 @@ public sealed class FinetuneCommand : ICommand
         }
     }
 
+    private static PoolingMode? ParseSentencePooling(string? name)
+    {
+        try
+        {
+            return name == null ? null : EmbeddingPooling.ParseMode(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException("--pooling: " + e.Message);
+        }
+    }
+
+    private static SimilarityLoss? ParseLoss(string? name)
+    {
+        try
+        {
+            return name == null ? null : SimilarityLosses.Parse(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException("--loss: " + e.Message);
+        }
+    }
+
     /// <summary>A preset sized to the vocabulary, or a config.json.</summary>
     internal static BertConfig Config(string nameOrPath, string vocabPath)
     {
@@ -208,8 +245,11 @@ public sealed class FinetuneCommand : ICommand
         if (devFeatures != null && features == null) throw new UsageException("--dev-features needs --features");
         if (features != null && devFeatures == null) throw new UsageException("--features needs --dev-features for the --dev data");
         bool sequence = task is TaskKind.Classify or TaskKind.Pair or TaskKind.Regress;
-        if (!sequence && (parse.GetValue(_pooling) != null || features != null || freezeEncoder))
-            throw new UsageException("--pooling, --features and --freeze-encoder apply to classify, pair and regress");
+        bool similarity = task == TaskKind.Similarity;
+        if (!sequence && ((parse.GetValue(_pooling) != null && !similarity) || features != null || freezeEncoder))
+            throw new UsageException("--pooling, --features and --freeze-encoder apply to classify, pair and regress (and --pooling to similarity)");
+        if (!similarity && (parse.Given(_loss) || parse.Given(_maxScore))) throw new UsageException("--loss and --max-score apply to similarity");
+        if (parse.GetValue(_maxScore) is { } maxScore && !(maxScore > 0)) throw new UsageException("--max-score must be positive");
         if (hasModel == hasConfig) throw new UsageException("give exactly one of --model DIR and --config NAME|PATH");
         if (hasConfig && parse.GetValue(_vocab) == null) throw new UsageException("--config needs --vocab");
         if (parse.GetValue(_saveEvery) < 0) throw new UsageException("--save-every must not be negative");

@@ -56,6 +56,18 @@ public static class TaskBatches
         new(Inputs(rows.Select(r => features[r].Encoding), padId), rows, null, null,
             rows.Select(r => features[r].StartPosition).ToArray(), rows.Select(r => features[r].EndPosition).ToArray());
 
+    /// <summary>
+    /// A bi-encoder batch: the k sentences of each feature (pair or triplet) as k consecutive rows, [B·k, S] inputs,
+    /// each sentence encoded on its own. <see cref="TaskBatch.Targets"/> [B] are the scores of scored pairs;
+    /// <see cref="TaskBatch.Labels"/> [B] of pairs without scores are 0 … B − 1, the candidate that is each anchor's
+    /// positive (the in-batch classes of the multiple-negatives ranking loss).
+    /// </summary>
+    /// <param name="features">Per feature its k encodings (anchor, positive[, negative]); k is the same for all.</param>
+    /// <param name="scores">Per feature its score, or null for pairs without scores.</param>
+    public static TaskBatch Sentences(IReadOnlyList<Encoding[]> features, IReadOnlyList<float>? scores, int[] rows, int padId) =>
+        new(Inputs(rows.SelectMany(r => features[r]), padId), rows, scores == null ? Enumerable.Range(0, rows.Length).ToArray() : null,
+            scores == null ? null : rows.Select(r => scores[r]).ToArray(), null, null);
+
     /// <summary>Pads the rows to the longest one (right padding with <paramref name="padId"/>, mask 0).</summary>
     private static BertBatch Inputs(IEnumerable<Encoding> rows, int padId)
     {

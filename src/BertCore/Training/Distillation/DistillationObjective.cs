@@ -29,7 +29,8 @@ public sealed class DistillationObjective : ITrainingObjective, IDisposable
         int projectionSeed = 0)
     {
         options.Validate();
-        if (student.Spec.Task == TaskKind.Qa) throw new ArgumentException("distillation supports classify, pair, regress and ner, not qa");
+        if (student.Spec.Task is TaskKind.Qa or TaskKind.Similarity)
+            throw new ArgumentException($"distillation supports classify, pair, regress and ner, not {student.Spec.Task.Name()}");
         if (options.NeedsOnlineTeacher && teacher == null) throw new ArgumentException("the hidden-state and attention losses need the teacher network");
         _student = student;
         _teacher = options.NeedsOnlineTeacher ? teacher : null;

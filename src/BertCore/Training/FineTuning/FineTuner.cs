@@ -342,7 +342,7 @@ public sealed class FineTuner : IDisposable
             using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             json.WriteStartObject();
             json.WriteString("task", Network.Spec.Task.Name());
-            json.WriteString("primary_metric", Network.Spec.Task.PrimaryMetric());
+            json.WriteString("primary_metric", result.Best?.Scores.PrimaryMetric ?? Network.Spec.Task.PrimaryMetric());
             json.WriteNumber("train_examples", Train.File.Count);
             json.WriteNumber("dev_examples", Dev?.File.Count ?? 0);
             json.WriteNumber("steps", result.Steps);

@@ -70,17 +70,21 @@ public static partial class FineTuningCheckpoints
             if (Temporary().IsMatch(System.IO.Path.GetFileName(dir))) Directory.Delete(dir, recursive: true);
     }
 
-    /// <summary>Copies the model files of a checkpoint (everything but subfolders and the trainer state) into
-    /// <paramref name="outputDirectory"/>, each atomically.</summary>
+    /// <summary>Copies the model files of a checkpoint (everything but the trainer state, subfolders such as a
+    /// similarity model's 1_Pooling included) into <paramref name="outputDirectory"/>, each atomically.</summary>
     public static void Publish(string checkpoint, string outputDirectory)
     {
         string[] state = [PretrainingCheckpoint.StateJsonFile, PretrainingCheckpoint.StateTensorsFile];
-        foreach (var file in Directory.EnumerateFiles(checkpoint).Where(f => !state.Contains(System.IO.Path.GetFileName(f))))
-            AtomicFile.Write(System.IO.Path.Combine(outputDirectory, System.IO.Path.GetFileName(file)), s =>
+        foreach (var file in Directory.EnumerateFiles(checkpoint, "*", SearchOption.AllDirectories).Where(f => !state.Contains(System.IO.Path.GetRelativePath(checkpoint, f))))
+        {
+            string target = System.IO.Path.Combine(outputDirectory, System.IO.Path.GetRelativePath(checkpoint, file));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            AtomicFile.Write(target, s =>
             {
                 using var source = File.OpenRead(file);
                 source.CopyTo(s);
             });
+        }
     }
 
     [GeneratedRegex(@"^checkpoint-(\d+)$")]

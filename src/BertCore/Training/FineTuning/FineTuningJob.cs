@@ -75,6 +75,15 @@ public sealed record FineTuningSetup
     /// <summary>Train Houlsby adapters of this bottleneck size instead of the whole encoder
     /// (<see cref="Adapters.AdapterTuning"/>; needs <see cref="ModelDirectory"/>); 0: none.</summary>
     public int AdapterSize { get; init; }
+
+    /// <summary>similarity: how token states become a sentence vector; default the model folder's (modules.json), else mean.</summary>
+    public Embeddings.PoolingMode? SentencePooling { get; init; }
+
+    /// <summary>similarity: the loss; default cosine for scored pairs, multiple-negatives ranking for pairs without scores.</summary>
+    public Similarity.SimilarityLoss? SimilarityLoss { get; init; }
+
+    /// <summary>similarity: the score meaning "the same" (the cosine loss's target is score / MaxScore); default 5 (STS-B).</summary>
+    public float? MaxScore { get; init; }
 }
 
 /// <summary>
@@ -139,6 +148,7 @@ public sealed class FineTuningJob : IDisposable
             AdapterSize = setup.AdapterSize,
             BaseModel = setup.AdapterSize > 0 ? Path.GetFullPath(source) : null,
         };
+        if (setup.Task == TaskKind.Similarity) spec = SimilaritySpec(spec, setup, train);
         spec.Validate();
         var network = TaskNetwork.Create(spec, config);
         AuxiliaryMlm? auxiliary = null;
@@ -181,6 +191,19 @@ public sealed class FineTuningJob : IDisposable
         return TaskFile.FromSequences(train.Task, new TextAugmenter(seed).Expand(sequences, copies), train.Source);
     }
 
+    /// <summary>The similarity fields of the spec: the pooling and normalization (the option, else the starting model's,
+    /// else mean without normalization), the loss (the option, else by whether the data is scored) and the maximum score.</summary>
+    private static TaskSpec SimilaritySpec(TaskSpec spec, FineTuningSetup setup, TaskFile train)
+    {
+        var existing = setup.ModelDirectory == null ? null : Embeddings.EmbeddingPooling.Read(setup.ModelDirectory);
+        return spec with
+        {
+            Embedding = new Embeddings.EmbeddingPooling(setup.SentencePooling ?? existing?.Mode ?? Embeddings.PoolingMode.Mean, existing?.Normalize ?? false),
+            Loss = setup.SimilarityLoss ?? (train.Similarities!.Scored ? Similarity.SimilarityLoss.Cosine : Similarity.SimilarityLoss.MultipleNegativesRanking),
+            MaxScore = setup.MaxScore ?? spec.MaxScore,
+        };
+    }
+
     /// <summary>Checks the representation options against each other and the task; reads the external features.</summary>
     private static (Representations.ExternalFeatures? Train, Representations.ExternalFeatures? Dev) RequireRepresentationOptions(FineTuningSetup setup, FineTunerOptions options, bool hasDev)
     {
@@ -188,6 +211,9 @@ public sealed class FineTuningJob : IDisposable
         if (!sequence && (setup.Pooling != null || setup.FeaturesFile != null || setup.FreezeEncoder))
             throw new ArgumentException($"pooling, external features and a frozen encoder apply to classify, pair and regress, not {setup.Task.Name()}");
         if (setup.AdapterSize < 0) throw new ArgumentException("the adapter size must not be negative");
+        if (setup.Task != TaskKind.Similarity && (setup.SentencePooling != null || setup.SimilarityLoss != null || setup.MaxScore != null))
+            throw new ArgumentException($"a sentence pooling, a similarity loss and a maximum score apply to similarity, not {setup.Task.Name()}");
+        if (setup.AdapterSize > 0 && setup.Task == TaskKind.Similarity) throw new ArgumentException("adapters are not offered for similarity: the bi-encoder trains its whole encoder");
         if (setup.AdapterSize > 0 && setup.ModelDirectory == null) throw new ArgumentException("adapters need a pretrained model folder to start from");
         if (setup.AdapterSize > 0 && setup.FreezeEncoder) throw new ArgumentException("adapters and a frozen encoder exclude each other");
         if (setup.FeaturesFile != null && setup.Augment > 0)

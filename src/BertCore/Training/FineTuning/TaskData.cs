@@ -24,6 +24,7 @@ public abstract class TaskData
     {
         TaskKind.Ner => new TokenTaskData(file, spec, tokenizer),
         TaskKind.Qa => new QaTaskData(file, spec, tokenizer),
+        TaskKind.Similarity => new Similarity.SimilarityTaskData(file, spec, tokenizer),
         _ => new SequenceTaskData(file, spec, tokenizer),
     };
 

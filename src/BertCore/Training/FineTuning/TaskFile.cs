@@ -5,19 +5,21 @@ namespace BertCore.Training.FineTuning;
 
 /// <summary>
 /// The examples of one task as read from a file (or given in memory for prediction), before tokenization: texts
-/// or pairs for classify / pair / regress, tagged sentences for ner, questions with contexts for qa. Exactly
-/// one of <see cref="Sequences"/>, <see cref="Sentences"/> and <see cref="Questions"/> is set.
+/// or pairs for classify / pair / regress, tagged sentences for ner, questions with contexts for qa, sentence pairs
+/// (or triplets) for similarity. Exactly one of <see cref="Sequences"/>, <see cref="Sentences"/>,
+/// <see cref="Questions"/> and <see cref="Similarities"/> is set.
 /// </summary>
 public sealed class TaskFile
 {
     private TaskFile(string source, TaskKind task, IReadOnlyList<SequenceExample>? sequences, IReadOnlyList<TaggedSentence>? sentences,
-        IReadOnlyList<QaExample>? questions)
+        IReadOnlyList<QaExample>? questions, SimilarityDataset? similarities = null)
     {
         Source = source;
         Task = task;
         Sequences = sequences;
         Sentences = sentences;
         Questions = questions;
+        Similarities = similarities;
     }
 
     /// <summary>The file the examples came from (or a name for in-memory input), named in errors.</summary>
@@ -34,14 +36,17 @@ public sealed class TaskFile
     /// <summary>qa: the questions, each with its context and reference answers.</summary>
     public IReadOnlyList<QaExample>? Questions { get; }
 
-    /// <summary>Number of examples (texts, sentences or questions).</summary>
-    public int Count => Sequences?.Count ?? Sentences?.Count ?? Questions!.Count;
+    /// <summary>similarity: the pairs (scored) or anchors with positives and optional hard negatives.</summary>
+    public SimilarityDataset? Similarities { get; }
+
+    /// <summary>Number of examples (texts, sentences, questions or pairs).</summary>
+    public int Count => Sequences?.Count ?? Sentences?.Count ?? Questions?.Count ?? Similarities!.Examples.Count;
 
     /// <summary>
     /// Reads <paramref name="path"/> in the task's format: sequence tasks from TSV/CSV/JSONL (see
     /// <see cref="SequenceFileReader"/>: classify reads one sentence per row even when the file has a second
     /// sentence column, pair requires one, regress takes either and parses labels as numbers), ner from CoNLL
-    /// (IOB1 rewritten as IOB2), qa from SQuAD v1.1 JSON.
+    /// (IOB1 rewritten as IOB2), qa from SQuAD v1.1 JSON, similarity as <see cref="SimilarityFileReader"/> reads it.
     /// </summary>
     /// <param name="requireLabels">Every example must be labelled (training, evaluation).</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -53,6 +58,8 @@ public sealed class TaskFile
             case TaskKind.Ner:
                 var sentences = ConllReader.Read(path).Sentences;
                 return new TaskFile(path, task, null, sentences, null);
+            case TaskKind.Similarity:
+                return new TaskFile(path, task, null, null, null, SimilarityFileReader.Read(path));
             case TaskKind.Qa:
                 var questions = SquadReader.Read(path).Examples;
                 if (requireLabels && questions.FirstOrDefault(q => q.Answers.Count == 0) is { } unanswered)
@@ -80,6 +87,9 @@ public sealed class TaskFile
         return new TaskFile(source, task, examples, null, null);
     }
 
+    /// <summary>Sentence pairs (or triplets) for similarity.</summary>
+    public static TaskFile FromSimilarities(SimilarityDataset pairs) => new(pairs.Path, TaskKind.Similarity, null, null, null, pairs);
+
     /// <summary>Sentences as word lists for ner; tags may be null.</summary>
     public static TaskFile FromSentences(IReadOnlyList<TaggedSentence> sentences, string source = "<input>") =>
         new(source, TaskKind.Ner, null, sentences, null);
@@ -94,7 +104,7 @@ public sealed class TaskFile
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         return count >= Count ? this : new TaskFile(Source, Task, Sequences?.Take(count).ToArray(), Sentences?.Take(count).ToArray(),
-            Questions?.Take(count).ToArray());
+            Questions?.Take(count).ToArray(), Similarities is { } pairs ? pairs with { Examples = pairs.Examples.Take(count).ToArray() } : null);
     }
 
     /// <summary>The distinct labels of the examples (class names, or IOB2 tags), sorted as

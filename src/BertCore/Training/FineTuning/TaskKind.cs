@@ -17,15 +17,20 @@ public enum TaskKind
 
     /// <summary>Extractive question answering (SQuAD v1.1): an answer span of the context; scored by the official EM and F1.</summary>
     Qa,
+
+    /// <summary>Bi-encoder (Siamese) sentence embeddings trained on pairs (STS-B scores, or positives with optional
+    /// hard negatives): one shared encoder and pooling per sentence; scored by Spearman and Pearson correlation of
+    /// the cosine with the score, and recall@1 of retrieving each pair's second sentence among the data's.</summary>
+    Similarity,
 }
 
 /// <summary>Names, defaults and model classes of the <see cref="TaskKind"/>s.</summary>
 public static class TaskKinds
 {
     /// <summary>The names the command line and bertcore_task.json use, in enum order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["classify", "pair", "regress", "ner", "qa"];
+    public static IReadOnlyList<string> Names { get; } = ["classify", "pair", "regress", "ner", "qa", "similarity"];
 
-    /// <summary>The command-line name of a task ("classify", "pair", "regress", "ner", "qa").</summary>
+    /// <summary>The command-line name of a task ("classify", "pair", "regress", "ner", "qa", "similarity").</summary>
     public static string Name(this TaskKind task) => Names[(int)task];
 
     /// <summary>The task named <paramref name="name"/> (case-insensitive).</summary>
@@ -46,16 +51,20 @@ public static class TaskKinds
         TaskKind.Regress => ["pearson", "spearman"],
         TaskKind.Ner => ["precision", "recall", "f1"],
         TaskKind.Qa => ["exact_match", "f1"],
+        TaskKind.Similarity => ["spearman", "pearson", "recall_at_1"],
         _ => throw new ArgumentOutOfRangeException(nameof(task)),
     };
 
     /// <summary>The metric that model selection and early stopping follow (higher is better for every task):
-    /// accuracy for classification (GLUE SST-2 and RTE), Pearson for regression, entity F1 for NER, F1 for QA.</summary>
+    /// accuracy for classification (GLUE SST-2 and RTE), Pearson for regression, entity F1 for NER, F1 for QA,
+    /// Spearman for similarity (as sentence-transformers selects; data without scores follows recall@1, see
+    /// <see cref="TaskScores.Primary"/>).</summary>
     public static string PrimaryMetric(this TaskKind task) => task switch
     {
         TaskKind.Classify or TaskKind.Pair => "accuracy",
         TaskKind.Regress => "pearson",
         TaskKind.Ner or TaskKind.Qa => "f1",
+        TaskKind.Similarity => "spearman",
         _ => throw new ArgumentOutOfRangeException(nameof(task)),
     };
 
@@ -65,6 +74,7 @@ public static class TaskKinds
         TaskKind.Classify or TaskKind.Pair or TaskKind.Regress => "BertForSequenceClassification",
         TaskKind.Ner => "BertForTokenClassification",
         TaskKind.Qa => "BertForQuestionAnswering",
+        TaskKind.Similarity => "BertModel",
         _ => throw new ArgumentOutOfRangeException(nameof(task)),
     };
 

@@ -19,7 +19,8 @@ public sealed record PretrainedLoad(int EncoderTensors, bool FreshPooler, bool H
 /// <summary>
 /// A fine-tuned model folder in Hugging Face layout: config.json (with num_labels, id2label / label2id,
 /// problem_type and architectures), model.safetensors, vocab.txt, tokenizer_config.json (do_lower_case), plus
-/// <see cref="TaskSpec.FileName"/> with the task and its input lengths. transformers loads it as the task's
+/// <see cref="TaskSpec.FileName"/> with the task and its input lengths; a similarity model (a BertModel) adds
+/// sentence-transformers' modules.json and 1_Pooling/config.json. transformers loads it as the task's
 /// BertFor* class; <see cref="Load"/> loads it back, and also reads a Hugging Face task folder without the spec.
 /// </summary>
 public static class TaskModelDirectory
@@ -32,6 +33,7 @@ public static class TaskModelDirectory
         if (network.Spec.AdapterSize > 0) AdapterTuning.Save(dir, network, vocabSource);
         else ModelDirectory.Save(dir, network.Model, network.Config, vocabSource);
         network.Spec.Save(dir);
+        network.Spec.Embedding?.Write(dir, network.Config.HiddenSize);
         TokenizerConfig.Save(dir, network.Spec.Lowercase, network.Config.MaxPositionEmbeddings);
     }
 

@@ -67,6 +67,7 @@ public abstract class TaskNetwork : IDisposable
         {
             TaskKind.Ner => new TokenNetwork(spec, new BertForTokenClassification(config)),
             TaskKind.Qa => new QaNetwork(spec, new BertForQuestionAnswering(config)),
+            TaskKind.Similarity => new Similarity.SimilarityNetwork(spec, new BertEncoder(config)),
             _ when spec.Pooling != null || spec.ExternalFeatures > 0 =>
                 new PooledSequenceNetwork(spec, new PooledSequenceClassifier(config, spec.Pooling ?? Pooling.Cls, spec.ExternalFeatures)),
             _ => new SequenceNetwork(spec, new BertForSequenceClassification(config)),

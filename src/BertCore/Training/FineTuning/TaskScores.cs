@@ -39,8 +39,12 @@ public sealed class TaskScores
         ? v.Value
         : throw new KeyNotFoundException($"task {Task.Name()} has no metric '{name}'; it has {string.Join(", ", Values.Select(x => x.Key))}");
 
-    /// <summary>The metric model selection follows (<see cref="TaskKinds.PrimaryMetric"/>).</summary>
-    public double Primary => this[Task.PrimaryMetric()];
+    /// <summary>The name of the metric model selection follows: <see cref="TaskKinds.PrimaryMetric"/>, except for
+    /// similarity data without scores, whose correlations are NaN: recall@1.</summary>
+    public string PrimaryMetric => Task == TaskKind.Similarity && double.IsNaN(this["spearman"]) ? "recall_at_1" : Task.PrimaryMetric();
+
+    /// <summary>The value of <see cref="PrimaryMetric"/>.</summary>
+    public double Primary => this[PrimaryMetric];
 
     /// <summary>Whether these scores beat <paramref name="other"/> on the primary metric (NaN, an undefined
     /// correlation, loses to everything; anything beats null).</summary>

@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BertCore.Checkpoints;
 using BertCore.Data.Tasks;
+using BertCore.Embeddings;
 using BertCore.IO;
 using BertCore.Training.FineTuning.Representations;
+using BertCore.Training.FineTuning.Similarity;
 
 namespace BertCore.Training.FineTuning;
 
@@ -56,6 +58,16 @@ public sealed record TaskSpec
     /// trained parameters).</summary>
     public string? BaseModel { get; init; }
 
+    /// <summary>similarity: the pooling of the sentence vectors (saved as sentence-transformers' modules.json and
+    /// 1_Pooling/config.json, <see cref="EmbeddingPooling"/>, not in <see cref="FileName"/>); null for other tasks.</summary>
+    public EmbeddingPooling? Embedding { get; init; }
+
+    /// <summary>similarity: the training loss; null for other tasks.</summary>
+    public SimilarityLoss? Loss { get; init; }
+
+    /// <summary>similarity: the score that means "the same" (STS-B's 5); the cosine loss's target is score / MaxScore.</summary>
+    public float MaxScore { get; init; } = 5f;
+
     /// <summary>
     /// A spec with the task's defaults: for QA a document stride of a third of the window (Hugging Face's 128 at
     /// 384) and questions cut at min(64, maxSequenceLength / 4) tokens.
@@ -72,11 +84,12 @@ public sealed record TaskSpec
         return spec;
     }
 
-    /// <summary>Outputs of the head: the labels' count, 1 for regression, 2 (start, end) for QA.</summary>
+    /// <summary>Outputs of the head: the labels' count, 1 for regression, 2 (start, end) for QA, 0 for similarity (no head).</summary>
     public int NumLabels => Task switch
     {
         TaskKind.Regress => 1,
         TaskKind.Qa => 2,
+        TaskKind.Similarity => 0,
         _ => Labels!.Count,
     };
 
@@ -97,6 +110,9 @@ public sealed record TaskSpec
             throw new ArgumentException($"a pooling and external features apply to classify, pair and regress, not {Task.Name()}");
         if (ExternalFeatures < 0 || AdapterSize < 0) throw new ArgumentException("the external feature width and the adapter size must not be negative");
         if (AdapterSize > 0 && string.IsNullOrEmpty(BaseModel)) throw new ArgumentException("adapters need the base model folder they were trained on");
+        if (Task != TaskKind.Similarity && (Embedding != null || Loss != null))
+            throw new ArgumentException($"a sentence pooling and a similarity loss apply to similarity, not {Task.Name()}");
+        if (!(MaxScore > 0) || !float.IsFinite(MaxScore)) throw new ArgumentException($"the maximum score {MaxScore} must be a positive number");
         if (MaxSequenceLength < 8) throw new ArgumentException($"the maximum sequence length {MaxSequenceLength} is below 8 tokens");
         if (Task != TaskKind.Qa) return;
         if (MaxQueryLength < 1 || DocStride < 0 || MaxAnswerLength < 1 || NBestSize < 1)
@@ -108,11 +124,12 @@ public sealed record TaskSpec
 
     /// <summary>
     /// The model configuration for this task: num_labels, id2label / label2id, problem_type and architectures set
-    /// as Hugging Face's task classes expect them (labels and problem type of an earlier task are dropped).
+    /// as Hugging Face's task classes expect them (labels and problem type of an earlier task are dropped); similarity
+    /// is a BertModel, whose num_labels is kept as it was.
     /// </summary>
     public BertConfig ApplyTo(BertConfig config) => config with
     {
-        NumLabels = NumLabels,
+        NumLabels = Task == TaskKind.Similarity ? config.NumLabels : NumLabels,
         Id2Label = Labels?.ToId2Label(),
         Label2Id = Labels?.Labels.Select((label, id) => (label, id)).ToDictionary(p => p.label, p => p.id),
         ProblemType = Task switch
@@ -130,12 +147,14 @@ public sealed record TaskSpec
         var file = new SpecFile(Task.Name(), MaxSequenceLength, Lowercase,
             Task == TaskKind.Qa ? DocStride : null, Task == TaskKind.Qa ? MaxQueryLength : null,
             Task == TaskKind.Qa ? MaxAnswerLength : null, Task == TaskKind.Qa ? NBestSize : null,
-            Pooling?.ToString(), ExternalFeatures > 0 ? ExternalFeatures : null, AdapterSize > 0 ? AdapterSize : null, AdapterSize > 0 ? BaseModel : null);
+            Pooling?.ToString(), ExternalFeatures > 0 ? ExternalFeatures : null, AdapterSize > 0 ? AdapterSize : null, AdapterSize > 0 ? BaseModel : null,
+            Loss?.Name(), Task == TaskKind.Similarity ? MaxScore : null);
         AtomicFile.Write(Path.Combine(dir, FileName), stream => JsonSerializer.Serialize(stream, file, Json));
     }
 
     /// <summary>
     /// The spec of a fine-tuned model folder: <see cref="FileName"/> and the labels of <paramref name="config"/>.
+    /// A similarity folder's pooling comes from modules.json and 1_Pooling/config.json (<see cref="EmbeddingPooling.Read"/>).
     /// A Hugging Face folder without the file is read from config.json alone: the task from
     /// <c>architectures</c> and <c>problem_type</c> (sequence classification reads as classify), lengths from
     /// the defaults, the case handling from tokenizer_config.json's <c>do_lower_case</c> (default true).
@@ -168,10 +187,15 @@ public sealed record TaskSpec
                 ExternalFeatures = file.ExternalFeatures ?? 0,
                 AdapterSize = file.AdapterSize ?? 0,
                 BaseModel = file.BaseModel,
+                Loss = file.Loss == null ? null : SimilarityLosses.Parse(file.Loss),
+                MaxScore = file.MaxScore ?? 5f,
+                Embedding = task == TaskKind.Similarity
+                    ? EmbeddingPooling.Read(dir) ?? throw new ArgumentException($"a similarity model needs {EmbeddingPooling.ModulesFile} beside it (the sentence pooling)")
+                    : null,
             };
             spec.Pooling?.Validate(config.NumHiddenLayers);
             spec.Validate();
-            if (spec.NumLabels != config.NumLabels)
+            if (task != TaskKind.Similarity && spec.NumLabels != config.NumLabels)
                 throw new ArgumentException($"the task has {spec.NumLabels} outputs but config.json's num_labels is {config.NumLabels}");
             return spec;
         }
@@ -228,7 +252,8 @@ public sealed record TaskSpec
     };
 
     /// <summary>The JSON layout of <see cref="FileName"/>; the QA fields are absent for other tasks, the representation
-    /// and adapter fields when unused.</summary>
+    /// and adapter fields when unused, the similarity fields for other tasks.</summary>
     private sealed record SpecFile(string? Task, int MaxSeqLength, bool DoLowerCase, int? DocStride, int? MaxQueryLength,
-        int? MaxAnswerLength, int? NBestSize, string? Pooling = null, int? ExternalFeatures = null, int? AdapterSize = null, string? BaseModel = null);
+        int? MaxAnswerLength, int? NBestSize, string? Pooling = null, int? ExternalFeatures = null, int? AdapterSize = null, string? BaseModel = null,
+        string? Loss = null, float? MaxScore = null);
 }

@@ -49,6 +49,7 @@ public sealed record MultiTaskSpec(IReadOnlyList<MultiTaskEntry> Tasks)
             try
             {
                 kind = TaskKinds.Parse(Text(path, item, "task")!);
+                if (kind == TaskKind.Similarity) throw new ArgumentException("a bi-encoder (similarity) trains on its own, not in a multi-task run");
             }
             catch (ArgumentException e)
             {

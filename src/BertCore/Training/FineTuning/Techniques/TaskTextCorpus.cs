@@ -6,7 +6,7 @@ namespace BertCore.Training.FineTuning.Techniques;
 /// <summary>
 /// The text of a task's examples as an in-memory <see cref="ITokenCorpus"/>, for masked-LM training on it: one
 /// document per example, whose sentences are the text and its pair (classify, pair, regress), the words joined by
-/// spaces (ner), or the context (qa: each distinct context once). Tokenized without special tokens; empty texts
+/// spaces (ner), the context (qa: each distinct context once), or the sentences of a pair or triplet (similarity). Tokenized without special tokens; empty texts
 /// are left out.
 /// </summary>
 public sealed class TaskTextCorpus : ITokenCorpus
@@ -45,6 +45,8 @@ public sealed class TaskTextCorpus : ITokenCorpus
             return sequences.Select(e => (IReadOnlyList<string>)(e.TextPair is null ? [e.Text] : [e.Text, e.TextPair]));
         if (file.Sentences is { } sentences)
             return sentences.Select(s => (IReadOnlyList<string>)[string.Join(' ', s.Words)]);
+        if (file.Similarities is { } pairs)
+            return pairs.Examples.Select(e => (IReadOnlyList<string>)(e.Negative is null ? [e.Anchor, e.Positive] : [e.Anchor, e.Positive, e.Negative]));
         return file.Questions!.Select(q => q.Context).Distinct().Select(c => (IReadOnlyList<string>)[c]);
     }
 
