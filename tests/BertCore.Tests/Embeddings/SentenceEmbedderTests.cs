@@ -39,7 +39,7 @@ public class SentenceEmbedderTests : IDisposable
         using var embedder = SentenceEmbedder.Load(Model, new SentenceEmbedderOptions { Pooling = mode, Normalize = normalize, BatchSize = 3 });
         var actual = embedder.Embed(Texts);
 
-        var expected = Texts.Select(t => Oracle(embedder.Tokenizer.Encode(t, maxLength: 64), mode, normalize)).ToArray();
+        var expected = Texts.Select(t => Oracle(Model, embedder.Tokenizer.Encode(t, maxLength: 64), mode, normalize)).ToArray();
         Assert.Equal(Texts.Length, actual.Length);
         // fp32 on both sides; padding and batching change only the order of the sums (hidden 96, vectors of order 1).
         for (int i = 0; i < Texts.Length; i++)
@@ -62,7 +62,7 @@ public class SentenceEmbedderTests : IDisposable
 
         var vectors = embedder.Embed([longText, "da de", longText + " bo"]);
         Assert.Equal([new TruncatedTexts(2, 64)], reports);
-        var cut = Oracle(embedder.Tokenizer.Encode(longText, maxLength: 64), PoolingMode.Mean, false);
+        var cut = Oracle(Model, embedder.Tokenizer.Encode(longText, maxLength: 64), PoolingMode.Mean, false);
         Assert.True(Differences.MaxAbs(cut, vectors[0]) <= 1e-5, "the truncated text is not its first 62 tokens");
 
         embedder.Embed(["da de"]);
@@ -113,10 +113,25 @@ public class SentenceEmbedderTests : IDisposable
         Assert.Contains("encoder tensors are missing", e.Message);
     }
 
-    /// <summary>The fixture encoder on one encoding (no padding), pooled in double: [H].</summary>
-    private static float[] Oracle(Encoding encoding, PoolingMode mode, bool normalize)
+    [Fact]
+    public void A_fine_tuned_task_folder_embeds_with_its_encoder()
     {
-        using var model = ModelDirectory.LoadPreTraining(Model);
+        // PyTorch's BertForSequenceClassification fixture (hidden 48, 32 positions): the classifier and pooler are unused.
+        string task = Fixtures.Path("heads", "classify");
+        using var embedder = SentenceEmbedder.Load(task, new SentenceEmbedderOptions { Pooling = PoolingMode.Cls });
+        Assert.Equal(48, embedder.Dimension);
+        var actual = embedder.Embed(Texts);
+        for (int i = 0; i < Texts.Length; i++)
+        {
+            var expected = Oracle(task, embedder.Tokenizer.Encode(Texts[i], maxLength: 32), PoolingMode.Cls, false);
+            Assert.True(Differences.MaxAbs(expected, actual[i]) <= 1e-5, $"text {i}");
+        }
+    }
+
+    /// <summary>The encoder of <paramref name="modelDir"/> on one encoding (no padding), pooled in double: [H].</summary>
+    private static float[] Oracle(string modelDir, Encoding encoding, PoolingMode mode, bool normalize)
+    {
+        using var model = ModelDirectory.LoadPreTraining(modelDir);
         var batch = new BertBatch(1, encoding.Length, encoding.Ids.ToArray());
         var (hidden, _) = EncoderRun.Forward(model, batch);   // [1, S, H]
         int s = encoding.Length, h = hidden.Length / s;
