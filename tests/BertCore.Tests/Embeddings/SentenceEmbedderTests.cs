@@ -70,6 +70,37 @@ public class SentenceEmbedderTests : IDisposable
     }
 
     [Fact]
+    public void Sentence_bert_config_max_seq_length_cuts_texts_unless_overridden()
+    {
+        string dir = CopyOfModel("max-seq-length");
+        // sentence-transformers writes this file beside modules.json (all-MiniLM-L6-v2: 256, do_lower_case false).
+        File.WriteAllText(Path.Combine(dir, "sentence_bert_config.json"), """{"max_seq_length": 8, "do_lower_case": false}""");
+        string text = "ba be bi bo bu da de di do du";   // 10 words, 12 tokens
+        using var embedder = SentenceEmbedder.Load(dir);
+        using var overridden = SentenceEmbedder.Load(dir, new SentenceEmbedderOptions { MaxLength = 64 });
+        var reports = new List<TruncatedTexts>();
+        embedder.TextsTruncated += (_, e) => reports.Add(e);
+
+        Assert.Equal((8, 64), (embedder.MaxLength, overridden.MaxLength));
+        var cut = embedder.Embed(text);
+        Assert.Equal([new TruncatedTexts(1, 8)], reports);
+        Assert.True(Differences.MaxAbs(Oracle(Model, embedder.Tokenizer.Encode(text, maxLength: 8), PoolingMode.Mean, false), cut) <= 1e-5);
+        Assert.True(Differences.MaxAbs(Oracle(Model, embedder.Tokenizer.Encode(text), PoolingMode.Mean, false), overridden.Embed(text)) <= 1e-5);
+    }
+
+    [Theory]
+    [InlineData("{\"max_seq_length\": 1}")]
+    [InlineData("{\"max_seq_length\": \"256\"}")]
+    [InlineData("[256]")]
+    public void A_malformed_sentence_bert_config_is_refused_naming_it(string json)
+    {
+        string dir = CopyOfModel("bad-config");
+        string path = Path.Combine(dir, "sentence_bert_config.json");
+        File.WriteAllText(path, json);
+        Assert.Equal(path, Assert.Throws<BertCore.IO.InvalidFileException>(() => SentenceEmbedder.Load(dir)).Path);
+    }
+
+    [Fact]
     public void Concurrent_calls_give_the_vectors_of_one_call()
     {
         using var embedder = SentenceEmbedder.Load(Model, new SentenceEmbedderOptions { BatchSize = 2 });
