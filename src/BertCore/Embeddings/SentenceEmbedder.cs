@@ -127,7 +127,8 @@ public sealed partial class SentenceEmbedder : IDisposable
     /// <summary>The vector of one text.</summary>
     public float[] Embed(string text) => Embed([text])[0];
 
-    /// <summary>The vectors of <paramref name="texts"/>, [N][<see cref="Dimension"/>], in input order.</summary>
+    /// <summary>The vectors of <paramref name="texts"/>, [N][<see cref="Dimension"/>], in input order. An empty text is
+    /// embedded as [CLS] [SEP] (as sentence-transformers does); <c>bertcore embed</c> refuses empty lines instead.</summary>
     /// <param name="cancellationToken">Checked before each batch.</param>
     /// <exception cref="OperationCanceledException">Cancelled between two batches.</exception>
     public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
