@@ -57,7 +57,9 @@ public sealed partial class SentenceEmbedder : IDisposable
     /// pytorch_model.bin, vocab.txt; tokenizer_config.json's do_lower_case when present, else uncased). Pooling and
     /// normalization come from <paramref name="options"/> when set, else from the folder's modules.json and
     /// 1_Pooling/config.json (<see cref="EmbeddingPooling.Read"/>), else mean pooling without normalization
-    /// (what sentence-transformers builds around a plain Hugging Face model).
+    /// (what sentence-transformers builds around a plain Hugging Face model). Texts are cut at
+    /// <see cref="SentenceEmbedderOptions.MaxLength"/>, else at sentence_bert_config.json's max_seq_length
+    /// (<see cref="SentenceBertConfig"/>), else at the model's positions.
     /// </summary>
     /// <exception cref="InvalidFileException">A file of the folder is malformed, or an encoder tensor is missing or has another shape.</exception>
     /// <exception cref="FileNotFoundException">config.json, vocab.txt or the weights file is missing.</exception>
@@ -67,7 +69,7 @@ public sealed partial class SentenceEmbedder : IDisposable
         options ??= new SentenceEmbedderOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         var config = ModelDirectory.LoadConfig(dir);
-        int maxLength = options.MaxLength ?? config.MaxPositionEmbeddings;
+        int maxLength = options.MaxLength ?? Math.Min(SentenceBertConfig.MaxSeqLength(dir) ?? int.MaxValue, config.MaxPositionEmbeddings);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLength, config.MaxPositionEmbeddings);
         var stored = EmbeddingPooling.Read(dir);
@@ -129,7 +131,8 @@ public sealed partial class SentenceEmbedder : IDisposable
     /// <summary>The vector of one text.</summary>
     public float[] Embed(string text) => Embed([text])[0];
 
-    /// <summary>The vectors of <paramref name="texts"/>, [N][<see cref="Dimension"/>], in input order.</summary>
+    /// <summary>The vectors of <paramref name="texts"/>, [N][<see cref="Dimension"/>], in input order. An empty text is
+    /// embedded as [CLS] [SEP] (as sentence-transformers does); <c>bertcore embed</c> refuses empty lines instead.</summary>
     /// <param name="cancellationToken">Checked before each batch.</param>
     /// <exception cref="OperationCanceledException">Cancelled between two batches.</exception>
     public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)

@@ -18,6 +18,7 @@ public sealed record SentenceEmbedderOptions
     public int BatchSize { get; init; } = 32;
 
     /// <summary>Longest input in tokens ([CLS] and [SEP] included); longer texts are cut to it and reported through
-    /// <see cref="SentenceEmbedder.TextsTruncated"/>. Null: the model's max_position_embeddings.</summary>
+    /// <see cref="SentenceEmbedder.TextsTruncated"/>. Null: the folder's sentence_bert_config.json max_seq_length when
+    /// present (capped at the model's positions), else the model's max_position_embeddings.</summary>
     public int? MaxLength { get; init; }
 }

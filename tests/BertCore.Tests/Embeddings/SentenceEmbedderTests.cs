@@ -39,7 +39,7 @@ public class SentenceEmbedderTests : IDisposable
         using var embedder = SentenceEmbedder.Load(Model, new SentenceEmbedderOptions { Pooling = mode, Normalize = normalize, BatchSize = 3 });
         var actual = embedder.Embed(Texts);
 
-        var expected = Texts.Select(t => Oracle(embedder.Tokenizer.Encode(t, maxLength: 64), mode, normalize)).ToArray();
+        var expected = Texts.Select(t => Oracle(Model, embedder.Tokenizer.Encode(t, maxLength: 64), mode, normalize)).ToArray();
         Assert.Equal(Texts.Length, actual.Length);
         // fp32 on both sides; padding and batching change only the order of the sums (hidden 96, vectors of order 1).
         for (int i = 0; i < Texts.Length; i++)
@@ -62,11 +62,42 @@ public class SentenceEmbedderTests : IDisposable
 
         var vectors = embedder.Embed([longText, "da de", longText + " bo"]);
         Assert.Equal([new TruncatedTexts(2, 64)], reports);
-        var cut = Oracle(embedder.Tokenizer.Encode(longText, maxLength: 64), PoolingMode.Mean, false);
+        var cut = Oracle(Model, embedder.Tokenizer.Encode(longText, maxLength: 64), PoolingMode.Mean, false);
         Assert.True(Differences.MaxAbs(cut, vectors[0]) <= 1e-5, "the truncated text is not its first 62 tokens");
 
         embedder.Embed(["da de"]);
         Assert.Single(reports);
+    }
+
+    [Fact]
+    public void Sentence_bert_config_max_seq_length_cuts_texts_unless_overridden()
+    {
+        string dir = CopyOfModel("max-seq-length");
+        // sentence-transformers writes this file beside modules.json (all-MiniLM-L6-v2: 256, do_lower_case false).
+        File.WriteAllText(Path.Combine(dir, "sentence_bert_config.json"), """{"max_seq_length": 8, "do_lower_case": false}""");
+        string text = "ba be bi bo bu da de di do du";   // 10 words, 12 tokens
+        using var embedder = SentenceEmbedder.Load(dir);
+        using var overridden = SentenceEmbedder.Load(dir, new SentenceEmbedderOptions { MaxLength = 64 });
+        var reports = new List<TruncatedTexts>();
+        embedder.TextsTruncated += (_, e) => reports.Add(e);
+
+        Assert.Equal((8, 64), (embedder.MaxLength, overridden.MaxLength));
+        var cut = embedder.Embed(text);
+        Assert.Equal([new TruncatedTexts(1, 8)], reports);
+        Assert.True(Differences.MaxAbs(Oracle(Model, embedder.Tokenizer.Encode(text, maxLength: 8), PoolingMode.Mean, false), cut) <= 1e-5);
+        Assert.True(Differences.MaxAbs(Oracle(Model, embedder.Tokenizer.Encode(text), PoolingMode.Mean, false), overridden.Embed(text)) <= 1e-5);
+    }
+
+    [Theory]
+    [InlineData("{\"max_seq_length\": 1}")]
+    [InlineData("{\"max_seq_length\": \"256\"}")]
+    [InlineData("[256]")]
+    public void A_malformed_sentence_bert_config_is_refused_naming_it(string json)
+    {
+        string dir = CopyOfModel("bad-config");
+        string path = Path.Combine(dir, "sentence_bert_config.json");
+        File.WriteAllText(path, json);
+        Assert.Equal(path, Assert.Throws<BertCore.IO.InvalidFileException>(() => SentenceEmbedder.Load(dir)).Path);
     }
 
     [Fact]
@@ -113,10 +144,25 @@ public class SentenceEmbedderTests : IDisposable
         Assert.Contains("encoder tensors are missing", e.Message);
     }
 
-    /// <summary>The fixture encoder on one encoding (no padding), pooled in double: [H].</summary>
-    private static float[] Oracle(Encoding encoding, PoolingMode mode, bool normalize)
+    [Fact]
+    public void A_fine_tuned_task_folder_embeds_with_its_encoder()
     {
-        using var model = ModelDirectory.LoadPreTraining(Model);
+        // PyTorch's BertForSequenceClassification fixture (hidden 48, 32 positions): the classifier and pooler are unused.
+        string task = Fixtures.Path("heads", "classify");
+        using var embedder = SentenceEmbedder.Load(task, new SentenceEmbedderOptions { Pooling = PoolingMode.Cls });
+        Assert.Equal(48, embedder.Dimension);
+        var actual = embedder.Embed(Texts);
+        for (int i = 0; i < Texts.Length; i++)
+        {
+            var expected = Oracle(task, embedder.Tokenizer.Encode(Texts[i], maxLength: 32), PoolingMode.Cls, false);
+            Assert.True(Differences.MaxAbs(expected, actual[i]) <= 1e-5, $"text {i}");
+        }
+    }
+
+    /// <summary>The encoder of <paramref name="modelDir"/> on one encoding (no padding), pooled in double: [H].</summary>
+    private static float[] Oracle(string modelDir, Encoding encoding, PoolingMode mode, bool normalize)
+    {
+        using var model = ModelDirectory.LoadPreTraining(modelDir);
         var batch = new BertBatch(1, encoding.Length, encoding.Ids.ToArray());
         var (hidden, _) = EncoderRun.Forward(model, batch);   // [1, S, H]
         int s = encoding.Length, h = hidden.Length / s;
