@@ -7,7 +7,7 @@ namespace BertCore.Tests.Embeddings;
 /// <summary>Exact top-k of <see cref="VectorIndex"/> against the double-precision brute force of <see cref="SearchReference"/>.</summary>
 public class VectorIndexSearchTests
 {
-    private const string Model = "test-model";
+    internal const string Model = "test-model";
 
     [Theory]
     [InlineData(77, 1)]     // 77 = 4·16 + 8 + 5: the 16-value loop, the one 8-value chunk and the scalar tail
