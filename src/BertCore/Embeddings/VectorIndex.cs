@@ -14,7 +14,8 @@ namespace BertCore.Embeddings;
 /// (one <c>{"id", "text"}</c> per line, row order; held in memory once opened). <see cref="Add"/> writes generation
 /// G + 1 beside G and then replaces index.json, the single step that commits it, so a process killed in an Add leaves
 /// the index as it was (with stray files the next Add removes). One writer at a time; any number of searches run
-/// concurrently, with each other and with an Add (they see the generation before it or after it).
+/// concurrently, with each other and with an Add (they see the generation before it or after it). An instance sees
+/// its own Adds; other instances, in this process or another, see them when they open the folder again.
 /// </para>
 /// <para>
 /// Search is exact: every stored row is scored, on several threads for large indexes, and the k best are returned,
