@@ -208,6 +208,7 @@ public sealed unsafe class VectorIndex : IDisposable
     private IReadOnlyList<SearchHit>[] Scan(IndexGeneration g, float[] queries, int queryCount, int k)
     {
         int count = g.Manifest.Count;
+        k = Math.Min(k, Math.Max(count, 1));   // a TopK reserves k places
         int parts = count == 0 ? 0 : Math.Min(_pool.Threads * 4, (count + MinRowsPerPart - 1) / MinRowsPerPart);
         var found = new TopK[parts][];
         for (int p = 0; p < parts; p++)

@@ -121,6 +121,7 @@ public class VectorIndexSearchTests
         var hits = index.Search([1, 1, 0, 0, 0, 0, 0, 0], 5, Model);
 
         Assert.Equal([new SearchHit("a", "ay", 1f), new SearchHit("b", "bee", 1f)], hits);   // a tie: by id
+        Assert.Equal(hits, index.Search([1, 1, 0, 0, 0, 0, 0, 0], int.MaxValue, Model));   // no room is reserved for k
     }
 
     /// <summary>An index of <paramref name="rows"/> with <paramref name="ids"/> (texts "text of ID"), added in two Adds.</summary>
