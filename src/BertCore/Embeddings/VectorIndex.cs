@@ -36,8 +36,8 @@ public sealed unsafe class VectorIndex : IDisposable
 
     private readonly string _dir;
     private readonly WorkerPool _pool;
-    // Searches hold it for reading; Add (to swap generations) and Dispose (to unmap) hold it for writing, so no search
-    // ever reads unmapped memory. It is never disposed: a search blocked on it when Dispose runs must see _disposed.
+    // Searches hold it for reading, Add for upgradeable reading, and for writing to swap generations; Dispose holds it
+    // for writing to unmap, so no search or Add ever reads unmapped memory. It is never disposed: a search blocked on it when Dispose runs must see _disposed.
     private readonly ReaderWriterLockSlim _lock = new();
     private IndexGeneration _current;
     private bool _disposed;
@@ -118,7 +118,9 @@ public sealed unsafe class VectorIndex : IDisposable
     /// the index; an id or text that is not valid UTF-16. Nothing is added then.</exception>
     public void Add(string modelFingerprint, IReadOnlyList<(string Id, string Text)> documents, IReadOnlyList<float[]> vectors)
     {
-        _lock.EnterWriteLock();
+        // Upgradeable: searches go on while the new generation is written from the old one's mapping; only the swap
+        // waits for them (and for nothing else).
+        _lock.EnterUpgradeableReadLock();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -139,13 +141,22 @@ public sealed unsafe class VectorIndex : IDisposable
                 RemoveStrayFiles(m);
                 throw;
             }
-            _current = IndexGeneration.Open(_dir);
-            old.Dispose();
+            var opened = IndexGeneration.Open(_dir);
+            _lock.EnterWriteLock();
+            try
+            {
+                _current = opened;
+                old.Dispose();
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
             RemoveStrayFiles(next);
         }
         finally
         {
-            _lock.ExitWriteLock();
+            _lock.ExitUpgradeableReadLock();
         }
     }
 
