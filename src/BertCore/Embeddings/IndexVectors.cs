@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using BertCore.IO;
 
 namespace BertCore.Embeddings;
@@ -77,7 +78,7 @@ internal sealed unsafe class IndexVectors : IDisposable
             SafeTensorsWriter.WriteRaw(path, [new RawTensor(VectorsName, "F32", [count, dimension], stream =>
             {
                 if (previous is not null) CopyBytes(previous._vectors, stream);
-                foreach (var row in added) stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
+                foreach (var row in added) stream.Write(MemoryMarshal.AsBytes(row.AsSpan()));
             })]);
             return;
         }
@@ -89,12 +90,12 @@ internal sealed unsafe class IndexVectors : IDisposable
             new RawTensor(VectorsName, "I8", [count, dimension], stream =>
             {
                 if (previous is not null) CopyBytes(previous._vectors, stream);
-                stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bytes.AsSpan()));
+                stream.Write(MemoryMarshal.AsBytes(bytes.AsSpan()));
             }),
             new RawTensor(ScalesName, "F32", [count], stream =>
             {
                 if (previous is not null) CopyBytes(previous._scales!, stream);
-                stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(scales.AsSpan()));
+                stream.Write(MemoryMarshal.AsBytes(scales.AsSpan()));
             }),
         ]);
     }

@@ -14,7 +14,8 @@ namespace BertCore.Embeddings;
 /// (one <c>{"id", "text"}</c> per line, row order; held in memory once opened). <see cref="Add"/> writes generation
 /// G + 1 beside G and then replaces index.json, the single step that commits it, so a process killed in an Add leaves
 /// the index as it was (with stray files the next Add removes). One writer at a time; any number of searches run
-/// concurrently, with each other and with an Add (they see the generation before it or after it).
+/// concurrently, with each other and with an Add (they see the generation before it or after it). An instance sees
+/// its own Adds; other instances, in this process or another, see them when they open the folder again.
 /// </para>
 /// <para>
 /// Search is exact: every stored row is scored, on several threads for large indexes, and the k best are returned,
@@ -35,8 +36,8 @@ public sealed unsafe class VectorIndex : IDisposable
 
     private readonly string _dir;
     private readonly WorkerPool _pool;
-    // Searches hold it for reading; Add (to swap generations) and Dispose (to unmap) hold it for writing, so no search
-    // ever reads unmapped memory. It is never disposed: a search blocked on it when Dispose runs must see _disposed.
+    // Searches hold it for reading, Add for upgradeable reading, and for writing to swap generations; Dispose holds it
+    // for writing to unmap, so no search or Add ever reads unmapped memory. It is never disposed: a search blocked on it when Dispose runs must see _disposed.
     private readonly ReaderWriterLockSlim _lock = new();
     private IndexGeneration _current;
     private bool _disposed;
@@ -117,7 +118,9 @@ public sealed unsafe class VectorIndex : IDisposable
     /// the index; an id or text that is not valid UTF-16. Nothing is added then.</exception>
     public void Add(string modelFingerprint, IReadOnlyList<(string Id, string Text)> documents, IReadOnlyList<float[]> vectors)
     {
-        _lock.EnterWriteLock();
+        // Upgradeable: searches go on while the new generation is written from the old one's mapping; only the swap
+        // waits for them (and for nothing else).
+        _lock.EnterUpgradeableReadLock();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -138,13 +141,22 @@ public sealed unsafe class VectorIndex : IDisposable
                 RemoveStrayFiles(m);
                 throw;
             }
-            _current = IndexGeneration.Open(_dir);
-            old.Dispose();
+            var opened = IndexGeneration.Open(_dir);
+            _lock.EnterWriteLock();
+            try
+            {
+                _current = opened;
+                old.Dispose();
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
             RemoveStrayFiles(next);
         }
         finally
         {
-            _lock.ExitWriteLock();
+            _lock.ExitUpgradeableReadLock();
         }
     }
 
@@ -207,6 +219,7 @@ public sealed unsafe class VectorIndex : IDisposable
     private IReadOnlyList<SearchHit>[] Scan(IndexGeneration g, float[] queries, int queryCount, int k)
     {
         int count = g.Manifest.Count;
+        k = Math.Min(k, Math.Max(count, 1));   // a TopK reserves k places
         int parts = count == 0 ? 0 : Math.Min(_pool.Threads * 4, (count + MinRowsPerPart - 1) / MinRowsPerPart);
         var found = new TopK[parts][];
         for (int p = 0; p < parts; p++)

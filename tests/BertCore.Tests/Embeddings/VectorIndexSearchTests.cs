@@ -7,7 +7,7 @@ namespace BertCore.Tests.Embeddings;
 /// <summary>Exact top-k of <see cref="VectorIndex"/> against the double-precision brute force of <see cref="SearchReference"/>.</summary>
 public class VectorIndexSearchTests
 {
-    private const string Model = "test-model";
+    internal const string Model = "test-model";
 
     [Theory]
     [InlineData(77, 1)]     // 77 = 4·16 + 8 + 5: the 16-value loop, the one 8-value chunk and the scalar tail
@@ -121,6 +121,7 @@ public class VectorIndexSearchTests
         var hits = index.Search([1, 1, 0, 0, 0, 0, 0, 0], 5, Model);
 
         Assert.Equal([new SearchHit("a", "ay", 1f), new SearchHit("b", "bee", 1f)], hits);   // a tie: by id
+        Assert.Equal(hits, index.Search([1, 1, 0, 0, 0, 0, 0, 0], int.MaxValue, Model));   // no room is reserved for k
     }
 
     /// <summary>An index of <paramref name="rows"/> with <paramref name="ids"/> (texts "text of ID"), added in two Adds.</summary>
