@@ -75,7 +75,7 @@ public sealed class SearchCommand : ICommand
         if (output == null) foreach (var line in lines) Console.WriteLine(line);
         else AtomicFile.Write(output, stream =>
         {
-            using var writer = new StreamWriter(stream);
+            using var writer = new StreamWriter(stream, leaveOpen: true) { NewLine = "\n" };
             foreach (var line in lines) writer.WriteLine(line);
         });
         return 0;

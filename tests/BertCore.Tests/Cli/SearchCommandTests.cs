@@ -58,6 +58,10 @@ public class SearchCommandTests : IDisposable
             Assert.Equal(BruteForce(model, query, 3), ids);
             Assert.Equal((Array.IndexOf(Documents, query) + 1).ToString(), ids[0]);
         }
+        string output = _temp.File("hits.jsonl");
+        var toFile = CliRunner.Run("search", "--index", index, "--queries", _temp.File("queries.txt"), "-k", "3", "--output", output);
+        Assert.True(toFile.ExitCode == 0, toFile.StdErr);
+        Assert.Equal(lines, File.ReadAllLines(output));
     }
 
     [Fact]
