@@ -22,6 +22,7 @@ public class LayeringTests
         ("Optim", ["Tensors", "Backends", "Autograd"]),
         ("Checkpoints", ["Tensors", "Autograd", "IO", "Text", "Nn"]),
         ("Data", ["Backends", "IO", "Text", "Nn"]),
+        ("Embeddings", ["Tensors", "Backends", "Autograd", "IO", "Text", "Nn", "Checkpoints", "Data"]),
         ("Training", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data"]),
         ("Inference", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Training"]),
     ];
