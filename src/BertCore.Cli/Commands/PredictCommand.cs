@@ -12,6 +12,9 @@ public sealed class PredictCommand : ICommand
     private readonly Option<string> _output = CliOption.Text("--output", "JSONL predictions (written atomically)", required: true, valueName: "FILE");
     private readonly Option<int> _batch = CliOption.Int("--batch", 64, "inputs per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<int> _threads = CliOption.Int("--threads", 0, "CPU threads per kernel, the caller included (0: one per processor)", "T");
+    private readonly Option<bool> _padded = CliOption.Flag("--padded",
+        "pad each batch to its longest input instead of packing the inputs back to back (the GPU always pads; for comparisons)");
 
     public string Summary => "predict labels, values, tags or answers for JSONL inputs with a fine-tuned model";
 
@@ -27,7 +30,7 @@ public sealed class PredictCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("predict", Summary) { _model, _input, _output, _batch, _device };
+        var command = new Command("predict", Summary) { _model, _input, _output, _batch, _device, _threads, _padded };
         command.SetAction(Run);
         return command;
     }
@@ -37,8 +40,11 @@ public sealed class PredictCommand : ICommand
         string model = parse.GetValue(_model)!, input = parse.GetValue(_input)!, output = parse.GetValue(_output)!;
         int batch = parse.GetValue(_batch);
         string device = parse.GetValue(_device)!;
+        int threads = parse.GetValue(_threads);
         if (batch < 1) throw new UsageException("--batch must be at least 1");
-        using var taskModel = TaskModel.Load(model, Devices.Create(device), batch);
+        if (threads < 0) throw new UsageException($"--threads must be 0 (all) or positive, not {threads}");
+        using var taskModel = TaskModel.Load(model, Devices.Create(device, threads), batch);
+        taskModel.Pack = !parse.GetValue(_padded);
         bool terminal = !Console.IsOutputRedirected;
         int count = PredictionFile.Run(taskModel, input, output, terminal ? new TextCountProgress("inputs") : null);
         if (terminal) Console.WriteLine();

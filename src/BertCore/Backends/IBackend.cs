@@ -86,6 +86,15 @@ public interface IBackend : IDisposable
     void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput, int heads,
         float scale, Dropout dropout, Tensor? dq, Tensor? dk, Tensor? dv);
 
+    /// <summary>
+    /// Attention of packed sequences (inference: no mask, no dropout, no backward): q, k, v, output [T, H·D] hold N
+    /// sequences back to back, sequence n in rows offsets[n] .. offsets[n+1]-1 (offsets: I32 [N+1], 0 first, T last,
+    /// non-decreasing); each query attends to the keys of its own sequence only, with interleaved heads and scores
+    /// q·kᵀ·scale as in <see cref="Attention"/>. logSumExp [T·H] holds sequence n's block [H, len_n] from element
+    /// H·offsets[n]. Each sequence's output depends on that sequence alone, bit for bit: not on its neighbours.
+    /// </summary>
+    void PackedAttention(Tensor q, Tensor k, Tensor v, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp);
+
     // ---- element-wise ----
 
     /// <summary>y = gelu(x) = x · Φ(x), exact erf form. x, y any shape.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.Backends.Cpu;
@@ -24,6 +25,10 @@ namespace BertCore.Inference;
 public sealed class TaskModel : IDisposable
 {
     private readonly TaskNetwork _network;
+
+    /// <summary>Graphs (each with its arena) of finished calls, reused by the next ones: a fresh arena per call would map
+    /// and fault in its activations' memory again each time (hundreds of MB a call at large batches).</summary>
+    private readonly ConcurrentBag<Graph> _graphs = [];
 
     private TaskModel(string directory, TaskNetwork network, BertTokenizer tokenizer, IBackend backend, int batchSize)
     {
@@ -71,6 +76,11 @@ public sealed class TaskModel : IDisposable
     /// <summary>Inputs per forward pass.</summary>
     public int BatchSize { get; }
 
+    /// <summary>Whether inference packs each batch's inputs back to back without padding, where the task's head and the
+    /// backend can (<see cref="TaskRunner"/>): true by default; false pads each batch to its longest input (the
+    /// GPU always pads). Packed outputs are the same bits whatever the batch size.</summary>
+    public bool Pack { get; set; } = true;
+
     /// <summary>Scores the model on a labelled file of its task.</summary>
     /// <param name="task">Read the file as this task instead: classify and pair may stand for each other (same
     /// head), which decides whether a second-sentence column is read and whether F1 is reported.</param>
@@ -89,8 +99,15 @@ public sealed class TaskModel : IDisposable
     /// <summary>Runs the network over every feature of <paramref name="data"/> (prepared with this model's spec and tokenizer).</summary>
     public TaskOutputs Run(TaskData data, bool withTargets = true)
     {
-        using var graph = new Graph(Backend);
-        return TaskRunner.Run(graph, _network, data, BatchSize, withTargets);
+        var graph = _graphs.TryTake(out var idle) ? idle : new Graph(Backend);
+        try
+        {
+            return TaskRunner.Run(graph, _network, data, BatchSize, withTargets, Pack);
+        }
+        finally
+        {
+            _graphs.Add(graph);   // TaskRunner leaves its arena empty
+        }
     }
 
     /// <summary>classify, pair: the class of each text (or pair) with its probability.</summary>
@@ -176,5 +193,9 @@ public sealed class TaskModel : IDisposable
         ? Task
         : throw new InvalidOperationException($"{Directory} is a {Task.Name()} model, not {string.Join(" or ", tasks.Select(t => t.Name()))}");
 
-    public void Dispose() => _network.Dispose();
+    public void Dispose()
+    {
+        while (_graphs.TryTake(out var graph)) graph.Dispose();
+        _network.Dispose();
+    }
 }

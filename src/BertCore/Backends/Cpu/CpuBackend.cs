@@ -40,7 +40,17 @@ public sealed unsafe partial class CpuBackend : IBackend
     public string Name => "cpu";
     public DeviceKind Device => DeviceKind.Cpu;
 
-    public Storage Allocate(long bytes) => new CpuStorage(bytes, zero: false);
+    private long _storageBytesAllocated;
+
+    /// <summary>Bytes of native memory this backend has allocated so far (arena chunks, tensors, packed weights): fresh
+    /// pages the OS must map and zero on first touch, so a loop that keeps allocating shows here.</summary>
+    public long StorageBytesAllocated => Interlocked.Read(ref _storageBytesAllocated);
+
+    public Storage Allocate(long bytes)
+    {
+        Interlocked.Add(ref _storageBytesAllocated, bytes);
+        return new CpuStorage(bytes, zero: false);
+    }
 
     /// <summary>Bytes per item of a threaded <see cref="Zero(Tensor)"/>.</summary>
     private const int ZeroChunk = 1 << 16;

@@ -131,6 +131,28 @@ public sealed partial class ReferenceBackend
     }
 
     /// <inheritdoc/>
+    // q, k, v, output [T, H·D]; offsets I32 [N+1]; logSumExp [T·H]: each sequence is a batch of one, without mask
+    public void PackedAttention(Tensor q, Tensor k, Tensor v, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp)
+    {
+        var s = PackedAttentionShape.Of(q, k, v, offsets, output, logSumExp, heads);
+        int[] o = s.Sequences(offsets);
+        double[] allQ = Read(q), allK = Read(k), allV = Read(v);
+        double[] result = new double[q.Count], lse = new double[logSumExp.Count];
+        for (int n = 0; n < s.Count; n++)
+        {
+            int from = o[n] * s.Width, length = o[n + 1] - o[n], count = length * s.Width;
+            if (length == 0) continue;
+            var sequenceLse = new double[length * heads];
+            var rows = Attention(allQ[from..(from + count)], allK[from..(from + count)], allV[from..(from + count)], null, 1, length, heads,
+                scale, Backends.Dropout.None, sequenceLse);
+            rows.CopyTo(result, from);
+            sequenceLse.CopyTo(lse, o[n] * heads);
+        }
+        Write(result, output);
+        Write(lse, logSumExp);
+    }
+
+    /// <inheritdoc/>
     // q, k, v, output, dOutput [B, S, H·D]; mask I32 [B, S] or null; logSumExp [B, H, S] (unused: the reference rebuilds the
     // probabilities from q and k); dq, dk, dv [B, S, H·D] (each optional, added into)
     public void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput,

@@ -1,4 +1,5 @@
 using BertCore.Autograd;
+using BertCore.Backends;
 using BertCore.IO;
 using BertCore.Tensors;
 
@@ -13,6 +14,20 @@ public readonly struct BertOutput
     /// <summary>tanh(dense(h[:, 0])) [B, H], or null when the model has no pooler.</summary>
     public Tensor? PoolerOutput { get; init; }
     /// <summary>Embeddings output then each layer's output, L + 1 tensors [B, S, H].</summary>
+    public required IReadOnlyList<Tensor> HiddenStates { get; init; }
+}
+
+/// <summary>Outputs of <see cref="BertEncoder.ForwardPacked"/> for N packed sequences of T tokens in all (arena tensors:
+/// valid until the graph's Reset).</summary>
+public readonly struct PackedOutput
+{
+    /// <summary>[T, H]: sequence n in rows Offsets[n] .. Offsets[n+1]-1.</summary>
+    public required Tensor LastHiddenState { get; init; }
+    /// <summary>[N+1] the first row of each sequence, then T (the batch's <see cref="PackedBatch.Offsets"/>).</summary>
+    public required int[] Offsets { get; init; }
+    /// <summary>tanh(dense(h[first row of each sequence])) [N, H], or null when the model has no pooler.</summary>
+    public Tensor? PoolerOutput { get; init; }
+    /// <summary>Embeddings output then each layer's output, L + 1 tensors [T, H].</summary>
     public required IReadOnlyList<Tensor> HiddenStates { get; init; }
 }
 
@@ -58,6 +73,56 @@ public sealed class BertEncoder : Module
             HiddenStates = hidden,
         };
     }
+
+    /// <summary>
+    /// Whether <see cref="ForwardPacked"/> runs on <paramref name="backend"/>: on the host backends (CPU and
+    /// reference). The GPU backend has no attention kernel over ragged sequences, so GPU callers pad.
+    /// </summary>
+    public static bool SupportsPacked(IBackend backend) => backend.Device == DeviceKind.Cpu;
+
+    /// <summary>
+    /// The encoder for inference on packed sequences (no padding anywhere): every Linear, LayerNorm, GELU and residual
+    /// on the [T, H] token rows, attention within each sequence, positions counted per sequence. Equal to
+    /// <see cref="Forward"/> on the same sequences padded (within rounding), and each sequence's rows are the same bits
+    /// whatever other sequences share the batch. Run it under <see cref="Graph.NoGrad"/> (there is no backward); dropout
+    /// is off whatever the graph's training flag (inference).
+    /// </summary>
+    /// <exception cref="ArgumentException">A sequence is longer than max_position_embeddings.</exception>
+    /// <exception cref="NotSupportedException">The graph's backend cannot pack (<see cref="SupportsPacked"/>).</exception>
+    public PackedOutput ForwardPacked(Graph g, PackedBatch batch)
+    {
+        if (batch.LongestSequence > Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"sequence length {batch.LongestSequence} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}");
+        int t = batch.Tokens;
+        bool training = g.Training;
+        g.Training = false;
+        try
+        {
+            var ids = g.Input(batch.InputIds, t);
+            var types = g.Input(batch.TokenTypeIds, t);
+            var positions = g.Input(batch.PositionIds(g.HostScratch(t)), t);
+            var offsets = g.Input(batch.Offsets, batch.Count + 1);
+            var hidden = g.Arena.AllocateList(Layers.Count + 1);
+            hidden[0] = Embeddings.Forward(g, ids, types, positions);
+            for (int i = 0; i < Layers.Count; i++) hidden[i + 1] = Layers[i].ForwardPacked(g, hidden[i], offsets);
+            var last = hidden[^1];
+            return new PackedOutput
+            {
+                LastHiddenState = last,
+                Offsets = batch.Offsets,
+                PoolerOutput = Pooler == null ? null : g.Tanh(Pooler.Forward(g, FirstTokens(g, last, batch))),
+                HiddenStates = hidden,
+            };
+        }
+        finally
+        {
+            g.Training = training;
+        }
+    }
+
+    /// <summary>h [T, H] of a packed batch → each sequence's first token ([CLS]) [N, H].</summary>
+    public static Tensor FirstTokens(Graph g, Tensor h, PackedBatch batch) =>
+        g.GatherRows(h, g.Input(batch.Offsets.AsSpan(0, batch.Count), batch.Count));
 
     /// <summary>h [B, S, H] → h[:, 0] [B, H].</summary>
     public static Tensor FirstTokens(Graph g, Tensor h)

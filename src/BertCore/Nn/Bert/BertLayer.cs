@@ -57,9 +57,17 @@ public sealed class BertLayer : Module
     }
 
     /// <summary>h [B, S, H], mask I32 [B, S] → [B, S, H].</summary>
-    public Tensor Forward(Graph g, Tensor h, Tensor mask)
+    public Tensor Forward(Graph g, Tensor h, Tensor mask) =>
+        AfterAttention(g, h, g.Attention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), mask, _heads, _attentionDropout));
+
+    /// <summary>Inference on packed sequences: h [T, H], offsets I32 [N+1] (<see cref="PackedBatch.Offsets"/>) → [T, H].
+    /// Every op but attention works on token rows alone; attention keeps to each sequence (<see cref="Graph.PackedAttention"/>).</summary>
+    public Tensor ForwardPacked(Graph g, Tensor h, Tensor offsets) =>
+        AfterAttention(g, h, g.PackedAttention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), offsets, _heads));
+
+    /// <summary>The layer after self-attention: h and context [..., H] (token rows, padded or packed) → [..., H].</summary>
+    private Tensor AfterAttention(Graph g, Tensor h, Tensor context)
     {
-        var context = g.Attention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), mask, _heads, _attentionDropout);
         var attention = g.Dropout(AttentionOutput.Forward(g, context), _hiddenDropout);
         if (AttentionAdapter != null) attention = AttentionAdapter.Forward(g, attention);
         var a = AttentionNorm.Forward(g, attention, h);

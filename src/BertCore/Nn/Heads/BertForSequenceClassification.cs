@@ -47,6 +47,10 @@ public sealed class BertForSequenceClassification : Module
         return new TaskOutput { Encoder = encoded, Logits = logits, Loss = Loss(g, logits, IsRegression, labels, targets) };
     }
 
+    /// <summary>Inference on packed sequences (<see cref="BertEncoder.ForwardPacked"/>): logits [N, labels] from each
+    /// sequence's pooled first token; no dropout.</summary>
+    public Tensor ForwardPacked(Graph g, PackedBatch batch) => Classifier.Forward(g, Bert.ForwardPacked(g, batch).PoolerOutput!);
+
     /// <summary>
     /// The head's loss on logits [B, labels]: mean squared error against targets [B] for regression, cross-entropy
     /// against labels [B] otherwise; null when the batch has no targets of that kind.

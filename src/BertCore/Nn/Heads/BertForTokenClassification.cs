@@ -21,6 +21,10 @@ public sealed class BertForTokenClassification : Module
     public Linear Classifier { get; }
     public BertConfig Config => Bert.Config;
 
+    /// <summary>Inference on packed sequences (<see cref="BertEncoder.ForwardPacked"/>): logits [T, labels], one row per
+    /// real token (sequence n in rows offsets[n] .. offsets[n+1]-1); no dropout.</summary>
+    public Tensor ForwardPacked(Graph g, PackedBatch batch) => Classifier.Forward(g, Bert.ForwardPacked(g, batch).LastHiddenState);
+
     /// <param name="labels">[B·S] label ids, -100 where no label applies (specials, pads, non-first sub-tokens).</param>
     public TaskOutput Forward(Graph g, BertBatch batch, int[]? labels = null)
     {

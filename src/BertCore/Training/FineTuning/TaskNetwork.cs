@@ -4,6 +4,7 @@ using BertCore.IO;
 using BertCore.Nn;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
+using BertCore.Tensors;
 using BertCore.Training.FineTuning.Adapters;
 using BertCore.Training.FineTuning.Representations;
 
@@ -55,6 +56,21 @@ public abstract class TaskNetwork : IDisposable
     /// (ner) or start logits [B, S] with end logits [B, S] (qa); the loss [1] when targets were given.</returns>
     public abstract TaskOutput Forward(Graph g, TaskBatch batch);
 
+    /// <summary>Whether <see cref="ForwardPacked"/> is written for this network (classify, pair, regress and ner with the
+    /// default heads; pooled representations and qa take the padded <see cref="Forward"/>).</summary>
+    public virtual bool CanPack => false;
+
+    /// <summary>
+    /// Inference on the batch's features packed without padding (<paramref name="packed"/>, from the batch's inputs;
+    /// <see cref="BertEncoder.ForwardPacked"/>): the same logits as <see cref="Forward"/> within rounding, each feature's
+    /// the same bits whatever else is in the batch; the loss as Forward's when the batch carries targets.
+    /// </summary>
+    /// <returns>Arena tensors: logits [B, labels] (sequence tasks) or [T, labels] (ner: each feature's real tokens, back
+    /// to back); the loss [1] or null.</returns>
+    /// <exception cref="NotSupportedException">The network has no packed path (<see cref="CanPack"/>).</exception>
+    public virtual (Tensor Logits, Tensor? Loss) ForwardPacked(Graph g, TaskBatch batch, PackedBatch packed) =>
+        throw new NotSupportedException($"a {Spec.Task.Name()} network with this head runs on padded batches only");
+
     /// <summary>Hugging Face initialization of every parameter from <paramref name="seed"/>.</summary>
     public abstract void Initialize(int seed);
 
@@ -86,6 +102,14 @@ public abstract class TaskNetwork : IDisposable
     {
         public override IReadOnlyList<Module> Head { get; } = [model.Classifier];
         public override TaskOutput Forward(Graph g, TaskBatch batch) => model.Forward(g, batch.Inputs, batch.Labels, batch.Targets);
+        public override bool CanPack => true;
+
+        public override (Tensor Logits, Tensor? Loss) ForwardPacked(Graph g, TaskBatch batch, PackedBatch packed)
+        {
+            var logits = model.ForwardPacked(g, packed);
+            return (logits, BertForSequenceClassification.Loss(g, logits, model.IsRegression, batch.Labels, batch.Targets));
+        }
+
         public override void Initialize(int seed) => model.Initialize(seed);
     }
 
@@ -93,6 +117,19 @@ public abstract class TaskNetwork : IDisposable
     {
         public override IReadOnlyList<Module> Head { get; } = [model.Classifier];
         public override TaskOutput Forward(Graph g, TaskBatch batch) => model.Forward(g, batch.Inputs, batch.Labels);
+        public override bool CanPack => true;
+
+        public override (Tensor Logits, Tensor? Loss) ForwardPacked(Graph g, TaskBatch batch, PackedBatch packed)
+        {
+            var logits = model.ForwardPacked(g, packed);   // [T, labels]
+            if (batch.Labels == null) return (logits, null);
+            // The padded labels [B·S] (-100 on padding) of each row's real tokens, back to back as the logits.
+            var labels = g.HostScratch(packed.Tokens);
+            for (int b = 0; b < packed.Count; b++)
+                batch.Labels.AsSpan(b * batch.Inputs.SequenceLength, packed.Length(b)).CopyTo(labels[packed.Offsets[b]..]);
+            return (logits, g.CrossEntropy(logits, g.Input(labels, packed.Tokens)));
+        }
+
         public override void Initialize(int seed) => model.Initialize(seed);
     }
 

@@ -1,12 +1,15 @@
 using BertCore.Autograd;
 using BertCore.Data.Tasks;
+using BertCore.Nn.Bert;
 using BertCore.Tensors;
 
 namespace BertCore.Training.FineTuning;
 
 /// <summary>
 /// Runs a task network over every feature of a <see cref="TaskData"/> for evaluation and prediction: no gradients,
-/// dropout off, features batched longest first (little padding), outputs copied to the host in feature order.
+/// dropout off, features batched longest first, outputs copied to the host in feature order. Where the network and
+/// the backend can (<see cref="TaskNetwork.CanPack"/>, <see cref="BertEncoder.SupportsPacked"/>) each batch runs packed,
+/// without padding: then a feature's outputs are the same bits whatever the batch size and the other features.
 /// Leaves the graph's training flag as it was and its arena empty.
 /// </summary>
 public static class TaskRunner
@@ -14,8 +17,10 @@ public static class TaskRunner
     /// <summary>The outputs for every feature, with the mean loss when <paramref name="withTargets"/> and the data is labelled.</summary>
     /// <param name="g">The graph to run on (one per thread; the network's parameters are only read).</param>
     /// <param name="batchSize">Features per forward pass.</param>
-    public static TaskOutputs Run(Graph g, TaskNetwork network, TaskData data, int batchSize, bool withTargets = true)
+    /// <param name="pack">Pack the batches where the network and backend can; false pads every batch to its longest feature.</param>
+    public static TaskOutputs Run(Graph g, TaskNetwork network, TaskData data, int batchSize, bool withTargets = true, bool pack = true)
     {
+        pack &= network.CanPack && BertEncoder.SupportsPacked(g.Backend);
         withTargets &= data.IsLabeled;
         var logits = new float[data.Count][];
         float[][]? endLogits = network.Spec.Task == TaskKind.Qa ? new float[data.Count][] : null;
@@ -30,14 +35,25 @@ public static class TaskRunner
             foreach (int[] rows in LengthBucketSampler.InOrder(data.Lengths, batchSize))
             {
                 var batch = data.Batch(rows, withTargets);
-                var output = network.Forward(g, batch);
-                if (output.Loss is { } loss)
+                Tensor? loss;
+                if (pack)
+                {
+                    var packed = PackedBatch.FromPadded(batch.Inputs);
+                    (var packedLogits, loss) = network.ForwardPacked(g, batch, packed);
+                    Split(g, packedLogits, rows, perToken ? packed.Offsets : null, logits);
+                }
+                else
+                {
+                    var output = network.Forward(g, batch);
+                    loss = output.Loss;
+                    Split(g, output.Logits, rows, data, perToken, logits);
+                    if (endLogits != null) Split(g, output.EndLogits!, rows, data, perToken, endLogits);
+                }
+                if (loss != null)
                 {
                     g.Backend.Download(loss, scalar);
                     lossSum += (double)scalar[0] * rows.Length;
                 }
-                Split(g, output.Logits, rows, data, perToken, logits);
-                if (endLogits != null) Split(g, output.EndLogits!, rows, data, perToken, endLogits);
                 g.Reset();
             }
         }
@@ -47,6 +63,21 @@ public static class TaskRunner
             g.Training = training;
         }
         return new TaskOutputs(logits, endLogits, withTargets ? lossSum / data.Count : double.NaN);
+    }
+
+    /// <summary>
+    /// Copies the outputs of a packed batch to the host: sequence outputs [B, labels] one row per feature, or with
+    /// <paramref name="offsets"/> [B+1] per-token outputs [T, labels], feature b's tokens in rows offsets[b] .. offsets[b+1]-1.
+    /// </summary>
+    private static void Split(Graph g, Tensor output, int[] rows, int[]? offsets, float[][] into)
+    {
+        var host = new float[checked((int)output.Count)];
+        g.Backend.Download(output, host);
+        int width = output.Shape[output.Shape.Rank - 1];
+        for (int b = 0; b < rows.Length; b++)
+            into[rows[b]] = offsets == null
+                ? host.AsSpan(b * width, width).ToArray()
+                : host.AsSpan(offsets[b] * width, (offsets[b + 1] - offsets[b]) * width).ToArray();
     }
 
     /// <summary>
