@@ -165,30 +165,42 @@ public sealed partial class SentenceEmbedder : IDisposable
     }
 
     /// <summary>
-    /// The pooled vectors [B·H] of one batch of encodings (similar lengths; each padded to the longest): the one place
-    /// the encoder runs. Each row is pooled over its own tokens (<see cref="TokenPooling"/>). Leaves the graph's arena empty.
+    /// The pooled vectors [B·H] of one batch of encodings (similar lengths): the one place the encoder runs. On the CPU
+    /// the sequences are packed back to back (<see cref="BertEncoder.ForwardPacked"/>: no padding, and each text's
+    /// vector the same bits whatever its batch); elsewhere each is padded to the longest. Each sequence is pooled over
+    /// its own tokens (<see cref="TokenPooling"/>). Leaves the graph's arena empty.
     /// </summary>
     private float[] EncodeBatch(Graph g, IReadOnlyList<Encoding> rows)
     {
-        int b = rows.Count, s = rows.Max(e => e.Length);
-        var ids = new int[b * s];
-        var mask = new int[b * s];
-        Array.Fill(ids, Tokenizer.Vocabulary.PadId);
-        for (int r = 0; r < b; r++)
-            for (int t = 0; t < rows[r].Length; t++)
-            {
-                ids[r * s + t] = rows[r].Ids[t];
-                mask[r * s + t] = 1;
-            }
+        int b = rows.Count, h = Dimension;
+        var pooled = new float[b * h];   // [B, H]
         try
         {
-            var hidden = _encoder.Forward(g, new BertBatch(b, s, ids, null, mask)).LastHiddenState;
-            int h = Dimension;
-            var host = new float[b * s * h];   // [B, S, H]
-            g.Backend.Download(hidden, host);
-            var pooled = new float[b * h];   // [B, H]
+            if (BertEncoder.SupportsPacked(Backend))
+            {
+                var offsets = new int[b + 1];
+                for (int r = 0; r < b; r++) offsets[r + 1] = offsets[r] + rows[r].Length;
+                var packed = new PackedBatch(rows.SelectMany(e => e.Ids).ToArray(), offsets);
+                var hidden = new float[offsets[b] * h];   // [T, H]
+                g.Backend.Download(_encoder.ForwardPacked(g, packed).LastHiddenState, hidden);
+                for (int r = 0; r < b; r++)
+                    TokenPooling.Pool(Pooling.Mode, hidden.AsSpan(offsets[r] * h, rows[r].Length * h), pooled.AsSpan(r * h, h));
+                return pooled;
+            }
+            int s = rows.Max(e => e.Length);
+            var ids = new int[b * s];
+            var mask = new int[b * s];
+            Array.Fill(ids, Tokenizer.Vocabulary.PadId);
             for (int r = 0; r < b; r++)
-                TokenPooling.Pool(Pooling.Mode, host.AsSpan(r * s * h, rows[r].Length * h), pooled.AsSpan(r * h, h));
+                for (int t = 0; t < rows[r].Length; t++)
+                {
+                    ids[r * s + t] = rows[r].Ids[t];
+                    mask[r * s + t] = 1;
+                }
+            var padded = new float[b * s * h];   // [B, S, H]
+            g.Backend.Download(_encoder.Forward(g, new BertBatch(b, s, ids, null, mask)).LastHiddenState, padded);
+            for (int r = 0; r < b; r++)
+                TokenPooling.Pool(Pooling.Mode, padded.AsSpan(r * s * h, rows[r].Length * h), pooled.AsSpan(r * h, h));
             return pooled;
         }
         finally
