@@ -71,6 +71,14 @@ public static class CliOption
         "cpu; cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`); simulator: the GPU kernels on the CPU, very slow, for tests",
         fallback: "cpu", valueName: "cpu|cuda[:N]");
 
+    /// <summary>The <c>--quantize</c> option of the inference verbs; read it with <see cref="Precision"/>.</summary>
+    public static Option<string> Quantize() => Text("--quantize",
+        "int8: every Linear in int8 (weights per output channel, activations per token; attention, LayerNorm and softmax stay fp32), CPU only",
+        fallback: "none", among: ["none", "int8"]);
+
+    /// <summary>The inference precision a <see cref="Quantize"/> value asks for.</summary>
+    public static Nn.InferencePrecision Precision(string quantize) => quantize == "int8" ? Nn.InferencePrecision.Int8 : Nn.InferencePrecision.Fp32;
+
     /// <summary>The value of an option that this use of the verb needs (others may not).</summary>
     /// <exception cref="UsageException">The option was not given.</exception>
     public static T Require<T>(ParseResult parse, Option<T> option) where T : class =>

@@ -12,6 +12,7 @@ public sealed class PredictCommand : ICommand
     private readonly Option<string> _output = CliOption.Text("--output", "JSONL predictions (written atomically)", required: true, valueName: "FILE");
     private readonly Option<int> _batch = CliOption.Int("--batch", 64, "inputs per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<string> _quantize = CliOption.Quantize();
 
     public string Summary => "predict labels, values, tags or answers for JSONL inputs with a fine-tuned model";
 
@@ -27,7 +28,7 @@ public sealed class PredictCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("predict", Summary) { _model, _input, _output, _batch, _device };
+        var command = new Command("predict", Summary) { _model, _input, _output, _batch, _device, _quantize };
         command.SetAction(Run);
         return command;
     }
@@ -38,7 +39,7 @@ public sealed class PredictCommand : ICommand
         int batch = parse.GetValue(_batch);
         string device = parse.GetValue(_device)!;
         if (batch < 1) throw new UsageException("--batch must be at least 1");
-        using var taskModel = TaskModel.Load(model, Devices.Create(device), batch);
+        using var taskModel = TaskModel.Load(model, Devices.Create(device), batch, CliOption.Precision(parse.GetValue(_quantize)!));
         bool terminal = !Console.IsOutputRedirected;
         int count = PredictionFile.Run(taskModel, input, output, terminal ? new BarProgress() : null);
         if (terminal) Console.WriteLine();
