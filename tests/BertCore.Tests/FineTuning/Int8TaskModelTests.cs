@@ -64,15 +64,26 @@ public class Int8TaskModelTests : IDisposable
         Assert.Equal("int8 inference runs on the CPU backend only, not on reference", e.Message);
     }
 
-    /// <summary>evaluate --quantize int8 prints the same metrics keys, and the accuracy of the int8 model on the file
-    /// (computed here through TaskModel); an unknown value is a usage error naming the option.</summary>
+    /// <summary>evaluate --quantize int8 prints the int8 model's metrics and predict --quantize int8 writes its labels
+    /// and scores (both computed here through TaskModel); an unknown value is a usage error naming the option.</summary>
     [Fact]
-    public void Evaluate_takes_quantize_int8_and_refuses_other_values()
+    public void Evaluate_and_predict_take_quantize_int8_and_refuse_other_values()
     {
         var run = CliRunner.Run("evaluate", "--model", _tiny.Model, "--data", _tiny.Dev, "--quantize", "int8");
         Assert.True(run.ExitCode == 0, run.StdErr);
         using var model = TaskModel.Load(_tiny.Model, precision: InferencePrecision.Int8);
         Assert.Equal(model.Evaluate(_tiny.Dev).ToJson(), run.StdOut.Trim());
+
+        string input = _folder.File("input.jsonl"), output = _folder.File("output.jsonl");
+        var texts = File.ReadAllLines(_tiny.Dev).Skip(1).Select(l => l.Split('\t')[0]).ToArray();
+        File.WriteAllLines(input, texts.Select(t => System.Text.Json.JsonSerializer.Serialize(new { text = t })));
+        var predict = CliRunner.Run("predict", "--model", _tiny.Model, "--input", input, "--output", output, "--quantize", "int8");
+        Assert.True(predict.ExitCode == 0, predict.StdErr);
+        var labels = File.ReadAllLines(output).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("label").GetString());
+        var scores = File.ReadAllLines(output).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("score").GetDouble()).ToArray();
+        var expected = model.Classify(texts.Select(t => (t, (string?)null)).ToArray());
+        Assert.Equal(expected.Select(p => p.Label), labels);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i].Score, scores[i], 1e-6);   // as printed in JSON
 
         var bad = CliRunner.Run("evaluate", "--model", _tiny.Model, "--data", _tiny.Dev, "--quantize", "int4");
         Assert.Equal(2, bad.ExitCode);
