@@ -1,5 +1,6 @@
 using BertCore.Backends.Cpu.Int8;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace BertCore.Tests.Backends.Int8;
 
@@ -8,7 +9,7 @@ namespace BertCore.Tests.Backends.Int8;
 /// integer sums, no tolerance. Shapes leave every remainder: k not a multiple of 4 (the zero-padded tail), N not a
 /// multiple of the 16-column sliver, partial row tiles (1 to 5 rows repeat their last row).
 /// </summary>
-public unsafe class Int8KernelTests
+public unsafe class Int8KernelTests(ITestOutputHelper log)
 {
     /// <summary>The supported paths by name (the enum is internal).</summary>
     public static TheoryData<string> Paths() => new(Int8Paths.Supported.Select(p => p.ToString()));
@@ -64,5 +65,9 @@ public unsafe class Int8KernelTests
     }
 
     [Fact]
-    public void The_probe_picks_a_supported_path() => Assert.Contains(Int8Probe.Fastest, Int8Paths.Supported);
+    public void The_probe_picks_a_supported_path()
+    {
+        log.WriteLine($"supported: {string.Join(", ", Int8Paths.Supported)}; the probe picks {Int8Probe.Fastest}");
+        Assert.Contains(Int8Probe.Fastest, Int8Paths.Supported);
+    }
 }
