@@ -71,6 +71,26 @@ public static class CliOption
         "cpu; cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`); simulator: the GPU kernels on the CPU, very slow, for tests",
         fallback: "cpu", valueName: "cpu|cuda[:N]");
 
+    /// <summary>The <c>--threads</c> option of the verbs that run a model; read it with <see cref="Backend"/>.</summary>
+    public static Option<int> Threads() => Int("--threads", 0, "CPU threads per kernel, the caller included (0: one per processor)", "T");
+
+    /// <summary>The backend that <c>--device</c> and <c>--threads</c> name.</summary>
+    /// <exception cref="UsageException">A negative thread count.</exception>
+    public static Backends.IBackend Backend(ParseResult parse, Option<string> device, Option<int> threads)
+    {
+        int count = parse.GetValue(threads);
+        if (count < 0) throw new UsageException($"--threads must be 0 (all) or positive, not {count}");
+        return Devices.Create(parse.GetValue(device)!, count);
+    }
+
+    /// <summary>The <c>--quantize</c> option of the inference verbs; read it with <see cref="Precision"/>.</summary>
+    public static Option<string> Quantize() => Text("--quantize",
+        "int8: every Linear in int8 (weights per output channel, activations per token; attention, LayerNorm and softmax stay fp32), CPU only",
+        fallback: "none", among: ["none", "int8"]);
+
+    /// <summary>The inference precision a <see cref="Quantize"/> value asks for.</summary>
+    public static Nn.InferencePrecision Precision(string quantize) => quantize == "int8" ? Nn.InferencePrecision.Int8 : Nn.InferencePrecision.Fp32;
+
     /// <summary>The value of an option that this use of the verb needs (others may not).</summary>
     /// <exception cref="UsageException">The option was not given.</exception>
     public static T Require<T>(ParseResult parse, Option<T> option) where T : class =>

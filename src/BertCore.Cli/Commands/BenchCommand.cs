@@ -28,8 +28,7 @@ public sealed class BenchCommand : ICommand
     private readonly Option<int?> _k = CliOption.MaybeInt("--k", "gemm: the inner dimension (default n)", "K");
     private readonly Option<bool> _transA = CliOption.Flag("--trans-a", "gemm: a is stored [k, m]");
     private readonly Option<bool> _transB = CliOption.Flag("--trans-b", "gemm: b is stored [n, k]");
-    private readonly Option<int> _threads = CliOption.Int("--threads", 0,
-        "CPU threads per kernel, the caller included (0: one per processor; as the peer's --threads)", "T");
+    private readonly Option<int> _threads = CliOption.Threads();
     private readonly Option<string> _device = CliOption.Device();
 
     public string Summary => "time a training step, inference, GEMM or the FMA peak; prints one JSON line";
@@ -57,9 +56,7 @@ public sealed class BenchCommand : ICommand
         var gemm = new GemmShape(parse.GetValue(_m) ?? n, n, parse.GetValue(_k) ?? n, parse.GetValue(_transA), parse.GetValue(_transB));
         foreach (var (name, size) in new[] { ("m", gemm.M), ("n", gemm.N), ("k", gemm.K) })
             if (size <= 0) throw new UsageException($"--{name} must be positive, not {size}");
-        int threads = parse.GetValue(_threads);
-        if (threads < 0) throw new UsageException($"--threads must be positive, not {threads}");
-        var backend = Devices.Create(parse.GetValue(_device)!, threads);
+        var backend = CliOption.Backend(parse, _device, _threads);
         object result = mode switch
         {
             "train" => Line(mode, model, Throughput.Train(backend, Throughput.Config(model), batch, seq, steps)),

@@ -16,6 +16,8 @@ public sealed class EmbedCommand : ICommand
     private readonly Option<bool> _normalize = CliOption.Flag("--normalize", "scale every vector to unit length (default: as the folder says; unnormalized without modules.json)");
     private readonly Option<int> _batch = CliOption.Int("--batch", 32, "texts per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<int> _threads = CliOption.Threads();
+    private readonly Option<string> _quantize = CliOption.Quantize();
 
     public string Summary => "embed texts into sentence vectors (JSONL or a safetensors matrix)";
 
@@ -31,7 +33,7 @@ public sealed class EmbedCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("embed", Summary) { _model, _input, _output, _pooling, _normalize, _batch, _device };
+        var command = new Command("embed", Summary) { _model, _input, _output, _pooling, _normalize, _batch, _device, _threads, _quantize };
         command.SetAction(Run);
         return command;
     }
@@ -46,7 +48,8 @@ public sealed class EmbedCommand : ICommand
         {
             Pooling = pooling == null ? null : EmbeddingPooling.ParseMode(pooling),
             Normalize = parse.GetValue(_normalize) ? true : null,
-            Backend = Devices.Create(parse.GetValue(_device)!),
+            Backend = CliOption.Backend(parse, _device, _threads),
+            Precision = CliOption.Precision(parse.GetValue(_quantize)!),
             BatchSize = batch,
         };
         using var embedder = SentenceEmbedder.Load(model, options);

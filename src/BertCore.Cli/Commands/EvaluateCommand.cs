@@ -16,6 +16,7 @@ public sealed class EvaluateCommand : ICommand
     private readonly Option<string> _task = CliOption.Text("--task", "check the task, or read a classify model's data as pairs (pair) and back; similarity: score an embedding model", valueName: "TASK");
     private readonly Option<int> _batch = CliOption.Int("--batch", 64, "examples per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<string> _quantize = CliOption.Quantize();
 
     public string Summary => "score a fine-tuned model on labelled data; prints the metrics as one JSON object";
 
@@ -30,7 +31,7 @@ public sealed class EvaluateCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("evaluate", Summary) { _model, _data, _features, _task, _batch, _device };
+        var command = new Command("evaluate", Summary) { _model, _data, _features, _task, _batch, _device, _quantize };
         command.SetAction(Run);
         return command;
     }
@@ -53,7 +54,7 @@ public sealed class EvaluateCommand : ICommand
         {
             throw new UsageException(e.Message);
         }
-        using var taskModel = TaskModel.Load(model, Devices.Create(device), batch);
+        using var taskModel = TaskModel.Load(model, Devices.Create(device), batch, CliOption.Precision(parse.GetValue(_quantize)!));
         Console.WriteLine(taskModel.Evaluate(data, kind, features).ToJson());
         return 0;
     }

@@ -15,6 +15,8 @@ public sealed class IndexCommand : ICommand
         fallback: "fp32", valueName: "P", among: ["fp32", "int8"]);
     private readonly Option<int> _batch = CliOption.Int("--batch", 32, "texts per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<int> _threads = CliOption.Threads();
+    private readonly Option<string> _quantize = CliOption.Quantize();
 
     public string Summary => "embed a corpus into a vector index for bertcore search (or add documents to one)";
 
@@ -26,7 +28,7 @@ public sealed class IndexCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("index", Summary) { _model, _corpus, _output, _precision, _batch, _device };
+        var command = new Command("index", Summary) { _model, _corpus, _output, _precision, _batch, _device, _threads, _quantize };
         command.SetAction(Run);
         return command;
     }
@@ -34,7 +36,7 @@ public sealed class IndexCommand : ICommand
     private int Run(ParseResult parse)
     {
         string output = parse.GetValue(_output)!;
-        using var embedder = SearchCommand.LoadEmbedder(parse.GetValue(_model)!, parse.GetValue(_batch), parse.GetValue(_device)!);
+        using var embedder = SearchCommand.LoadEmbedder(parse, parse.GetValue(_model)!, _batch, _device, _threads, _quantize);
         bool terminal = !Console.IsOutputRedirected;
         int before = 0;
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())

@@ -12,9 +12,10 @@ public sealed class PredictCommand : ICommand
     private readonly Option<string> _output = CliOption.Text("--output", "JSONL predictions (written atomically)", required: true, valueName: "FILE");
     private readonly Option<int> _batch = CliOption.Int("--batch", 64, "inputs per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
-    private readonly Option<int> _threads = CliOption.Int("--threads", 0, "CPU threads per kernel, the caller included (0: one per processor)", "T");
+    private readonly Option<int> _threads = CliOption.Threads();
     private readonly Option<bool> _padded = CliOption.Flag("--padded",
         "pad each batch to its longest input instead of packing the inputs back to back (the GPU always pads; for comparisons)");
+    private readonly Option<string> _quantize = CliOption.Quantize();
 
     public string Summary => "predict labels, values, tags or answers for JSONL inputs with a fine-tuned model";
 
@@ -30,7 +31,7 @@ public sealed class PredictCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("predict", Summary) { _model, _input, _output, _batch, _device, _threads, _padded };
+        var command = new Command("predict", Summary) { _model, _input, _output, _batch, _device, _threads, _padded, _quantize };
         command.SetAction(Run);
         return command;
     }
@@ -39,11 +40,8 @@ public sealed class PredictCommand : ICommand
     {
         string model = parse.GetValue(_model)!, input = parse.GetValue(_input)!, output = parse.GetValue(_output)!;
         int batch = parse.GetValue(_batch);
-        string device = parse.GetValue(_device)!;
-        int threads = parse.GetValue(_threads);
         if (batch < 1) throw new UsageException("--batch must be at least 1");
-        if (threads < 0) throw new UsageException($"--threads must be 0 (all) or positive, not {threads}");
-        using var taskModel = TaskModel.Load(model, Devices.Create(device, threads), batch);
+        using var taskModel = TaskModel.Load(model, CliOption.Backend(parse, _device, _threads), batch, CliOption.Precision(parse.GetValue(_quantize)!));
         taskModel.Pack = !parse.GetValue(_padded);
         bool terminal = !Console.IsOutputRedirected;
         int count = PredictionFile.Run(taskModel, input, output, terminal ? new TextCountProgress("inputs") : null);

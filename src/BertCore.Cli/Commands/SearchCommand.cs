@@ -20,6 +20,8 @@ public sealed class SearchCommand : ICommand
     private readonly Option<string> _model = CliOption.Text("--model", "the model folder (default: the one recorded in the index)", valueName: "DIR");
     private readonly Option<int> _batch = CliOption.Int("--batch", 32, "queries per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<int> _threads = CliOption.Threads();
+    private readonly Option<string> _quantize = CliOption.Quantize();
 
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -28,22 +30,28 @@ public sealed class SearchCommand : ICommand
     public string Notes => """
             Scores are dot products of the query's vector with the stored vectors: cosine similarities for a normalized
             model. Ties are broken by id (ordinal order). The query is embedded by the index's model: a model with another
-            fingerprint (weights, pooling or normalization) is refused.
+            fingerprint (weights, pooling, normalization or --quantize) is refused.
             --queries writes one line per query: {"id", "query", "hits": [{"id", "score", "text"}, ...]}.
         """;
 
     public Command Create()
     {
-        var command = new Command("search", Summary) { _index, _query, _queries, _output, _k, _model, _batch, _device };
+        var command = new Command("search", Summary) { _index, _query, _queries, _output, _k, _model, _batch, _device, _threads, _quantize };
         command.SetAction(Run);
         return command;
     }
 
-    /// <summary>The embedder of `index` and `search`, with the command line's batch size and device.</summary>
-    internal static SentenceEmbedder LoadEmbedder(string model, int batch, string device)
+    /// <summary>The embedder of `index` and `search`, with the command line's batch size, device, threads and precision.</summary>
+    internal static SentenceEmbedder LoadEmbedder(ParseResult parse, string model, Option<int> batch, Option<string> device, Option<int> threads,
+        Option<string> quantize)
     {
-        if (batch < 1) throw new UsageException("--batch must be at least 1");
-        return SentenceEmbedder.Load(model, new SentenceEmbedderOptions { BatchSize = batch, Backend = Devices.Create(device) });
+        if (parse.GetValue(batch) < 1) throw new UsageException("--batch must be at least 1");
+        return SentenceEmbedder.Load(model, new SentenceEmbedderOptions
+        {
+            BatchSize = parse.GetValue(batch),
+            Backend = CliOption.Backend(parse, device, threads),
+            Precision = CliOption.Precision(parse.GetValue(quantize)!),
+        });
     }
 
     private int Run(ParseResult parse)
@@ -56,7 +64,7 @@ public sealed class SearchCommand : ICommand
         using var index = VectorIndex.Open(parse.GetValue(_index)!);
         string model = parse.GetValue(_model) ?? index.ModelPath
             ?? throw new UsageException($"{index.Folder} does not record its model folder: give --model DIR");
-        using var embedder = LoadEmbedder(model, parse.GetValue(_batch), parse.GetValue(_device)!);
+        using var embedder = LoadEmbedder(parse, model, _batch, _device, _threads, _quantize);
         if (query != null)
         {
             var hits = index.Search(embedder, [query], k)[0];

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using BertCore.Autograd;
 using BertCore.Backends;
@@ -5,6 +6,7 @@ using BertCore.Backends.Cpu;
 using BertCore.Checkpoints;
 using BertCore.Data.Tasks;
 using BertCore.IO;
+using BertCore.Nn;
 using BertCore.Nn.Bert;
 using BertCore.Text;
 using Encoding = BertCore.Text.Encoding;
@@ -39,6 +41,10 @@ public sealed partial class SentenceEmbedder : IDisposable
 {
     private readonly BertEncoder _encoder;
 
+    /// <summary>Graphs (each with its arena) of finished calls, reused by the next ones, as <see cref="Inference.TaskModel"/>
+    /// does: a fresh arena per call would fault in its activations' memory again each time.</summary>
+    private readonly ConcurrentBag<Graph> _graphs = [];
+
     private SentenceEmbedder(string directory, BertEncoder encoder, BertTokenizer tokenizer, IBackend backend, EmbeddingPooling pooling,
         int batchSize, int maxLength, string fingerprint)
     {
@@ -64,10 +70,13 @@ public sealed partial class SentenceEmbedder : IDisposable
     /// <exception cref="InvalidFileException">A file of the folder is malformed, or an encoder tensor is missing or has another shape.</exception>
     /// <exception cref="FileNotFoundException">config.json, vocab.txt or the weights file is missing.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A batch size below 1, or a maximum length outside 2 … max_position_embeddings.</exception>
+    /// <exception cref="ArgumentException">Int8 on a backend other than the CPU's.</exception>
     public static SentenceEmbedder Load(string dir, SentenceEmbedderOptions? options = null)
     {
         options ??= new SentenceEmbedderOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        if (options.Precision == InferencePrecision.Int8 && options.Backend is not (null or CpuBackend))
+            throw new ArgumentException($"int8 inference runs on the CPU backend only, not on {options.Backend.Name}");
         var config = ModelDirectory.LoadConfig(dir);
         int maxLength = options.MaxLength ?? Math.Min(SentenceBertConfig.MaxSeqLength(dir) ?? int.MaxValue, config.MaxPositionEmbeddings);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
@@ -85,8 +94,9 @@ public sealed partial class SentenceEmbedder : IDisposable
             Checkpoint.LoadWeights(encoder, weights);
             var backend = options.Backend ?? new CpuBackend();
             backend.Adopt(encoder.Parameters());
-            encoder.FreezeForInference();
-            return new SentenceEmbedder(dir, encoder, tokenizer, backend, pooling, options.BatchSize, maxLength, Fingerprint(weights, pooling));
+            encoder.FreezeForInference(options.Precision);
+            return new SentenceEmbedder(dir, encoder, tokenizer, backend, pooling, options.BatchSize, maxLength,
+                Fingerprint(weights, pooling, options.Precision));
         }
         catch
         {
@@ -104,8 +114,8 @@ public sealed partial class SentenceEmbedder : IDisposable
     /// <summary>
     /// Identifies the vectors this embedder makes, so that stored vectors are only compared with vectors of the
     /// same model: <c>sha256:HEX/POOLING/normalized</c> (or <c>/unnormalized</c>), where HEX is the SHA-256 of the
-    /// weights file (lower-case hex), POOLING is mean, cls or max. Two folders with byte-identical weights and the
-    /// same pooling get the same fingerprint.
+    /// weights file (lower-case hex), POOLING is mean, cls or max, followed by <c>/int8</c> for an int8 embedder. Two
+    /// folders with byte-identical weights and the same pooling get the same fingerprint.
     /// </summary>
     public string ModelFingerprint { get; }
 
@@ -148,9 +158,9 @@ public sealed partial class SentenceEmbedder : IDisposable
             encodings[i] = Tokenizer.Encode(texts[i], null, MaxLength, Truncation.LongestFirst);
         }
         var vectors = new float[texts.Count][];
-        using (var graph = new Graph(Backend))
+        var graph = _graphs.TryTake(out var idle) ? idle : new Graph(Backend) { Training = false };
+        try
         {
-            graph.Training = false;
             using var noGrad = graph.NoGrad();
             foreach (int[] rows in LengthBucketSampler.InOrder(encodings.Select(e => e.Length).ToArray(), BatchSize))
             {
@@ -159,6 +169,10 @@ public sealed partial class SentenceEmbedder : IDisposable
                 for (int b = 0; b < rows.Length; b++)
                     vectors[rows[b]] = Finish(pooled.AsSpan(b * Dimension, Dimension));
             }
+        }
+        finally
+        {
+            _graphs.Add(graph);   // EncodeBatch leaves its arena empty
         }
         if (truncated > 0) TextsTruncated?.Invoke(this, new TruncatedTexts(truncated, MaxLength));
         return vectors;
@@ -222,13 +236,18 @@ public sealed partial class SentenceEmbedder : IDisposable
         return vector;
     }
 
-    private static string Fingerprint(string weights, EmbeddingPooling pooling)
+    private static string Fingerprint(string weights, EmbeddingPooling pooling, InferencePrecision precision)
     {
         using var stream = File.OpenRead(weights);
         string hash = Convert.ToHexStringLower(SHA256.HashData(stream));
-        return $"sha256:{hash}/{EmbeddingPooling.Name(pooling.Mode)}/{(pooling.Normalize ? "normalized" : "unnormalized")}";
+        return $"sha256:{hash}/{EmbeddingPooling.Name(pooling.Mode)}/{(pooling.Normalize ? "normalized" : "unnormalized")}" +
+            (precision == InferencePrecision.Int8 ? "/int8" : "");
     }
 
-    /// <summary>Frees the encoder's weights.</summary>
-    public void Dispose() => _encoder.Dispose();
+    /// <summary>Frees the encoder's weights and the graphs' memory.</summary>
+    public void Dispose()
+    {
+        while (_graphs.TryTake(out var graph)) graph.Dispose();
+        _encoder.Dispose();
+    }
 }

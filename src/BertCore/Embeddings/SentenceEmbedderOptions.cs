@@ -1,4 +1,5 @@
 using BertCore.Backends;
+using BertCore.Nn;
 
 namespace BertCore.Embeddings;
 
@@ -21,4 +22,8 @@ public sealed record SentenceEmbedderOptions
     /// <see cref="SentenceEmbedder.TextsTruncated"/>. Null: the folder's sentence_bert_config.json max_seq_length when
     /// present (capped at the model's positions), else the model's max_position_embeddings.</summary>
     public int? MaxLength { get; init; }
+
+    /// <summary><see cref="InferencePrecision.Int8"/>: every Linear in int8 (CPU backend only); the vectors then differ
+    /// slightly from fp32's, so the precision is part of <see cref="SentenceEmbedder.ModelFingerprint"/>.</summary>
+    public InferencePrecision Precision { get; init; } = InferencePrecision.Fp32;
 }

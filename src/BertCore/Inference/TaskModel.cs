@@ -43,10 +43,14 @@ public sealed class TaskModel : IDisposable
     /// <param name="backend">Where to run (default: the CPU backend); the weights are moved into its memory (<see cref="IBackend.Adopt"/>)
     /// and frozen (<see cref="Nn.Module.FreezeForInference"/>).</param>
     /// <param name="batchSize">Inputs per forward pass.</param>
+    /// <param name="precision"><see cref="Nn.InferencePrecision.Int8"/>: every Linear in int8 (CPU backend only).</param>
     /// <exception cref="InvalidFileException">A file of the folder is missing a tensor or malformed.</exception>
-    public static TaskModel Load(string dir, IBackend? backend = null, int batchSize = 32)
+    /// <exception cref="ArgumentException">Int8 on a backend other than the CPU's.</exception>
+    public static TaskModel Load(string dir, IBackend? backend = null, int batchSize = 32, Nn.InferencePrecision precision = Nn.InferencePrecision.Fp32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (precision == Nn.InferencePrecision.Int8 && backend is not (null or CpuBackend))
+            throw new ArgumentException($"int8 inference runs on the CPU backend only, not on {backend.Name}");
         var network = TaskModelDirectory.Load(dir);
         try
         {
@@ -56,7 +60,7 @@ public sealed class TaskModel : IDisposable
                     $"has {tokenizer.Vocabulary.Count} tokens but the model's vocab_size is {network.Config.VocabSize}");
             backend ??= new CpuBackend();
             backend.Adopt(network.Model.Parameters());
-            network.Model.FreezeForInference();   // the CPU backend then packs each weight for its GEMMs once
+            network.Model.FreezeForInference(precision);   // the CPU backend then packs (or int8 quantizes) each weight once
             return new TaskModel(dir, network, tokenizer, backend, batchSize);
         }
         catch

@@ -1,4 +1,5 @@
 using BertCore.Autograd;
+using BertCore.Backends.Cpu.Int8;
 using BertCore.Tensors;
 
 namespace BertCore.Nn;
@@ -17,8 +18,29 @@ public sealed class Linear : Module
     public int InFeatures => Weight.Shape[1];
     public int OutFeatures => Weight.Shape[0];
 
-    /// <summary>x [..., in] → [..., out].</summary>
-    public Tensor Forward(Graph g, Tensor x, bool gelu = false) => g.Linear(x, Weight.Value, Bias?.Value, gelu);
+    /// <summary>The weight in int8 once the model is frozen for int8 inference (<see cref="Quantize"/>), else null.</summary>
+    internal QuantizedWeights? Quantized { get; private set; }
+
+    /// <summary>x [..., in] → [..., out]; in int8 once quantized.</summary>
+    public Tensor Forward(Graph g, Tensor x, bool gelu = false) => Quantized != null
+        ? g.QuantizedLinear(x, Quantized, Bias?.Value, gelu)
+        : g.Linear(x, Weight.Value, Bias?.Value, gelu);
+
+    /// <summary>Quantizes the weight for int8 inference (<see cref="InferencePrecision.Int8"/>), once.</summary>
+    /// <exception cref="InvalidOperationException">The weight is not in CPU memory.</exception>
+    internal void Quantize()
+    {
+        if (Quantized != null) return;
+        if (Weight.Value.Device != DeviceKind.Cpu)
+            throw new InvalidOperationException($"int8 inference runs on the CPU backend only; {Weight.Name} is on {Weight.Value.Device}");
+        Quantized = QuantizedWeights.Quantize(Weight.Value.Span, OutFeatures, InFeatures);
+    }
+
+    public override void Dispose()
+    {
+        Quantized?.Dispose();
+        base.Dispose();
+    }
 
     public void Initialize(double std, Random random)
     {

@@ -39,14 +39,22 @@ public abstract class Module : IDisposable
     /// so that a backend may keep the weights pre-packed. Call it once the parameters are on their backend
     /// (<see cref="Backends.IBackend.Adopt"/>), as moving a parameter replaces its tensor.
     /// </summary>
-    public void FreezeForInference()
+    /// <param name="precision"><see cref="InferencePrecision.Int8"/> also quantizes the weight of every <see cref="Linear"/>
+    /// once, here; the model then runs on the CPU backend only.</param>
+    /// <exception cref="InvalidOperationException">Int8 with parameters that are not in CPU memory.</exception>
+    public void FreezeForInference(InferencePrecision precision = InferencePrecision.Fp32)
     {
         foreach (var p in Parameters())
         {
             p.Trainable = false;
             p.Value.MarkConstant();
         }
+        if (precision == InferencePrecision.Int8)
+            foreach (var linear in Modules().OfType<Linear>()) linear.Quantize();
     }
+
+    /// <summary>This module and every sub-module, depth first.</summary>
+    private IEnumerable<Module> Modules() => _children.SelectMany(c => c.Modules()).Prepend(this);
 
     public static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 

@@ -13,6 +13,7 @@ public sealed unsafe partial class CpuBackend : IBackend
 {
     private readonly WorkerPool _pool;
     private readonly bool _wideTiles;
+    private readonly Int8.Int8Path? _int8Path;   // null: the probe's choice, measured on first use
 
     /// <param name="threads">Threads per kernel, the caller included (a pool of that size is shared by every
     /// backend that asks for it); 0 means one per processor.</param>
@@ -21,13 +22,22 @@ public sealed unsafe partial class CpuBackend : IBackend
     }
 
     /// <param name="threads">As above.</param>
+    /// <param name="int8Path">The int8 kernels' path (by default the fastest, <see cref="Int8.Int8Probe"/>); the bits are
+    /// the same on every path (tests run each).</param>
+    internal CpuBackend(int threads, Int8.Int8Path int8Path) : this(threads, FmaBursts.WideVectorsPay, int8Path)
+    {
+    }
+
+    /// <param name="threads">As above.</param>
     /// <param name="wideTiles">Whether GEMMs take whole tiles with 512-bit vectors (<see cref="GemmKernel.WideTile"/>):
     /// by default where they run faster than 256-bit ones; the bits are the same either way (tests run both).</param>
-    internal CpuBackend(int threads, bool wideTiles)
+    internal CpuBackend(int threads, bool wideTiles, Int8.Int8Path? int8Path = null)
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads must be 0 (one per processor) or positive, not {threads}");
         _pool = WorkerPool.Shared(threads == 0 ? Environment.ProcessorCount : threads);
         _wideTiles = wideTiles;
+        if (int8Path is { } path && !Int8.Int8Paths.IsSupported(path)) throw new PlatformNotSupportedException($"this CPU has no {path} int8 path");
+        _int8Path = int8Path;
     }
 
     /// <summary>Threads that run each kernel, the calling thread included.</summary>

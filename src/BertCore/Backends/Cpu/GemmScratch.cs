@@ -6,7 +6,7 @@ namespace BertCore.Backends.Cpu;
 /// Per-thread, 64-byte aligned native buffers for the packed operands of <see cref="Gemm"/>: the op(A) block,
 /// allocated on the thread's first GEMM, and the panels a caller packs for all threads (a small op(A) whole, an
 /// op(B) panel of at most <see cref="Gemm.PanelFloats"/>), grown to the largest so far; freed by the finalizer when
-/// the thread is gone.
+/// the thread is gone. Also the quantized activations of an <see cref="Int8.Int8Gemm"/>, grown the same way.
 /// </summary>
 internal sealed unsafe class GemmScratch
 {
@@ -15,8 +15,8 @@ internal sealed unsafe class GemmScratch
     /// <summary>Packed op(A) block: MC × KC floats.</summary>
     public readonly float* A;
 
-    private float* _panelA, _panelB;
-    private long _panelAFloats, _panelBFloats;
+    private float* _panelA, _panelB, _int8Rows;
+    private long _panelAFloats, _panelBFloats, _int8RowsFloats;
 
     private GemmScratch()
     {
@@ -30,6 +30,9 @@ internal sealed unsafe class GemmScratch
 
     /// <summary>Room for a packed op(B) panel of <paramref name="floats"/> floats (contents not kept when it grows).</summary>
     public float* PanelB(long floats) => Grow(ref _panelB, ref _panelBFloats, floats);
+
+    /// <summary>Room for <paramref name="bytes"/> bytes of quantized activations (contents not kept when it grows).</summary>
+    public byte* Int8Rows(long bytes) => (byte*)Grow(ref _int8Rows, ref _int8RowsFloats, (bytes + sizeof(float) - 1) / sizeof(float));
 
     private static float* Grow(ref float* buffer, ref long capacity, long floats)
     {
@@ -49,5 +52,6 @@ internal sealed unsafe class GemmScratch
         NativeMemory.AlignedFree(A);
         NativeMemory.AlignedFree(_panelA);
         NativeMemory.AlignedFree(_panelB);
+        NativeMemory.AlignedFree(_int8Rows);
     }
 }

@@ -2,6 +2,7 @@ using BertCore.Autograd;
 using BertCore.Backends.Cpu;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
+using BertCore.Text;
 
 namespace BertCore.Tests.IO.Onnx;
 
@@ -15,6 +16,13 @@ internal static class EncoderRun
         using var noGrad = graph.NoGrad();
         var output = model.Bert.Forward(graph, batch);
         return (output.LastHiddenState.ToArray(), output.PoolerOutput?.ToArray());
+    }
+
+    /// <summary>The texts tokenized as one batch, padded to the longest.</summary>
+    public static BertBatch Batch(BertTokenizer tokenizer, IReadOnlyList<string> texts)
+    {
+        var encoded = tokenizer.EncodeBatch(texts);
+        return new BertBatch(encoded.Batch, encoded.SequenceLength, encoded.InputIds, encoded.TokenTypeIds, encoded.AttentionMask);
     }
 
     /// <summary>Sentence embeddings [B][H]: the mean of <paramref name="hidden"/> [B, S, H] over the positions

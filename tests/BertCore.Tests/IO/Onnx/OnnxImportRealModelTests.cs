@@ -53,7 +53,7 @@ public class OnnxImportRealModelTests(ImportedRealModels models, ITestOutputHelp
         double worstHidden = 0, worstPooled = 0;
         foreach (var chunk in sentences.Chunk(16))
         {
-            var batch = Batch(tokenizer, chunk);
+            var batch = EncoderRun.Batch(tokenizer, chunk);
             var (hidden, pooled) = EncoderRun.Forward(model, batch);
             var expected = oracle.Run(batch);
             worstHidden = Math.Max(worstHidden, Differences.MaxAbs(expected["last_hidden_state"], hidden));
@@ -87,7 +87,7 @@ public class OnnxImportRealModelTests(ImportedRealModels models, ITestOutputHelp
         var order = Enumerable.Range(0, sentences.Length).OrderBy(i => tokenizer.Tokenize(sentences[i]).Count).ToArray();
         foreach (var chunk in order.Chunk(32))
         {
-            var batch = Batch(tokenizer, chunk.Select(i => sentences[i]).ToArray());
+            var batch = EncoderRun.Batch(tokenizer, chunk.Select(i => sentences[i]).ToArray());
             var embedded = EncoderRun.MeanPooledNormalized(EncoderRun.Forward(model, batch).Hidden, batch.AttentionMask, batch.Batch, batch.SequenceLength);
             var expected = EncoderRun.MeanPooledNormalized(oracle.Run(batch)["last_hidden_state"], batch.AttentionMask, batch.Batch, batch.SequenceLength);
             for (int j = 0; j < chunk.Length; j++) (ours[chunk[j]], theirs[chunk[j]]) = (embedded[j], expected[j]);
@@ -119,12 +119,6 @@ public class OnnxImportRealModelTests(ImportedRealModels models, ITestOutputHelp
 
     private static IReadOnlyList<SequenceExample> StsbDev() =>
         SequenceFileReader.Read(SharedData.File("pairs", "stsb", "dev.tsv"), new SequenceReadOptions { LabelKind = LabelKind.Numeric }).Examples;
-
-    private static BertBatch Batch(BertTokenizer tokenizer, IReadOnlyList<string> texts)
-    {
-        var encoded = tokenizer.EncodeBatch(texts);
-        return new BertBatch(encoded.Batch, encoded.SequenceLength, encoded.InputIds, encoded.TokenTypeIds, encoded.AttentionMask);
-    }
 
     /// <summary>The graph output that is not last_hidden_state (all-MiniLM-L6-v2 names its pooler output "924").</summary>
     private static string PoolerOutput(Dictionary<string, float[]> outputs) => outputs.Keys.Single(k => k != "last_hidden_state");
