@@ -195,7 +195,8 @@ public sealed class TaskModel : IDisposable
     /// <summary>The model's task when it is one of <paramref name="tasks"/>.</summary>
     private TaskKind Require(params TaskKind[] tasks) => tasks.Contains(Task)
         ? Task
-        : throw new InvalidOperationException($"{Directory} is a {Task.Name()} model, not {string.Join(" or ", tasks.Select(t => t.Name()))}");
+        : throw new InvalidOperationException($"{Directory} is a {Task.Name()} model, not {string.Join(" or ", tasks.Select(t => t.Name()))}" +
+            (Task == TaskKind.Similarity ? ": it makes sentence vectors (SentenceEmbedder; bertcore embed, index, search)" : ""));
 
     public void Dispose()
     {

@@ -104,8 +104,9 @@ public static class OnnxExport
     private static bool IsTaskModel(string modelDir)
     {
         var config = ModelDirectory.LoadConfig(modelDir);
-        if (File.Exists(Path.Combine(modelDir, TaskSpec.FileName))) return true;
-        var tasks = Enum.GetValues<TaskKind>().Select(t => t.Architecture()).ToHashSet();
+        // A bi-encoder (similarity) folder is exported as its encoder: ONNX Runtime users pool its last hidden state.
+        if (File.Exists(Path.Combine(modelDir, TaskSpec.FileName))) return TaskSpec.Load(modelDir, config).Task != TaskKind.Similarity;
+        var tasks = Enum.GetValues<TaskKind>().Where(t => t != TaskKind.Similarity).Select(t => t.Architecture()).ToHashSet();
         return (config.Architectures ?? []).Any(tasks.Contains);
     }
 

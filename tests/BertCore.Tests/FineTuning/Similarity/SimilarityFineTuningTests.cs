@@ -117,6 +117,16 @@ public class SimilarityFineTuningTests : IDisposable
         using var g = new BertCore.Autograd.Graph(new CpuBackend());
         var scores = dev.Score(TaskRunner.Run(g, loaded, dev, new FineTunerOptions { OutputDirectory = output }.EvalBatchSize));
         Assert.Equal(best["spearman"], scores["spearman"], 6);   // the best checkpoint's dev score, recomputed from the folder
+
+        // The embedder (bertcore embed, index, search) takes the folder with its pooling and gives the same dev score
+        // (its cosine is summed in double, the trainer's in its own order: 1e-6 covers the rounding of 20 pairs' ranks).
+        using var embedder = SentenceEmbedder.Load(output);
+        Assert.Equal(new EmbeddingPooling(PoolingMode.Max, false), embedder.Pooling);
+        var pairs = File.ReadAllLines(_scored).Skip(1).Take(20).Select(l => l.Split('\t'))
+            .Select(r => (r[1], r[2], double.Parse(r[3], System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        Assert.Equal(best["spearman"], SimilarityEvaluation.Score(embedder, pairs).Spearman, 6);
+        // ONNX export of an embedding folder is its encoder (ONNX Runtime users pool last_hidden_state themselves).
+        Assert.Equal("encoder", BertCore.Inference.Onnx.OnnxExport.Export(output, _folder.File("bi.onnx")).Model);
     }
 
     [Fact]
