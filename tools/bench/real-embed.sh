@@ -8,7 +8,8 @@
 #   JSON lines go to OUT-sst2.jsonl and OUT-stsb.jsonl (commit them under docs/measurements/).
 # Usage: tools/bench/real-embed.sh [ROUNDS=3] [OUT=real-embed]
 # Env: MODEL (an embedding folder of all-MiniLM-L6-v2: tools/experiments/import-minilm.sh; default /var/tmp/s4/minilm-l6),
-#   BATCH (32), SHARED (../shared), BERTCORE_BIN.
+#   BATCH (32), SHARED (../shared), BERTCORE_BIN (default: a fresh build in a temporary folder; a reused output
+#   folder can keep a stale bertcore.deps.json).
 # Run it on a quiet machine: nothing else of yours may run meanwhile.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,9 +19,9 @@ out=${2:-real-embed}
 model=${MODEL:-/var/tmp/s4/minilm-l6}
 batch=${BATCH:-32}
 shared=${SHARED:-$repo/../shared}
-bin=${BERTCORE_BIN:-/tmp/bertcore-bench-bin}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+bin=${BERTCORE_BIN:-$work/bin}
 dotnet build "$repo/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q --disable-build-servers >/dev/null
 bertcore="dotnet $bin/bertcore.dll"
 peer="$shared/tools/peer-sentence-embeddings/run.sh"

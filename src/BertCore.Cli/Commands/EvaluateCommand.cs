@@ -1,6 +1,8 @@
 using System.CommandLine;
+using BertCore.Backends;
 using BertCore.Embeddings;
 using BertCore.Inference;
+using BertCore.Nn;
 using BertCore.Training.FineTuning;
 
 namespace BertCore.Cli.Commands;
@@ -17,6 +19,7 @@ public sealed class EvaluateCommand : ICommand
     private readonly Option<int> _batch = CliOption.Int("--batch", 64, "examples per forward pass", "B");
     private readonly Option<string> _device = CliOption.Device();
     private readonly Option<string> _quantize = CliOption.Quantize();
+    private readonly Option<int> _threads = CliOption.Threads();
 
     public string Summary => "score a fine-tuned model on labelled data; prints the metrics as one JSON object";
 
@@ -31,7 +34,7 @@ public sealed class EvaluateCommand : ICommand
 
     public Command Create()
     {
-        var command = new Command("evaluate", Summary) { _model, _data, _features, _task, _batch, _device, _quantize };
+        var command = new Command("evaluate", Summary) { _model, _data, _features, _task, _batch, _device, _threads, _quantize };
         command.SetAction(Run);
         return command;
     }
@@ -41,10 +44,11 @@ public sealed class EvaluateCommand : ICommand
         string model = parse.GetValue(_model)!, data = parse.GetValue(_data)!;
         string? task = parse.GetValue(_task), features = parse.GetValue(_features);
         int batch = parse.GetValue(_batch);
-        string device = parse.GetValue(_device)!;
         if (batch < 1) throw new UsageException("--batch must be at least 1");
+        var backend = CliOption.Backend(parse, _device, _threads);
+        var precision = CliOption.Precision(parse.GetValue(_quantize)!);
         if (task == "similarity")
-            return features == null ? EvaluateSimilarity(model, data, batch, device) : throw new UsageException("--features does not go with --task similarity");
+            return features == null ? EvaluateSimilarity(model, data, batch, backend, precision) : throw new UsageException("--features does not go with --task similarity");
         TaskKind? kind;
         try
         {
@@ -54,15 +58,15 @@ public sealed class EvaluateCommand : ICommand
         {
             throw new UsageException(e.Message);
         }
-        using var taskModel = TaskModel.Load(model, Devices.Create(device), batch, CliOption.Precision(parse.GetValue(_quantize)!));
+        using var taskModel = TaskModel.Load(model, backend, batch, precision);
         Console.WriteLine(taskModel.Evaluate(data, kind, features).ToJson());
         return 0;
     }
 
     /// <summary>--task similarity: an embedding model's cosine similarities against the gold scores (<see cref="SimilarityEvaluation"/>).</summary>
-    private static int EvaluateSimilarity(string model, string data, int batch, string device)
+    private static int EvaluateSimilarity(string model, string data, int batch, IBackend backend, InferencePrecision precision)
     {
-        using var embedder = SentenceEmbedder.Load(model, new SentenceEmbedderOptions { Backend = Devices.Create(device), BatchSize = batch });
+        using var embedder = SentenceEmbedder.Load(model, new SentenceEmbedderOptions { Backend = backend, BatchSize = batch, Precision = precision });
         Console.WriteLine(SimilarityEvaluation.Evaluate(embedder, data).ToJson());
         return 0;
     }

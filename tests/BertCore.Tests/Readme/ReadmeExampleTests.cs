@@ -5,7 +5,8 @@ using Xunit;
 namespace BertCore.Tests.Readme;
 
 /// <summary>The README's library examples are code that compiles and runs: the README shows exactly the lines of
-/// <see cref="PretrainedModelExample"/> and <see cref="LibraryExample"/> between their markers, and those lines run.</summary>
+/// <see cref="PretrainedModelExample"/>, <see cref="LibraryExample"/> and <see cref="SemanticSearchExample"/> between their
+/// markers, and those lines run.</summary>
 public class ReadmeExampleTests
 {
     private static string RepositoryFile(string name) =>
@@ -23,6 +24,7 @@ public class ReadmeExampleTests
     [Theory]
     [InlineData("PretrainedModelExample.cs")]
     [InlineData("LibraryExample.cs")]
+    [InlineData("SemanticSearchExample.cs")]
     public void The_readme_shows_the_example_that_compiles(string file)
     {
         string readme = File.ReadAllText(RepositoryFile("README.md")).ReplaceLineEndings("\n");
@@ -38,6 +40,30 @@ public class ReadmeExampleTests
         Assert.Equal(2 * 64, pooled.Length);
         Assert.All(pooled, v => Assert.InRange(v, -1f, 1f));
         Assert.NotEqual(pooled[..64], pooled[64..]);
+    }
+
+    /// <summary>On the PyTorch fixture model made an embedding model (mean pooling, normalized): the vector has unit
+    /// length and equals the one Microsoft.Extensions.AI's interface gives; the int8 index returns 3 hits, best first,
+    /// the first one the corpus line equal to the query (cosine 1 up to int8 rounding of the stored vector).</summary>
+    [Fact]
+    public void The_semantic_search_example_runs()
+    {
+        using var work = new TempFolder();
+        string model = work.File("model"), corpus = work.File("corpus.txt");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(Fixtures.Path("bert", "model"))) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        new BertCore.Embeddings.EmbeddingPooling(BertCore.Embeddings.PoolingMode.Mean, Normalize: true).Write(model, 96);
+        File.WriteAllLines(corpus, ["ba be bi", "forgot my password", "da de", "fa fe fi fo"]);
+
+        var (vector, hits, generated) = SemanticSearchExample.Run(model, corpus, work.File("index"));
+
+        Assert.Equal(96, vector.Length);
+        Assert.Equal(1.0, Math.Sqrt(vector.Sum(v => (double)v * v)), 5);
+        Assert.Equal(vector, generated);
+        Assert.Equal(3, hits.Count);
+        Assert.Equal(("2", "forgot my password"), (hits[0].Id, hits[0].Text));
+        Assert.InRange(hits[0].Score, 0.99f, 1.01f);
+        Assert.True(hits[0].Score >= hits[1].Score && hits[1].Score >= hits[2].Score);
     }
 
     /// <summary>On the tiny ONNX fixture and a 24-line training file: the import, fine-tuning, BertCore's answer and
