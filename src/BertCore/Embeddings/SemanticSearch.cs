@@ -26,7 +26,7 @@ public static class SemanticSearch
     /// <returns>The index, open (dispose it).</returns>
     /// <exception cref="InvalidFileException">The corpus or the existing index is malformed.</exception>
     /// <exception cref="ArgumentException">The existing index was built by another model, or an id repeats one in
-    /// the corpus or the index (nothing is added then).</exception>
+    /// the corpus or the index: nothing is added then, and a folder this call created is removed.</exception>
     public static VectorIndex IndexCorpus(SentenceEmbedder embedder, string corpusPath, string indexDir,
         VectorPrecision precision = VectorPrecision.Float32, IProgress<(int Done, int Total)>? progress = null)
     {
@@ -44,6 +44,7 @@ public static class SemanticSearch
         catch
         {
             index?.Dispose();
+            if (!exists && Directory.Exists(indexDir)) Directory.Delete(indexDir, recursive: true);   // no empty index left behind
             throw;
         }
     }

@@ -92,6 +92,16 @@ public class SearchCommandTests : IDisposable
         Assert.Equal(6, unchanged.Count);
     }
 
+    [Fact]
+    public void A_corpus_with_a_repeated_id_fails_and_leaves_no_index()
+    {
+        string index = _temp.File("index"), corpus = Write("dup.jsonl", ["{\"id\": \"a\", \"text\": \"ba\"}", "{\"id\": \"a\", \"text\": \"be\"}"]);
+        var r = CliRunner.Run("index", "--model", Model, "--corpus", corpus, "--output", index);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("\"a\"", r.StdErr);
+        Assert.False(Directory.Exists(index));
+    }
+
     [Theory]
     [InlineData(new[] { "--query", "ba", "--queries", "q.txt" }, "either --query TEXT or --queries FILE")]
     [InlineData(new string[0], "either --query TEXT or --queries FILE")]
