@@ -88,7 +88,10 @@ internal static unsafe class Int8Gemm
         }
     }
 
-    /// <summary>Dequantization of tiles into y [m, n]: y = float(acc − zero_i · sums_j) · (scale_i · scales_j) + bias_j, then GELU.</summary>
+    /// <summary>Dequantization of tiles into y [m, n]: y = float(acc − zero_i · sums_j) · (scale_i · scales_j) + bias_j, then GELU.
+    /// 16 lanes at a time where AVX-512 runs them (the same bits as 8 lanes: every step is one IEEE operation per lane, and
+    /// <see cref="GeluMath"/>'s two forms agree lane by lane). At 8 lanes, mostly for the exact GELU, this epilogue took 22% of
+    /// an int8 `predict` of SST-2 with a minilm-l6 classifier against 32% for the int8 products (perf, AVX-512 machine).</summary>
     private readonly struct Epilogue(QuantizedActivations a, float* scales, int* sums, float* bias, float* y, int n, bool gelu)
     {
         /// <summary>acc [MR, 16] of rows [i, i + rows) and columns [j, j + 16) (those below n).</summary>
@@ -102,6 +105,14 @@ internal static unsafe class Int8Gemm
                 int zero = a.Zeros[i + r];
                 float* yr = y + (long)(i + r) * n + j;
                 int c = 0;
+                if (Vector512.IsHardwareAccelerated)
+                    for (; c + 16 <= cols; c += 16)
+                    {
+                        var v = Vector512.ConvertToSingle(Vector512.Load(sum + c) - Vector512.Create(zero) * Vector512.Load(sums + j + c))
+                            * (Vector512.Create(scale) * Vector512.Load(scales + j + c));
+                        if (bias != null) v += Vector512.Load(bias + j + c);
+                        Vector512.Store(gelu ? GeluMath.Gelu(v) : v, yr + c);
+                    }
                 for (; c + 8 <= cols; c += 8)
                 {
                     var v = Vector256.ConvertToSingle(Vector256.Load(sum + c) - Vector256.Create(zero) * Vector256.Load(sums + j + c))
