@@ -25,6 +25,7 @@ trap 'rm -rf "$work"' EXIT
 dotnet build "$repo/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q --disable-build-servers >/dev/null
 bertcore="dotnet $bin/bertcore.dll"
 ort="$shared/tools/peer-onnxruntime/run.sh"
+source "$here/ort-padded.sh"
 
 # Inputs: SST-2 dev sentences as predict's JSONL, their WordPiece lengths, one sentence for the start-up run.
 /usr/bin/python3 - "$shared/data/sst2/dev.tsv" "$limit" "$work" <<'PY'
@@ -39,31 +40,14 @@ with open(sys.argv[3] + "/one.jsonl", "w") as f:
 PY
 $bertcore tokenize --vocab "$model/vocab.txt" --input "$work/input.jsonl" --output "$work/tokens.jsonl" >/dev/null
 # The batches ONNX Runtime gets: BATCH sentences in file order, padded to the longest: "rows seq" per line.
-/usr/bin/python3 - "$work/tokens.jsonl" "$batch" > "$work/shapes.txt" <<'PY'
-import json, sys
-lengths = [len(json.loads(line)["ids"]) for line in open(sys.argv[1])]
-b = int(sys.argv[2])
-for i in range(0, len(lengths), b): print(len(lengths[i:i + b]), max(lengths[i:i + b]))
-PY
+batch_shapes "$work/tokens.jsonl" "$batch" > "$work/shapes.txt"
 sentences=$(wc -l < "$work/input.jsonl")
 tokens=$(/usr/bin/python3 -c "import json,sys; print(sum(len(json.loads(l)['ids']) for l in open(sys.argv[1])))" "$work/tokens.jsonl")
 padded_tokens=$(awk '{s += $1 * $2} END {print s}' "$work/shapes.txt")
 
 # The same model for ONNX Runtime. The peer feeds input_ids and attention_mask only: token_type_ids (all 0 for single
 # sentences) becomes input_ids · 0 inside the graph.
-$bertcore export-onnx --model "$model" --output "$work/model.onnx" >/dev/null
-/usr/bin/python3 - "$work/model.onnx" "$work/model-2in.onnx" <<'PY'
-import sys, onnx
-from onnx import helper, TensorProto
-m = onnx.load(sys.argv[1])
-g = m.graph
-kept = [i for i in g.input if i.name != "token_type_ids"]
-del g.input[:]
-g.input.extend(kept)
-g.initializer.append(helper.make_tensor("bench_zero", TensorProto.INT64, [], [0]))
-g.node.insert(0, helper.make_node("Mul", ["input_ids", "bench_zero"], ["token_type_ids"]))
-onnx.save(m, sys.argv[2])
-PY
+ort_export "$bertcore" "$model" "$work/model-2in.onnx"
 
 : > "$out"
 emit() { echo "$1" | tee -a "$out" >&2; }
@@ -84,12 +68,7 @@ for ((round = 1; round <= rounds; round++)); do
     done
   done
   # ONNX Runtime: each batch shape timed by the peer (model only, after its warm-up), summed over the file's batches.
-  total=0
-  while read -r rows seq; do
-    line=$($ort infer --onnx "$work/model-2in.onnx" --batch "$rows" --seq "$seq" --steps 3 2>/dev/null | tail -1)
-    step=$(echo "$line" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['s_per_step'])")
-    total=$(awk -v a="$total" -v b="$step" 'BEGIN {printf "%.6f", a + b}')
-  done < "$work/shapes.txt"
+  total=$(ort_padded_seconds "$ort" "$work/model-2in.onnx" "$work/shapes.txt")
   emit "{\"round\":$round,\"label\":\"onnxruntime padded threads=all\",\"sentences\":$sentences,\"tokens\":$tokens,\"padded_tokens\":$padded_tokens,\"batch\":$batch,\"model_s\":$total}"
 done
 /usr/bin/python3 "$here/summarize-real.py" "$out"

