@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -16,32 +17,27 @@ internal static unsafe class ActivationQuantizer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Scale, int Zero) Row(float* x, int k, byte* q, int k4)
     {
-        float lo = 0f, hi = 0f;
-        int i = 0;
-        if (k >= 8)
-        {
-            Vector256<float> vlo = Vector256<float>.Zero, vhi = Vector256<float>.Zero;
-            for (; i + 8 <= k; i += 8)
-            {
-                var v = Vector256.Load(x + i);
-                vlo = Vector256.Min(vlo, v);
-                vhi = Vector256.Max(vhi, v);
-            }
-            for (int l = 0; l < 8; l++)
-            {
-                lo = Math.Min(lo, vlo.GetElement(l));
-                hi = Math.Max(hi, vhi.GetElement(l));
-            }
-        }
-        for (; i < k; i++)
-        {
-            lo = Math.Min(lo, x[i]);
-            hi = Math.Max(hi, x[i]);
-        }
+        var row = new ReadOnlySpan<float>(x, k);
+        float lo = Math.Min(0f, TensorPrimitives.Min(row)), hi = Math.Max(0f, TensorPrimitives.Max(row));
         float scale = hi - lo == 0f ? 1f : (hi - lo) / 255f;
         float inverse = 1f / scale;
         int zero = Math.Clamp((int)MathF.Round(-lo * inverse), 0, 255);
-        i = 0;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var wInverse = Vector512.Create(inverse);
+            var wZero = Vector512.Create(zero);
+            var wMax = Vector512.Create(255);
+            for (; i + 64 <= k; i += 64)
+            {
+                var q0 = Level(Vector512.Load(x + i), wInverse, wZero, wMax);
+                var q1 = Level(Vector512.Load(x + i + 16), wInverse, wZero, wMax);
+                var q2 = Level(Vector512.Load(x + i + 32), wInverse, wZero, wMax);
+                var q3 = Level(Vector512.Load(x + i + 48), wInverse, wZero, wMax);
+                var bytes = Vector512.Narrow(Vector512.Narrow(q0, q1), Vector512.Narrow(q2, q3));
+                Vector512.Store(bytes.AsByte(), q + i);
+            }
+        }
         var vInverse = Vector256.Create(inverse);
         var vZero = Vector256.Create(zero);
         var vMax = Vector256.Create(255);
@@ -58,6 +54,10 @@ internal static unsafe class ActivationQuantizer
         for (; i < k4; i++) q[i] = 0;
         return (scale, zero);
     }
+
+    /// <summary>clamp(round(x · inverse) + zero, 0, 255) per lane (16 lanes: the same bits per lane as 8).</summary>
+    private static Vector512<int> Level(Vector512<float> x, Vector512<float> inverse, Vector512<int> zero, Vector512<int> max) =>
+        Vector512.Clamp(Vector512.ConvertToInt32(Vector512.Round(x * inverse)) + zero, Vector512<int>.Zero, max);
 
     /// <summary>clamp(round(x · inverse) + zero, 0, 255) per lane.</summary>
     private static Vector256<int> Level(Vector256<float> x, Vector256<float> inverse, Vector256<int> zero, Vector256<int> max) =>
