@@ -30,6 +30,26 @@ public sealed partial class Graph
         return output;
     }
 
+    /// <summary>
+    /// <see cref="Attention"/> for inference over q, k, v stacked in one matrix, as one product with the query, key and
+    /// value weights stacked gives them: qkv [B, S, 3·H·D] (columns q | k | v), mask I32 [B, S] or null → [B, S, H·D].
+    /// Read in place (no copies); no dropout, no backward.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">qkv requires a gradient.</exception>
+    public Tensor AttentionQkv(Tensor qkv, Tensor? mask, int heads)
+    {
+        if (qkv.Shape.Rank != 3 || heads <= 0 || qkv.Shape[2] % (3 * heads) != 0)
+            throw new ArgumentException($"AttentionQkv: qkv {qkv.Shape} must be [B, S, 3·H·D] with H·D divisible by {heads} heads");
+        if (Tracks(qkv)) throw new InvalidOperationException("AttentionQkv has no backward: training takes Attention over separate q, k, v");
+        int batch = qkv.Shape[0], seq = qkv.Shape[1], width = qkv.Shape[2] / 3;
+        if (mask != null && (mask.DType != DType.I32 || mask.Shape != new Shape(batch, seq)))
+            throw new ArgumentException($"AttentionQkv: mask must be I32 [{batch}, {seq}], got {mask.DType} {mask.Shape}");
+        var output = Arena.Allocate(batch, seq, width);
+        var logSumExp = Arena.Allocate(batch, heads, seq);
+        Backend.AttentionQkv(qkv, mask, heads, 1f / MathF.Sqrt(width / heads), output, logSumExp);
+        return output;
+    }
+
     /// <summary>What Attention's backward needs besides its output: q, k, v [B, S, H·D], mask I32 [B, S] or null,
     /// logSumExp [B, H, S], the head count, the score scale and the dropout drawn.</summary>
     private readonly record struct AttentionSaved(Tensor Q, Tensor K, Tensor V, Tensor? Mask, Tensor LogSumExp, int Heads, float Scale,

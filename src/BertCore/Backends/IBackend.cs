@@ -95,6 +95,18 @@ public interface IBackend : IDisposable
     /// </summary>
     void PackedAttention(Tensor q, Tensor k, Tensor v, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp);
 
+    /// <summary>
+    /// <see cref="Attention"/> for inference (no dropout, no backward) with q, k and v the column blocks of one matrix,
+    /// the output of one product with the query, key and value weights stacked: qkv [B, S, 3·H·D] holds q in columns
+    /// 0 .. H·D-1, k in H·D .. 2·H·D-1 and v in 2·H·D .. 3·H·D-1 of each row. mask I32 [B, S] or null, output
+    /// [B, S, H·D] and logSumExp [B, H, S] as in <see cref="Attention"/>; read in place, not copied apart.
+    /// </summary>
+    void AttentionQkv(Tensor qkv, Tensor? mask, int heads, float scale, Tensor output, Tensor logSumExp);
+
+    /// <summary><see cref="PackedAttention"/> with q, k and v the column blocks of one matrix qkv [T, 3·H·D], laid out
+    /// as in <see cref="AttentionQkv"/>; offsets I32 [N+1], output [T, H·D] and logSumExp [T·H] as in PackedAttention.</summary>
+    void PackedAttentionQkv(Tensor qkv, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp);
+
     // ---- element-wise ----
 
     /// <summary>y = gelu(x) = x · Φ(x), exact erf form. x, y any shape.</summary>

@@ -4,7 +4,8 @@ namespace BertCore.Backends;
 
 /// <summary>
 /// The sizes of one <see cref="IBackend.PackedAttention"/> call, checked against the contract: q, k, v, output
-/// [T, H·D] (fp32) with H·D divisible by the heads, offsets I32 [N+1], logSumExp [T·H]. <see cref="Sequences"/> checks
+/// [T, H·D] (fp32) with H·D divisible by the heads, offsets I32 [N+1], logSumExp [T·H]; or, for
+/// <see cref="IBackend.PackedAttentionQkv"/>, qkv [T, 3·H·D] in place of q, k, v. <see cref="Sequences"/> checks
 /// the offsets' values where the backend can read them on the host.
 /// </summary>
 internal readonly record struct PackedAttentionShape(int Tokens, int Count, int Heads, int HeadDim)
@@ -24,10 +25,27 @@ internal readonly record struct PackedAttentionShape(int Tokens, int Count, int 
         OpChecks.Floats(Op, "q", q, q.Count);
         OpChecks.Floats(Op, "output", output, q.Count);
         OpChecks.Floats(Op, "logSumExp", logSumExp, (long)q.Shape[0] * heads);
-        if (offsets.DType != DType.I32 || offsets.Shape.Rank != 1 || offsets.Count < 1)
-            throw new ArgumentException($"{Op}: offsets {offsets.DType} {offsets.Shape} must be I32 [N+1]");
-        return new PackedAttentionShape(q.Shape[0], (int)offsets.Count - 1, heads, q.Shape[1] / heads);
+        return new PackedAttentionShape(q.Shape[0], SequenceCount(Op, offsets), heads, q.Shape[1] / heads);
     }
+
+    // qkv [T, 3·H·D] (q, k, v column blocks); offsets I32 [N+1]; output [T, H·D]; logSumExp [T·H]
+    public static PackedAttentionShape OfQkv(Tensor qkv, Tensor offsets, Tensor output, Tensor logSumExp, int heads)
+    {
+        const string op = "PackedAttentionQkv";
+        if (qkv.Shape.Rank != 2 || heads <= 0 || qkv.Shape[1] % (3 * heads) != 0)
+            throw new ArgumentException($"{op}: qkv {qkv.Shape} must be [T, 3·H·D] with H·D divisible by {heads} heads");
+        int width = qkv.Shape[1] / 3;
+        OpChecks.Floats(op, "qkv", qkv, qkv.Count);
+        OpChecks.Floats(op, "output", output, (long)qkv.Shape[0] * width);
+        OpChecks.Floats(op, "logSumExp", logSumExp, (long)qkv.Shape[0] * heads);
+        return new PackedAttentionShape(qkv.Shape[0], SequenceCount(op, offsets), heads, width / heads);
+    }
+
+    /// <summary>N, the sequences that offsets I32 [N+1] bound.</summary>
+    private static int SequenceCount(string op, Tensor offsets) =>
+        offsets.DType != DType.I32 || offsets.Shape.Rank != 1 || offsets.Count < 1
+            ? throw new ArgumentException($"{op}: offsets {offsets.DType} {offsets.Shape} must be I32 [N+1]")
+            : (int)offsets.Count - 1;
 
     /// <summary>The sequence boundaries [N+1] read on the host, checked: 0 first, T last, non-decreasing.</summary>
     public int[] Sequences(Tensor offsets)

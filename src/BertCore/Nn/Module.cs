@@ -37,12 +37,20 @@ public abstract class Module : IDisposable
     /// <summary>
     /// Freezes every parameter for inference: none trainable, every value constant (<see cref="Tensor.IsConstant"/>),
     /// so that a backend may keep the weights pre-packed. Call it once the parameters are on their backend
-    /// (<see cref="Backends.IBackend.Adopt"/>), as moving a parameter replaces its tensor.
+    /// (<see cref="Backends.IBackend.Adopt"/>), as moving a parameter replaces its tensor. Modules also fuse products
+    /// here (<see cref="OnFrozen"/>): each BERT layer with its weights in host memory stacks query, key and value into
+    /// one product that attention reads in place.
     /// </summary>
     /// <param name="precision"><see cref="InferencePrecision.Int8"/> also quantizes the weight of every <see cref="Linear"/>
     /// once, here; the model then runs on the CPU backend only.</param>
     /// <exception cref="InvalidOperationException">Int8 with parameters that are not in CPU memory.</exception>
-    public void FreezeForInference(InferencePrecision precision = InferencePrecision.Fp32)
+    public void FreezeForInference(InferencePrecision precision = InferencePrecision.Fp32) => Freeze(precision, fuse: true);
+
+    /// <summary><see cref="FreezeForInference"/> with every product kept apart as in training (no <see cref="OnFrozen"/>
+    /// fusion): the unfused path that tests compare the fused one with.</summary>
+    internal void FreezeForInferenceUnfused(InferencePrecision precision) => Freeze(precision, fuse: false);
+
+    private void Freeze(InferencePrecision precision, bool fuse)
     {
         foreach (var p in Parameters())
         {
@@ -51,7 +59,12 @@ public abstract class Module : IDisposable
         }
         if (precision == InferencePrecision.Int8)
             foreach (var linear in Modules().OfType<Linear>()) linear.Quantize();
+        foreach (var module in Modules()) module.OnFrozen(precision, fuse);
     }
+
+    /// <summary>What a module prepares for inference once its parameters are constant (and every Linear quantized, in
+    /// int8), such as products fused across its Linears when <paramref name="fuse"/>; nothing by default.</summary>
+    private protected virtual void OnFrozen(InferencePrecision precision, bool fuse) { }
 
     /// <summary>This module and every sub-module, depth first.</summary>
     private IEnumerable<Module> Modules() => _children.SelectMany(c => c.Modules()).Prepend(this);

@@ -24,20 +24,21 @@ internal static unsafe class AttentionKernel
 
     private const int NR = GemmKernel.NR;
 
-    /// <summary>Output rows [B, S, H·D] (head columns) and log-sum-exp [B, H, S] of pair bh = b·H + h.</summary>
+    /// <summary>Output rows [B, S, H·D] (head columns) and log-sum-exp [B, H, S] of pair bh = b·H + h; q, k, v rows
+    /// <see cref="AttentionArgs.InputStride"/> apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in AttentionArgs a, int bh)
     {
         int s = a.Seq, d = a.HeadDim, dPad = TilePacking.RoundUp(d, NR);
-        long head = a.HeadOffset(bh), ld = a.RowStride;
+        long head = a.HeadOffset(bh), ld = a.RowStride, input = a.InputOffset(bh), ldIn = a.InputStride;
         var w = AttentionScratch.For(s, d);
-        TilePacking.ColumnsAsB(a.K + head, ld, s, d, w.KeysT);    // kᵀ: [ceil(S/NR), D, NR]
-        TilePacking.RowsAsB(a.V + head, ld, s, d, w.KeysB);       // v:  [ceil(D/NR), S, NR]
+        TilePacking.ColumnsAsB(a.K + input, ldIn, s, d, w.KeysT);    // kᵀ: [ceil(S/NR), D, NR]
+        TilePacking.RowsAsB(a.V + input, ldIn, s, d, w.KeysB);       // v:  [ceil(D/NR), S, NR]
         a.FillMaskAdd(bh, w.MaskAdd);
         for (int i0 = 0; i0 < s; i0 += QueryBlock)
         {
             int rows = Math.Min(QueryBlock, s - i0);
-            TilePacking.RowsAsA(a.Q + head + i0 * ld, ld, rows, d, w.QueriesA);
+            TilePacking.RowsAsA(a.Q + input + i0 * ldIn, ldIn, rows, d, w.QueriesA);
             for (int j0 = 0; j0 < s; j0 += KeyBlock)
             {
                 int keys = Math.Min(KeyBlock, s - j0);
@@ -81,10 +82,12 @@ internal static unsafe class AttentionKernel
         }
     }
 
-    /// <summary>Adds the gradients of pair bh into dq, dk, dv [B, S, H·D] (each may be null).</summary>
+    /// <summary>Adds the gradients of pair bh into dq, dk, dv [B, S, H·D] (each may be null). q, k, v rows are
+    /// <see cref="AttentionArgs.RowStride"/> apart, as the output's (training never reads fused q, k, v).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in AttentionArgs a, int bh, float* dOutput, float* dq, float* dk, float* dv)
     {
+        if (a.InputStride != a.RowStride) throw new ArgumentException("attention backward reads q, k, v of the output's row width only");
         int s = a.Seq, d = a.HeadDim;
         long head = a.HeadOffset(bh), ld = a.RowStride;
         bool scoreGrads = dq != null || dk != null;
@@ -205,13 +208,16 @@ internal readonly unsafe struct AttentionArgs
 {
     public readonly float* Q, K, V, Output, LogSumExp;
     public readonly int* Mask;
-    public readonly int Batch, Seq, Heads, HeadDim, RowStride;
+    /// <summary>RowStride: the width H·D of an output row. InputStride: the distance between two rows of q (and of k,
+    /// and of v): H·D for separate matrices, 3·H·D when q, k, v are the column blocks of one [.., 3·H·D] matrix.</summary>
+    public readonly int Batch, Seq, Heads, HeadDim, RowStride, InputStride;
     public readonly float Scale;
     public readonly Dropout Drop;
     private readonly float _keepScale;
 
+    /// <param name="inputStride">The row distance of q, k and v; 0: <paramref name="rowStride"/> (separate matrices).</param>
     public AttentionArgs(float* q, float* k, float* v, int* mask, float* output, float* logSumExp,
-        int batch, int seq, int heads, int rowStride, float scale, Dropout drop)
+        int batch, int seq, int heads, int rowStride, float scale, Dropout drop, int inputStride = 0)
     {
         Q = q;
         K = k;
@@ -220,12 +226,16 @@ internal readonly unsafe struct AttentionArgs
         Output = output;
         LogSumExp = logSumExp;
         (Batch, Seq, Heads, RowStride, HeadDim) = (batch, seq, heads, rowStride, rowStride / heads);
+        InputStride = inputStride == 0 ? rowStride : inputStride;
         (Scale, Drop) = (scale, drop);
         _keepScale = 1f / (1f - drop.P);
     }
 
-    /// <summary>Offset of head h's columns in row 0 of batch b, for bh = b·H + h.</summary>
+    /// <summary>Offset of head h's columns in row 0 of batch b of the output, for bh = b·H + h.</summary>
     public long HeadOffset(int bh) => (long)(bh / Heads) * Seq * RowStride + (long)(bh % Heads) * HeadDim;
+
+    /// <summary>Offset of head h's columns in row 0 of batch b of q (and of k, and of v), for bh = b·H + h.</summary>
+    public long InputOffset(int bh) => (long)(bh / Heads) * Seq * InputStride + (long)(bh % Heads) * HeadDim;
 
     /// <summary>maskAdd [S] = float.MinValue for the padded keys of pair bh's batch, 0 elsewhere.</summary>
     public void FillMaskAdd(int bh, float* maskAdd)

@@ -12,6 +12,18 @@ public sealed unsafe partial class CpuBackend
         _pool.For(a.Batch * a.Heads, (long)a.Seq * a.Seq * a.HeadDim, ref job, itemPerChunk: true);
     }
 
+    // qkv [B, S, 3·H·D] (q, k, v column blocks, read in place: rows 3·H·D apart); mask I32 [B, S] or null;
+    // output [B, S, H·D]; logSumExp [B, H, S]
+    public void AttentionQkv(Tensor qkv, Tensor? mask, int heads, float scale, Tensor output, Tensor logSumExp)
+    {
+        var s = AttentionShape.ForwardQkv(qkv, mask, output, logSumExp, heads);
+        float* q = qkv.Data;
+        var a = new AttentionArgs(q, q + s.Width, q + 2 * s.Width, mask == null ? null : mask.IntData, output.Data, logSumExp.Data,
+            s.Batch, s.Seq, s.Heads, s.Width, scale, Backends.Dropout.None, inputStride: 3 * s.Width);
+        var job = new AttentionJob(a);
+        _pool.For(a.Batch * a.Heads, (long)a.Seq * a.Seq * a.HeadDim, ref job, itemPerChunk: true);
+    }
+
     // q, k, v, output, dOutput [B, S, H·D]; mask I32 [B, S] or null; logSumExp [B, H, S] saved by Attention;
     // dq, dk, dv [B, S, H·D] (each optional, added into)
     public void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor output, Tensor logSumExp, Tensor dOutput,

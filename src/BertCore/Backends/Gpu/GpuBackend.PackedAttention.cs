@@ -16,4 +16,24 @@ public sealed partial class GpuBackend
         PackedAttentionShape.Of(q, k, v, offsets, output, logSumExp, heads);
         throw new NotSupportedException("PackedAttention: the GPU backend runs attention on padded batches only (BertEncoder.SupportsPacked)");
     }
+
+    /// <summary>
+    /// Not on the GPU: its attention kernels read q, k and v as separate matrices. A model frozen for inference stacks
+    /// its query, key and value weights only when they are in host memory (<see cref="Nn.Bert.BertLayer"/>), so GPU
+    /// models never call this.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public void PackedAttentionQkv(Tensor qkv, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp)
+    {
+        PackedAttentionShape.OfQkv(qkv, offsets, output, logSumExp, heads);
+        throw new NotSupportedException("PackedAttentionQkv: the GPU backend reads q, k and v as separate matrices only");
+    }
+
+    /// <summary>Not on the GPU, as <see cref="PackedAttentionQkv"/>.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public void AttentionQkv(Tensor qkv, Tensor? mask, int heads, float scale, Tensor output, Tensor logSumExp)
+    {
+        AttentionShape.ForwardQkv(qkv, mask, output, logSumExp, heads);
+        throw new NotSupportedException("AttentionQkv: the GPU backend reads q, k and v as separate matrices only");
+    }
 }

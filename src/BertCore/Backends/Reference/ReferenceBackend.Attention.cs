@@ -131,25 +131,64 @@ public sealed partial class ReferenceBackend
     }
 
     /// <inheritdoc/>
-    // q, k, v, output [T, H·D]; offsets I32 [N+1]; logSumExp [T·H]: each sequence is a batch of one, without mask
-    public void PackedAttention(Tensor q, Tensor k, Tensor v, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp)
+    // qkv [B, S, 3·H·D] (q, k, v column blocks); mask I32 [B, S] or null; output [B, S, H·D]; logSumExp [B, H, S]
+    public void AttentionQkv(Tensor qkv, Tensor? mask, int heads, float scale, Tensor output, Tensor logSumExp)
     {
-        var s = PackedAttentionShape.Of(q, k, v, offsets, output, logSumExp, heads);
+        var s = AttentionShape.ForwardQkv(qkv, mask, output, logSumExp, heads);
+        if (qkv.Count == 0) return;
+        var (q, k, v) = Split(Read(qkv), s.Width);
+        var lse = new double[logSumExp.Count];
+        Write(Attention(q, k, v, mask?.ToIntArray(), s.Batch, s.Seq, s.Heads, scale, Backends.Dropout.None, lse), output);
+        Write(lse, logSumExp);
+    }
+
+    /// <inheritdoc/>
+    // q, k, v, output [T, H·D]; offsets I32 [N+1]; logSumExp [T·H]: each sequence is a batch of one, without mask
+    public void PackedAttention(Tensor q, Tensor k, Tensor v, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp) =>
+        PackedAttention(PackedAttentionShape.Of(q, k, v, offsets, output, logSumExp, heads), Read(q), Read(k), Read(v), offsets, scale,
+            output, logSumExp);
+
+    /// <inheritdoc/>
+    // qkv [T, 3·H·D] (q, k, v column blocks); offsets I32 [N+1]; output [T, H·D]; logSumExp [T·H]
+    public void PackedAttentionQkv(Tensor qkv, Tensor offsets, int heads, float scale, Tensor output, Tensor logSumExp)
+    {
+        var s = PackedAttentionShape.OfQkv(qkv, offsets, output, logSumExp, heads);
+        var (q, k, v) = Split(Read(qkv), s.Width);
+        PackedAttention(s, q, k, v, offsets, scale, output, logSumExp);
+    }
+
+    /// <summary>Packed attention of checked sizes s: allQ, allK, allV [T, H·D]; output [T, H·D]; logSumExp [T·H].</summary>
+    private static void PackedAttention(PackedAttentionShape s, double[] allQ, double[] allK, double[] allV, Tensor offsets, float scale,
+        Tensor output, Tensor logSumExp)
+    {
         int[] o = s.Sequences(offsets);
-        double[] allQ = Read(q), allK = Read(k), allV = Read(v);
-        double[] result = new double[q.Count], lse = new double[logSumExp.Count];
+        double[] result = new double[allQ.Length], lse = new double[logSumExp.Count];
         for (int n = 0; n < s.Count; n++)
         {
             int from = o[n] * s.Width, length = o[n + 1] - o[n], count = length * s.Width;
             if (length == 0) continue;
-            var sequenceLse = new double[length * heads];
-            var rows = Attention(allQ[from..(from + count)], allK[from..(from + count)], allV[from..(from + count)], null, 1, length, heads,
+            var sequenceLse = new double[length * s.Heads];
+            var rows = Attention(allQ[from..(from + count)], allK[from..(from + count)], allV[from..(from + count)], null, 1, length, s.Heads,
                 scale, Backends.Dropout.None, sequenceLse);
             rows.CopyTo(result, from);
-            sequenceLse.CopyTo(lse, o[n] * heads);
+            sequenceLse.CopyTo(lse, o[n] * s.Heads);
         }
         Write(result, output);
         Write(lse, logSumExp);
+    }
+
+    /// <summary>The column blocks of qkv [R, 3·width]: q, k, v [R, width].</summary>
+    private static (double[] Q, double[] K, double[] V) Split(double[] qkv, int width)
+    {
+        int rows = qkv.Length / (3 * width);
+        double[] q = new double[rows * width], k = new double[rows * width], v = new double[rows * width];
+        for (int r = 0; r < rows; r++)
+        {
+            Array.Copy(qkv, r * 3 * width, q, r * width, width);
+            Array.Copy(qkv, r * 3 * width + width, k, r * width, width);
+            Array.Copy(qkv, r * 3 * width + 2 * width, v, r * width, width);
+        }
+        return (q, k, v);
     }
 
     /// <inheritdoc/>

@@ -15,6 +15,7 @@ public sealed class BertLayer : Module
 {
     private readonly int _heads;
     private readonly float _hiddenDropout, _attentionDropout;
+    private StackedLinear? _attentionInputs;   // Query, Key, Value stacked [3H, H] once frozen (OnFrozen), else null
 
     public BertLayer(string name, BertConfig config) : base(name)
     {
@@ -56,14 +57,40 @@ public sealed class BertLayer : Module
         OutputAdapter = AddModule(new BottleneckAdapter(Join(Name, "output.adapter"), Output.OutFeatures, size));
     }
 
-    /// <summary>h [B, S, H], mask I32 [B, S] → [B, S, H].</summary>
+    /// <summary>h [B, S, H], mask I32 [B, S] → [B, S, H]. Frozen for inference and not training: q, k, v from one
+    /// stacked product (<see cref="OnFrozen"/>).</summary>
     public Tensor Forward(Graph g, Tensor h, Tensor mask) =>
-        AfterAttention(g, h, g.Attention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), mask, _heads, _attentionDropout));
+        AfterAttention(g, h, _attentionInputs != null && !g.Training
+            ? g.AttentionQkv(_attentionInputs.Forward(g, h), mask, _heads)
+            : g.Attention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), mask, _heads, _attentionDropout));
 
     /// <summary>Inference on packed sequences: h [T, H], offsets I32 [N+1] (<see cref="PackedBatch.Offsets"/>) → [T, H].
-    /// Every op but attention works on token rows alone; attention keeps to each sequence (<see cref="Graph.PackedAttention"/>).</summary>
+    /// Every op but attention works on token rows alone; attention keeps to each sequence (<see cref="Graph.PackedAttention"/>).
+    /// Frozen for inference: q, k, v from one stacked product (<see cref="OnFrozen"/>).</summary>
     public Tensor ForwardPacked(Graph g, Tensor h, Tensor offsets) =>
-        AfterAttention(g, h, g.PackedAttention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), offsets, _heads));
+        AfterAttention(g, h, _attentionInputs != null
+            ? g.PackedAttentionQkv(_attentionInputs.Forward(g, h), offsets, _heads)
+            : g.PackedAttention(Query.Forward(g, h), Key.Forward(g, h), Value.Forward(g, h), offsets, _heads));
+
+    /// <summary>
+    /// Frozen with its weights in host memory (and <paramref name="fuse"/>): Query, Key and Value stacked into one
+    /// product [T, 3H] that attention reads in place (<see cref="Graph.AttentionQkv"/>), so h is read once, and in int8
+    /// quantized once, instead of three times. Weights on the GPU stay apart (its attention reads separate q, k, v).
+    /// </summary>
+    private protected override void OnFrozen(InferencePrecision precision, bool fuse)
+    {
+        _attentionInputs?.Dispose();
+        _attentionInputs = fuse && Query.Weight.Value.Device == DeviceKind.Cpu ? new StackedLinear([Query, Key, Value], precision) : null;
+    }
+
+    /// <summary>Whether the frozen layer runs Query, Key and Value as one stacked product (<see cref="OnFrozen"/>).</summary>
+    internal bool StacksAttentionInputs => _attentionInputs != null;
+
+    public override void Dispose()
+    {
+        _attentionInputs?.Dispose();
+        base.Dispose();
+    }
 
     /// <summary>The layer after self-attention: h and context [..., H] (token rows, padded or packed) → [..., H].</summary>
     private Tensor AfterAttention(Graph g, Tensor h, Tensor context)
