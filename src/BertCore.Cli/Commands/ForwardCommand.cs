@@ -5,6 +5,7 @@ using BertCore.Backends.Cpu;
 using BertCore.Checkpoints;
 using BertCore.IO;
 using BertCore.Nn.Bert;
+using BertCore.Nn.Heads;
 using BertCore.Tensors;
 using BertCore.Text;
 
@@ -23,14 +24,21 @@ public sealed class ForwardCommand : ICommand
         "checkpoint lacks are skipped), hidden_states.0..L [B,S,H]", required: true, valueName: "FILE");
     private readonly Option<bool> _cased = CliOption.Flag("--cased", "do not lower-case texts (for cased vocabularies)");
     private readonly Option<int> _maxLength = CliOption.Int("--max-length", 512, "truncate texts to N tokens");
+    private readonly Option<bool> _padded = CliOption.Flag("--padded",
+        "run the padded batch as it is, padding positions included (as Hugging Face computes them), instead of packing each " +
+        "row's real tokens back to back; packed outputs hold 0 at padding positions");
 
     public string Summary => "run a model on inputs and write hidden states and head outputs (safetensors)";
 
-    public string Notes => "";
+    public string Notes => """
+            Rows are packed by default: only the tokens of each row's attention mask (1s, then 0s) are computed, and the
+            outputs are set out [B,S,...] again with 0 at padding positions. --padded also takes masks with holes or left
+            padding.
+        """;
 
     public Command Create()
     {
-        var command = new Command("forward", Summary) { _model, _input, _output, _cased, _maxLength };
+        var command = new Command("forward", Summary) { _model, _input, _output, _cased, _maxLength, _padded };
         command.SetAction(Run);
         return command;
     }
@@ -45,17 +53,69 @@ public sealed class ForwardCommand : ICommand
         var batch = ReadInputs(input, dir, cased, maxLength);
         using var graph = new Graph(new CpuBackend());
         using var noGrad = graph.NoGrad();
-        var result = model.Forward(graph, batch, mlmLogits: model.Mlm != null);
-
-        var tensors = new List<KeyValuePair<string, Tensor>> { new("last_hidden_state", result.Encoder.LastHiddenState) };
-        if (result.Encoder.PoolerOutput != null) tensors.Add(new("pooler_output", result.Encoder.PoolerOutput));
-        if (result.MlmLogits != null) tensors.Add(new("mlm_logits", result.MlmLogits));
-        if (result.NspLogits != null) tensors.Add(new("nsp_logits", result.NspLogits));
-        for (int i = 0; i < result.Encoder.HiddenStates.Count; i++)
-            tensors.Add(new($"hidden_states.{i}", result.Encoder.HiddenStates[i]));
-        SafeTensorsWriter.Write(output, tensors);
-        Console.Error.WriteLine($"wrote {tensors.Count} tensors for batch {batch.Batch} × {batch.SequenceLength} to {output}");
+        var outputs = parse.GetValue(_padded) ? RunPadded(graph, model, batch) : RunPacked(graph, model, batch, input);
+        try
+        {
+            SafeTensorsWriter.Write(output, outputs);
+        }
+        finally
+        {
+            foreach (var (_, tensor) in outputs) tensor.Dispose();
+        }
+        Console.Error.WriteLine($"wrote {outputs.Count} tensors for batch {batch.Batch} × {batch.SequenceLength} to {output}");
         return 0;
+    }
+
+    /// <summary>The outputs of the padded forward (arena tensors of <paramref name="graph"/>; disposing them is a no-op).</summary>
+    private static List<KeyValuePair<string, Tensor>> RunPadded(Graph graph, BertForPreTraining model, BertBatch batch)
+    {
+        var result = model.Forward(graph, batch, mlmLogits: model.Mlm != null);
+        return Named(result.Encoder.LastHiddenState, result.Encoder.PoolerOutput, result.MlmLogits, result.NspLogits, result.Encoder.HiddenStates);
+    }
+
+    /// <summary>
+    /// The outputs of the packed forward (<see cref="BertEncoder.ForwardPacked"/>, the MLM head on the [T, H] rows), each
+    /// per-token output set out [B, S, ...] in host tensors with 0 at padding positions.
+    /// </summary>
+    /// <exception cref="InvalidFileException">A row's attention mask is not 1s then 0s, or is all 0s.</exception>
+    private static List<KeyValuePair<string, Tensor>> RunPacked(Graph graph, BertForPreTraining model, BertBatch batch, string input)
+    {
+        PackedBatch packed;
+        try
+        {
+            packed = PackedBatch.FromPadded(batch);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidFileException(input, null, $"\"attention_mask\": {e.Message} (run with --padded for other masks)");
+        }
+        var encoded = model.Bert.ForwardPacked(graph, packed);
+        int s = batch.SequenceLength;
+        return Named(Padded(encoded.LastHiddenState, packed, s), encoded.PoolerOutput,
+            model.Mlm == null ? null : Padded(model.Mlm.Forward(graph, encoded.LastHiddenState), packed, s),
+            model.Nsp?.Forward(graph, encoded.PoolerOutput!),
+            encoded.HiddenStates.Select(h => Padded(h, packed, s)).ToArray());
+    }
+
+    /// <summary>Packed rows [T, X] (host memory) set out as a host tensor [B, S, X] with 0 at padding positions.</summary>
+    private static Tensor Padded(Tensor rows, PackedBatch packed, int s)
+    {
+        int width = rows.Shape.Last;
+        var padded = Tensor.Zeros(packed.Count, s, width);
+        for (int n = 0; n < packed.Count; n++)
+            rows.Span.Slice(packed.Offsets[n] * width, packed.Length(n) * width).CopyTo(padded.Span[(n * s * width)..]);
+        return padded;
+    }
+
+    private static List<KeyValuePair<string, Tensor>> Named(Tensor lastHidden, Tensor? pooler, Tensor? mlmLogits, Tensor? nspLogits,
+        IReadOnlyList<Tensor> hiddenStates)
+    {
+        var tensors = new List<KeyValuePair<string, Tensor>> { new("last_hidden_state", lastHidden) };
+        if (pooler != null) tensors.Add(new("pooler_output", pooler));
+        if (mlmLogits != null) tensors.Add(new("mlm_logits", mlmLogits));
+        if (nspLogits != null) tensors.Add(new("nsp_logits", nspLogits));
+        for (int i = 0; i < hiddenStates.Count; i++) tensors.Add(new($"hidden_states.{i}", hiddenStates[i]));
+        return tensors;
     }
 
     /// <summary>Reads inputs.json: token ids, or texts to tokenize with the model's vocabulary.</summary>

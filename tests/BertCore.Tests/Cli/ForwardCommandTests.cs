@@ -17,31 +17,42 @@ public class ForwardCommandTests : IDisposable
     private static string Rows(int[] values, int seq) =>
         "[" + string.Join(",", values.Chunk(seq).Select(r => "[" + string.Join(",", r) + "]")) + "]";
 
-    [Fact]
-    public void Token_ids_give_the_pytorch_outputs()
+    /// <summary>Every output against PyTorch's at 1e-4 absolute (BertParityTests' bar). Packed (the default), the
+    /// positions outside a row's attention mask hold 0 instead of what Hugging Face computes for padding tokens;
+    /// --padded computes those too.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Token_ids_give_the_pytorch_outputs(bool padded)
     {
         using var io = SafeTensorsFile.Open(Fixtures.Path("bert", "io.safetensors"));
+        var mask = io.Ints("attention_mask");
+        Assert.Contains(0, mask);   // the fixture pads, so the packed path is tried on padding
         var input = Path.Combine(_dir, "inputs.json");
         File.WriteAllText(input, $$"""
             {"input_ids": {{Rows(io.Ints("input_ids"), 37)}}, "token_type_ids": {{Rows(io.Ints("token_type_ids"), 37)}},
-             "attention_mask": {{Rows(io.Ints("attention_mask"), 37)}}}
+             "attention_mask": {{Rows(mask, 37)}}}
             """);
         var output = Path.Combine(_dir, "out.safetensors");
-        var r = CliRunner.Run("forward", "--model", Model, "--input", input, "--output", output);
+        var r = CliRunner.Run(["forward", "--model", Model, "--input", input, "--output", output, .. padded ? new[] { "--padded" } : []]);
         Assert.True(r.ExitCode == 0, r.StdErr);
 
         using var result = SafeTensorsFile.Open(output);
         Assert.Equal(
             ["hidden_states.0", "hidden_states.1", "hidden_states.2", "hidden_states.3", "last_hidden_state", "mlm_logits", "nsp_logits", "pooler_output"],
             result.Names.Order());
-        // Same bar as BertParityTests: 1e-4 absolute.
         foreach (var name in result.Names)
         {
             var expected = io.Floats(name);
             var actual = result.Floats(name);
+            var shape = result.Info(name).Shape;
             Assert.Equal(expected.Length, actual.Length);
             for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4, $"{name}[{i}] = {actual[i]}, PyTorch {expected[i]}");
+            {
+                bool padding = shape.Length == 3 && mask[i / shape[2]] == 0;   // [B, S, X]: the token's mask
+                if (padding && !padded) Assert.True(actual[i] == 0, $"{name}[{i}] = {actual[i]} at a padding position");
+                else Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4, $"{name}[{i}] = {actual[i]}, PyTorch {expected[i]}");
+            }
         }
     }
 
@@ -66,6 +77,7 @@ public class ForwardCommandTests : IDisposable
     [InlineData("""{"tokens": []}""", "needs \"input_ids\" or \"texts\"")]
     [InlineData("""{"input_ids": [[5, 1000]]}""", "index 1000 at position 1 is outside [0, 1000)")]
     [InlineData("{\"input_ids\": [[5, 6]", "not valid JSON")]
+    [InlineData("""{"input_ids": [[5, 6]], "attention_mask": [[0, 1]]}""", "\"attention_mask\": row 0 has a real token after padding")]
     public void Bad_inputs_fail_with_a_message_naming_the_problem(string json, string problem)
     {
         var input = Path.Combine(_dir, "inputs.json");

@@ -40,6 +40,38 @@ public sealed class BertForQuestionAnswering : Module
         return new TaskOutput { Encoder = encoded, Logits = start, EndLogits = end, Loss = loss };
     }
 
+    /// <summary>Inference on packed sequences (<see cref="BertEncoder.ForwardPacked"/>): logits [T, 2], the start (column 0)
+    /// and end (column 1) logits of each real token, sequence n in rows offsets[n] .. offsets[n+1]-1.</summary>
+    public Tensor ForwardPacked(Graph g, PackedBatch batch) => QaOutputs.Forward(g, Bert.ForwardPacked(g, batch).LastHiddenState);
+
+    /// <summary>
+    /// The loss of packed logits [T, 2] (<see cref="ForwardPacked"/>): the mean of the start and end cross-entropies, each
+    /// over the sequence's own tokens. The logits are set out on the host in an [N, S] matrix (S the longest sequence)
+    /// whose places past a sequence's end hold float.MinValue, so they weigh nothing in the softmax; positions are
+    /// clamped and ignored as in <see cref="Forward"/>. Equal to Forward's loss when no sequence is padded (a padded
+    /// batch's loss also spreads probability over its padding tokens, as Hugging Face's does). For inference: not recorded.
+    /// </summary>
+    /// <param name="startPositions">[N] token index of each answer's start.</param>
+    /// <param name="endPositions">[N] token index of each answer's end.</param>
+    public static Tensor PackedLoss(Graph g, Tensor logits, PackedBatch batch, int[] startPositions, int[] endPositions)
+    {
+        int n = batch.Count, s = batch.LongestSequence;
+        var host = new float[2 * batch.Tokens];
+        g.Backend.Download(logits, host);
+        float[] start = new float[n * s], end = new float[n * s];
+        Array.Fill(start, float.MinValue);
+        Array.Fill(end, float.MinValue);
+        for (int row = 0; row < n; row++)
+            for (int t = batch.Offsets[row]; t < batch.Offsets[row + 1]; t++)
+            {
+                start[row * s + t - batch.Offsets[row]] = host[2 * t];
+                end[row * s + t - batch.Offsets[row]] = host[2 * t + 1];
+            }
+        var startLoss = g.CrossEntropy(g.Input(start, n, s), g.Input(Clamp(startPositions, s), n), ignoreIndex: s);
+        var endLoss = g.CrossEntropy(g.Input(end, n, s), g.Input(Clamp(endPositions, s), n), ignoreIndex: s);
+        return g.Add(startLoss, endLoss, 0.5f, 0.5f);
+    }
+
     /// <summary>Logits of output unit <paramref name="unit"/> (0 start, 1 end): h [B, S, H] → [B, S].</summary>
     private Tensor Column(Graph g, Tensor h, int unit, int b, int s)
     {

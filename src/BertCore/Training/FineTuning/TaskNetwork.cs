@@ -56,8 +56,8 @@ public abstract class TaskNetwork : IDisposable
     /// (ner) or start logits [B, S] with end logits [B, S] (qa); the loss [1] when targets were given.</returns>
     public abstract TaskOutput Forward(Graph g, TaskBatch batch);
 
-    /// <summary>Whether <see cref="ForwardPacked"/> is written for this network (classify, pair, regress and ner with the
-    /// default heads; pooled representations and qa take the padded <see cref="Forward"/>).</summary>
+    /// <summary>Whether <see cref="ForwardPacked"/> is written for this network (classify, pair, regress, ner and qa with the
+    /// default heads, and pooled representations; a network training from cached features takes the padded <see cref="Forward"/>).</summary>
     public virtual bool CanPack => false;
 
     /// <summary>
@@ -65,8 +65,9 @@ public abstract class TaskNetwork : IDisposable
     /// <see cref="BertEncoder.ForwardPacked"/>): the same logits as <see cref="Forward"/> within rounding, each feature's
     /// the same bits whatever else is in the batch; the loss as Forward's when the batch carries targets.
     /// </summary>
-    /// <returns>Arena tensors: logits [B, labels] (sequence tasks) or [T, labels] (ner: each feature's real tokens, back
-    /// to back); the loss [1] or null.</returns>
+    /// <returns>Arena tensors: logits [B, labels] (sequence tasks), [T, labels] (ner: each feature's real tokens, back
+    /// to back) or [T, 2] (qa: start and end logits of each real token); the loss [1] or null (qa: each feature's
+    /// cross-entropies over its own tokens, <see cref="BertForQuestionAnswering.PackedLoss"/>).</returns>
     /// <exception cref="NotSupportedException">The network has no packed path (<see cref="CanPack"/>).</exception>
     public virtual (Tensor Logits, Tensor? Loss) ForwardPacked(Graph g, TaskBatch batch, PackedBatch packed) =>
         throw new NotSupportedException($"a {Spec.Task.Name()} network with this head runs on padded batches only");
@@ -137,6 +138,16 @@ public abstract class TaskNetwork : IDisposable
     {
         public override IReadOnlyList<Module> Head { get; } = [model.QaOutputs];
         public override TaskOutput Forward(Graph g, TaskBatch batch) => model.Forward(g, batch.Inputs, batch.StartPositions, batch.EndPositions);
+        public override bool CanPack => true;
+
+        public override (Tensor Logits, Tensor? Loss) ForwardPacked(Graph g, TaskBatch batch, PackedBatch packed)
+        {
+            var logits = model.ForwardPacked(g, packed);   // [T, 2]
+            return batch.StartPositions == null || batch.EndPositions == null
+                ? (logits, null)
+                : (logits, BertForQuestionAnswering.PackedLoss(g, logits, packed, batch.StartPositions, batch.EndPositions));
+        }
+
         public override void Initialize(int seed) => model.Initialize(seed);
     }
 }

@@ -40,7 +40,8 @@ public static class TaskRunner
                 {
                     var packed = PackedBatch.FromPadded(batch.Inputs);
                     (var packedLogits, loss) = network.ForwardPacked(g, batch, packed);
-                    Split(g, packedLogits, rows, perToken ? packed.Offsets : null, logits);
+                    if (endLogits != null) SplitStartEnd(g, packedLogits, rows, packed.Offsets, logits, endLogits);
+                    else Split(g, packedLogits, rows, perToken ? packed.Offsets : null, logits);
                 }
                 else
                 {
@@ -78,6 +79,28 @@ public static class TaskRunner
             into[rows[b]] = offsets == null
                 ? host.AsSpan(b * width, width).ToArray()
                 : host.AsSpan(offsets[b] * width, (offsets[b + 1] - offsets[b]) * width).ToArray();
+    }
+
+    /// <summary>
+    /// Copies qa's packed outputs to the host: <paramref name="output"/> [T, 2] holds the start (column 0) and end
+    /// (column 1) logits of each real token, feature b's in rows offsets[b] .. offsets[b+1]-1 ([B+1] offsets).
+    /// </summary>
+    private static void SplitStartEnd(Graph g, Tensor output, int[] rows, int[] offsets, float[][] start, float[][] end)
+    {
+        var host = new float[checked((int)output.Count)];
+        g.Backend.Download(output, host);
+        for (int b = 0; b < rows.Length; b++)
+        {
+            int first = offsets[b], length = offsets[b + 1] - first;
+            float[] s = new float[length], e = new float[length];
+            for (int t = 0; t < length; t++)
+            {
+                s[t] = host[2 * (first + t)];
+                e[t] = host[2 * (first + t) + 1];
+            }
+            start[rows[b]] = s;
+            end[rows[b]] = e;
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using BertCore.Autograd;
+using BertCore.Embeddings;
 using BertCore.IO;
 using BertCore.Nn;
 using BertCore.Nn.Bert;
@@ -60,6 +61,25 @@ public sealed class PooledSequenceClassifier : Module
             _ => SequencePooling.AllLayersCls(g, encoded.HiddenStates),
         };
         return (features, encoded);
+    }
+
+    /// <summary>
+    /// The encoder's part for inference on packed sequences (<see cref="BertEncoder.ForwardPacked"/>): batch of N sequences
+    /// → features [N, <see cref="FeatureWidth"/>], equal to <see cref="Features"/> on the same sequences padded (within
+    /// rounding) and each sequence's the same bits whatever else is in the batch. Mean and max pool each sequence's own
+    /// rows on the host (<see cref="SequencePooling.PackedPool"/>); the [CLS] poolings read each sequence's first row.
+    /// </summary>
+    public Tensor FeaturesPacked(Graph g, PackedBatch batch)
+    {
+        var encoded = Bert.ForwardPacked(g, batch);
+        return Pooling.Kind switch
+        {
+            PoolingKind.Cls => encoded.PoolerOutput!,
+            PoolingKind.Mean => SequencePooling.PackedPool(g, encoded.LastHiddenState, batch, PoolingMode.Mean),
+            PoolingKind.Max => SequencePooling.PackedPool(g, encoded.LastHiddenState, batch, PoolingMode.Max),
+            PoolingKind.ConcatLast => SequencePooling.LastLayersCls(g, encoded.HiddenStates, Pooling.Layers, batch),
+            _ => SequencePooling.AllLayersCls(g, encoded.HiddenStates, batch),
+        };
     }
 
     /// <summary>

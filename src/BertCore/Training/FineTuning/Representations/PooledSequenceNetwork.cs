@@ -3,6 +3,7 @@ using BertCore.Data.Tasks;
 using BertCore.Nn;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
+using BertCore.Tensors;
 
 namespace BertCore.Training.FineTuning.Representations;
 
@@ -38,6 +39,12 @@ public sealed class PooledSequenceNetwork : TaskNetwork
         var (logits, loss) = _model.Head(g, features, batch.External, batch.Labels, batch.Targets);
         return new TaskOutput { Encoder = encoder, Logits = logits, Loss = loss };
     }
+
+    /// <summary>Packs unless the features come from a <see cref="Cache"/> (then the encoder does not run at all).</summary>
+    public override bool CanPack => Cache == null;
+
+    public override (Tensor Logits, Tensor? Loss) ForwardPacked(Graph g, TaskBatch batch, PackedBatch packed) =>
+        _model.Head(g, _model.FeaturesPacked(g, packed), batch.External, batch.Labels, batch.Targets);
 
     public override void Initialize(int seed) => _model.Initialize(seed);
 }

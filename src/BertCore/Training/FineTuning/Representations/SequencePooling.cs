@@ -1,5 +1,6 @@
 using System.Buffers;
 using BertCore.Autograd;
+using BertCore.Embeddings;
 using BertCore.Nn.Bert;
 using BertCore.Tensors;
 
@@ -67,23 +68,51 @@ public static class SequencePooling
     }
 
     /// <summary>
-    /// The [CLS] vectors of the last <paramref name="count"/> hidden states, last first, side by side:
-    /// hiddenStates L + 1 tensors [B, S, H] → [B, count·H].
+    /// Mean or max of each sequence of a packed batch over its own rows, for inference (not recorded): h [T, H] → [N, H].
+    /// The rows are pooled on the host by <see cref="TokenPooling"/> (the mean summed in double), so a sequence's vector
+    /// does not depend on the other sequences of the batch.
     /// </summary>
-    public static Tensor LastLayersCls(Graph g, IReadOnlyList<Tensor> hiddenStates, int count)
+    public static Tensor PackedPool(Graph g, Tensor h, PackedBatch batch, PoolingMode mode)
+    {
+        int width = h.Shape.Last, n = batch.Count;
+        var host = ArrayPool<float>.Shared.Rent(checked((int)h.Count));
+        try
+        {
+            g.Backend.Download(h, host.AsSpan(0, (int)h.Count));
+            var pooled = new float[n * width];
+            for (int row = 0; row < n; row++)
+                TokenPooling.Pool(mode, host.AsSpan(batch.Offsets[row] * width, batch.Length(row) * width), pooled.AsSpan(row * width, width));
+            return g.Input(pooled, n, width);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(host);
+        }
+    }
+
+    /// <summary>
+    /// The [CLS] vectors of the last <paramref name="count"/> hidden states, last first, side by side:
+    /// hiddenStates L + 1 tensors [B, S, H] → [B, count·H]; with <paramref name="packed"/>, tensors [T, H] of that
+    /// packed batch → [N, count·H].
+    /// </summary>
+    public static Tensor LastLayersCls(Graph g, IReadOnlyList<Tensor> hiddenStates, int count, PackedBatch? packed = null)
     {
         var parts = new Tensor[count];
-        for (int i = 0; i < count; i++) parts[i] = BertEncoder.FirstTokens(g, hiddenStates[hiddenStates.Count - 1 - i]);
+        for (int i = 0; i < count; i++) parts[i] = FirstTokens(g, hiddenStates[hiddenStates.Count - 1 - i], packed);
         return g.Concat(parts);
     }
 
-    /// <summary>The [CLS] vectors of every hidden state in layer order (embeddings first): [B, (L + 1)·H].</summary>
-    public static Tensor AllLayersCls(Graph g, IReadOnlyList<Tensor> hiddenStates)
+    /// <summary>The [CLS] vectors of every hidden state in layer order (embeddings first): [B, (L + 1)·H] (or [N, (L + 1)·H]
+    /// from the [T, H] hidden states of <paramref name="packed"/>).</summary>
+    public static Tensor AllLayersCls(Graph g, IReadOnlyList<Tensor> hiddenStates, PackedBatch? packed = null)
     {
         var parts = new Tensor[hiddenStates.Count];
-        for (int i = 0; i < parts.Length; i++) parts[i] = BertEncoder.FirstTokens(g, hiddenStates[i]);
+        for (int i = 0; i < parts.Length; i++) parts[i] = FirstTokens(g, hiddenStates[i], packed);
         return g.Concat(parts);
     }
+
+    private static Tensor FirstTokens(Graph g, Tensor h, PackedBatch? packed) =>
+        packed == null ? BertEncoder.FirstTokens(g, h) : BertEncoder.FirstTokens(g, h, packed);
 
     private static void RequireMask(ReadOnlySpan<int> mask, int b, int s)
     {
