@@ -5,6 +5,7 @@ using BertCore.Backends;
 using BertCore.Backends.Cpu;
 using BertCore.Checkpoints;
 using BertCore.Data;
+using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Nn.Heads;
 using BertCore.Text;
@@ -74,6 +75,7 @@ public sealed class PretrainCommand : ICommand
     private readonly Option<bool> _resume = CliOption.Flag("--resume",
         "continue from the newest checkpoint in DIR (the same options are required); the result is bitwise the same as an " +
         "uninterrupted run");
+    private readonly InDomainOptionSet _inDomain = new();
 
     public string Summary => "masked-LM pretraining (from scratch or --init DIR), with checkpoints and exact --resume";
 
@@ -93,6 +95,8 @@ public sealed class PretrainCommand : ICommand
             _objective, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup, _schedule, _weightDecay, _maxGradNorm, _gradAccum,
             _seed, _device, _output, _saveEvery, _keep, _evalEvery, _evalBatches, _logEvery, _resume,
         };
+        foreach (Option option in _inDomain.All)
+            command.Options.Add(option);
         command.SetAction(Run);
         return command;
     }
@@ -100,11 +104,12 @@ public sealed class PretrainCommand : ICommand
     private int Run(ParseResult parse)
     {
         var o = Parse(parse);
+        var inDomain = ParseInDomain(parse, o);
         using var backend = Devices.Create(o.Device);
         var vocabPath = o.Vocab ?? (o.Init != null && File.Exists(Path.Combine(o.Init, ModelDirectory.VocabFile))
             ? Path.Combine(o.Init, ModelDirectory.VocabFile) : null);
         var vocab = vocabPath == null ? null : Vocabulary.Load(vocabPath);
-        if (vocab == null && (o.Corpus.Count > 0 || o.Config is { } c && BertConfig.PresetNames.Contains(c)))
+        if (vocab == null && (o.Corpus.Count > 0 || inDomain != null || o.Config is { } c && BertConfig.PresetNames.Contains(c)))
             throw new UsageException(o.Corpus.Count > 0 ? "--vocab is required to tokenize the corpus" : $"--config {o.Config} needs --vocab to size the vocabulary");
 
         var latest = PretrainingCheckpoint.Latest(o.Output);
@@ -114,9 +119,9 @@ public sealed class PretrainCommand : ICommand
         using var model = CreateModel(o, vocab);
         if (vocab != null && vocab.Count > model.Config.VocabSize)
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
-        if (o.Corpus.Count > 0 && o.Seq > model.Config.MaxPositionEmbeddings)
+        if ((o.Corpus.Count > 0 || inDomain != null) && o.Seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {o.Seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
-        var train = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false)!;
+        var train = inDomain != null ? CreateMixedSource(o, inDomain, vocabPath!) : CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false)!;
         var eval = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true);
         using var ownedTrain = train as IDisposable;
         using var ownedEval = eval as IDisposable;
@@ -186,6 +191,52 @@ public sealed class PretrainCommand : ICommand
         return PretrainingModel.New(config, relation, o.Seed);
     }
 
+    /// <summary>The in-domain text of the run (<c>--in-domain</c>), with its ratio to <c>--corpus</c>; null without it.</summary>
+    private sealed record InDomainText(IReadOnlyList<string> Files, double Ratio, SequenceReadOptions Columns);
+
+    private InDomainText? ParseInDomain(ParseResult parse, Options o) =>
+        _inDomain.InDomainRatio(parse, hasGeneral: o.Corpus.Count > 0) is { } ratio
+            ? new InDomainText(_inDomain.Read(parse), ratio, _inDomain.Columns(parse))
+            : null;
+
+    /// <summary>The training source over the in-domain text, mixed with <c>--corpus</c> when given; reports what each
+    /// source holds and how often the step budget repeats it.</summary>
+    private static IPretrainingBatchSource CreateMixedSource(Options o, InDomainText inDomain, string vocabPath)
+    {
+        var data = DataOptions(o, heldOut: false);
+        var printer = new ProgressPrinter("pretrain (--in-domain)");
+        var cache = Path.Combine(o.Output, "cache");
+        IPretrainingBatchSource source = o.Corpus.Count == 0
+            ? PretrainingBatchSource.Open(inDomain.Files, vocabPath, lowercase: !o.Cased, Path.Combine(cache, "in-domain"), data,
+                progress: printer, format: CorpusFormat.TaskFile, columns: inDomain.Columns)
+            : MixedBatchSource.Open(inDomain.Files, inDomain.Columns, o.Corpus, inDomain.Ratio, vocabPath, lowercase: !o.Cased, cache, data, printer);
+        printer.EndBar();
+        long sequences = (long)o.MaxSteps * o.GradAccum * o.Batch, fromInDomain = MixedBatchSource.InDomainCount(sequences, inDomain.Ratio);
+        static string Seen(long taken, int available) => string.Create(CultureInfo.InvariantCulture, $"{(double)taken / available:F2}");
+        var single = source as PretrainingBatchSource;
+        var (task, general) = source is MixedBatchSource mixed ? (mixed.InDomain, mixed.General) : (single!, null);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"--in-domain: {task.Examples.Count:N0} sequences ({task.Corpus.TokenCount:N0} tokens); the {sequences:N0} sequences of " +
+            $"--max-steps {o.MaxSteps} take {fromInDomain:N0} of them ({100 * inDomain.Ratio:F1}%), seeing each {Seen(fromInDomain, task.Examples.Count)} times"));
+        if (general != null)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"--corpus: {general.Examples.Count:N0} sequences ({general.Corpus.TokenCount:N0} tokens); {sequences - fromInDomain:N0} " +
+                $"taken, each seen {Seen(sequences - fromInDomain, general.Examples.Count)} times"));
+        return source;
+    }
+
+    private static PretrainingDataOptions DataOptions(Options o, bool heldOut)
+    {
+        var data = new PretrainingDataOptions
+        {
+            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
+            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = o.MaskProb, ImportanceFile = o.Importance,
+            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
+        };
+        data.Validate();
+        return data;
+    }
+
     /// <summary>The training source, or the held-out one (null when no held-out data was given).</summary>
     private static IPretrainingBatchSource? CreateSource(Options o, string? vocabPath, int vocabSize, bool heldOut)
     {
@@ -201,13 +252,7 @@ public sealed class PretrainCommand : ICommand
         }
         var files = heldOut ? o.EvalCorpus : o.Corpus;
         if (files.Count == 0) return null;
-        var data = new PretrainingDataOptions
-        {
-            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
-            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = o.MaskProb, ImportanceFile = o.Importance,
-            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
-        };
-        data.Validate();
+        var data = DataOptions(o, heldOut);
         var printer = new ProgressPrinter(heldOut ? "pretrain (--eval-corpus)" : "pretrain (--corpus)");
         var source = PretrainingBatchSource.Open(files, vocabPath!, lowercase: !o.Cased, Path.Combine(o.Output, "cache"), data, heldOut, printer);
         printer.EndBar();
@@ -238,7 +283,8 @@ public sealed class PretrainCommand : ICommand
             Device: parse.GetValue(_device)!, Importance: parse.GetValue(_importance), MaxMinutes: parse.GetValue(_maxMinutes),
             Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature));
 
-        if ((corpus.Count > 0) == (batches != null)) throw new UsageException("give exactly one of --corpus FILE... and --batches FILE");
+        if ((corpus.Count > 0 || parse.GetValue(_inDomain.Files) != null) == (batches != null))
+            throw new UsageException("give exactly one of --corpus FILE... (or --in-domain FILE..., or both) and --batches FILE");
         if ((config != null) == (init != null)) throw new UsageException("give exactly one of --config and --init");
         if (maxSteps < 1) throw new UsageException("--max-steps N (at least 1) is required");
         if (o.Batch < 1 || o.Seq < 8) throw new UsageException("--batch must be at least 1 and --seq at least 8");

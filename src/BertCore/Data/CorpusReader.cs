@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BertCore.Data.Tasks;
 using BertCore.IO;
 
 namespace BertCore.Data;
@@ -18,6 +19,14 @@ public enum CorpusFormat
     /// lines of the file are skipped; other fields are ignored.
     /// </summary>
     JsonLines,
+
+    /// <summary>
+    /// A task's training file (TSV, CSV or JSONL, read by <see cref="SequenceFileReader"/> as fine-tuning reads it) as
+    /// in-domain text: the text column, and the second-sentence column when there is one, each a sentence; labels
+    /// and other columns dropped; blank texts skipped. The rows of a file form one document in file order, so
+    /// masked-LM examples pack consecutive rows up to the sequence length. Never picked by <see cref="Auto"/>.
+    /// </summary>
+    TaskFile,
 }
 
 /// <summary>
@@ -32,26 +41,37 @@ public static class CorpusReader
         Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson" ? CorpusFormat.JsonLines : CorpusFormat.PlainText;
 
     /// <summary>The documents of <paramref name="paths"/>, in file order.</summary>
+    /// <param name="paths">The files.</param>
+    /// <param name="format">Their layout.</param>
+    /// <param name="columns">With <see cref="CorpusFormat.TaskFile"/>: the table format and text columns (null detects
+    /// them as fine-tuning does); labels are never required.</param>
     /// <exception cref="ArgumentException">No paths, or (at the end of the enumeration) the files hold no text at all.</exception>
     /// <exception cref="FileNotFoundException">A file does not exist (checked before anything is read).</exception>
-    /// <exception cref="InvalidFileException">Invalid UTF-8, invalid JSON, or a JSON line without a string <c>text</c>.</exception>
-    public static IEnumerable<CorpusDocument> Read(IReadOnlyList<string> paths, CorpusFormat format = CorpusFormat.Auto)
+    /// <exception cref="InvalidFileException">Invalid UTF-8, invalid JSON, a JSON line without a string <c>text</c>, or a
+    /// task file without its text column (the message names the file, the line and the column).</exception>
+    public static IEnumerable<CorpusDocument> Read(IReadOnlyList<string> paths, CorpusFormat format = CorpusFormat.Auto,
+        SequenceReadOptions? columns = null)
     {
         if (paths.Count == 0)
             throw new ArgumentException("A corpus needs at least one file.", nameof(paths));
         foreach (string path in paths)
             if (!File.Exists(path))
                 throw new FileNotFoundException($"{path}: corpus file not found", path);
-        return ReadExisting(paths, format);
+        return ReadExisting(paths, format, columns);
     }
 
-    private static IEnumerable<CorpusDocument> ReadExisting(IReadOnlyList<string> paths, CorpusFormat format)
+    private static IEnumerable<CorpusDocument> ReadExisting(IReadOnlyList<string> paths, CorpusFormat format, SequenceReadOptions? columns)
     {
         bool any = false;
         foreach (string path in paths)
         {
-            bool json = (format == CorpusFormat.Auto ? FormatOf(path) : format) == CorpusFormat.JsonLines;
-            foreach (CorpusDocument document in json ? ReadJsonLines(path) : ReadPlainText(path))
+            IEnumerable<CorpusDocument> documents = (format == CorpusFormat.Auto ? FormatOf(path) : format) switch
+            {
+                CorpusFormat.JsonLines => ReadJsonLines(path),
+                CorpusFormat.TaskFile => ReadTaskFile(path, columns),
+                _ => ReadPlainText(path),
+            };
+            foreach (CorpusDocument document in documents)
             {
                 any = true;
                 yield return document;
@@ -79,6 +99,23 @@ public static class CorpusReader
                 sentences = [];
             }
         }
+        if (sentences.Count > 0)
+            yield return new CorpusDocument(path, firstLine, sentences);
+    }
+
+    private static IEnumerable<CorpusDocument> ReadTaskFile(string path, SequenceReadOptions? columns)
+    {
+        SequenceDataset dataset = SequenceFileReader.Read(path, (columns ?? new SequenceReadOptions()) with { RequireLabels = false, LabelKind = LabelKind.Categorical });
+        var sentences = new List<string>();
+        int firstLine = 0;
+        foreach (SequenceExample example in dataset.Examples)
+            foreach (string? text in (string?[])[example.Text, example.TextPair])
+                if (!string.IsNullOrWhiteSpace(text))
+                {
+                    if (sentences.Count == 0)
+                        firstLine = example.Line;
+                    sentences.Add(text);
+                }
         if (sentences.Count > 0)
             yield return new CorpusDocument(path, firstLine, sentences);
     }

@@ -1,4 +1,5 @@
 using BertCore.Backends;
+using BertCore.Data.Tasks;
 using BertCore.Nn.Bert;
 using BertCore.Text;
 
@@ -61,12 +62,15 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource, IDisposabl
     /// <param name="options">The pipeline options.</param>
     /// <param name="heldOut">Make a held-out source (see <see cref="HeldOut"/>).</param>
     /// <param name="progress">Receives tokenization progress when the cache is built.</param>
+    /// <param name="format">The layout of the files (<see cref="CorpusFormat.TaskFile"/> for a task's training file).</param>
+    /// <param name="columns">With <see cref="CorpusFormat.TaskFile"/>: the table format and text columns (null detects them).</param>
     public static PretrainingBatchSource Open(IReadOnlyList<string> corpusFiles, string vocabularyPath, bool lowercase, string cacheFolder,
-        PretrainingDataOptions options, bool heldOut = false, IProgress<WorkProgress>? progress = null)
+        PretrainingDataOptions options, bool heldOut = false, IProgress<WorkProgress>? progress = null,
+        CorpusFormat format = CorpusFormat.Auto, SequenceReadOptions? columns = null)
     {
         Vocabulary vocabulary = Vocabulary.Load(vocabularyPath);
         TokenCache cache = TokenCache.OpenOrBuild(TokenCache.DefaultPath(cacheFolder, corpusFiles), corpusFiles, vocabularyPath, lowercase,
-            progress: progress);
+            format, progress, columns);
         try
         {
             return new PretrainingBatchSource(cache, vocabulary, heldOut ? options with { Shuffle = false, DynamicMasking = false } : options, cache);
@@ -89,15 +93,23 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource, IDisposabl
     /// <summary>The tokenized corpus the examples are cut from.</summary>
     public ITokenCorpus Corpus => _corpus;
 
+    /// <summary>The vocabulary the corpus was tokenized with.</summary>
+    public Vocabulary Vocabulary => _vocabulary;
+
     /// <summary>The options the source was built with.</summary>
     public PretrainingDataOptions Options { get; }
 
     /// <summary>The examples, in corpus order (an epoch visits each once).</summary>
     public IReadOnlyList<PretrainingExample> Examples => _examples;
 
-    public PretrainingBatch Next()
+    public PretrainingBatch Next() => Next(Options.BatchSize);
+
+    /// <summary>The next <paramref name="count"/> examples of the stream as one batch (<see cref="Next()"/> takes
+    /// <see cref="PretrainingDataOptions.BatchSize"/>); the stream moves on by <paramref name="count"/> examples.</summary>
+    internal PretrainingBatch Next(int count)
     {
-        var rows = new (int Example, long Epoch)[Options.BatchSize];
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var rows = new (int Example, long Epoch)[count];
         for (int r = 0; r < rows.Length; r++)
         {
             rows[r] = (Order(_epoch)[_index], _epoch);

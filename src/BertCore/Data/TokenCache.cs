@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Security.Cryptography;
+using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Text;
 
@@ -53,13 +54,15 @@ public sealed unsafe class TokenCache : ITokenCorpus, IDisposable
     /// <param name="lowercase">The tokenizer's casing (true for uncased vocabularies).</param>
     /// <param name="format">The corpus format.</param>
     /// <param name="progress">Receives ("tokenizing", sentences done, 0) while building.</param>
+    /// <param name="columns">With <see cref="CorpusFormat.TaskFile"/>: the table format and text columns (part of the cache key).</param>
     /// <exception cref="InvalidFileException">The corpus or vocabulary is invalid, the path holds a file that is not a
     /// token cache (it is not overwritten), or the cache is corrupt.</exception>
     public static TokenCache OpenOrBuild(string cachePath, IReadOnlyList<string> corpusFiles, string vocabularyPath,
-        bool lowercase = true, CorpusFormat format = CorpusFormat.Auto, IProgress<WorkProgress>? progress = null)
+        bool lowercase = true, CorpusFormat format = CorpusFormat.Auto, IProgress<WorkProgress>? progress = null,
+        SequenceReadOptions? columns = null)
     {
         byte[] vocabularyHash = SHA256.HashData(File.ReadAllBytes(vocabularyPath));
-        byte[] corpusKey = TokenCacheBuilder.CorpusKey(corpusFiles, format);
+        byte[] corpusKey = TokenCacheBuilder.CorpusKey(corpusFiles, format, columns);
         if (File.Exists(cachePath))
         {
             TokenCacheHeader header = TokenCacheHeader.Read(cachePath);
@@ -68,7 +71,7 @@ public sealed unsafe class TokenCache : ITokenCorpus, IDisposable
                 return Open(cachePath, header, reused: true);
         }
         var tokenizer = new BertTokenizer(Vocabulary.Load(vocabularyPath), lowercase);
-        TokenCacheBuilder.Build(cachePath, corpusFiles, format, tokenizer, vocabularyHash, corpusKey, progress);
+        TokenCacheBuilder.Build(cachePath, corpusFiles, format, columns, tokenizer, vocabularyHash, corpusKey, progress);
         return Open(cachePath, TokenCacheHeader.Read(cachePath), reused: false);
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Text;
 
@@ -8,10 +9,13 @@ namespace BertCore.Data;
 /// <summary>Tokenizes a corpus into a token cache file (layout in <see cref="TokenCacheHeader"/>).</summary>
 internal static class TokenCacheBuilder
 {
-    /// <summary>SHA-256 over the format version, the corpus format, and each file's full path, size and modification time.</summary>
-    public static byte[] CorpusKey(IReadOnlyList<string> corpusFiles, CorpusFormat format)
+    /// <summary>SHA-256 over the format version, the corpus format (with a task file's columns), and each file's full
+    /// path, size and modification time.</summary>
+    public static byte[] CorpusKey(IReadOnlyList<string> corpusFiles, CorpusFormat format, SequenceReadOptions? columns = null)
     {
         var key = new System.Text.StringBuilder($"token cache v{TokenCacheHeader.CurrentVersion}\n");
+        if (format == CorpusFormat.TaskFile)
+            key.Append($"columns {columns?.Format}|{columns?.TextColumn ?? "(auto)"}|{columns?.PairColumn ?? "(auto)"}\n");
         foreach (string path in corpusFiles)
         {
             var file = new FileInfo(path);
@@ -25,8 +29,8 @@ internal static class TokenCacheBuilder
 
     /// <summary>Tokenizes every sentence (without special tokens) and writes the cache atomically.</summary>
     /// <exception cref="ArgumentException">No sentence yields a token.</exception>
-    public static void Build(string cachePath, IReadOnlyList<string> corpusFiles, CorpusFormat format, BertTokenizer tokenizer,
-        byte[] vocabularyHash, byte[] corpusKey, IProgress<WorkProgress>? progress)
+    public static void Build(string cachePath, IReadOnlyList<string> corpusFiles, CorpusFormat format, SequenceReadOptions? columns,
+        BertTokenizer tokenizer, byte[] vocabularyHash, byte[] corpusKey, IProgress<WorkProgress>? progress)
     {
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("The token cache is written in the machine's byte order, which must be little-endian.");
@@ -41,7 +45,7 @@ internal static class TokenCacheBuilder
             var documentStarts = new List<int> { 0 };
             var ids = new int[256];
             long tokens = 0;
-            foreach (CorpusDocument document in CorpusReader.Read(corpusFiles, format))
+            foreach (CorpusDocument document in CorpusReader.Read(corpusFiles, format, columns))
             {
                 foreach (string sentence in document.Sentences)
                 {

@@ -78,6 +78,26 @@ public sealed class WordPieceTrainer
             CollectionsMarshal.GetValueRefOrAddDefault(_wordLookup, words.Chars(word), out _)++;
     }
 
+    /// <summary>Occurrences of words counted so far, over all distinct words.</summary>
+    public long WordCount => _wordCounts.Values.Sum();
+
+    /// <summary>
+    /// Adds the word counts of <paramref name="counts"/>, each multiplied by <paramref name="weight"/> and rounded to
+    /// the nearest integer but at least 1 (a word that was seen stays in the alphabet), so that texts can be mixed
+    /// in chosen proportions: weight 2 counts a text as if it were added twice, weight 0.5 as half of it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A weight that is not a positive finite number.</exception>
+    /// <exception cref="ArgumentException">The two trainers normalize text differently (cased and uncased).</exception>
+    public void Add(WordPieceTrainer counts, double weight)
+    {
+        if (!(double.IsFinite(weight) && weight > 0))
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, "a weight must be a positive finite number");
+        if (counts.BasicTokenizer.LowerCase != BasicTokenizer.LowerCase)
+            throw new ArgumentException("The counts were made with another casing.", nameof(counts));
+        foreach ((string word, long count) in counts._wordCounts)
+            CollectionsMarshal.GetValueRefOrAddDefault(_wordCounts, word, out _) += Math.Max(1, (long)Math.Round(count * weight));
+    }
+
     /// <summary>Runs the merges over the words counted so far and returns the vocabulary.</summary>
     /// <param name="progress">Receives ("merging", tokens added, tokens wanted) now and then.</param>
     /// <exception cref="InvalidOperationException">No text was added, or the special tokens and the alphabet alone exceed the size.</exception>

@@ -49,6 +49,25 @@ public class WordPieceTrainerTests
         Assert.Equal(vocabulary.Count, vocabulary.Tokens.Distinct().Count());
     }
 
+    [Fact]
+    public void Counts_added_with_a_weight_train_as_the_text_repeated_that_many_times_and_a_seen_word_counts_at_least_once()
+    {
+        List<string> texts = Sentences(200, seed: 5);
+        var once = new WordPieceTrainer(180);
+        foreach (string text in texts)
+            once.AddText(text);
+        var weighted = new WordPieceTrainer(180);
+        weighted.Add(once, 3);
+        var faint = new WordPieceTrainer(180);
+        faint.Add(once, 1e-9);
+
+        Assert.Equal(Train([.. texts, .. texts, .. texts], size: 180).Tokens, weighted.Train().Tokens);
+        Assert.Equal(3 * once.WordCount, weighted.WordCount);
+        Assert.Equal((once.DistinctWords, (long)once.DistinctWords), (faint.DistinctWords, faint.WordCount));
+        Assert.Throws<ArgumentException>(() => weighted.Add(new WordPieceTrainer(180, lowercase: false), 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => weighted.Add(once, 0));
+    }
+
     [Theory]
     [InlineData(true, 2, 1000, 200)]
     [InlineData(false, 2, 1000, 260)]
