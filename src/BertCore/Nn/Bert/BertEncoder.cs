@@ -132,6 +132,20 @@ public sealed class BertEncoder : Module
     /// <summary>The last layer's output h [..., H] → the final LayerNorm of h in a pre-LayerNorm model, h itself otherwise.</summary>
     private Tensor Final(Graph g, Tensor h) => FinalNorm == null ? h : FinalNorm.Forward(g, h);
 
+    /// <summary>
+    /// Sets every dropout of the encoder (after the embeddings, after each sublayer, on the attention probabilities) to
+    /// <paramref name="probability"/> for this instance only: <see cref="Config"/>, and so the config.json a trainer saves,
+    /// keep theirs (e.g. pretraining with dropout off as Cramming does, fine-tuning later with the config's 0.1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The probability is outside [0, 1).</exception>
+    public void OverrideDropout(float probability)
+    {
+        if (!(probability >= 0 && probability < 1))
+            throw new ArgumentOutOfRangeException(nameof(probability), probability, "dropout is a probability in [0, 1)");
+        Embeddings.OverrideDropout(probability);
+        foreach (var layer in Layers) layer.OverrideDropout(probability);
+    }
+
     /// <summary>h [T, H] of a packed batch → each sequence's first token ([CLS]) [N, H].</summary>
     public static Tensor FirstTokens(Graph g, Tensor h, PackedBatch batch) =>
         g.GatherRows(h, g.Input(batch.Offsets.AsSpan(0, batch.Count), batch.Count));

@@ -18,7 +18,7 @@ public sealed class BertLayer : Module
 {
     private readonly int _heads;
     private readonly bool _preLayerNorm;
-    private readonly float _hiddenDropout, _attentionDropout;
+    private float _hiddenDropout, _attentionDropout;
 
     public BertLayer(string name, BertConfig config) : base(name)
     {
@@ -92,6 +92,10 @@ public sealed class BertLayer : Module
         if (OutputAdapter != null) feedForward = OutputAdapter.Forward(g, feedForward);
         return _preLayerNorm ? g.Add(a, feedForward) : OutputNorm.Forward(g, feedForward, a);
     }
+
+    /// <summary>Sets the dropout after each sublayer and on the attention probabilities of this instance (the config
+    /// keeps its values; see <see cref="BertEncoder.OverrideDropout"/>).</summary>
+    internal void OverrideDropout(float probability) => (_hiddenDropout, _attentionDropout) = (probability, probability);
 
     public void Initialize(double std, Random random)
     {
