@@ -110,7 +110,7 @@ public sealed partial record BertConfig
             (true, true) => "pre-LayerNorm layers (layer_norm_position \"pre\")",
             (false, false) => "encoder linears without bias (encoder_linear_bias false)",
             (true, false) => "pre-LayerNorm layers (layer_norm_position \"pre\") and encoder linears without bias (encoder_linear_bias false)",
-        } is { } what ? $"{what}: transformers' BertModel cannot run this model (only BertCore can)" : null;
+        } is { } what ? $"{what}: transformers' BertModel cannot run this model" : null;
 
     /// <summary>Width of one attention head: <see cref="HiddenSize"/> / <see cref="NumAttentionHeads"/>.</summary>
     public int HeadDim => HiddenSize / NumAttentionHeads;
