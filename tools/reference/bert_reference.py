@@ -11,6 +11,11 @@ Parameter names are exactly HF's state_dict keys. Semantics follow HF's eager ("
   pooler      = tanh(dense(h[:, 0]))
   MLM head    = LayerNorm(gelu_erf(dense(h))) @ word_embeddings^T + cls.predictions.bias   (tied decoder)
   NSP head    = cls.seq_relationship(pooled)
+BertCore's variants, from two config keys HF's BertConfig does not have (absent: HF's BERT):
+  layer_norm_position "pre":   a = x + dropout(dense(attention(LN1(x)))); out = a + dropout(dense2(gelu(dense1(LN2(a)))))
+                               (LN1, LN2 keep the names attention.output.LayerNorm, output.LayerNorm), then one final
+                               LayerNorm bert.encoder.LayerNorm over the last layer's output (the last hidden state)
+  encoder_linear_bias false:   the six Linear layers of every encoder layer have no bias
 Word embeddings use padding_idx=pad_token_id (0) as HF's nn.Embedding does: the gather's backward does not
 accumulate into row 0 (the tied decoder still does).
 """
@@ -55,9 +60,10 @@ class BertSelfAttention(nn.Module):
         super().__init__()
         self.num_heads = c["num_attention_heads"]
         self.head_dim = c["hidden_size"] // self.num_heads
-        self.query = nn.Linear(c["hidden_size"], c["hidden_size"])
-        self.key = nn.Linear(c["hidden_size"], c["hidden_size"])
-        self.value = nn.Linear(c["hidden_size"], c["hidden_size"])
+        bias = c.get("encoder_linear_bias", True)
+        self.query = nn.Linear(c["hidden_size"], c["hidden_size"], bias=bias)
+        self.key = nn.Linear(c["hidden_size"], c["hidden_size"], bias=bias)
+        self.value = nn.Linear(c["hidden_size"], c["hidden_size"], bias=bias)
         self.dropout = nn.Dropout(c["attention_probs_dropout_prob"])
 
     def split(self, x):  # (B, T, C) -> (B, H, T, D)
@@ -78,7 +84,7 @@ class BertSelfAttention(nn.Module):
 class BertSelfOutput(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.dense = nn.Linear(c["hidden_size"], c["hidden_size"], bias=c.get("encoder_linear_bias", True))
         self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
         self.dropout = nn.Dropout(c["hidden_dropout_prob"])
 
@@ -99,7 +105,7 @@ class BertAttention(nn.Module):
 class BertIntermediate(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.dense = nn.Linear(c["hidden_size"], c["intermediate_size"])
+        self.dense = nn.Linear(c["hidden_size"], c["intermediate_size"], bias=c.get("encoder_linear_bias", True))
 
     def forward(self, x):
         return gelu(self.dense(x))
@@ -108,7 +114,7 @@ class BertIntermediate(nn.Module):
 class BertOutput(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.dense = nn.Linear(c["intermediate_size"], c["hidden_size"])
+        self.dense = nn.Linear(c["intermediate_size"], c["hidden_size"], bias=c.get("encoder_linear_bias", True))
         self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
         self.dropout = nn.Dropout(c["hidden_dropout_prob"])
 
@@ -122,8 +128,13 @@ class BertLayer(nn.Module):
         self.attention = BertAttention(c)
         self.intermediate = BertIntermediate(c)
         self.output = BertOutput(c)
+        self.pre_ln = c.get("layer_norm_position", "post") == "pre"
 
     def forward(self, x, ext_mask):
+        if self.pre_ln:
+            attn_out, ffn_out = self.attention.output, self.output
+            a = x + attn_out.dropout(attn_out.dense(self.attention.self(attn_out.LayerNorm(x), ext_mask)))
+            return a + ffn_out.dropout(ffn_out.dense(self.intermediate(ffn_out.LayerNorm(a))))
         a = self.attention(x, ext_mask)
         return self.output(self.intermediate(a), a)
 
@@ -132,6 +143,8 @@ class BertEncoder(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.layer = nn.ModuleList([BertLayer(c) for _ in range(c["num_hidden_layers"])])
+        if c.get("layer_norm_position", "post") == "pre":
+            self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])  # the final LayerNorm
 
 
 class BertPooler(nn.Module):
@@ -151,7 +164,8 @@ class BertModel(nn.Module):
         self.pooler = BertPooler(c) if add_pooling_layer else None
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None):
-        """Returns (hidden_states list [embeddings, layer 1, ..., layer L], pooled or None)."""
+        """Returns (hidden_states list [embeddings, layer 1, ..., layer L], pooled or None); in a pre-LN model the last
+        entry is layer L's output after the final LayerNorm (BertCore's last hidden state)."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         if token_type_ids is None:
@@ -162,6 +176,8 @@ class BertModel(nn.Module):
         for layer in self.encoder.layer:
             x = layer(x, ext)
             hidden.append(x)
+        if hasattr(self.encoder, "LayerNorm"):
+            x = hidden[-1] = self.encoder.LayerNorm(x)
         pooled = self.pooler(x) if self.pooler is not None else None
         return hidden, pooled
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BertCore.Checkpoints;
 using BertCore.IO.Onnx;
 using BertCore.Inference.Onnx;
 
@@ -35,6 +36,8 @@ public sealed class ExportOnnxCommand : ICommand
         int opset = parse.GetValue(_opset);
         var summary = OnnxExport.Export(dir, output, new OnnxExportOptions { Opset = opset });
         Console.Error.WriteLine($"wrote {output}: {summary}");
+        if (ModelDirectory.LoadConfig(dir).TransformersIncompatibility is { } reason)
+            Console.Error.WriteLine($"note: {reason}; ONNX Runtime runs the exported graph, but weights handed to transformers would not");
         return 0;
     }
 }

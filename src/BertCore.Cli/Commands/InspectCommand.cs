@@ -13,7 +13,9 @@ public sealed class InspectCommand : ICommand
     public string Summary => "load a model folder; print its size, heads, load time and memory as JSON";
 
     public string Notes => """
-            Prints one JSON line: layers, hidden, heads, vocab, parameters, heads present (mlm, nsp, pooler),
+            Prints one JSON line: layers, hidden, heads, vocab, parameters, layer_norm ("post" or "pre"),
+            encoder_linear_bias, transformers_incompatible (why transformers' BertModel cannot run the model, or
+            null), heads present (mlm, nsp, pooler),
             weights_bytes (size of model.safetensors, or of pytorch_model.bin when the folder has only that),
             load_seconds, and rss_growth_bytes: how much the process's peak resident memory grew while loading (the
             parameters themselves count; the memory-mapped file is released).
@@ -39,6 +41,8 @@ public sealed class InspectCommand : ICommand
         {
             layers = c.NumHiddenLayers, hidden = c.HiddenSize, heads = c.NumAttentionHeads, vocab = c.VocabSize,
             parameters = model.ParameterCount,
+            layer_norm = c.LayerNormPosition, encoder_linear_bias = c.EncoderLinearBias,
+            transformers_incompatible = c.TransformersIncompatibility,
             mlm = model.Mlm != null, nsp = model.Nsp != null, pooler = model.Bert.Pooler != null,
             weights_bytes = new FileInfo(ModelDirectory.WeightsPath(dir)).Length,
             load_seconds = Math.Round(seconds, 3),

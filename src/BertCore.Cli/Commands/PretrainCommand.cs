@@ -76,6 +76,7 @@ public sealed class PretrainCommand : ICommand
         "continue from the newest checkpoint in DIR (the same options are required); the result is bitwise the same as an " +
         "uninterrupted run");
     private readonly InDomainOptionSet _inDomain = new();
+    private readonly ArchitectureOptionSet _architecture = new();
 
     public string Summary => "masked-LM pretraining (from scratch or --init DIR), with checkpoints and exact --resume";
 
@@ -97,6 +98,7 @@ public sealed class PretrainCommand : ICommand
         };
         foreach (Option option in _inDomain.All)
             command.Options.Add(option);
+        foreach (var option in _architecture.All) command.Options.Add(option);
         command.SetAction(Run);
         return command;
     }
@@ -116,7 +118,9 @@ public sealed class PretrainCommand : ICommand
         if (latest != null && !o.Resume)
             throw new InvalidOperationException($"{o.Output} already holds {Path.GetFileName(latest)}; pass --resume to continue that run or choose another --output");
 
-        using var model = CreateModel(o, vocab);
+        using var model = CreateModel(o, vocab, parse);
+        _architecture.ApplyDropout(parse, model);
+        if (model.Config.TransformersIncompatibility is { } incompatible) Console.WriteLine($"note: {incompatible}");
         if (vocab != null && vocab.Count > model.Config.VocabSize)
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
         if ((o.Corpus.Count > 0 || inDomain != null) && o.Seq > model.Config.MaxPositionEmbeddings)
@@ -176,11 +180,12 @@ public sealed class PretrainCommand : ICommand
         return 0;
     }
 
-    private static BertForPreTraining CreateModel(Options o, Vocabulary? vocab)
+    private BertForPreTraining CreateModel(Options o, Vocabulary? vocab, ParseResult parse)
     {
         bool relation = o.Objective != "mlm";
         if (o.Init != null)
         {
+            _architecture.Apply(parse, config: null);   // refuses --pre-ln and --no-bias: the checkpoint has its architecture
             var (model, report) = PretrainingModel.FromCheckpoint(o.Init, relation, o.Seed);
             Console.WriteLine($"--init {o.Init}: {report}");
             return model;
@@ -188,7 +193,7 @@ public sealed class PretrainCommand : ICommand
         var config = BertConfig.PresetNames.Contains(o.Config!)
             ? BertConfig.Preset(o.Config!) with { VocabSize = vocab!.Count, PadTokenId = vocab.PadId, Architectures = ["BertForPreTraining"] }
             : BertConfig.Load(o.Config!);
-        return PretrainingModel.New(config, relation, o.Seed);
+        return PretrainingModel.New(_architecture.Apply(parse, config)!, relation, o.Seed);
     }
 
     /// <summary>The in-domain text of the run (<c>--in-domain</c>), with its ratio to <c>--corpus</c>; null without it.</summary>

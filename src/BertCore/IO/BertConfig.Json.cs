@@ -35,6 +35,8 @@ public sealed partial record BertConfig
             TypeVocabSize = fields.Int("type_vocab_size") ?? defaults.TypeVocabSize,
             InitializerRange = fields.Double("initializer_range") ?? defaults.InitializerRange,
             LayerNormEps = fields.Float("layer_norm_eps") ?? defaults.LayerNormEps,
+            LayerNormPosition = fields.String("layer_norm_position") ?? defaults.LayerNormPosition,
+            EncoderLinearBias = fields.Bool("encoder_linear_bias") ?? defaults.EncoderLinearBias,
             PadTokenId = fields.Int("pad_token_id") ?? defaults.PadTokenId,
             NumLabels = fields.Int("num_labels") ?? id2Label?.Count ?? defaults.NumLabels,
             Id2Label = id2Label,
@@ -49,7 +51,8 @@ public sealed partial record BertConfig
 
     /// <summary>
     /// Validates, then writes the configuration as HF does (keys sorted, two-space indent, trailing newline),
-    /// atomically: readers see the old file or the new one. Null optional fields are left out.
+    /// atomically: readers see the old file or the new one. Null optional fields are left out, and so are
+    /// layer_norm_position and encoder_linear_bias when they describe Hugging Face's BERT ("post", true).
     /// </summary>
     public void Save(string path)
     {
@@ -97,6 +100,8 @@ public sealed partial record BertConfig
             ["pad_token_id"] = PadTokenId,
             ["num_labels"] = NumLabels,
         };
+        if (IsPreLayerNorm) fields["layer_norm_position"] = LayerNormPosition;   // BertCore's fields only when they differ from HF's BERT
+        if (!EncoderLinearBias) fields["encoder_linear_bias"] = false;
         if (ClassifierDropout is float dropout) fields["classifier_dropout"] = dropout;
         if (ProblemType is not null) fields["problem_type"] = ProblemType;
         if (Architectures is not null) fields["architectures"] = new JsonArray(Architectures.Select(a => (JsonNode?)a).ToArray());

@@ -7,7 +7,7 @@ public sealed partial record BertConfig
 
     /// <summary>
     /// Checks that BertCore can build this model: positive sizes, hidden size divisible by the head count,
-    /// dropout probabilities in [0, 1), a positive LayerNorm eps, a pad id inside the vocabulary, labels
+    /// dropout probabilities in [0, 1), a positive LayerNorm eps, a known layer_norm_position, a pad id inside the vocabulary, labels
     /// consistent with <see cref="NumLabels"/>, and only the variants BertCore implements.
     /// </summary>
     /// <exception cref="InvalidFileException">The first problem found, naming <see cref="SourcePath"/> and the field.</exception>
@@ -33,6 +33,8 @@ public sealed partial record BertConfig
         Require(double.IsFinite(InitializerRange) && InitializerRange >= 0, "initializer_range",
             $"{InitializerRange} is not a finite non-negative standard deviation");
         Require(float.IsFinite(LayerNormEps) && LayerNormEps > 0, "layer_norm_eps", $"{LayerNormEps} is not positive");
+        Require(LayerNormPosition is PostLayerNorm or PreLayerNorm, "layer_norm_position",
+            $"\"{LayerNormPosition}\" is not supported; BertCore implements \"{PostLayerNorm}\" and \"{PreLayerNorm}\"");
         Require(PadTokenId >= 0 && PadTokenId < VocabSize, "pad_token_id",
             $"{PadTokenId} is outside the vocabulary [0, {VocabSize})");
         Positive(NumLabels, "num_labels");

@@ -51,6 +51,19 @@ public sealed partial record BertConfig
     /// <summary>layer_norm_eps: the epsilon of every LayerNorm.</summary>
     public float LayerNormEps { get; init; } = 1e-12f;
 
+    /// <summary>
+    /// layer_norm_position (a BertCore field): "post" (Hugging Face's BERT, the default) normalizes after each residual
+    /// addition; "pre" normalizes each sublayer's input, a = h + attention(LN1(h)), out = a + ffn(LN2(a)), and adds one
+    /// final LayerNorm over the last layer's output ("bert.encoder.LayerNorm", a name with "LayerNorm" in it, so no weight decay). transformers' BertModel ignores
+    /// the field and cannot run a "pre" model (<see cref="TransformersIncompatibility"/>).
+    /// </summary>
+    public string LayerNormPosition { get; init; } = PostLayerNorm;
+
+    /// <summary>encoder_linear_bias (a BertCore field): false leaves out the bias of the six Linear layers in every
+    /// encoder layer (query, key, value, attention output, intermediate, output; as Cramming does). The embeddings,
+    /// every LayerNorm, the pooler and the heads keep theirs. transformers' BertModel cannot load such weights.</summary>
+    public bool EncoderLinearBias { get; init; } = true;
+
     /// <summary>pad_token_id: the id of [PAD].</summary>
     public int PadTokenId { get; init; }
 
@@ -78,6 +91,26 @@ public sealed partial record BertConfig
 
     /// <summary>The file this configuration was loaded from, named in validation errors; null when built in code.</summary>
     public string? SourcePath { get; init; }
+
+    /// <summary>The <see cref="LayerNormPosition"/> of Hugging Face's BERT.</summary>
+    public const string PostLayerNorm = "post";
+
+    /// <summary>The <see cref="LayerNormPosition"/> of pre-LayerNorm layers with a final LayerNorm.</summary>
+    public const string PreLayerNorm = "pre";
+
+    /// <summary>Whether the layers are pre-LayerNorm (<see cref="LayerNormPosition"/> "pre").</summary>
+    public bool IsPreLayerNorm => LayerNormPosition == PreLayerNorm;
+
+    /// <summary>Why transformers' BertModel cannot run this model (it would ignore the BertCore fields and run a
+    /// post-LayerNorm model with biases, or fail to load), or null when it can.</summary>
+    public string? TransformersIncompatibility =>
+        (IsPreLayerNorm, EncoderLinearBias) switch
+        {
+            (false, true) => null,
+            (true, true) => "pre-LayerNorm layers (layer_norm_position \"pre\")",
+            (false, false) => "encoder linears without bias (encoder_linear_bias false)",
+            (true, false) => "pre-LayerNorm layers (layer_norm_position \"pre\") and encoder linears without bias (encoder_linear_bias false)",
+        } is { } what ? $"{what}: transformers' BertModel cannot run this model" : null;
 
     /// <summary>Width of one attention head: <see cref="HiddenSize"/> / <see cref="NumAttentionHeads"/>.</summary>
     public int HeadDim => HiddenSize / NumAttentionHeads;

@@ -21,6 +21,9 @@ internal sealed class ConfigFieldReader(string path, JsonObject root)
     public double? Double(string field) => Read(field, node =>
         node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double v) ? v : Fail<double>(field, node, "a number"));
 
+    public bool? Bool(string field) => Read(field, node =>
+        node.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? node.GetValue<bool>() : Fail<bool>(field, node, "true or false"));
+
     public string? String(string field) => ReadObject(field, node => StringOf(field, node));
 
     public IReadOnlyList<string>? Strings(string field) => ReadObject(field, node =>

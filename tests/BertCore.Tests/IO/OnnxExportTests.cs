@@ -116,6 +116,30 @@ public class OnnxExportTests : IDisposable
         AssertClose(io.Floats("pooler_output"), runtime["pooler_output"], "fixture pooler_output");
     }
 
+    /// <summary>A pre-LayerNorm encoder, with and without linear biases, exports as its own graph: ONNX Runtime gives the
+    /// hidden state and pooler output PyTorch computed (tools/reference/make_preln_fixture.py); import refuses the file,
+    /// as it reads post-LayerNorm graphs only.</summary>
+    [Theory]
+    [InlineData("bias")]
+    [InlineData("nobias")]
+    public void Onnx_runtime_on_the_export_of_a_pre_ln_fixture_gives_the_pytorch_outputs(string variant)
+    {
+        string onnx = _folder.File($"preln-{variant}.onnx");
+        OnnxExport.Export(Fixtures.Path("preln", variant, "model"), onnx);
+        using var io = SafeTensorsFile.Open(Fixtures.Path("preln", variant, "io.safetensors"));
+        var shape = io.Info("input_ids").Shape;
+        var batch = new BertBatch(shape[0], shape[1], io.Ints("input_ids"), io.Ints("token_type_ids"), io.Ints("attention_mask"));
+        using (var session = new InferenceSession(onnx))
+        {
+            var runtime = Run(session, batch, null);
+            AssertClose(io.Floats("hidden_states.2"), runtime["last_hidden_state"], $"{variant} last_hidden_state");
+            AssertClose(io.Floats("pooler_output"), runtime["pooler_output"], $"{variant} pooler_output");
+        }
+        var error = Assert.Throws<InvalidFileException>(() => ModelImport.FromOnnx(onnx, _folder.File($"imported-{variant}")));
+        Assert.Contains("pre-LayerNorm", error.Message);
+        Assert.False(Directory.Exists(_folder.File($"imported-{variant}")));
+    }
+
     [Fact]
     public void Every_linear_is_a_matmul_whose_bias_add_names_the_layer_and_an_encoder_drops_the_bert_prefix()
     {

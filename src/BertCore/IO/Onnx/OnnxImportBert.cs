@@ -49,6 +49,10 @@ internal sealed class OnnxImportBert
         var (types, _) = Table("embeddings.token_type_embeddings.weight", hidden);
         LayerNorm("embeddings.LayerNorm", hidden);
 
+        if (_graph.Initializers.ContainsKey($"{_prefix}encoder.LayerNorm.weight"))
+            throw new InvalidFileException(_graph.Path, null,
+                $"{_prefix}encoder.LayerNorm.weight is the final LayerNorm of a pre-LayerNorm encoder (BertCore's layer_norm_position \"pre\"); " +
+                "import reads post-LayerNorm (Hugging Face BERT) graphs only: use the BertCore model folder it was exported from");
         int layers = 0;
         while (_graph.Initializers.ContainsKey($"{_prefix}encoder.layer.{layers}.attention.self.query.bias")) layers++;
         if (layers == 0) throw Missing($"encoder layers (no initializer {_prefix}encoder.layer.0.attention.self.query.bias)");

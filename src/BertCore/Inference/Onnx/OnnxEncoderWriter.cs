@@ -16,7 +16,10 @@ internal sealed record OnnxEncoderValues(string LastHiddenState, string? PoolerO
 /// Writes a <see cref="BertEncoder"/> into an ONNX graph with the engine's inference numerics and the structure of
 /// Hugging Face's exports: embeddings summed then LayerNorm; per layer Q, K, V, scores / sqrt(D) plus the padding
 /// mask's (1 − mask)·float.MinValue, softmax, context, output dense, residual LayerNorm, exact-erf GELU
-/// feed-forward; the pooler tanh(dense(h[:, 0])). Dropout is the identity.
+/// feed-forward; the pooler tanh(dense(h[:, 0])). Dropout is the identity. A pre-LayerNorm encoder
+/// (<see cref="IO.BertConfig.IsPreLayerNorm"/>) is written as its own graph (LayerNorm before each sublayer, a final
+/// LayerNorm "encoder.LayerNorm"), which ONNX Runtime runs but transformers' BertModel could not; a bias-free Linear is a
+/// MatMul alone.
 /// </summary>
 /// <remarks>
 /// Initializers carry the parameters' Hugging Face names (without "bert." when <c>bertPrefix</c> is false, as a
@@ -40,7 +43,8 @@ internal sealed class OnnxEncoderWriter(OnnxGraphBuilder graph, bool bertPrefix)
         var hidden = new List<string> { Embeddings(encoder.Embeddings, inputIds, tokenTypeIds) };
         var maskAdd = MaskAddend(attentionMask);
         int heads = encoder.Config.NumAttentionHeads;
-        foreach (var layer in encoder.Layers) hidden.Add(Layer(layer, hidden[^1], maskAdd, heads));
+        foreach (var layer in encoder.Layers) hidden.Add(Layer(layer, hidden[^1], maskAdd, heads, encoder.Config.IsPreLayerNorm));
+        if (encoder.FinalNorm != null) hidden[^1] = LayerNorm(encoder.FinalNorm, hidden[^1]);
         string? pooled = encoder.Pooler == null ? null
             : graph.Node("Tanh", Name(encoder.Pooler.Name), [Linear(encoder.Pooler, FirstToken(hidden[^1], Name(encoder.Pooler.Name)))]);
         return new OnnxEncoderValues(hidden[^1], pooled, hidden);
@@ -74,23 +78,27 @@ internal sealed class OnnxEncoderWriter(OnnxGraphBuilder graph, bool bertPrefix)
         return graph.Node("Unsqueeze", scope, [addend, graph.Int64s(scope + ".axes", 1, 2)]);
     }
 
-    /// <summary>h [batch, sequence, H] → [batch, sequence, H] (<see cref="BertLayer.Forward"/>).</summary>
-    private string Layer(BertLayer layer, string h, string maskAdd, int heads)
+    /// <summary>h [batch, sequence, H] → [batch, sequence, H] (<see cref="BertLayer.Forward"/>, post- or pre-LayerNorm).</summary>
+    private string Layer(BertLayer layer, string h, string maskAdd, int heads, bool preLayerNorm)
     {
         string scope = Name(layer.Name);
         int width = layer.Query.OutFeatures, d = width / heads;
-        var q = Heads(Linear(layer.Query, h), scope, heads, d, [0, 2, 1, 3]);   // [B, heads, S, D]
-        var k = Heads(Linear(layer.Key, h), scope, heads, d, [0, 2, 3, 1]);     // [B, heads, D, S]
-        var v = Heads(Linear(layer.Value, h), scope, heads, d, [0, 2, 1, 3]);   // [B, heads, S, D]
+        var x = preLayerNorm ? LayerNorm(layer.AttentionNorm, h) : h;
+        var q = Heads(Linear(layer.Query, x), scope, heads, d, [0, 2, 1, 3]);   // [B, heads, S, D]
+        var k = Heads(Linear(layer.Key, x), scope, heads, d, [0, 2, 3, 1]);     // [B, heads, D, S]
+        var v = Heads(Linear(layer.Value, x), scope, heads, d, [0, 2, 1, 3]);   // [B, heads, S, D]
         var scores = graph.Node("Div", scope + ".scores", [graph.Node("MatMul", scope + ".scores", [q, k]), graph.FloatScalar(scope + ".sqrt_head_size", MathF.Sqrt(d))]);
         var probabilities = graph.Node("Softmax", scope + ".probabilities", [graph.Node("Add", scope + ".scores", [scores, maskAdd])], ("axis", -1L));
         var context = graph.Node("Transpose", scope + ".context", [graph.Node("MatMul", scope + ".context", [probabilities, v])], ("perm", new long[] { 0, 2, 1, 3 }));
         context = graph.Node("Reshape", scope + ".context", [context, graph.Int64s(scope + ".context_shape", 0, 0, width)]);   // [B, S, H]
 
         var attention = Adapter(layer.AttentionAdapter, Linear(layer.AttentionOutput, context));
-        var a = LayerNorm(layer.AttentionNorm, graph.Node("Add", scope + ".attention.residual", [attention, h]));
-        var feedForward = Adapter(layer.OutputAdapter, Linear(layer.Output, Gelu(Linear(layer.Intermediate, a), scope + ".intermediate")));
-        return LayerNorm(layer.OutputNorm, graph.Node("Add", scope + ".output.residual", [feedForward, a]));
+        var a = graph.Node("Add", scope + ".attention.residual", [attention, h]);
+        if (!preLayerNorm) a = LayerNorm(layer.AttentionNorm, a);
+        var ffnInput = preLayerNorm ? LayerNorm(layer.OutputNorm, a) : a;
+        var feedForward = Adapter(layer.OutputAdapter, Linear(layer.Output, Gelu(Linear(layer.Intermediate, ffnInput), scope + ".intermediate")));
+        var output = graph.Node("Add", scope + ".output.residual", [feedForward, a]);
+        return preLayerNorm ? output : LayerNorm(layer.OutputNorm, output);
     }
 
     /// <summary>x [B, S, heads·D] → [B, S, heads, D], transposed by <paramref name="perm"/>.</summary>

@@ -32,7 +32,9 @@ public sealed record OnnxExportSummary(string Model, IReadOnlyList<string> Input
 /// <c>logits</c> for classify / pair / regress / ner, <c>start_logits</c> and <c>end_logits</c> for qa.
 /// Initializers carry the Hugging Face parameter names (an encoder's without "bert.", as a BertModel export);
 /// see <see cref="OnnxEncoderWriter"/> for the structure. Sequences longer than max_position_embeddings
-/// cannot run. The file is one protobuf message, so models above 2 GiB are refused (no external data).
+/// cannot run. The file is one protobuf message, so models above 2 GiB are refused (no external data). A pre-LayerNorm
+/// or bias-free model is exported as the graph it is (ONNX Runtime runs it); its doc string says that transformers'
+/// BertModel cannot (<see cref="BertConfig.TransformersIncompatibility"/>).
 /// </remarks>
 /// <example>
 /// <code>
@@ -83,7 +85,7 @@ public static class OnnxExport
         var encoder = writer.Write(network.Encoder, ids, mask, types);
         foreach (var output in OnnxTaskHeads.Write(writer, network, encoder, mask, external))
             graph.Output(output.Value, output.Name, TensorProto.Types.DataType.Float, output.Dims);
-        return (Finish(graph, options, modelDir, $"{network.Spec.Task.Architecture()} ({network.Spec.Task.Name()})"), network.Spec.Task.Name());
+        return (Finish(graph, options, modelDir, Described($"{network.Spec.Task.Architecture()} ({network.Spec.Task.Name()})", network.Config)), network.Spec.Task.Name());
     }
 
     /// <summary>The encoder of a pretrained folder (any pretraining heads are left out), with BertModel's names (no "bert.").</summary>
@@ -97,8 +99,12 @@ public static class OnnxExport
         graph.Output(values.LastHiddenState, "last_hidden_state", TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, OnnxTaskHeads.Sequence, hidden);
         if (values.PoolerOutput != null)
             graph.Output(values.PoolerOutput, "pooler_output", TensorProto.Types.DataType.Float, OnnxTaskHeads.Batch, hidden);
-        return (Finish(graph, options, modelDir, "BertModel"), "encoder");
+        return (Finish(graph, options, modelDir, Described("BertModel", pretrained.Config)), "encoder");
     }
+
+    /// <summary>What the graph is, for its doc string, with the reason transformers' BertModel could not run it, if any.</summary>
+    private static string Described(string what, BertConfig config) =>
+        config.TransformersIncompatibility is { } reason ? $"{what}-like BertCore model with {reason}" : what;
 
     /// <summary>Whether the folder holds a fine-tuned task model rather than a bare (or pretraining) encoder.</summary>
     private static bool IsTaskModel(string modelDir)

@@ -7,7 +7,7 @@ namespace BertCore.Nn.Bert;
 /// <summary>word + position + token-type embeddings, then LayerNorm and dropout (prefix "bert.embeddings").</summary>
 public sealed class BertEmbeddings : Module
 {
-    private readonly float _dropout;
+    private float _dropout;
 
     public BertEmbeddings(string name, BertConfig config) : base(name)
     {
@@ -29,6 +29,10 @@ public sealed class BertEmbeddings : Module
         var sum = g.Add(g.Add(Word.Forward(g, ids), Position.Forward(g, positionIds)), TokenType.Forward(g, typeIds));
         return g.Dropout(Norm.Forward(g, sum), _dropout);
     }
+
+    /// <summary>Sets the dropout after the LayerNorm of this instance (the config keeps its value; see
+    /// <see cref="BertEncoder.OverrideDropout"/>).</summary>
+    internal void OverrideDropout(float probability) => _dropout = probability;
 
     public void Initialize(double std, Random random)
     {

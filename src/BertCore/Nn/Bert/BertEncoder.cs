@@ -13,7 +13,8 @@ public readonly struct BertOutput
     public required Tensor LastHiddenState { get; init; }
     /// <summary>tanh(dense(h[:, 0])) [B, H], or null when the model has no pooler.</summary>
     public Tensor? PoolerOutput { get; init; }
-    /// <summary>Embeddings output then each layer's output, L + 1 tensors [B, S, H].</summary>
+    /// <summary>Embeddings output then each layer's output, L + 1 tensors [B, S, H]; the last is
+    /// <see cref="LastHiddenState"/> (in a pre-LayerNorm model the last layer's output after the final LayerNorm).</summary>
     public required IReadOnlyList<Tensor> HiddenStates { get; init; }
 }
 
@@ -27,12 +28,14 @@ public readonly struct PackedOutput
     public required int[] Offsets { get; init; }
     /// <summary>tanh(dense(h[first row of each sequence])) [N, H], or null when the model has no pooler.</summary>
     public Tensor? PoolerOutput { get; init; }
-    /// <summary>Embeddings output then each layer's output, L + 1 tensors [T, H].</summary>
+    /// <summary>Embeddings output then each layer's output, L + 1 tensors [T, H]; the last is <see cref="LastHiddenState"/>
+    /// (after the final LayerNorm in a pre-LayerNorm model).</summary>
     public required IReadOnlyList<Tensor> HiddenStates { get; init; }
 }
 
 /// <summary>
-/// The BERT encoder (Hugging Face BertModel, parameters under "bert."): embeddings, L layers and the optional
+/// The BERT encoder (Hugging Face BertModel, parameters under "bert."): embeddings, L layers, in a pre-LayerNorm
+/// model (<see cref="BertConfig.IsPreLayerNorm"/>) a final LayerNorm "bert.encoder.LayerNorm", and the optional
 /// pooler. Thread-safe for inference when each thread uses its own <see cref="Graph"/>.
 /// </summary>
 public sealed class BertEncoder : Module
@@ -44,12 +47,18 @@ public sealed class BertEncoder : Module
         Embeddings = AddModule(new BertEmbeddings(Join(name, "embeddings"), config));
         Layers = Enumerable.Range(0, config.NumHiddenLayers)
             .Select(i => AddModule(new BertLayer(Join(name, $"encoder.layer.{i}"), config))).ToArray();
+        FinalNorm = config.IsPreLayerNorm
+            ? AddModule(new LayerNorm(Join(name, "encoder.LayerNorm"), config.HiddenSize, config.LayerNormEps)) : null;
         Pooler = withPooler ? AddModule(new Linear(Join(name, "pooler.dense"), config.HiddenSize, config.HiddenSize)) : null;
     }
 
     public BertConfig Config { get; }
     public BertEmbeddings Embeddings { get; }
     public IReadOnlyList<BertLayer> Layers { get; }
+
+    /// <summary>The LayerNorm over the last layer's output of a pre-LayerNorm model, before the pooler and the heads; null
+    /// in a post-LayerNorm model.</summary>
+    public LayerNorm? FinalNorm { get; }
     public Linear? Pooler { get; }
 
     public BertOutput Forward(Graph g, BertBatch batch)
@@ -65,7 +74,7 @@ public sealed class BertEncoder : Module
         var hidden = g.Arena.AllocateList(Layers.Count + 1);
         hidden[0] = Embeddings.Forward(g, ids, types, positions);
         for (int i = 0; i < Layers.Count; i++) hidden[i + 1] = Layers[i].Forward(g, hidden[i], mask);
-        var last = hidden[^1];
+        var last = hidden[^1] = Final(g, hidden[^1]);
         return new BertOutput
         {
             LastHiddenState = last,
@@ -105,7 +114,7 @@ public sealed class BertEncoder : Module
             var hidden = g.Arena.AllocateList(Layers.Count + 1);
             hidden[0] = Embeddings.Forward(g, ids, types, positions);
             for (int i = 0; i < Layers.Count; i++) hidden[i + 1] = Layers[i].ForwardPacked(g, hidden[i], offsets);
-            var last = hidden[^1];
+            var last = hidden[^1] = Final(g, hidden[^1]);
             return new PackedOutput
             {
                 LastHiddenState = last,
@@ -118,6 +127,23 @@ public sealed class BertEncoder : Module
         {
             g.Training = training;
         }
+    }
+
+    /// <summary>The last layer's output h [..., H] → the final LayerNorm of h in a pre-LayerNorm model, h itself otherwise.</summary>
+    private Tensor Final(Graph g, Tensor h) => FinalNorm == null ? h : FinalNorm.Forward(g, h);
+
+    /// <summary>
+    /// Sets every dropout of the encoder (after the embeddings, after each sublayer, on the attention probabilities) to
+    /// <paramref name="probability"/> for this instance only: <see cref="Config"/>, and so the config.json a trainer saves,
+    /// keep theirs (e.g. pretraining with dropout off as Cramming does, fine-tuning later with the config's 0.1).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The probability is outside [0, 1).</exception>
+    public void OverrideDropout(float probability)
+    {
+        if (!(probability >= 0 && probability < 1))
+            throw new ArgumentOutOfRangeException(nameof(probability), probability, "dropout is a probability in [0, 1)");
+        Embeddings.OverrideDropout(probability);
+        foreach (var layer in Layers) layer.OverrideDropout(probability);
     }
 
     /// <summary>h [T, H] of a packed batch → each sequence's first token ([CLS]) [N, H].</summary>
@@ -139,6 +165,7 @@ public sealed class BertEncoder : Module
         var random = new Random(seed);
         Embeddings.Initialize(Config.InitializerRange, random);
         foreach (var layer in Layers) layer.Initialize(Config.InitializerRange, random);
+        FinalNorm?.Initialize();
         Pooler?.Initialize(Config.InitializerRange, random);
     }
 }

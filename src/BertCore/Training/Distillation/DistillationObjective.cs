@@ -115,7 +115,8 @@ public sealed class DistillationObjective : ITrainingObjective, IDisposable
                 {
                     var layer = teacher.Encoder.Layers[_map.TeacherLayer(j)];
                     var h = t.HiddenStates[_map.TeacherLayer(j)];
-                    teacherQk[j] = (layer.Query.Forward(g, h), layer.Key.Forward(g, h));
+                    var x = layer.AttentionInput(g, h);
+                    teacherQk[j] = (layer.Query.Forward(g, x), layer.Key.Forward(g, x));
                 }
         }
         g.Training = training;
@@ -137,8 +138,8 @@ public sealed class DistillationObjective : ITrainingObjective, IDisposable
             for (int j = 0; j < _map.Count; j++)
             {
                 var layer = _student.Encoder.Layers[j];
-                var h = student[j];
-                var kl = g.AttentionKl(layer.Query.Forward(g, h), layer.Key.Forward(g, h), teacherQk[j].Q, teacherQk[j].K, batch.Inputs.AttentionMask, heads);
+                var x = layer.AttentionInput(g, student[j]);
+                var kl = g.AttentionKl(layer.Query.Forward(g, x), layer.Key.Forward(g, x), teacherQk[j].Q, teacherQk[j].K, batch.Inputs.AttentionMask, heads);
                 var term = g.Scale(kl, _options.AttentionWeight / _map.Count);
                 total = total == null ? term : g.Add(total, term);
             }

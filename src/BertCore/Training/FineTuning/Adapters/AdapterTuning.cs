@@ -43,6 +43,7 @@ public static class AdapterTuning
             trained.UnionWith(layer.AttentionNorm.Parameters());
             trained.UnionWith(layer.OutputNorm.Parameters());
         }
+        if (encoder.FinalNorm != null) trained.UnionWith(encoder.FinalNorm.Parameters());
         if (encoder.Pooler != null) trained.UnionWith(encoder.Pooler.Parameters());
         var inEncoder = encoder.Parameters().ToHashSet();
         trained.UnionWith(network.Model.Parameters().Where(p => !inEncoder.Contains(p)));
