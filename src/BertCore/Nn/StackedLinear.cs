@@ -43,18 +43,10 @@ internal sealed class StackedLinear : IDisposable
             linear.Bias?.Value.Span.CopyTo(bias.AsSpan(row));
             row += linear.OutFeatures;
         }
-        InFeatures = inFeatures;
-        OutFeatures = outFeatures;
         if (precision == InferencePrecision.Int8) _quantized = QuantizedWeights.Quantize(weight, outFeatures, inFeatures);
         else _weight = Constant(Tensor.FromArray(weight, outFeatures, inFeatures));
         _bias = bias == null ? null : Constant(Tensor.FromArray(bias, outFeatures));
     }
-
-    /// <summary>The common input width.</summary>
-    public int InFeatures { get; }
-
-    /// <summary>Σ out_i: the width of the stacked output.</summary>
-    public int OutFeatures { get; }
 
     /// <summary>x [..., in] → [..., Σ out_i], the Linears' outputs side by side.</summary>
     public Tensor Forward(Graph g, Tensor x) => _quantized != null
