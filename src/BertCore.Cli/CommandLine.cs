@@ -19,6 +19,7 @@ public static class CommandLine
         new TokenizeCommand(),
         new VocabCommand(),
         new PretrainCommand(),
+        new ImportanceCommand(),
         new FinetuneCommand(),
         new DistillCommand(),
         new EvaluateCommand(),

@@ -127,6 +127,46 @@ public sealed class TaskModel : IDisposable
     /// <summary>classify, pair: one text (or pair).</summary>
     public ClassPrediction Classify(string text, string? pair = null) => Classify([(text, pair)])[0];
 
+    /// <summary>
+    /// classify: the class probabilities (softmax of the logits, in <see cref="TaskSpec.Labels"/> order) of inputs
+    /// given as token ids — each the tokens of one text without [CLS] and [SEP], which are added here. Selective
+    /// masking (<see cref="Importance.TokenImportance"/>) scores sentences cut and rejoined token by token this way,
+    /// which text could not express (a "##" piece without its word).
+    /// </summary>
+    /// <param name="inputs">The token ids of each input: at most <see cref="TaskSpec.MaxSequenceLength"/> − 2, possibly none.</param>
+    /// <returns>[inputs][labels] probabilities.</returns>
+    /// <exception cref="ArgumentException">An input longer than the model takes, or an id outside the vocabulary.</exception>
+    public double[][] ClassProbabilities(IReadOnlyList<IReadOnlyList<int>> inputs)
+    {
+        Require(TaskKind.Classify);
+        RequireFeatures(false);
+        var vocabulary = Tokenizer.Vocabulary;
+        var encodings = new Text.Encoding[inputs.Count];
+        for (int i = 0; i < encodings.Length; i++)
+        {
+            var tokens = inputs[i];
+            if (tokens.Count > Spec.MaxSequenceLength - 2)
+                throw new ArgumentException($"input {i} has {tokens.Count} tokens; {Directory} takes at most {Spec.MaxSequenceLength - 2} besides [CLS] and [SEP]", nameof(inputs));
+            foreach (int id in tokens)
+                if ((uint)id >= (uint)vocabulary.Count)
+                    throw new ArgumentException($"input {i} holds token id {id}, outside the vocabulary of {vocabulary.Count}", nameof(inputs));
+            int[] ids = [vocabulary.ClsId, .. tokens, vocabulary.SepId];
+            int[] sequenceIds = ids.Select((_, t) => t == 0 || t == ids.Length - 1 ? -1 : 0).ToArray();
+            encodings[i] = new Text.Encoding(ids, ids.Select(id => vocabulary[id]).ToArray(), new int[ids.Length], new (int, int)[ids.Length],
+                sequenceIds, sequenceIds.Select((s, t) => s < 0 ? -1 : t - 1).ToArray());
+        }
+        return Run(new SequenceTaskData(Spec, encodings, vocabulary.PadId), withTargets: false).Logits.Select(Softmax).ToArray();
+    }
+
+    /// <summary>exp(x − max) / Σ exp(x − max) of one row of logits, in double precision.</summary>
+    private static double[] Softmax(float[] logits)
+    {
+        double max = logits.Max();
+        double[] p = logits.Select(l => Math.Exp(l - max)).ToArray();
+        double sum = p.Sum();
+        return p.Select(x => x / sum).ToArray();
+    }
+
     /// <summary>regress: the predicted value of each text (or pair).</summary>
     /// <param name="features">As for <see cref="Classify(IReadOnlyList{ValueTuple{string, string}}, IReadOnlyList{float[]})"/>.</param>
     public float[] Regress(IReadOnlyList<(string Text, string? Pair)> inputs, IReadOnlyList<float[]>? features = null)

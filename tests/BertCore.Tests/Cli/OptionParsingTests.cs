@@ -12,6 +12,7 @@ public class OptionParsingTests
     [InlineData("finetune", "--task", "--layer-decay", "--multitask", "--freeze-encoder", "--save-every")]
     [InlineData("distill", "--teacher", "--hidden-loss", "--speed", "--rounds", "--patience")]
     [InlineData("bench", "<BENCHMARK>", "--trans-a", "--threads", "--device", "gflops_1_thread")]
+    [InlineData("importance", "--task-model", "--method", "--threshold", "--smoothing", "Train No Evil")]
     public void Verb_help_is_generated_with_every_option_and_its_default(string verb, params string[] expected)
     {
         var r = CliRunner.Run(verb, "--help");

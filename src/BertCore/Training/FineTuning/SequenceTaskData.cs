@@ -21,6 +21,16 @@ public sealed class SequenceTaskData : TaskData
         IsLabeled = spec.Task == TaskKind.Regress ? _features.All(f => float.IsFinite(f.Value)) : _features.All(f => f.Label >= 0);
     }
 
+    /// <summary>Unlabelled features given already encoded (e.g. token sequences built by hand, as selective masking's
+    /// buffers are): no file, no text, no external features.</summary>
+    internal SequenceTaskData(TaskSpec spec, IReadOnlyList<Encoding> encodings, int padId)
+        : base(TaskFile.FromSequences(spec.Task, [], "<encoded>"), spec, padId)
+    {
+        _features = encodings.Select(e => new SequenceFeature(e, -1, float.NaN)).ToArray();
+        _lengths = _features.Select(f => f.Length).ToArray();
+        IsLabeled = false;
+    }
+
     /// <summary>One feature per example, in file order.</summary>
     public IReadOnlyList<SequenceFeature> Features => _features;
     public override IReadOnlyList<int> Lengths => _lengths;
