@@ -104,7 +104,14 @@ public sealed class BertEncoder : Module
             var offsets = g.Input(batch.Offsets, batch.Count + 1);
             var hidden = g.Arena.AllocateList(Layers.Count + 1);
             hidden[0] = Embeddings.Forward(g, ids, types, positions);
-            for (int i = 0; i < Layers.Count; i++) hidden[i + 1] = Layers[i].ForwardPacked(g, hidden[i], offsets);
+            for (int i = 0; i < Layers.Count; i++)
+            {
+                // Without a tape nothing reads a layer's intermediates once its output exists: the arena frees them, so
+                // it holds the hidden states and one layer's work at a time.
+                var mark = g.Arena.Mark();
+                var output = Layers[i].ForwardPacked(g, hidden[i], offsets);
+                hidden[i + 1] = g.IsRecording ? output : g.Arena.Keep(mark, output);
+            }
             var last = hidden[^1];
             return new PackedOutput
             {
