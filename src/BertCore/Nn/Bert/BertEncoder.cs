@@ -84,8 +84,9 @@ public sealed class BertEncoder : Module
     /// The encoder for inference on packed sequences (no padding anywhere): every Linear, LayerNorm, GELU and residual
     /// on the [T, H] token rows, attention within each sequence, positions counted per sequence. Equal to
     /// <see cref="Forward"/> on the same sequences padded (within rounding), and each sequence's rows are the same bits
-    /// whatever other sequences share the batch. Run it under <see cref="Graph.NoGrad"/> (there is no backward); dropout
-    /// is off whatever the graph's training flag (inference).
+    /// whatever other sequences share the batch. Run it under <see cref="Graph.NoGrad"/> (there is no backward): then each
+    /// layer's intermediates are freed once its output exists (<see cref="Arena.Keep"/>), so the arena holds the L + 1
+    /// hidden states and one layer's work, not every layer's. Dropout is off whatever the graph's training flag (inference).
     /// </summary>
     /// <exception cref="ArgumentException">A sequence is longer than max_position_embeddings.</exception>
     /// <exception cref="NotSupportedException">The graph's backend cannot pack (<see cref="SupportsPacked"/>).</exception>
