@@ -6,7 +6,8 @@ namespace BertCore.Backends;
 /// Per-step bump allocator for activations and their gradients. Memory comes from the backend in large chunks;
 /// tensor handles are pooled. After warm-up, a step that allocates the same tensors as the one before it makes
 /// no managed or native allocation: <see cref="Reset"/> merges the chunks into one block of the high-water size.
-/// Not thread-safe: each thread that runs the model uses its own arena.
+/// Inference can free a stretch of a step early (<see cref="Mark"/>, <see cref="Keep"/>), so that the high-water size
+/// is what one layer needs rather than the whole forward. Not thread-safe: each thread that runs the model uses its own arena.
 /// </summary>
 public sealed class Arena : IDisposable
 {
@@ -18,8 +19,11 @@ public sealed class Arena : IDisposable
     private readonly List<Tensor> _handles = new();
     private readonly List<Tensor[]> _lists = new();
     private int _handlesUsed, _listsUsed;
-    private long _chunkOffset;   // bytes used in the last chunk
+    private int _current;        // the chunk that allocations come from; the chunks after it hold nothing in use
+    private long _chunkOffset;   // bytes used in the current chunk
     private long _bytesInUse;    // bytes used in all chunks this step
+    private long _peakBytes;     // the most bytes in use at once this step
+    private int _step;           // Resets so far: a mark is valid within its step only
 
     public Arena(IBackend backend, long initialBytes = 0)
     {
@@ -29,6 +33,9 @@ public sealed class Arena : IDisposable
 
     /// <summary>Bytes handed out since the last Reset.</summary>
     public long BytesInUse => _bytesInUse;
+
+    /// <summary>The most bytes in use at once since the last Reset: the size <see cref="Reset"/> keeps.</summary>
+    public long PeakBytesInUse => _peakBytes;
 
     /// <summary>Bytes held from the backend.</summary>
     public long BytesReserved => _chunks.Sum(c => c.Bytes);
@@ -41,15 +48,21 @@ public sealed class Arena : IDisposable
     {
         long bytes = shape.Count * dtype.Size();
         long padded = (bytes + Alignment - 1) / Alignment * Alignment;
-        if (_chunks.Count == 0 || _chunkOffset + padded > _chunks[^1].Bytes)
+        if (_chunks.Count == 0 || _chunkOffset + padded > _chunks[_current].Bytes)
         {
-            long previous = _chunks.Count == 0 ? 0 : _chunks[^1].Bytes;
-            _chunks.Add(_backend.Allocate(Math.Max(Math.Max(padded, MinimumChunkBytes), previous * 2)));
+            if (_current + 1 < _chunks.Count && padded <= _chunks[_current + 1].Bytes) _current++;   // freed by a Keep
+            else
+            {
+                long previous = _chunks.Count == 0 ? 0 : _chunks[^1].Bytes;
+                _chunks.Add(_backend.Allocate(Math.Max(Math.Max(padded, MinimumChunkBytes), previous * 2)));
+                _current = _chunks.Count - 1;
+            }
             _chunkOffset = 0;
         }
-        var t = Handle(_chunks[^1], _chunkOffset, shape, dtype);
+        var t = Handle(_chunks[_current], _chunkOffset, shape, dtype);
         _chunkOffset += padded;
         _bytesInUse += padded;
+        _peakBytes = Math.Max(_peakBytes, _bytesInUse);
         if (zero) _backend.Zero(t);
         return t;
     }
@@ -74,6 +87,38 @@ public sealed class Arena : IDisposable
         return _lists[_listsUsed++];
     }
 
+    /// <summary>Where the next allocation goes: pass it to <see cref="Keep"/> once the tensors allocated after it are
+    /// spent. Valid until the next Reset.</summary>
+    public ArenaMark Mark() => new(_step, _current, _chunkOffset, _bytesInUse);
+
+    /// <summary>
+    /// Frees every tensor allocated since <paramref name="mark"/> except <paramref name="kept"/> (one of them), which
+    /// moves down to the mark (a copy on the backend) and is returned; the other tensors of that stretch are invalid
+    /// afterwards, their memory reused by the next allocations. Tensor handles are not reused before Reset. For
+    /// inference, where no tape holds the stretch's tensors (an encoder layer's intermediates once its output exists).
+    /// </summary>
+    /// <exception cref="ArgumentException">The mark is from before the last Reset, or <paramref name="kept"/> is not an
+    /// arena tensor allocated after it.</exception>
+    public Tensor Keep(ArenaMark mark, Tensor kept)
+    {
+        if (mark.Step != _step || mark.BytesInUse > _bytesInUse)
+            throw new ArgumentException("the mark is from an earlier step of the arena, or from after a later Keep", nameof(mark));
+        int chunk = _chunks.FindIndex(c => ReferenceEquals(c, kept.Storage));
+        if (chunk < mark.Chunk || (chunk == mark.Chunk && kept.ByteOffset < mark.ChunkOffset))
+            throw new ArgumentException($"{kept} was not allocated in this arena after the mark", nameof(kept));
+        var (current, offset, inUse) = (_current, _chunkOffset, _bytesInUse);
+        (_current, _chunkOffset, _bytesInUse) = (mark.Chunk, mark.ChunkOffset, mark.BytesInUse);
+        var moved = Allocate(kept.Shape, kept.DType);
+        if (ReferenceEquals(moved.Storage, kept.Storage) && moved.ByteOffset + kept.Bytes > kept.ByteOffset)
+        {
+            // The rest of the stretch is shorter than the kept tensor: the copy would overwrite its source. Free nothing.
+            (_current, _chunkOffset, _bytesInUse) = (current, offset, inUse);
+            return kept;
+        }
+        _backend.Copy(kept, moved);
+        return moved;
+    }
+
     private Tensor Handle(Storage storage, long byteOffset, Shape shape, DType dtype)
     {
         if (_handlesUsed < _handles.Count)
@@ -93,17 +138,19 @@ public sealed class Arena : IDisposable
     {
         if (_chunks.Count > 1)
         {
-            long total = 0;
-            foreach (var c in _chunks) { total += c.Bytes; c.Dispose(); }
+            foreach (var c in _chunks) c.Dispose();
             _chunks.Clear();
-            _chunks.Add(_backend.Allocate(total));
+            _chunks.Add(_backend.Allocate(_peakBytes));
         }
         for (int i = 0; i < _handlesUsed; i++) _handles[i].Grad = null;
         for (int i = 0; i < _listsUsed; i++) Array.Clear(_lists[i]);
         _handlesUsed = 0;
         _listsUsed = 0;
+        _current = 0;
         _chunkOffset = 0;
         _bytesInUse = 0;
+        _peakBytes = 0;
+        _step++;
     }
 
     public void Dispose()
@@ -114,3 +161,10 @@ public sealed class Arena : IDisposable
         _lists.Clear();
     }
 }
+
+/// <summary>A place in an <see cref="Arena"/>'s allocations (<see cref="Arena.Mark"/>).</summary>
+/// <param name="Step">The arena's Reset count when the mark was taken.</param>
+/// <param name="Chunk">The chunk the next allocation would come from.</param>
+/// <param name="ChunkOffset">Its offset in that chunk.</param>
+/// <param name="BytesInUse">The arena's bytes in use then.</param>
+public readonly record struct ArenaMark(int Step, int Chunk, long ChunkOffset, long BytesInUse);

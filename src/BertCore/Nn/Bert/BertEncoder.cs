@@ -93,8 +93,9 @@ public sealed class BertEncoder : Module
     /// The encoder for inference on packed sequences (no padding anywhere): every Linear, LayerNorm, GELU and residual
     /// on the [T, H] token rows, attention within each sequence, positions counted per sequence. Equal to
     /// <see cref="Forward"/> on the same sequences padded (within rounding), and each sequence's rows are the same bits
-    /// whatever other sequences share the batch. Run it under <see cref="Graph.NoGrad"/> (there is no backward); dropout
-    /// is off whatever the graph's training flag (inference).
+    /// whatever other sequences share the batch. Run it under <see cref="Graph.NoGrad"/> (there is no backward): then each
+    /// layer's intermediates are freed once its output exists (<see cref="Arena.Keep"/>), so the arena holds the L + 1
+    /// hidden states and one layer's work, not every layer's. Dropout is off whatever the graph's training flag (inference).
     /// </summary>
     /// <exception cref="ArgumentException">A sequence is longer than max_position_embeddings.</exception>
     /// <exception cref="NotSupportedException">The graph's backend cannot pack (<see cref="SupportsPacked"/>).</exception>
@@ -113,7 +114,14 @@ public sealed class BertEncoder : Module
             var offsets = g.Input(batch.Offsets, batch.Count + 1);
             var hidden = g.Arena.AllocateList(Layers.Count + 1);
             hidden[0] = Embeddings.Forward(g, ids, types, positions);
-            for (int i = 0; i < Layers.Count; i++) hidden[i + 1] = Layers[i].ForwardPacked(g, hidden[i], offsets);
+            for (int i = 0; i < Layers.Count; i++)
+            {
+                // Without a tape nothing reads a layer's intermediates once its output exists: the arena frees them, so
+                // it holds the hidden states and one layer's work at a time.
+                var mark = g.Arena.Mark();
+                var output = Layers[i].ForwardPacked(g, hidden[i], offsets);
+                hidden[i + 1] = g.IsRecording ? output : g.Arena.Keep(mark, output);
+            }
             var last = hidden[^1] = Final(g, hidden[^1]);
             return new PackedOutput
             {
