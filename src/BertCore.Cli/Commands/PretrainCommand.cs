@@ -125,7 +125,7 @@ public sealed class PretrainCommand : ICommand
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
         if ((o.Corpus.Count > 0 || inDomain != null) && o.Seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {o.Seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
-        var train = inDomain != null ? CreateMixedSource(o, inDomain, vocabPath!) : CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false)!;
+        var train = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false, inDomain)!;
         var eval = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true);
         using var ownedTrain = train as IDisposable;
         using var ownedEval = eval as IDisposable;
@@ -206,9 +206,8 @@ public sealed class PretrainCommand : ICommand
 
     /// <summary>The training source over the in-domain text, mixed with <c>--corpus</c> when given; reports what each
     /// source holds and how often the step budget repeats it.</summary>
-    private static IPretrainingBatchSource CreateMixedSource(Options o, InDomainText inDomain, string vocabPath)
+    private static IPretrainingBatchSource CreateMixedSource(Options o, InDomainText inDomain, string vocabPath, PretrainingDataOptions data)
     {
-        var data = DataOptions(o, heldOut: false);
         var printer = new ProgressPrinter("pretrain (--in-domain)");
         var cache = Path.Combine(o.Output, "cache");
         IPretrainingBatchSource source = o.Corpus.Count == 0
@@ -230,20 +229,9 @@ public sealed class PretrainCommand : ICommand
         return source;
     }
 
-    private static PretrainingDataOptions DataOptions(Options o, bool heldOut)
-    {
-        var data = new PretrainingDataOptions
-        {
-            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
-            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = o.MaskProb, ImportanceFile = o.Importance,
-            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
-        };
-        data.Validate();
-        return data;
-    }
-
-    /// <summary>The training source, or the held-out one (null when no held-out data was given).</summary>
-    private static IPretrainingBatchSource? CreateSource(Options o, string? vocabPath, int vocabSize, bool heldOut)
+    /// <summary>The training source (over the in-domain text when <paramref name="inDomain"/> is given), or the held-out
+    /// one (null when no held-out data was given).</summary>
+    private static IPretrainingBatchSource? CreateSource(Options o, string? vocabPath, int vocabSize, bool heldOut, InDomainText? inDomain = null)
     {
         if (o.Batches != null)
         {
@@ -256,8 +244,15 @@ public sealed class PretrainCommand : ICommand
             return file;
         }
         var files = heldOut ? o.EvalCorpus : o.Corpus;
-        if (files.Count == 0) return null;
-        var data = DataOptions(o, heldOut);
+        if (files.Count == 0 && inDomain == null) return null;
+        var data = new PretrainingDataOptions
+        {
+            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
+            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = o.MaskProb, ImportanceFile = o.Importance,
+            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
+        };
+        data.Validate();
+        if (inDomain != null) return CreateMixedSource(o, inDomain, vocabPath!, data);
         var printer = new ProgressPrinter(heldOut ? "pretrain (--eval-corpus)" : "pretrain (--corpus)");
         var source = PretrainingBatchSource.Open(files, vocabPath!, lowercase: !o.Cased, Path.Combine(o.Output, "cache"), data, heldOut, printer);
         printer.EndBar();

@@ -2,6 +2,7 @@ using BertCore.Data;
 using BertCore.Data.Tasks;
 using BertCore.IO;
 using BertCore.Tests.IO;
+using BertCore.Tests.Support;
 using Xunit;
 
 namespace BertCore.Tests.Data;
@@ -65,6 +66,21 @@ public class TaskFileCorpusTests
         Assert.StartsWith($"{unknown}:1: no sentence column: the header has 'review', 'label'; looked for sentence, text", detected.Message);
         Assert.StartsWith($"{jsonl}:1: no sentence field: looked for sentence, text", field.Message);
         Assert.Equal($"{row}:3: missing field 'text'", missing.Message);
+    }
+
+    [SharedDataFact]
+    public void Sst2_and_rte_training_files_read_as_one_document_of_their_rows_texts_without_labels()
+    {
+        // Row counts as in each folder's SOURCE.md (and SharedDataTaskTests); the first rows as the files begin.
+        CorpusDocument sst2 = Assert.Single(Read(SharedData.File("sst2", "train.tsv")));
+        CorpusDocument rte = Assert.Single(Read(SharedData.File("pairs", "rte", "train.tsv")));
+
+        Assert.Equal(67349, sst2.Sentences.Count);
+        Assert.Equal("hide new secretions from the parental units ", sst2.Sentences[0]);
+        Assert.DoesNotContain(sst2.Sentences, s => s.Contains('\t'));
+        Assert.Equal(2 * 2490, rte.Sentences.Count);
+        Assert.Equal(["No Weapons of Mass Destruction Found in Iraq Yet.", "Weapons of Mass Destruction Found in Iraq."], rte.Sentences.Take(2));
+        Assert.DoesNotContain(rte.Sentences, s => s is "entailment" or "not_entailment");
     }
 
     [Fact]
