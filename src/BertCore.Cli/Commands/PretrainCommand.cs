@@ -283,7 +283,7 @@ public sealed class PretrainCommand : ICommand
             Device: parse.GetValue(_device)!, Importance: parse.GetValue(_importance), MaxMinutes: parse.GetValue(_maxMinutes),
             Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature));
 
-        if ((corpus.Count > 0 || parse.GetValue(_inDomain.Files) != null) == (batches != null))
+        if ((corpus.Count > 0 || _inDomain.Read(parse).Count > 0) == (batches != null))
             throw new UsageException("give exactly one of --corpus FILE... (or --in-domain FILE..., or both) and --batches FILE");
         if ((config != null) == (init != null)) throw new UsageException("give exactly one of --config and --init");
         if (maxSteps < 1) throw new UsageException("--max-steps N (at least 1) is required");
