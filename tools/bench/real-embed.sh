@@ -9,7 +9,7 @@
 #   run. Prints a markdown table per input; the raw JSON lines go to OUT-sst2.jsonl and OUT-stsb.jsonl (commit them under docs/measurements/).
 # Usage: tools/bench/real-embed.sh [ROUNDS=3] [OUT=real-embed]
 # Env: MODEL (an embedding folder of all-MiniLM-L6-v2: tools/experiments/import-minilm.sh; default /var/tmp/s4/minilm-l6),
-#   BATCH (32), SHARED (../shared), BERTCORE_BIN (default: a fresh build in a temporary folder; a reused output
+#   INPUTS (the inputs to run, default "sst2 stsb"), BATCH (32), SHARED (../shared), BERTCORE_BIN (default: a fresh build in a temporary folder; a reused output
 #   folder can keep a stale bertcore.deps.json).
 # Run it on a quiet machine: nothing else of yours may run meanwhile.
 set -euo pipefail
@@ -33,7 +33,7 @@ tail -n +2 "$shared/data/sst2/dev.tsv" | cut -f1 > "$work/sst2.txt"
 { tail -n +2 "$shared/data/pairs/stsb/dev.tsv" | cut -f8; tail -n +2 "$shared/data/pairs/stsb/dev.tsv" | cut -f9; } > "$work/stsb.txt"
 now() { date +%s.%N; }
 diff_s() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f", b - a}'; }
-for input in sst2 stsb; do
+for input in ${INPUTS:-sst2 stsb}; do
   file=$work/$input.txt
   head -1 "$file" > "$work/one.txt"
   /usr/bin/python3 -c 'import json, sys; [print(json.dumps({"text": l.rstrip("\n")})) for l in open(sys.argv[1], encoding="utf-8")]' "$file" > "$work/input.jsonl"
