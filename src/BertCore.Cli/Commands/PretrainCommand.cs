@@ -47,6 +47,9 @@ public sealed class PretrainCommand : ICommand
     private readonly Option<string> _batchRamp = CliOption.Text("--batch-ramp",
         "start with S sequences per step (a multiple of --batch) and rise to --batch x --grad-accum over the first fraction F of the run " +
         "(through the micro-batches per step)", valueName: "S:F");
+    private readonly Option<bool> _pack = CliOption.Flag("--pack",
+        "mlm only: fill every sequence with --seq tokens of consecutive text, across sentences and documents (no padding); " +
+        "without it a sequence holds whole sentences of one document");
     private readonly Option<string> _importance = CliOption.Text("--importance",
         "selective masking: TSV token<TAB>weight; tokens are masked with probability proportional to weight (0 = never), " +
         "unlisted tokens weigh 1 (not with --mask span)", valueName: "FILE");
@@ -103,7 +106,7 @@ public sealed class PretrainCommand : ICommand
         CliOption.Suggest(_schedule, "linear", "cosine", "constant", "stlr");
         var command = new Command("pretrain", Summary)
         {
-            _corpus, _batches, _evalCorpus, _config, _init, _vocab, _cased, _batch, _seq, _mask, _maxMinutes, _maskProb, _batchRamp, _importance,
+            _corpus, _batches, _evalCorpus, _config, _init, _vocab, _cased, _batch, _seq, _mask, _maxMinutes, _maskProb, _batchRamp, _pack, _importance,
             _objective, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup, _warmupFraction, _schedule, _weightDecay, _maxGradNorm, _beta2, _adamEps, _gradAccum,
             _seed, _device, _output, _saveEvery, _keep, _evalEvery, _evalBatches, _logEvery, _resume,
         };
@@ -222,7 +225,7 @@ public sealed class PretrainCommand : ICommand
         {
             MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
             Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = heldOut ? o.MaskRate?.End ?? o.MaskProb : o.MaskProb, ImportanceFile = o.Importance,
-            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
+            Pack = o.Pack, Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
         };
         data.Validate();
         var printer = new ProgressPrinter(heldOut ? "pretrain (--eval-corpus)" : "pretrain (--corpus)");
@@ -243,6 +246,7 @@ public sealed class PretrainCommand : ICommand
         public MaskRateSchedule? MaskRate { get; init; }
         public float Beta2 { get; init; }
         public float AdamEps { get; init; }
+        public bool Pack { get; init; }
     }
 
     private Options Parse(ParseResult parse)
@@ -263,6 +267,7 @@ public sealed class PretrainCommand : ICommand
             Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature))
         {
             WarmupFraction = parse.GetValue(_warmupFraction) ?? 0.06, Beta2 = parse.GetValue(_beta2), AdamEps = parse.GetValue(_adamEps),
+            Pack = parse.GetValue(_pack),
         };
         o = WithMaskRate(o, parse.GetValue(_maskProb)!);
         o = o with { BatchRamp = ParseBatchRamp(parse.GetValue(_batchRamp), o.Batch, o.GradAccum) };
@@ -281,6 +286,7 @@ public sealed class PretrainCommand : ICommand
             throw new UsageException("--warmup, --save-every and --eval-every must not be negative; --grad-accum, --eval-batches, --keep and --log-every must be at least 1");
         if (o.Lr <= 0) throw new UsageException("--lr must be positive");
         if (o.BatchRamp != null && o.Batches != null) throw new UsageException("--batch-ramp needs --corpus (it counts in --batch sequences)");
+        if (o.Pack && (o.Batches != null || o.Objective != "mlm")) throw new UsageException("--pack needs --corpus and --objective mlm");
         if (o.MaskRate != null && o.Batches != null) throw new UsageException("a changing --mask-prob needs --corpus (--batches are masked already)");
         if (o.DistillAlpha is not (>= 0 and <= 1) || !(o.Temperature > 0)) throw new UsageException("--distill-alpha must be in [0, 1] and --temperature positive");
         return o;

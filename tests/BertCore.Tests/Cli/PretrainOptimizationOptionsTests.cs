@@ -5,7 +5,7 @@ using Xunit;
 
 namespace BertCore.Tests.Cli;
 
-/// <summary>The optimization options of `pretrain` reach the trainer: a run on a wall-clock budget alone (no
+/// <summary>The optimization options of `pretrain` reach the trainer: a packed run (--pack) on a wall-clock budget alone (no
 /// --max-steps) with AdamW β2 and eps, a masking-rate schedule and a batch ramp, read back from its checkpoint's
 /// trainer_state.json.</summary>
 public class PretrainOptimizationOptionsTests : IDisposable
@@ -23,7 +23,7 @@ public class PretrainOptimizationOptionsTests : IDisposable
         Assert.True(r.ExitCode == 0, r.StdErr);
         var output = Path.Combine(_dir, "model");
         string[] args = ["pretrain", "--corpus", data.Corpus, "--vocab", vocab, "--config", "tiny", "--output", output, "--batch", "4",
-            "--seq", "32", "--grad-accum", "2", "--max-minutes", "0.05", "--warmup-fraction", "0.1", "--beta2", "0.98", "--adam-eps", "1e-8",
+            "--seq", "32", "--pack", "--grad-accum", "2", "--max-minutes", "0.05", "--warmup-fraction", "0.1", "--beta2", "0.98", "--adam-eps", "1e-8",
             "--mask-prob", "0.3:0.15", "--batch-ramp", "4:0.5"];
         r = CliRunner.Run(args);
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
