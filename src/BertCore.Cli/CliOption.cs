@@ -66,6 +66,22 @@ public static class CliOption
     public static Option<float?> MaybeFloat(string name, string description, string valueName = "X") =>
         Number(name, description, valueName, "single", null, (string s, out float? v) => (v = TryFloat(s, out float x) ? x : null) != null);
 
+    /// <summary>The <c>--beta2</c> option of the training verbs: AdamW's second-moment decay.</summary>
+    public static Option<float> Beta2(float fallback) => Float("--beta2", fallback,
+        "AdamW beta2, the decay of the squared-gradient average (0.98 in the low-budget recipes: Izsak et al. 2021, Cramming)", "B2");
+
+    /// <summary>The <c>--adam-eps</c> option of the training verbs: AdamW's epsilon.</summary>
+    public static Option<float> AdamEps(float fallback) => Float("--adam-eps", fallback,
+        "AdamW epsilon, added to the root of the squared-gradient average", "EPS");
+
+    /// <summary>The range checks of <see cref="Beta2"/> and <see cref="AdamEps"/>.</summary>
+    /// <exception cref="UsageException">beta2 outside [0, 1) or eps not positive.</exception>
+    public static void ValidateAdam(ParseResult parse, Option<float> beta2, Option<float> eps)
+    {
+        if (parse.GetValue(beta2) is not (>= 0 and < 1)) throw new UsageException($"--beta2 must be in [0, 1), not {parse.GetValue(beta2)}");
+        if (!(parse.GetValue(eps) > 0)) throw new UsageException($"--adam-eps must be positive, not {parse.GetValue(eps)}");
+    }
+
     /// <summary>The <c>--device</c> option of the training and inference verbs.</summary>
     public static Option<string> Device() => Text("--device",
         "cpu; cuda or cuda:N runs on an NVIDIA GPU (see `bertcore devices`); simulator: the GPU kernels on the CPU, very slow, for tests",

@@ -16,10 +16,12 @@ internal sealed class FineTuningOptionSet
     public readonly Option<int> MaxSteps = CliOption.Int("--max-steps", 0, "exactly N optimizer steps instead of --epochs (0: use --epochs)");
     public readonly Option<int> Batch = CliOption.Int("--batch", 32, "examples per micro-batch; batches group examples of similar length", "B");
     public readonly Option<int> GradAccum = CliOption.Int("--grad-accum", 1, "micro-batches per optimizer step", "K");
-    public readonly Option<float> Lr = CliOption.Float("--lr", 5e-5f, "peak learning rate (AdamW, betas 0.9/0.999, eps 1e-8; no weight decay on biases and LayerNorm)", "LR");
+    public readonly Option<float> Lr = CliOption.Float("--lr", 5e-5f, "peak learning rate (AdamW, beta1 0.9, --beta2, --adam-eps; no weight decay on biases and LayerNorm)", "LR");
     public readonly Option<float> WarmupRatio = CliOption.Float("--warmup-ratio", 0.1f, "fraction of the steps of linear warmup, then linear decay to 0", "F");
     public readonly Option<float> WeightDecay = CliOption.Float("--weight-decay", 0.01f, "AdamW weight decay", "W");
     public readonly Option<float> MaxGradNorm = CliOption.Float("--max-grad-norm", 1f, "global gradient-norm clip (0 turns it off)");
+    public readonly Option<float> Beta2 = CliOption.Beta2(0.999f);
+    public readonly Option<float> AdamEps = CliOption.AdamEps(1e-8f);
     public readonly Option<int> Seed = CliOption.Int("--seed", 42, "batch order, dropout and the new head's initialization");
     public readonly Option<string> Device = CliOption.Device();
     public readonly Option<int> EvalEvery = CliOption.Int("--eval-every", 0, "evaluate every N steps (0: after each epoch) and after the last");
@@ -30,7 +32,7 @@ internal sealed class FineTuningOptionSet
 
     /// <summary>Every option of the set, to add to a command.</summary>
     public IEnumerable<Option> All =>
-        [Output, MaxTrain, MaxDev, Epochs, MaxSteps, Batch, GradAccum, Lr, WarmupRatio, WeightDecay, MaxGradNorm, Seed, Device, EvalEvery, EvalBatch, Patience, Keep, LogEvery];
+        [Output, MaxTrain, MaxDev, Epochs, MaxSteps, Batch, GradAccum, Lr, WarmupRatio, WeightDecay, MaxGradNorm, Beta2, AdamEps, Seed, Device, EvalEvery, EvalBatch, Patience, Keep, LogEvery];
 
     /// <summary>The range checks of the shared options.</summary>
     /// <exception cref="UsageException">A value out of its range, naming the option.</exception>
@@ -41,6 +43,7 @@ internal sealed class FineTuningOptionSet
             throw new UsageException("--epochs, --batch, --grad-accum, --eval-batch and --log-every must be at least 1; --max-steps not negative");
         if (parse.GetValue(Lr) <= 0 || parse.GetValue(WarmupRatio) is < 0 or > 1 || parse.GetValue(WeightDecay) < 0 || parse.GetValue(MaxGradNorm) < 0)
             throw new UsageException("--lr must be positive, --warmup-ratio in [0, 1], --weight-decay and --max-grad-norm not negative");
+        CliOption.ValidateAdam(parse, Beta2, AdamEps);
         if (parse.GetValue(EvalEvery) < 0 || parse.GetValue(Patience) < 0 || parse.GetValue(Keep) < 0)
             throw new UsageException("--eval-every, --patience and --keep must not be negative");
         if (parse.GetValue(MaxTrain) is < 1 || parse.GetValue(MaxDev) is < 1) throw new UsageException("--max-train and --max-dev must be at least 1");
@@ -53,6 +56,6 @@ internal sealed class FineTuningOptionSet
         BatchSize = parse.GetValue(Batch), GradientAccumulationSteps = parse.GetValue(GradAccum), LearningRate = parse.GetValue(Lr),
         WarmupRatio = parse.GetValue(WarmupRatio), WeightDecay = parse.GetValue(WeightDecay), MaxGradNorm = parse.GetValue(MaxGradNorm),
         EvalEvery = parse.GetValue(EvalEvery), EvalBatchSize = parse.GetValue(EvalBatch), Patience = parse.GetValue(Patience),
-        KeepCheckpoints = parse.GetValue(Keep), Seed = parse.GetValue(Seed),
+        KeepCheckpoints = parse.GetValue(Keep), Seed = parse.GetValue(Seed), Beta2 = parse.GetValue(Beta2), Eps = parse.GetValue(AdamEps),
     };
 }

@@ -14,7 +14,7 @@ internal static class MultitaskFinetune
         "\"dev\": FILE}, ...]} (optional per task: \"max_train\", \"max_dev\"; paths relative to SPEC). One encoder is shared, " +
         "each task has its own head; each step trains on one task, drawn with probability proportional to its training examples " +
         "(seeded). Takes --model/--config/--vocab/--cased, --output, --epochs/--max-steps, --batch, --lr, --warmup-ratio, " +
-        "--weight-decay, --max-grad-norm, --max-seq, --seed, --schedule, --eval-every, --eval-batch, --log-every, --device. " +
+        "--weight-decay, --max-grad-norm, --beta2, --adam-eps, --max-seq, --seed, --schedule, --eval-every, --eval-batch, --log-every, --device. " +
         "Output: DIR/NAME/ per task (a model folder for evaluate and predict, with a copy of the shared encoder; the final " +
         "weights) and DIR/results.json (draws and dev scores per task).";
 

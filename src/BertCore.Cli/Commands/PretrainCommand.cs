@@ -40,9 +40,17 @@ public sealed class PretrainCommand : ICommand
     private readonly Option<string> _mask = CliOption.Text("--mask", "masking of the corpus", fallback: "token", valueName: "KIND",
         among: ["token", "whole-word", "span"]);
     private readonly Option<float> _maxMinutes = CliOption.Float("--max-minutes", 0f,
-        "wall-clock budget: the step that ends past M minutes is the last one (evaluated and saved); the schedule still spans " +
-        "--max-steps (0: none)", "M");
-    private readonly Option<float> _maskProb = CliOption.Float("--mask-prob", 0.15f, "fraction of tokens to mask", "P");
+        "wall-clock budget of the whole run (time before --resume included; 0: none). It drives the schedule: warmup over " +
+        "--warmup-fraction of M, then decay to 0 at M; the step that ends past M is the last (evaluated and saved); --max-steps " +
+        "becomes optional. Not repeatable step for step: how many steps fit depends on the machine", "M");
+    private readonly Option<string> _maskProb = CliOption.Text("--mask-prob",
+        "fraction of tokens to mask, fixed (0.15) or going linearly from P0 to P1 over the run (0.3:0.15)", fallback: "0.15", valueName: "P|P0:P1");
+    private readonly Option<string> _batchRamp = CliOption.Text("--batch-ramp",
+        "start with S sequences per step (a multiple of --batch) and rise to --batch x --grad-accum over the first fraction F of the run " +
+        "(through the micro-batches per step)", valueName: "S:F");
+    private readonly Option<bool> _pack = CliOption.Flag("--pack",
+        "mlm only: fill every sequence with --seq tokens of consecutive text, across sentences and documents (no padding); " +
+        "without it a sequence holds whole sentences of one document");
     private readonly Option<string> _importance = CliOption.Text("--importance",
         "selective masking: TSV token<TAB>weight; tokens are masked with probability proportional to weight (0 = never), " +
         "unlisted tokens weigh 1 (not with --mask span)", valueName: "FILE");
@@ -54,13 +62,20 @@ public sealed class PretrainCommand : ICommand
         "online on each batch, dropout off)", valueName: "DIR");
     private readonly Option<float> _distillAlpha = CliOption.Float("--distill-alpha", 0.5f, "weight of the soft targets", "A");
     private readonly Option<float> _temperature = CliOption.Float("--temperature", 2f, "softmax temperature", "T");
-    private readonly Option<int?> _maxSteps = CliOption.MaybeInt("--max-steps", "optimizer steps", required: true);
-    private readonly Option<float> _lr = CliOption.Float("--lr", 1e-4f, "peak learning rate", "LR");
+    private readonly Option<int?> _maxSteps = CliOption.MaybeInt("--max-steps", "optimizer steps (required unless --max-minutes is given)");
+    private readonly Option<float?> _lr = CliOption.MaybeFloat("--lr",
+        $"peak learning rate (default by model size: {PretrainerOptions.SmallModelLearningRate:0e0} up to hidden size " +
+        $"{PretrainerOptions.SmallModelHiddenSize}, {PretrainerOptions.BaseLearningRate:0e0} above, as BERT)", "LR");
     private readonly Option<int?> _warmup = CliOption.MaybeInt("--warmup", "linear warmup steps (default max-steps / 100), then --schedule");
+    private readonly Option<float?> _warmupFraction = CliOption.MaybeFloat("--warmup-fraction",
+        "with --max-minutes: the fraction of the budget spent warming up (default 0.06, Izsak et al. 2021)", "F");
     private readonly Option<string> _schedule = CliOption.Text("--schedule",
-        "linear (decays to 0 at max-steps), cosine, constant or stlr", fallback: "linear", valueName: "NAME");
+        "linear (decays to 0 at max-steps or at the --max-minutes budget), cosine, constant or stlr (not with --max-minutes)",
+        fallback: "linear", valueName: "NAME");
     private readonly Option<float> _weightDecay = CliOption.Float("--weight-decay", 0.01f, "AdamW weight decay (none on biases and LayerNorm)", "W");
     private readonly Option<float> _maxGradNorm = CliOption.Float("--max-grad-norm", 1f, "global gradient-norm clip (0 turns clipping off)");
+    private readonly Option<float> _beta2 = CliOption.Beta2(0.999f);
+    private readonly Option<float> _adamEps = CliOption.AdamEps(1e-6f);
     private readonly Option<int> _gradAccum = CliOption.Int("--grad-accum", 1, "micro-batches per optimizer step", "K");
     private readonly Option<int> _seed = CliOption.Int("--seed", 1, "model initialization, dropout and data order");
     private readonly Option<string> _device = CliOption.Device();
@@ -82,8 +97,10 @@ public sealed class PretrainCommand : ICommand
 
     public string Notes => """
             Usage: bertcore pretrain --corpus FILE... --vocab vocab.txt (--config NAME|config.json | --init DIR)
-                                     --output DIR --max-steps N [options]
-            Optimization: AdamW, betas 0.9/0.999, eps 1e-6 as BERT; no decay on biases and LayerNorm.
+                                     --output DIR (--max-steps N | --max-minutes M) [options]
+            Optimization: AdamW, beta1 0.9, beta2 0.999 and eps 1e-6 as BERT (--beta2, --adam-eps); no decay on biases and
+            LayerNorm. The default --lr depends on the model's size (a tiny model barely moves at BERT's 1e-4).
+            See docs/pretraining.md for low-budget recipes (Izsak et al. 2021, Cramming).
             Ctrl+C stops after the current step and writes a checkpoint.
         """;
 
@@ -92,8 +109,8 @@ public sealed class PretrainCommand : ICommand
         CliOption.Suggest(_schedule, "linear", "cosine", "constant", "stlr");
         var command = new Command("pretrain", Summary)
         {
-            _corpus, _batches, _evalCorpus, _config, _init, _vocab, _cased, _batch, _seq, _mask, _maxMinutes, _maskProb, _importance,
-            _objective, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup, _schedule, _weightDecay, _maxGradNorm, _gradAccum,
+            _corpus, _batches, _evalCorpus, _config, _init, _vocab, _cased, _batch, _seq, _mask, _maxMinutes, _maskProb, _batchRamp, _pack, _importance,
+            _objective, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup, _warmupFraction, _schedule, _weightDecay, _maxGradNorm, _beta2, _adamEps, _gradAccum,
             _seed, _device, _output, _saveEvery, _keep, _evalEvery, _evalBatches, _logEvery, _resume,
         };
         foreach (Option option in _inDomain.All)
@@ -132,14 +149,17 @@ public sealed class PretrainCommand : ICommand
         var evalStart = eval?.Position;
         var options = new PretrainerOptions
         {
-            MaxSteps = o.MaxSteps, OutputDirectory = o.Output, LearningRate = o.Lr, WarmupSteps = o.Warmup, Schedule = o.Schedule,
-            WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, GradientAccumulationSteps = o.GradAccum,
+            MaxSteps = o.MaxSteps, OutputDirectory = o.Output, LearningRate = o.Lr ?? PretrainerOptions.DefaultLearningRate(model.Config),
+            WarmupSteps = o.Warmup, Schedule = o.Schedule, WarmupFraction = o.WarmupFraction, BatchRamp = o.BatchRamp, MaskRate = o.MaskRate,
+            Beta2 = o.Beta2, Eps = o.AdamEps, WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, GradientAccumulationSteps = o.GradAccum,
             RelationHead = o.Objective != "mlm", EvalEvery = o.EvalEvery, EvalBatches = o.EvalBatches, SaveEvery = o.SaveEvery,
             KeepCheckpoints = o.Keep, Seed = o.Seed, TimeBudget = o.MaxMinutes > 0 ? TimeSpan.FromMinutes(o.MaxMinutes) : null,
         };
         using var distillation = o.Teacher == null ? null : MlmDistillation.Load(o.Teacher, o.DistillAlpha, o.Temperature);
         if (distillation != null)
             Console.WriteLine($"--teacher {o.Teacher}: {distillation.Teacher.ParameterCount:N0} parameters; alpha {o.DistillAlpha}, temperature {o.Temperature}");
+        if (o.Lr == null) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"--lr {options.LearningRate:0e0} (the default for hidden size {model.Config.HiddenSize})"));
         using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath, distillation);
         if (o.Resume && latest != null)
         {
@@ -248,8 +268,8 @@ public sealed class PretrainCommand : ICommand
         var data = new PretrainingDataOptions
         {
             MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
-            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = o.MaskProb, ImportanceFile = o.Importance,
-            Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
+            Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = heldOut ? o.MaskRate?.End ?? o.MaskProb : o.MaskProb, ImportanceFile = o.Importance,
+            Pack = o.Pack, Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
         };
         data.Validate();
         if (inDomain != null) return CreateMixedSource(o, inDomain, vocabPath!, data);
@@ -261,10 +281,18 @@ public sealed class PretrainCommand : ICommand
 
     private sealed record Options(
         IReadOnlyList<string> Corpus, string? Batches, IReadOnlyList<string> EvalCorpus, string? Vocab, string? Config, string? Init,
-        string Output, int MaxSteps, int Batch, int Seq, float Lr, int Warmup, string Schedule, float WeightDecay, float MaxGradNorm,
-        int GradAccum, string Mask, float MaskProb, string Objective, bool Cased, int EvalEvery, int EvalBatches, int SaveEvery,
+        string Output, int MaxSteps, int Batch, int Seq, float? Lr, int Warmup, string Schedule, float WeightDecay, float MaxGradNorm,
+        int GradAccum, string Mask, double MaskProb, string Objective, bool Cased, int EvalEvery, int EvalBatches, int SaveEvery,
         int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance, float MaxMinutes,
-        string? Teacher, float DistillAlpha, float Temperature);
+        string? Teacher, float DistillAlpha, float Temperature)
+    {
+        public double WarmupFraction { get; init; } = 0.06;
+        public BatchRamp? BatchRamp { get; init; }
+        public MaskRateSchedule? MaskRate { get; init; }
+        public float Beta2 { get; init; }
+        public float AdamEps { get; init; }
+        public bool Pack { get; init; }
+    }
 
     private Options Parse(ParseResult parse)
     {
@@ -277,22 +305,60 @@ public sealed class PretrainCommand : ICommand
             Init: init, Output: parse.GetValue(_output)!, MaxSteps: maxSteps, Batch: parse.GetValue(_batch), Seq: parse.GetValue(_seq),
             Lr: parse.GetValue(_lr), Warmup: parse.GetValue(_warmup) ?? maxSteps / 100, Schedule: parse.GetValue(_schedule)!,
             WeightDecay: parse.GetValue(_weightDecay), MaxGradNorm: parse.GetValue(_maxGradNorm), GradAccum: parse.GetValue(_gradAccum),
-            Mask: parse.GetValue(_mask)!, MaskProb: parse.GetValue(_maskProb), Objective: parse.GetValue(_objective)!, Cased: parse.GetValue(_cased),
+            Mask: parse.GetValue(_mask)!, MaskProb: 0, Objective: parse.GetValue(_objective)!, Cased: parse.GetValue(_cased),
             EvalEvery: parse.GetValue(_evalEvery) ?? saveEvery, EvalBatches: parse.GetValue(_evalBatches), SaveEvery: saveEvery,
             Keep: parse.GetValue(_keep), LogEvery: parse.GetValue(_logEvery), Resume: parse.GetValue(_resume), Seed: parse.GetValue(_seed),
             Device: parse.GetValue(_device)!, Importance: parse.GetValue(_importance), MaxMinutes: parse.GetValue(_maxMinutes),
-            Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature));
+            Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature))
+        {
+            WarmupFraction = parse.GetValue(_warmupFraction) ?? 0.06, Beta2 = parse.GetValue(_beta2), AdamEps = parse.GetValue(_adamEps),
+            Pack = parse.GetValue(_pack),
+        };
+        o = WithMaskRate(o, parse.GetValue(_maskProb)!);
+        o = o with { BatchRamp = ParseBatchRamp(parse.GetValue(_batchRamp), o.Batch, o.GradAccum) };
+        CliOption.ValidateAdam(parse, _beta2, _adamEps);
+        if (o.MaxMinutes > 0 && parse.Given(_warmup)) throw new UsageException("--warmup counts steps; with --max-minutes give --warmup-fraction");
+        if (o.MaxMinutes <= 0 && parse.Given(_warmupFraction)) throw new UsageException("--warmup-fraction needs --max-minutes (step-driven runs take --warmup)");
+        if (o.WarmupFraction is not (>= 0 and < 1)) throw new UsageException("--warmup-fraction must be in [0, 1)");
 
         if ((corpus.Count > 0 || _inDomain.Read(parse).Count > 0) == (batches != null))
             throw new UsageException("give exactly one of --corpus FILE... (or --in-domain FILE..., or both) and --batches FILE");
         if ((config != null) == (init != null)) throw new UsageException("give exactly one of --config and --init");
-        if (maxSteps < 1) throw new UsageException("--max-steps N (at least 1) is required");
+        if (o.MaxMinutes < 0) throw new UsageException("--max-minutes must not be negative");
+        if (o.MaxMinutes > 0 ? maxSteps < 0 || (parse.Given(_maxSteps) && maxSteps < 1) : maxSteps < 1)
+            throw new UsageException("--max-steps N (at least 1) is required unless --max-minutes is given");
         if (o.Batch < 1 || o.Seq < 8) throw new UsageException("--batch must be at least 1 and --seq at least 8");
-        if (o.MaskProb is <= 0 or >= 1) throw new UsageException("--mask-prob must be between 0 and 1");
         if (o.Warmup < 0 || o.GradAccum < 1 || o.SaveEvery < 0 || o.EvalEvery < 0 || o.EvalBatches < 1 || o.Keep < 1 || o.LogEvery < 1)
             throw new UsageException("--warmup, --save-every and --eval-every must not be negative; --grad-accum, --eval-batches, --keep and --log-every must be at least 1");
         if (o.Lr <= 0) throw new UsageException("--lr must be positive");
+        if (o.BatchRamp != null && o.Batches != null) throw new UsageException("--batch-ramp needs --corpus (it counts in --batch sequences)");
+        if (o.Pack && (o.Batches != null || o.Objective != "mlm")) throw new UsageException("--pack needs --corpus and --objective mlm");
+        if (o.MaskRate != null && o.Batches != null) throw new UsageException("a changing --mask-prob needs --corpus (--batches are masked already)");
         if (o.DistillAlpha is not (>= 0 and <= 1) || !(o.Temperature > 0)) throw new UsageException("--distill-alpha must be in [0, 1] and --temperature positive");
         return o;
+    }
+
+    /// <summary>Reads <c>--mask-prob P</c> (fixed) or <c>P0:P1</c> (linear over the run).</summary>
+    private static Options WithMaskRate(Options o, string text)
+    {
+        var parts = text.Split(':');
+        var rates = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) ? r : double.NaN).ToArray();
+        if (parts.Length > 2 || rates.Any(r => r is not (> 0 and < 1)))
+            throw new UsageException($"--mask-prob must be P or P0:P1 with each rate between 0 and 1, not '{text}'");
+        return rates.Length == 1 ? o with { MaskProb = rates[0] } : o with { MaskProb = rates[0], MaskRate = new MaskRateSchedule(rates[0], rates[1]) };
+    }
+
+    /// <summary>Reads <c>--batch-ramp S:F</c> into micro-batches of <paramref name="batch"/> sequences (null when absent).</summary>
+    private static BatchRamp? ParseBatchRamp(string? text, int batch, int gradAccum)
+    {
+        if (text == null) return null;
+        var parts = text.Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int start)
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double fraction))
+            throw new UsageException($"--batch-ramp must be S:F (start sequences : fraction of the run), not '{text}'");
+        if (batch < 1 || start < batch || start % batch != 0 || start > batch * gradAccum || fraction is not (> 0 and <= 1))
+            throw new UsageException($"--batch-ramp {text}: S must be a multiple of --batch {batch} up to --batch x --grad-accum " +
+                $"({batch * gradAccum}) and F in (0, 1]");
+        return new BatchRamp(start / batch, fraction);
     }
 }

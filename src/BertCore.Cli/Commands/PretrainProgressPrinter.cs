@@ -15,7 +15,7 @@ internal sealed class PretrainProgressPrinter(int logEvery, TrainingDisplay disp
     public void Print(PretrainingProgress p)
     {
         bool last = p.Step == p.MaxSteps;
-        _console.Step(p.Step, p.MaxSteps, last, () => Status(p), () => Line(p));
+        _console.Step(p.Step, p.MaxSteps > 0 ? p.MaxSteps : p.Step, last, () => Status(p), () => Line(p));
         if (p.Evaluation is { } e)
             _console.Event($"eval at step {p.Step}: mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)");
         if (p.Checkpoint != null) _console.Event($"checkpoint {p.Checkpoint}");
@@ -25,9 +25,12 @@ internal sealed class PretrainProgressPrinter(int logEvery, TrainingDisplay disp
     public void Finish() => _console.Finish();
 
     private static string Status(PretrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"step {p.Step}/{p.MaxSteps} loss {p.Loss:F4} {p.TokensPerSecond:F0} tok/s ETA {StepConsole.Time(p.Eta)}");
+        $"step {p.Step}{Total(p)} loss {p.Loss:F4} {p.TokensPerSecond:F0} tok/s ETA {StepConsole.Time(p.Eta)}");
 
     private static string Line(PretrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"step {p.Step}/{p.MaxSteps} loss {p.Loss:F4} lr {p.LearningRate:E3} grad_norm {p.GradNorm:F3} " +
+        $"step {p.Step}{Total(p)} loss {p.Loss:F4} lr {p.LearningRate:E3} grad_norm {p.GradNorm:F3} " +
         $"tokens/s {p.TokensPerSecond:F0} elapsed {StepConsole.Time(p.Elapsed)} eta {StepConsole.Time(p.Eta)}");
+
+    /// <summary>"/N" of a run planned to N steps; nothing for one limited only by a time budget.</summary>
+    private static string Total(PretrainingProgress p) => p.MaxSteps > 0 ? $"/{p.MaxSteps}" : "";
 }

@@ -23,7 +23,8 @@ namespace BertCore.Data;
 /// is the same document after 10 tries, as in Google's script.</para>
 /// <para><b>Single segments (MLM).</b> RoBERTa's DOC-SENTENCES: consecutive whole sentences of one document packed
 /// up to the target (max_seq_length − 2, or a random shorter one as above); a sentence longer than the target is
-/// cut at it and its rest starts the next example, so no text is lost.</para>
+/// cut at it and its rest starts the next example, so no text is lost. With <see cref="PretrainingDataOptions.Pack"/>
+/// the whole corpus is one stream cut every max_seq_length − 2 tokens instead.</para>
 /// </remarks>
 public static class ExampleBuilder
 {
@@ -32,6 +33,8 @@ public static class ExampleBuilder
     public static PretrainingExample[] Create(ITokenCorpus corpus, PretrainingDataOptions options)
     {
         options.Validate();
+        if (options.Pack)
+            return Packed(corpus, options.MaxSequenceLength - 2);
         var examples = new List<PretrainingExample>();
         for (int d = 0; d < corpus.DocumentCount; d++)
         {
@@ -42,6 +45,16 @@ public static class ExampleBuilder
                 Pairs(corpus, d, options, random, examples);
         }
         return examples.ToArray();
+    }
+
+    /// <summary>The corpus as consecutive runs of <paramref name="length"/> tokens (the last one shorter).</summary>
+    private static PretrainingExample[] Packed(ITokenCorpus corpus, int length)
+    {
+        long count = (corpus.TokenCount + length - 1) / length;
+        var examples = new PretrainingExample[count];
+        for (long e = 0; e < count; e++)
+            examples[e] = new PretrainingExample(e * length, (int)Math.Min(length, corpus.TokenCount - e * length), 0, 0, -1);
+        return examples;
     }
 
     private static int Target(int max, PretrainingDataOptions options, RandomStream random) =>

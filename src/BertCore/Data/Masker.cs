@@ -59,14 +59,15 @@ internal sealed class Masker
     }
 
     /// <summary>Masks the example <paramref name="ids"/> [n] in place and writes <paramref name="labels"/> [n]: the original id where chosen, <see cref="Ignore"/> elsewhere.</summary>
-    public void Mask(Span<int> ids, Span<int> labels, RandomStream random)
+    /// <param name="probability">The masking rate (default <see cref="PretrainingDataOptions.MaskProbability"/>).</param>
+    public void Mask(Span<int> ids, Span<int> labels, RandomStream random, double? probability = null)
     {
         labels.Fill(Ignore);
         List<Unit> units = Units(ids, _options.Masking != MaskingStrategy.Token);
         int candidates = units.Sum(u => u.Length);
         if (candidates == 0)
             return;
-        int budget = Math.Max(1, (int)Math.Round(candidates * _options.MaskProbability, MidpointRounding.ToEven));
+        int budget = Math.Max(1, (int)Math.Round(candidates * (probability ?? _options.MaskProbability), MidpointRounding.ToEven));
         budget = Math.Min(budget, _options.MaxPredictionsPerSequence ?? int.MaxValue);
         bool perUnit = _options.Masking == MaskingStrategy.Span;
         foreach (Unit unit in perUnit ? ChooseSpans(units, budget, random) : ChooseUnits(ids, units, budget, random))

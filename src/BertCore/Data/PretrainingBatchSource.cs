@@ -26,6 +26,7 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource, IDisposabl
     private int _index;
     private int[]? _order;
     private long _orderEpoch = -1;
+    private double? _maskProbability;
 
     /// <summary>Cuts <paramref name="corpus"/> (tokenized with <paramref name="vocabulary"/>) into examples.</summary>
     /// <exception cref="ArgumentException">Invalid options, or a corpus that yields no example.</exception>
@@ -98,6 +99,15 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource, IDisposabl
 
     /// <summary>The options the source was built with.</summary>
     public PretrainingDataOptions Options { get; }
+
+    /// <summary>The masking rate of the batches to come: <see cref="PretrainingDataOptions.MaskProbability"/> until set
+    /// (a trainer with a masking-rate schedule sets it before each step; it is not part of <see cref="Position"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate outside (0, 1].</exception>
+    public double MaskProbability
+    {
+        get => _maskProbability ?? Options.MaskProbability;
+        set => _maskProbability = value is > 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the masking rate must be in (0, 1]");
+    }
 
     /// <summary>The examples, in corpus order (an epoch visits each once).</summary>
     public IReadOnlyList<PretrainingExample> Examples => _examples;
@@ -200,7 +210,7 @@ public sealed class PretrainingBatchSource : IPretrainingBatchSource, IDisposabl
             attention.AsSpan(r * length, example.Length).Fill(1);
             long maskEpoch = Options.DynamicMasking ? rows[r].Epoch : 0;
             var random = new RandomStream(Options.Seed, RandomPurpose.Masking, (ulong)maskEpoch, (ulong)rows[r].Example);
-            _masker.Mask(row, labels.AsSpan(r * length, example.Length), random);
+            _masker.Mask(row, labels.AsSpan(r * length, example.Length), random, MaskProbability);
             if (relations is not null)
                 relations[r] = example.Relation;
         }

@@ -59,6 +59,14 @@ public sealed record PretrainingDataOptions
     /// </summary>
     public string? ImportanceFile { get; init; }
 
+    /// <summary>
+    /// Masked-LM only: cut the corpus into consecutive runs of exactly <see cref="MaxSequenceLength"/> − 2 tokens,
+    /// across sentence and document boundaries (no separator between documents) and without short sequences, so no
+    /// batch holds padding except the last example's (as Cramming and most low-budget recipes pack). Without it
+    /// examples are whole sentences of one document (RoBERTa's DOC-SENTENCES), padded.
+    /// </summary>
+    public bool Pack { get; init; }
+
     /// <summary>Examples per batch.</summary>
     public int BatchSize { get; init; } = 32;
 
@@ -86,6 +94,7 @@ public sealed record PretrainingDataOptions
         Require(MaxPredictionsPerSequence is null or >= 1, $"MaxPredictionsPerSequence {MaxPredictionsPerSequence} must be at least 1");
         Require(BatchSize >= 1, $"BatchSize {BatchSize} must be at least 1");
         Require(Enum.IsDefined(Objective) && Enum.IsDefined(Masking), "unknown objective or masking strategy");
+        Require(!Pack || Objective == PretrainingObjective.Mlm, "Pack works with the masked-LM objective only (pairs need sentence boundaries)");
         Require(ImportanceFile is null || Masking != MaskingStrategy.Span, "an importance file works with token or whole-word masking, not span");
     }
 

@@ -33,7 +33,40 @@ public abstract class LrSchedule
         _ => throw new ArgumentException($"unknown schedule '{name}' (constant, linear, cosine, stlr)"),
     };
 
+    /// <summary>
+    /// A schedule driven by the fraction of the run done instead of the step count (a wall-clock budget: progress =
+    /// elapsed / budget): linear warmup from 0 to 1 over the first <paramref name="warmupFraction"/> of the run, then
+    /// <paramref name="name"/> — "linear" or "cosine" decay to exactly 0 at progress 1, or "constant" 1. Each
+    /// <see cref="Factor"/> call reads <paramref name="progress"/> (clamped to [0, 1]); the step count is ignored.
+    /// Linear with warmupFraction 0.5 is the symmetric triangle of a one-cycle schedule (Smith &amp; Topin 2018).
+    /// </summary>
+    /// <exception cref="ArgumentException">Another name, or a warmup fraction outside [0, 1).</exception>
+    public static LrSchedule OverProgress(string name, double warmupFraction, Func<double> progress)
+    {
+        if (name is not ("linear" or "cosine" or "constant"))
+            throw new ArgumentException($"schedule '{name}' cannot follow a time budget (linear, cosine or constant)");
+        if (warmupFraction is not (>= 0 and < 1))
+            throw new ArgumentException($"warmup fraction {warmupFraction} must be in [0, 1)");
+        return new ProgressSchedule(name, warmupFraction, progress);
+    }
+
     private static float Warmup(int step, int warmup) => (float)step / Math.Max(1, warmup);
+
+    private sealed class ProgressSchedule(string name, double warmup, Func<double> progress) : LrSchedule
+    {
+        public override float Factor(int step)
+        {
+            double p = Math.Clamp(progress(), 0, 1);
+            if (p < warmup) return (float)(p / warmup);
+            double decay = (p - warmup) / (1 - warmup);
+            return name switch
+            {
+                "linear" => (float)(1 - decay),
+                "cosine" => (float)(0.5 * (1 + Math.Cos(Math.PI * decay))),
+                _ => 1f,
+            };
+        }
+    }
 
     private sealed class ConstantSchedule(int warmup) : LrSchedule
     {

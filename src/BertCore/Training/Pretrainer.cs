@@ -11,7 +11,7 @@ using BertCore.Tensors;
 namespace BertCore.Training;
 
 /// <summary>How a <see cref="Pretrainer.Run"/> ended.</summary>
-/// <param name="Completed">True when <see cref="PretrainerOptions.MaxSteps"/> was reached (false: cancelled).</param>
+/// <param name="Completed">True when <see cref="PretrainerOptions.MaxSteps"/> or the time budget was reached (false: cancelled).</param>
 /// <param name="LastCheckpoint">The newest checkpoint folder written by the run, if any.</param>
 public sealed record PretrainingResult(bool Completed, int Step, double LastLoss, MlmEvaluation? LastEvaluation, string? LastCheckpoint);
 
@@ -42,6 +42,9 @@ public sealed class Pretrainer : IDisposable
     private readonly TrainingStep _step;
     private readonly List<EvaluationRecord> _evaluations = new();
     private readonly IPretrainingObjective? _objective;
+    private readonly TimeProvider _clock;
+    private TimeSpan _timeBefore;
+    private long? _sessionStart;
 
     /// <param name="model">The model to train (see <see cref="PretrainingModel"/>). Without
     /// <see cref="PretrainerOptions.RelationHead"/> its pooler and NSP head, if any, are frozen (not trained).</param>
@@ -49,10 +52,13 @@ public sealed class Pretrainer : IDisposable
     /// <param name="eval">Held-out batches; every evaluation rewinds it to the position it has now.</param>
     /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
     /// <param name="objective">The training loss instead of the model's MLM (+ relation) loss (optional).</param>
+    /// <param name="clock">Measures <see cref="TrainingTime"/> (the system clock unless a test passes a fake one).</param>
     public Pretrainer(IBackend backend, BertForPreTraining model, PretrainerOptions options, IPretrainingBatchSource train,
-        IPretrainingBatchSource? eval = null, string? vocabPath = null, IPretrainingObjective? objective = null)
+        IPretrainingBatchSource? eval = null, string? vocabPath = null, IPretrainingObjective? objective = null, TimeProvider? clock = null)
     {
         options.Validate();
+        if (options.MaskRate != null && train is not PretrainingBatchSource)
+            throw new ArgumentException("a masking-rate schedule needs a PretrainingBatchSource (pre-masked batches are masked already)", nameof(train));
         if (model.Mlm == null) throw new ArgumentException("the model has no MLM head", nameof(model));
         if (options.RelationHead && model.Nsp == null)
             throw new ArgumentException("RelationHead is set but the model has no NSP/SOP head (cls.seq_relationship)", nameof(model));
@@ -69,10 +75,13 @@ public sealed class Pretrainer : IDisposable
         _evalStart = eval == null ? null : new Dictionary<string, long>(eval.Position);
         _vocabPath = vocabPath;
         _objective = objective;
+        _clock = clock ?? TimeProvider.System;
         var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
-        _step = new TrainingStep(backend, model.Parameters().ToArray(), adam, LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps),
-            options.MaxGradNorm, (ulong)options.Seed);
+        var schedule = options.TimeBudget != null
+            ? LrSchedule.OverProgress(options.Schedule, options.WarmupFraction, () => Progress)
+            : LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
+        _step = new TrainingStep(backend, model.Parameters().ToArray(), adam, schedule, options.MaxGradNorm, (ulong)options.Seed);
     }
 
     public IBackend Backend { get; }
@@ -82,18 +91,31 @@ public sealed class Pretrainer : IDisposable
     /// <summary>Optimizer steps taken so far (restored by <see cref="Resume"/>).</summary>
     public int Step => _step.Count;
 
+    /// <summary>Wall time of training so far, the time before a <see cref="Resume"/> included: counted from the first
+    /// <see cref="TrainStep"/> or <see cref="Run"/> (evaluations and checkpoints within a run count too).</summary>
+    public TimeSpan TrainingTime => _timeBefore + (_sessionStart is { } start ? _clock.GetElapsedTime(start) : TimeSpan.Zero);
+
+    /// <summary>The fraction of the run done, in [0, 1]: <see cref="TrainingTime"/> / the time budget when there is
+    /// one, else steps taken / <see cref="PretrainerOptions.MaxSteps"/>. The schedule, the batch ramp and the
+    /// masking rate follow it.</summary>
+    public double Progress => Math.Clamp(Options.TimeBudget is { } budget ? TrainingTime / budget : (double)Step / Options.MaxSteps, 0, 1);
+
     /// <summary>Loss of the latest step (NaN before the first).</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
     /// <summary>Raised by <see cref="Run"/> after every step (and its evaluation and checkpoint, if any).</summary>
     public event Action<PretrainingProgress>? StepCompleted;
 
-    /// <summary>One optimizer step over <see cref="PretrainerOptions.GradientAccumulationSteps"/> micro-batches.</summary>
+    /// <summary>One optimizer step over <see cref="PretrainerOptions.GradientAccumulationSteps"/> micro-batches (fewer
+    /// early in a <see cref="PretrainerOptions.BatchRamp"/>), masked at the scheduled rate, if any.</summary>
     /// <exception cref="InvalidOperationException">The loss or the gradient norm is not finite, or the source's
     /// batches lack relation labels that the objective needs.</exception>
     public StepResult TrainStep()
     {
-        int k = Options.GradientAccumulationSteps;
+        _sessionStart ??= _clock.GetTimestamp();
+        double progress = Progress;
+        int k = Options.BatchRamp?.MicroBatches(Options.GradientAccumulationSteps, progress) ?? Options.GradientAccumulationSteps;
+        if (Options.MaskRate is { } rate) ((PretrainingBatchSource)_train).MaskProbability = rate.At(progress);
         var start = Stopwatch.GetTimestamp();
         _step.Begin(k);
         var graph = _step.Graph;
@@ -130,7 +152,7 @@ public sealed class Pretrainer : IDisposable
     public string SaveCheckpoint()
     {
         var state = new TrainerState(Step, _step.Graph.Seed, _step.Graph.RngOffset, new Dictionary<string, long>(_train.Position),
-            Options, LastLoss, _evaluations.ToArray());
+            Options, LastLoss, _evaluations.ToArray(), TrainingTime.TotalSeconds);
         return PretrainingCheckpoint.Write(Options.OutputDirectory, Step, Options.KeepCheckpoints, dir =>
         {
             ModelDirectory.Save(dir, Model, Model.Config, _vocabPath);
@@ -164,10 +186,12 @@ public sealed class Pretrainer : IDisposable
         LastLoss = state.LastLoss;
         _evaluations.Clear();
         _evaluations.AddRange(state.Evaluations);
+        _timeBefore = TimeSpan.FromSeconds(state.TrainingSeconds);
+        _sessionStart = null;
     }
 
     /// <summary>
-    /// Trains until <see cref="PretrainerOptions.MaxSteps"/> (or cancellation: the current step finishes, a
+    /// Trains until <see cref="PretrainerOptions.MaxSteps"/> or the time budget (or cancellation: the current step finishes, a
     /// checkpoint is written, and the run returns). Evaluates every EvalEvery steps and after the last, saves every
     /// SaveEvery steps and after the last, appends every step to metrics.csv,
     /// and finally saves the model into the output folder. Starts from <see cref="Step"/>, so call
@@ -179,9 +203,10 @@ public sealed class Pretrainer : IDisposable
         Directory.CreateDirectory(output);
         PretrainingCheckpoint.RemoveIncomplete(output);
         using var metrics = MetricsLog.Open(Path.Combine(output, MetricsFile), Step);
-        var cadence = new TrainingCadence(Options.MaxSteps, Options.EvalEvery, Options.SaveEvery, Evaluates: _eval != null, SaveAfterLast: true,
-            TimeBudget: Options.TimeBudget);
-        var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation);
+        (_timeBefore, _sessionStart) = (TrainingTime, _clock.GetTimestamp());
+        var cadence = new TrainingCadence(Options.MaxSteps > 0 ? Options.MaxSteps : int.MaxValue, Options.EvalEvery, Options.SaveEvery,
+            Evaluates: _eval != null, SaveAfterLast: true, TimeBudget: Options.TimeBudget, TimeSpent: _timeBefore);
+        var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation, _clock);
         if (loop.Cancelled) return new PretrainingResult(false, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
         ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
         return new PretrainingResult(true, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);

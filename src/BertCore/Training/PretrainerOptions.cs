@@ -11,20 +11,50 @@ namespace BertCore.Training;
 /// </summary>
 public sealed record PretrainerOptions
 {
-    /// <summary>Optimizer steps of the whole run; the schedule decays to 0 here.</summary>
+    /// <summary>Optimizer steps of the whole run; without a <see cref="TimeBudget"/> the schedule decays to 0 here.
+    /// 0 with a TimeBudget: no step limit.</summary>
     public required int MaxSteps { get; init; }
 
-    /// <summary>Wall-clock budget of this run: the step that ends past it is treated as the last (evaluated, saved,
-    /// and the final model written), whatever <see cref="MaxSteps"/> says; null for none. The schedule still
-    /// runs over MaxSteps, so pick MaxSteps near what the budget allows. A run cut by a budget is not repeatable
-    /// step for step, unlike one cut by MaxSteps.</summary>
+    /// <summary>Wall-clock budget of the whole run (time before a resume included), null for none. It drives the
+    /// schedule: progress is training time / budget, so the learning rate warms up over the first
+    /// <see cref="WarmupFraction"/> of the budget and decays to 0 at the budget (Izsak et al. 2021; Cramming), and the
+    /// step that ends past it is the last (evaluated, saved, the final model written). <see cref="MaxSteps"/>, when
+    /// not 0, stops the run earlier. A time-driven run is not repeatable step for step: how many steps fit, and the
+    /// rate each one gets, depend on the machine's speed.</summary>
     public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>With a <see cref="TimeBudget"/>: the fraction of it spent warming up (Izsak et al. 2021: 0.06).
+    /// Step-driven runs use <see cref="WarmupSteps"/>.</summary>
+    public double WarmupFraction { get; init; } = 0.06;
+
+    /// <summary>Start with fewer micro-batches per step and reach <see cref="GradientAccumulationSteps"/> over a
+    /// fraction of the run (null: always GradientAccumulationSteps).</summary>
+    public BatchRamp? BatchRamp { get; init; }
+
+    /// <summary>A masking rate that changes over the run (null: the batch source's fixed rate); needs a
+    /// <see cref="Data.PretrainingBatchSource"/>.</summary>
+    public MaskRateSchedule? MaskRate { get; init; }
 
     /// <summary>Folder for checkpoints, metrics.csv and the final model.</summary>
     public required string OutputDirectory { get; init; }
 
-    /// <summary>Peak learning rate (BERT: 1e-4).</summary>
-    public float LearningRate { get; init; } = 1e-4f;
+    /// <summary>Peak learning rate (BERT: 1e-4; see <see cref="DefaultLearningRate"/>).</summary>
+    public float LearningRate { get; init; } = BaseLearningRate;
+
+    /// <summary>BERT's peak learning rate, for models wider than <see cref="SmallModelHiddenSize"/>.</summary>
+    public const float BaseLearningRate = 1e-4f;
+
+    /// <summary>The peak learning rate of small models (Izsak et al. 2021 and Cramming train at 1e-3).</summary>
+    public const float SmallModelLearningRate = 1e-3f;
+
+    /// <summary>The widest hidden size that gets <see cref="SmallModelLearningRate"/> by default.</summary>
+    public const int SmallModelHiddenSize = 256;
+
+    /// <summary>The default peak learning rate for <paramref name="config"/>: <see cref="SmallModelLearningRate"/> up
+    /// to hidden size <see cref="SmallModelHiddenSize"/> (tiny and mini: at BERT's 1e-4 their loss barely moves in the
+    /// first hundreds of steps), <see cref="BaseLearningRate"/> above.</summary>
+    public static float DefaultLearningRate(IO.BertConfig config) =>
+        config.HiddenSize <= SmallModelHiddenSize ? SmallModelLearningRate : BaseLearningRate;
 
     /// <summary>Linear warmup steps from 0 to <see cref="LearningRate"/>.</summary>
     public int WarmupSteps { get; init; }
@@ -69,7 +99,10 @@ public sealed record PretrainerOptions
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public void Validate()
     {
-        Require(MaxSteps >= 1, "MaxSteps must be at least 1");
+        Require(MaxSteps >= 1 || (MaxSteps == 0 && TimeBudget != null), "MaxSteps must be at least 1 (or 0 with a TimeBudget)");
+        Require(TimeBudget is null || TimeBudget > TimeSpan.Zero, "TimeBudget must be positive");
+        BatchRamp?.Validate(GradientAccumulationSteps);
+        MaskRate?.Validate();
         Require(!string.IsNullOrWhiteSpace(OutputDirectory), "OutputDirectory is required");
         Require(LearningRate > 0 && float.IsFinite(LearningRate), "LearningRate must be positive");
         Require(WarmupSteps >= 0, "WarmupSteps must not be negative");
@@ -81,7 +114,8 @@ public sealed record PretrainerOptions
         Require(EvalEvery >= 0 && SaveEvery >= 0, "EvalEvery and SaveEvery must not be negative");
         Require(EvalBatches >= 1, "EvalBatches must be at least 1");
         Require(KeepCheckpoints >= 1, "KeepCheckpoints must be at least 1");
-        Optim.LrSchedule.Parse(Schedule, WarmupSteps, MaxSteps);
+        if (TimeBudget != null) Optim.LrSchedule.OverProgress(Schedule, WarmupFraction, () => 0);
+        else Optim.LrSchedule.Parse(Schedule, WarmupSteps, MaxSteps);
     }
 
     /// <summary>
@@ -109,6 +143,10 @@ public sealed record PretrainerOptions
         Check(nameof(GradientAccumulationSteps), saved.GradientAccumulationSteps, GradientAccumulationSteps);
         Check(nameof(RelationHead), saved.RelationHead, RelationHead);
         Check(nameof(Seed), saved.Seed, Seed);
+        Check(nameof(TimeBudget), saved.TimeBudget, TimeBudget);
+        Check(nameof(WarmupFraction), saved.WarmupFraction, WarmupFraction);
+        Check(nameof(BatchRamp), saved.BatchRamp, BatchRamp);
+        Check(nameof(MaskRate), saved.MaskRate, MaskRate);
         return conflicts;
     }
 

@@ -10,6 +10,8 @@ public sealed record EvaluationRecord(int Step, double MlmAccuracy, double Perpl
 /// dropout RNG (graph seed and counter offset), the training source's position — plus the options the run was
 /// started with and its metrics so far. The AdamW moments live next to it in trainer_state.safetensors.
 /// </summary>
+/// <param name="TrainingSeconds">Wall time of training up to the checkpoint (a time budget goes on from it; 0 in
+/// files written before it was kept).</param>
 public sealed record TrainerState(
     int Step,
     ulong RngSeed,
@@ -17,7 +19,8 @@ public sealed record TrainerState(
     IReadOnlyDictionary<string, long> DataPosition,
     PretrainerOptions Options,
     double LastLoss,
-    IReadOnlyList<EvaluationRecord> Evaluations)
+    IReadOnlyList<EvaluationRecord> Evaluations,
+    double TrainingSeconds = 0)
 {
     /// <summary>Writes the state as indented JSON, atomically.</summary>
     public void Save(string path) => StateJson.Save(path, this);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace BertCore.Training;
 
 /// <summary>When a <see cref="TrainingLoop"/> evaluates, checkpoints and stops.</summary>
@@ -13,9 +11,10 @@ namespace BertCore.Training;
 /// <param name="SaveAfterLast">Write a checkpoint after the last step.</param>
 /// <param name="SaveOnCancel">When cancelled, write a checkpoint of the steps taken since the last one.</param>
 /// <param name="TimeBudget">Stop after the step that reaches this wall time (it counts as the last).</param>
+/// <param name="TimeSpent">Wall time the run spent before this loop (a resumed run's), counted against the budget.</param>
 public sealed record TrainingCadence(int TotalSteps, int EvalEvery, int SaveEvery, bool Evaluates, bool EvaluateEachEpoch = false,
     bool EvaluateAfterLast = true, bool SaveWithEvaluation = false, bool SaveAfterLast = false, bool SaveOnCancel = true,
-    TimeSpan? TimeBudget = null);
+    TimeSpan? TimeBudget = null, TimeSpan TimeSpent = default);
 
 /// <summary>How a <see cref="TrainingLoop"/> ended.</summary>
 /// <param name="Cancelled">The cancellation token stopped it.</param>
@@ -40,10 +39,13 @@ public sealed record TrainingLoopResult<TEvaluation>(bool Cancelled, string? Las
 /// </summary>
 public static class TrainingLoop
 {
+    /// <param name="clock">Measures the wall time (the system clock unless a test passes a fake one).</param>
     public static TrainingLoopResult<TEvaluation> Run<TStep, TEvaluation>(ITrainingRun<TStep, TEvaluation> run, TrainingCadence cadence,
-        CancellationToken cancellation = default) where TEvaluation : class
+        CancellationToken cancellation = default, TimeProvider? clock = null) where TEvaluation : class
     {
-        var clock = Stopwatch.StartNew();
+        clock ??= TimeProvider.System;
+        long start = clock.GetTimestamp();
+        TimeSpan Elapsed() => clock.GetElapsedTime(start);
         int firstStep = run.Step, savedAt = -1;
         string? checkpoint = null;
         TEvaluation? evaluation = null;
@@ -57,7 +59,7 @@ public static class TrainingLoop
                 break;
             }
             var step = run.TrainStep(out bool epochEnd);
-            bool last = run.Step >= cadence.TotalSteps || (cadence.TimeBudget is { } budget && clock.Elapsed >= budget);
+            bool last = run.Step >= cadence.TotalSteps || (cadence.TimeBudget is { } budget && cadence.TimeSpent + Elapsed() >= budget);
             bool evaluationDue = cadence.EvalEvery > 0 ? run.Step % cadence.EvalEvery == 0 : cadence.EvaluateEachEpoch && epochEnd;
             var stepEvaluation = cadence.Evaluates && (last ? cadence.EvaluateAfterLast : evaluationDue) ? run.Evaluate(step, last) : null;
             evaluation = stepEvaluation ?? evaluation;
@@ -69,10 +71,12 @@ public static class TrainingLoop
                 checkpoint = saved = run.SaveCheckpoint();
                 savedAt = run.Step;
             }
-            var eta = clock.Elapsed / (run.Step - firstStep) * (cadence.TotalSteps - run.Step);
-            run.Report(step, stepEvaluation, saved, clock.Elapsed, eta);
+            var elapsed = Elapsed();
+            double etaSeconds = elapsed.TotalSeconds / (run.Step - firstStep) * (cadence.TotalSteps - run.Step);
+            if (cadence.TimeBudget is { } limit) etaSeconds = Math.Min(etaSeconds, Math.Max(0, (limit - cadence.TimeSpent - elapsed).TotalSeconds));
+            run.Report(step, stepEvaluation, saved, elapsed, TimeSpan.FromSeconds(Math.Min(etaSeconds, TimeSpan.MaxValue.TotalSeconds / 2)));
             if (last) break;
         }
-        return new TrainingLoopResult<TEvaluation>(cancelled, checkpoint, evaluation, clock.Elapsed);
+        return new TrainingLoopResult<TEvaluation>(cancelled, checkpoint, evaluation, Elapsed());
     }
 }

@@ -49,4 +49,27 @@ public class LrScheduleTests
         var ex = Assert.Throws<ArgumentException>(() => LrSchedule.Parse("triangle", 0, 10));
         Assert.Contains("constant, linear, cosine, stlr", ex.Message);
     }
+
+    [Fact]
+    public void Progress_schedules_warm_up_over_a_fraction_then_reach_zero_at_the_end()
+    {
+        double progress = 0;
+        var linear = LrSchedule.OverProgress("linear", 0.25, () => progress);
+        var cosine = LrSchedule.OverProgress("cosine", 0.25, () => progress);
+        var constant = LrSchedule.OverProgress("constant", 0.25, () => progress);
+        // (progress, linear, cosine): warmup p / 0.25; then d = (p − 0.25) / 0.75, 1 − d and (1 + cos πd) / 2.
+        (double P, float Linear, float Cosine)[] expected =
+            [(0, 0, 0), (0.125, 0.5f, 0.5f), (0.25, 1, 1), (0.625, 0.5f, 0.5f), (0.8125, 0.25f, 0.1464466f), (1, 0, 0), (1.5, 0, 0)];
+        foreach (var (p, l, c) in expected)
+        {
+            progress = p;
+            Assert.Equal(l, linear.Factor(123), 6);   // the step is ignored
+            Assert.Equal(c, cosine.Factor(0), 6);
+            Assert.Equal(p < 0.25 ? l : 1f, constant.Factor(0), 6);
+        }
+        progress = 1;
+        Assert.Equal(0f, linear.Factor(0));   // exactly zero at the budget
+        Assert.Throws<ArgumentException>(() => LrSchedule.OverProgress("stlr", 0.1, () => 0));
+        Assert.Throws<ArgumentException>(() => LrSchedule.OverProgress("linear", 1, () => 0));
+    }
 }

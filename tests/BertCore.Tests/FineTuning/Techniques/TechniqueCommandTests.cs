@@ -45,6 +45,22 @@ public class TechniqueCommandTests : IDisposable
     }
 
     [Fact]
+    public void Beta2_and_adam_eps_reach_the_optimizer_options()
+    {
+        string output = _jobs.Folder.File("adam");
+        var run = CliRunner.Run("finetune", "--task", "classify", "--train", _jobs.Files.ClassifyTrain, "--dev", _jobs.Files.ClassifyDev,
+            "--config", _config, "--vocab", _jobs.Vocab, "--output", output, "--max-steps", "2", "--batch", "16", "--save-every", "2",
+            "--beta2", "0.98", "--adam-eps", "1e-7");
+        Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+        var state = FineTuningState.Load(Path.Combine(FineTuningCheckpoints.Latest(output)!, BertCore.Training.PretrainingCheckpoint.StateJsonFile));
+        Assert.Equal((0.98f, 1e-7f), (state.Options.Beta2, state.Options.Eps));
+        var bad = CliRunner.Run("finetune", "--task", "classify", "--train", _jobs.Files.ClassifyTrain, "--config", _config, "--vocab", _jobs.Vocab,
+            "--output", _jobs.Folder.File("bad-adam"), "--beta2", "1");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--beta2 must be in [0, 1)", bad.StdErr);
+    }
+
+    [Fact]
     public void Multitask_saves_a_folder_per_task_that_evaluate_and_predict_load()
     {
         string spec = _jobs.Folder.File("tasks.json"), output = _jobs.Folder.File("multi");
