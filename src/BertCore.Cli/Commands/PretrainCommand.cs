@@ -239,6 +239,15 @@ public sealed class PretrainCommand : ICommand
         static string Seen(long taken, int available) => string.Create(CultureInfo.InvariantCulture, $"{(double)taken / available:F2}");
         var single = source as PretrainingBatchSource;
         var (task, general) = source is MixedBatchSource mixed ? (mixed.InDomain, mixed.General) : (single!, null);
+        if (o.MaxSteps == 0)   // a run driven by --max-minutes alone: its number of sequences is not known in advance
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"--in-domain: {task.Examples.Count:N0} sequences ({task.Corpus.TokenCount:N0} tokens), {100 * inDomain.Ratio:F1}% of the batches"));
+            if (general != null)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"--corpus: {general.Examples.Count:N0} sequences ({general.Corpus.TokenCount:N0} tokens)"));
+            return source;
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"--in-domain: {task.Examples.Count:N0} sequences ({task.Corpus.TokenCount:N0} tokens); the {sequences:N0} sequences of " +
             $"--max-steps {o.MaxSteps} take {fromInDomain:N0} of them ({100 * inDomain.Ratio:F1}%), seeing each {Seen(fromInDomain, task.Examples.Count)} times"));
