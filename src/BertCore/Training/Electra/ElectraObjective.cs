@@ -93,9 +93,12 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
         var generator = GeneratorForward(g, batch);
         var replacements = Sample(g, generator.Logits, CounterRng.Hash(g.Seed, SamplingStream), g.RngOffset);
         g.RngOffset += (ulong)replacements.Length;
-        var discriminator = DiscriminatorForward(g, model, batch, generator.Positions, replacements);
-        return g.Add(generator.Loss, discriminator.Loss, 1f, _rtdWeight);
+        return Total(g, generator, DiscriminatorForward(g, model, batch, generator.Positions, replacements));
     }
+
+    /// <summary>The training loss [1]: generator MLM loss + λ · replaced-token loss.</summary>
+    public Tensor Total(Graph g, GeneratorPass generator, DiscriminatorPass discriminator) =>
+        g.Add(generator.Loss, discriminator.Loss, 1f, _rtdWeight);
 
     /// <summary>The generator on the masked batch: logits and MLM loss at the masked positions.</summary>
     /// <exception cref="ArgumentException">The batch has no masked position.</exception>
