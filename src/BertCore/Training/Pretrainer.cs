@@ -222,7 +222,7 @@ public sealed class Pretrainer : IDisposable
 
         public void Record(StepResult step, MlmEvaluation? evaluation) =>
             metrics.Append(new MetricsRow(step.Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
-                evaluation?.Accuracy ?? double.NaN, evaluation?.Perplexity ?? double.NaN));
+                evaluation?.Accuracy ?? double.NaN, evaluation?.Perplexity ?? double.NaN, evaluation?.RtdAccuracy ?? double.NaN));
 
         public string SaveCheckpoint() => trainer.SaveCheckpoint();
 

@@ -135,6 +135,7 @@ public class ElectraPretrainingTests(ITestOutputHelper output)
             // first 50 steps; detecting more than that takes longer than a unit test)
             Assert.True(result.LastLoss < 0.8 * first, $"loss {first} → {result.LastLoss}");
             Assert.InRange(evaluation.RtdAccuracy, 0.5, 1.0);
+            Assert.Equal(evaluation.RtdAccuracy, MetricsLog.Read(Path.Combine(folder.Root, Pretrainer.MetricsFile))[^1].EvalRtdAccuracy);
         }
     }
 
