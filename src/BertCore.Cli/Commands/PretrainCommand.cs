@@ -176,7 +176,10 @@ public sealed class PretrainCommand : ICommand
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"done: {result.Step} steps, last loss {result.LastLoss:F4}; model saved to {o.Output}"));
-        if (train is PretrainingBatchSource corpus && eval is PretrainingBatchSource heldOut && result.LastEvaluation is { } final)
+        if (electra != null && result.LastEvaluation is { } detection)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"held-out replaced-token accuracy {detection.RtdAccuracy:F4}; the generator's MLM accuracy {detection.Accuracy:F4}, perplexity {detection.Perplexity:F2}"));
+        else if (train is PretrainingBatchSource corpus && eval is PretrainingBatchSource heldOut && result.LastEvaluation is { } final)
         {
             heldOut.Seek(evalStart!);
             var unigram = UnigramBaseline.Evaluate(corpus.Corpus, model.Config.VocabSize, heldOut, o.EvalBatches);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.Checkpoints;
@@ -215,11 +216,16 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
     public void Save(string dir, string? vocabPath)
     {
         ModelDirectory.Save(Path.Combine(dir, GeneratorFolder), Generator, Generator.Config with { Architectures = ["BertForPreTraining"] }, vocabPath);
-        Checkpoint.SaveWeights(Head, Path.Combine(dir, HeadFile));
+        SafeTensorsWriter.Write(Path.Combine(dir, HeadFile), Head.Parameters().Select(p => KeyValuePair.Create(p.Name, p.Value)),
+            new Dictionary<string, string> { ["format"] = "pt", [RtdWeightKey] = _rtdWeight.ToString("R", CultureInfo.InvariantCulture) });
     }
 
+    /// <summary>The head file's metadata entry that records λ, which an exact resume needs unchanged.</summary>
+    private const string RtdWeightKey = "rtd_weight";
+
     /// <summary>Restores the generator and the head written by <see cref="Save"/> into <paramref name="dir"/>.</summary>
-    /// <exception cref="InvalidFileException">The generator has another shape than this objective's, or a tensor is missing.</exception>
+    /// <exception cref="InvalidFileException">The generator has another shape than this objective's, the head file records
+    /// another λ, or a tensor is missing.</exception>
     public void Load(string dir)
     {
         var folder = Path.Combine(dir, GeneratorFolder);
@@ -231,6 +237,9 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
         RequireComplete(Checkpoint.LoadWeights(Generator, ModelDirectory.WeightsPath(folder)), ModelDirectory.WeightsPath(folder));
         var head = Path.Combine(dir, HeadFile);
         if (!File.Exists(head)) throw new InvalidFileException(head, null, "the discriminator head's weights are missing");
+        using (var file = SafeTensorsFile.Open(head))
+            if (file.Metadata.TryGetValue(RtdWeightKey, out var saved) && saved != _rtdWeight.ToString("R", CultureInfo.InvariantCulture))
+                throw new InvalidFileException(head, null, $"was trained with rtd weight {saved}, this run has {_rtdWeight} (--rtd-weight)");
         RequireComplete(Checkpoint.LoadWeights(Head, head), head);
     }
 

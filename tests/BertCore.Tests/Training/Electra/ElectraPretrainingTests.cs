@@ -98,7 +98,7 @@ public class ElectraPretrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Resume_refuses_a_generator_of_another_size()
+    public void Resume_refuses_a_generator_of_another_size_or_another_rtd_weight()
     {
         using var folder = new TempFolder();
         var (model, electra) = Create(5);
@@ -115,6 +115,12 @@ public class ElectraPretrainingTests(ITestOutputHelper output)
         var e = Assert.Throws<BertCore.IO.InvalidFileException>(() => trainer2.Resume(Path.Combine(folder.Root, "checkpoint-1")));
         Assert.Contains("generator", e.Message);
         Assert.Contains("--generator-intermediate", e.Message);
+
+        using var again = PretrainingModel.New(TinyPretraining.Config(), relationHead: false, 5, mlmHead: false);
+        using var heavier = new ElectraObjective(again, generatorLayers: 1, generatorIntermediate: 24, rtdWeight: 40f, 5);
+        using var trainer3 = new Pretrainer(new CpuBackend(), again, Options(folder.Root), TinyPretraining.Source(21, false), objective: heavier);
+        e = Assert.Throws<BertCore.IO.InvalidFileException>(() => trainer3.Resume(Path.Combine(folder.Root, "checkpoint-1")));
+        Assert.Contains("rtd weight 50, this run has 40 (--rtd-weight)", e.Message);
     }
 
     [Fact]
