@@ -178,7 +178,7 @@ public sealed class PretrainCommand : ICommand
             $"done: {result.Step} steps, last loss {result.LastLoss:F4}; model saved to {o.Output}"));
         if (electra != null && result.LastEvaluation is { } detection)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"held-out replaced-token accuracy {detection.RtdAccuracy:F4}; the generator's MLM accuracy {detection.Accuracy:F4}, perplexity {detection.Perplexity:F2}"));
+                $"held-out replaced-token accuracy {detection.RtdAccuracy:F4} (always \"original\": {detection.RtdBaseline:F4}); the generator's MLM accuracy {detection.Accuracy:F4}, perplexity {detection.Perplexity:F2}"));
         else if (train is PretrainingBatchSource corpus && eval is PretrainingBatchSource heldOut && result.LastEvaluation is { } final)
         {
             heldOut.Seek(evalStart!);

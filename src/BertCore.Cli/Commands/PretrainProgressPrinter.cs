@@ -19,7 +19,7 @@ internal sealed class PretrainProgressPrinter(int logEvery, TrainingDisplay disp
         if (p.Evaluation is { } e)
             _console.Event(double.IsNaN(e.RtdAccuracy)
                 ? $"eval at step {p.Step}: mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)"
-                : $"eval at step {p.Step}: replaced-token accuracy {e.RtdAccuracy:F4}; generator mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)");
+                : $"eval at step {p.Step}: replaced-token accuracy {e.RtdAccuracy:F4} (always \"original\": {e.RtdBaseline:F4}); generator mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)");
         if (p.Checkpoint != null) _console.Event($"checkpoint {p.Checkpoint}");
     }
 

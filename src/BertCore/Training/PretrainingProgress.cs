@@ -9,6 +9,10 @@ public sealed record MlmEvaluation(double Accuracy, double Perplexity, double Me
     /// <summary>ELECTRA: the discriminator's replaced-token accuracy over the real tokens (the MLM figures are then the
     /// generator's); NaN for other objectives.</summary>
     public double RtdAccuracy { get; init; } = double.NaN;
+
+    /// <summary>ELECTRA: the share of real tokens left original (a draw equal to the original included), the accuracy of
+    /// a discriminator that always answers "original"; NaN for other objectives.</summary>
+    public double RtdBaseline { get; init; } = double.NaN;
 }
 
 /// <summary>What one optimizer step of a <see cref="Pretrainer"/> did.</summary>

@@ -163,7 +163,8 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
 
     /// <summary>
     /// Held-out scores of the next <paramref name="batches"/> batches: the generator's MLM accuracy and perplexity at
-    /// the masked positions, and the discriminator's replaced-token accuracy over the real tokens (replacements drawn
+    /// the masked positions, and the discriminator's replaced-token accuracy over the real tokens with its baseline, the
+    /// share of original tokens (replacements drawn
     /// from a fixed evaluation stream, so every evaluation of the same weights draws the same). Dropout off, no
     /// gradients; the graph's training flag and RNG position are left as they were.
     /// </summary>
@@ -171,7 +172,7 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
     {
         bool training = g.Training;
         g.Training = false;
-        long masked = 0, correct = 0, tokens = 0, detected = 0;
+        long masked = 0, correct = 0, tokens = 0, detected = 0, originals = 0;
         double lossSum = 0;
         Span<float> scalar = stackalloc float[1];
         try
@@ -196,6 +197,7 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
                 {
                     if (discriminator.Labels[p] == MlmHead.IgnoreIndex) continue;
                     tokens++;
+                    if (discriminator.Labels[p] == 0) originals++;
                     if ((z[p] > 0 ? 1 : 0) == discriminator.Labels[p]) detected++;
                 }
                 g.Reset();
@@ -208,7 +210,10 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
         }
         if (masked == 0) throw new InvalidOperationException($"the {batches} evaluation batches hold no masked position");
         double meanLoss = lossSum / masked;
-        return new MlmEvaluation((double)correct / masked, Math.Exp(meanLoss), meanLoss, masked) { RtdAccuracy = (double)detected / tokens };
+        return new MlmEvaluation((double)correct / masked, Math.Exp(meanLoss), meanLoss, masked) 
+        {
+            RtdAccuracy = (double)detected / tokens, RtdBaseline = (double)originals / tokens,
+        };
     }
 
     /// <summary>Writes the generator folder (config.json, model.safetensors with the shared embeddings, vocab.txt) and
