@@ -11,6 +11,7 @@ using BertCore.Nn.Heads;
 using BertCore.Text;
 using BertCore.Training;
 using BertCore.Training.Distillation;
+using BertCore.Training.Electra;
 
 namespace BertCore.Cli.Commands;
 
@@ -54,8 +55,16 @@ public sealed class PretrainCommand : ICommand
     private readonly Option<string> _importance = CliOption.Text("--importance",
         "selective masking: TSV token<TAB>weight; tokens are masked with probability proportional to weight (0 = never), " +
         "unlisted tokens weigh 1 (not with --mask span)", valueName: "FILE");
-    private readonly Option<string> _objective = CliOption.Text("--objective", "training objective", fallback: "mlm", valueName: "OBJ",
-        among: ["mlm", "mlm+nsp", "mlm+sop"]);
+    private readonly Option<string> _objective = CliOption.Text("--objective",
+        "training objective; electra: replaced-token detection (a small generator trained by MLM fills the masked positions, the " +
+        "model learns which tokens were replaced; the model saved is that discriminator, the generator goes to DIR/generator)",
+        fallback: "mlm", valueName: "OBJ", among: ["mlm", "mlm+nsp", "mlm+sop", "electra"]);
+    private readonly Option<int?> _generatorLayers = CliOption.MaybeInt("--generator-layers",
+        "electra: generator layers (default a third of the model's, at least 1)");
+    private readonly Option<int?> _generatorIntermediate = CliOption.MaybeInt("--generator-intermediate",
+        "electra: generator feed-forward width (default half the model's intermediate_size)");
+    private readonly Option<float> _rtdWeight = CliOption.Float("--rtd-weight", 50f,
+        "electra: loss = generator MLM + W * replaced-token binary cross-entropy", "W");
     private readonly Option<string> _teacher = CliOption.Text("--teacher",
         "distillation: a pretrained model folder with an MLM head over the same vocabulary: the MLM loss becomes " +
         "A * T^2 * KL(softmax(teacher/T) || softmax(student/T)) + (1 - A) * CE over the masked positions (the teacher runs " +
@@ -110,7 +119,8 @@ public sealed class PretrainCommand : ICommand
         var command = new Command("pretrain", Summary)
         {
             _corpus, _batches, _evalCorpus, _config, _init, _vocab, _cased, _batch, _seq, _mask, _maxMinutes, _maskProb, _batchRamp, _pack, _importance,
-            _objective, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup, _warmupFraction, _schedule, _weightDecay, _maxGradNorm, _beta2, _adamEps, _gradAccum,
+            _objective, _generatorLayers, _generatorIntermediate, _rtdWeight, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup,
+            _warmupFraction, _schedule, _weightDecay, _maxGradNorm, _beta2, _adamEps, _gradAccum,
             _seed, _device, _output, _saveEvery, _keep, _evalEvery, _evalBatches, _logEvery, _resume,
         };
         foreach (Option option in _inDomain.All)
@@ -152,7 +162,7 @@ public sealed class PretrainCommand : ICommand
             MaxSteps = o.MaxSteps, OutputDirectory = o.Output, LearningRate = o.Lr ?? PretrainerOptions.DefaultLearningRate(model.Config),
             WarmupSteps = o.Warmup, Schedule = o.Schedule, WarmupFraction = o.WarmupFraction, BatchRamp = o.BatchRamp, MaskRate = o.MaskRate,
             Beta2 = o.Beta2, Eps = o.AdamEps, WeightDecay = o.WeightDecay, MaxGradNorm = o.MaxGradNorm, GradientAccumulationSteps = o.GradAccum,
-            RelationHead = o.Objective != "mlm", EvalEvery = o.EvalEvery, EvalBatches = o.EvalBatches, SaveEvery = o.SaveEvery,
+            RelationHead = Relation(o), EvalEvery = o.EvalEvery, EvalBatches = o.EvalBatches, SaveEvery = o.SaveEvery,
             KeepCheckpoints = o.Keep, Seed = o.Seed, TimeBudget = o.MaxMinutes > 0 ? TimeSpan.FromMinutes(o.MaxMinutes) : null,
         };
         using var distillation = o.Teacher == null ? null : MlmDistillation.Load(o.Teacher, o.DistillAlpha, o.Temperature);
@@ -160,7 +170,14 @@ public sealed class PretrainCommand : ICommand
             Console.WriteLine($"--teacher {o.Teacher}: {distillation.Teacher.ParameterCount:N0} parameters; alpha {o.DistillAlpha}, temperature {o.Temperature}");
         if (o.Lr == null) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"--lr {options.LearningRate:0e0} (the default for hidden size {model.Config.HiddenSize})"));
-        using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath, distillation);
+        using var electra = o.Objective != "electra" ? null : new ElectraObjective(model,
+            o.GeneratorLayers ?? ElectraObjective.DefaultGeneratorLayers(model.Config),
+            o.GeneratorIntermediate ?? ElectraObjective.DefaultGeneratorIntermediate(model.Config), o.RtdWeight, o.Seed);
+        if (electra != null)
+            Console.WriteLine($"--objective electra: generator of {electra.Generator.Config.NumHiddenLayers} layers, intermediate size " +
+                $"{electra.Generator.Config.IntermediateSize} ({electra.TrainableParameters.Sum(p => p.Value.Count):N0} parameters with the head); " +
+                $"rtd weight {o.RtdWeight}");
+        using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath, (IPretrainingObjective?)distillation ?? electra);
         if (o.Resume && latest != null)
         {
             trainer.Resume(latest);
@@ -189,7 +206,10 @@ public sealed class PretrainCommand : ICommand
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"done: {result.Step} steps, last loss {result.LastLoss:F4}; model saved to {o.Output}"));
-        if (train is PretrainingBatchSource corpus && eval is PretrainingBatchSource heldOut && result.LastEvaluation is { } final)
+        if (electra != null && result.LastEvaluation is { } detection)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"held-out replaced-token accuracy {detection.RtdAccuracy:F4} (always \"original\": {detection.RtdBaseline:F4}); the generator's MLM accuracy {detection.Accuracy:F4}, perplexity {detection.Perplexity:F2}"));
+        else if (train is PretrainingBatchSource corpus && eval is PretrainingBatchSource heldOut && result.LastEvaluation is { } final)
         {
             heldOut.Seek(evalStart!);
             var unigram = UnigramBaseline.Evaluate(corpus.Corpus, model.Config.VocabSize, heldOut, o.EvalBatches);
@@ -202,19 +222,22 @@ public sealed class PretrainCommand : ICommand
 
     private BertForPreTraining CreateModel(Options o, Vocabulary? vocab, ParseResult parse)
     {
-        bool relation = o.Objective != "mlm";
+        bool relation = Relation(o), mlmHead = o.Objective != "electra";
         if (o.Init != null)
         {
             _architecture.Apply(parse, config: null);   // refuses --pre-ln and --no-bias: the checkpoint has its architecture
-            var (model, report) = PretrainingModel.FromCheckpoint(o.Init, relation, o.Seed);
+            var (model, report) = PretrainingModel.FromCheckpoint(o.Init, relation, o.Seed, mlmHead);
             Console.WriteLine($"--init {o.Init}: {report}");
             return model;
         }
         var config = BertConfig.PresetNames.Contains(o.Config!)
             ? BertConfig.Preset(o.Config!) with { VocabSize = vocab!.Count, PadTokenId = vocab.PadId, Architectures = ["BertForPreTraining"] }
             : BertConfig.Load(o.Config!);
-        return PretrainingModel.New(_architecture.Apply(parse, config)!, relation, o.Seed);
+        return PretrainingModel.New(_architecture.Apply(parse, config)!, relation, o.Seed, mlmHead);
     }
+
+    /// <summary>Whether the run trains a sentence-relation (NSP/SOP) head.</summary>
+    private static bool Relation(Options o) => o.Objective is "mlm+nsp" or "mlm+sop";
 
     /// <summary>The in-domain text of the run (<c>--in-domain</c>), with its ratio to <c>--corpus</c>; null without it.</summary>
     private sealed record InDomainText(IReadOnlyList<string> Files, double Ratio, SequenceReadOptions Columns);
@@ -268,7 +291,7 @@ public sealed class PretrainCommand : ICommand
             var path = heldOut ? o.EvalCorpus.FirstOrDefault() : o.Batches;
             if (path == null) return null;
             var file = PreMaskedBatchFile.Open(path, vocabSize);
-            if (o.Objective != "mlm" && !file.HasRelationLabels)
+            if (Relation(o) && !file.HasRelationLabels)
                 throw new InvalidFileException(path, null, $"has no nsp_labels, which --objective {o.Objective} trains on");
             return file;
         }
@@ -276,7 +299,7 @@ public sealed class PretrainCommand : ICommand
         if (files.Count == 0 && inDomain == null) return null;
         var data = new PretrainingDataOptions
         {
-            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(o.Objective),
+            MaxSequenceLength = o.Seq, BatchSize = o.Batch, Objective = PretrainingDataOptions.ParseObjective(Relation(o) ? o.Objective : "mlm"),
             Masking = PretrainingDataOptions.ParseMasking(o.Mask), MaskProbability = heldOut ? o.MaskRate?.End ?? o.MaskProb : o.MaskProb, ImportanceFile = o.Importance,
             Pack = o.Pack, Seed = (ulong)(heldOut ? o.Seed + 1 : o.Seed),
         };
@@ -293,7 +316,7 @@ public sealed class PretrainCommand : ICommand
         string Output, int MaxSteps, int Batch, int Seq, float? Lr, int Warmup, string Schedule, float WeightDecay, float MaxGradNorm,
         int GradAccum, string Mask, double MaskProb, string Objective, bool Cased, int EvalEvery, int EvalBatches, int SaveEvery,
         int Keep, int LogEvery, bool Resume, int Seed, string Device, string? Importance, float MaxMinutes,
-        string? Teacher, float DistillAlpha, float Temperature)
+        string? Teacher, float DistillAlpha, float Temperature, int? GeneratorLayers, int? GeneratorIntermediate, float RtdWeight)
     {
         public double WarmupFraction { get; init; } = 0.06;
         public BatchRamp? BatchRamp { get; init; }
@@ -318,7 +341,8 @@ public sealed class PretrainCommand : ICommand
             EvalEvery: parse.GetValue(_evalEvery) ?? saveEvery, EvalBatches: parse.GetValue(_evalBatches), SaveEvery: saveEvery,
             Keep: parse.GetValue(_keep), LogEvery: parse.GetValue(_logEvery), Resume: parse.GetValue(_resume), Seed: parse.GetValue(_seed),
             Device: parse.GetValue(_device)!, Importance: parse.GetValue(_importance), MaxMinutes: parse.GetValue(_maxMinutes),
-            Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature))
+            Teacher: parse.GetValue(_teacher), DistillAlpha: parse.GetValue(_distillAlpha), Temperature: parse.GetValue(_temperature),
+            GeneratorLayers: parse.GetValue(_generatorLayers), GeneratorIntermediate: parse.GetValue(_generatorIntermediate), RtdWeight: parse.GetValue(_rtdWeight))
         {
             WarmupFraction = parse.GetValue(_warmupFraction) ?? 0.06, Beta2 = parse.GetValue(_beta2), AdamEps = parse.GetValue(_adamEps),
             Pack = parse.GetValue(_pack),
@@ -341,8 +365,11 @@ public sealed class PretrainCommand : ICommand
             throw new UsageException("--warmup, --save-every and --eval-every must not be negative; --grad-accum, --eval-batches, --keep and --log-every must be at least 1");
         if (o.Lr <= 0) throw new UsageException("--lr must be positive");
         if (o.BatchRamp != null && o.Batches != null) throw new UsageException("--batch-ramp needs --corpus (it counts in --batch sequences)");
-        if (o.Pack && (o.Batches != null || o.Objective != "mlm")) throw new UsageException("--pack needs --corpus and --objective mlm");
+        if (o.Pack && (o.Batches != null || Relation(o))) throw new UsageException("--pack needs --corpus and an objective without NSP/SOP (mlm or electra)");
         if (o.MaskRate != null && o.Batches != null) throw new UsageException("a changing --mask-prob needs --corpus (--batches are masked already)");
+        if (o.Objective == "electra" && o.Teacher != null) throw new UsageException("--objective electra does not take a --teacher");
+        if (o.GeneratorLayers < 1 || o.GeneratorIntermediate < 1 || !(o.RtdWeight > 0))
+            throw new UsageException("--generator-layers and --generator-intermediate must be at least 1 and --rtd-weight positive");
         if (o.DistillAlpha is not (>= 0 and <= 1) || !(o.Temperature > 0)) throw new UsageException("--distill-alpha must be in [0, 1] and --temperature positive");
         return o;
     }

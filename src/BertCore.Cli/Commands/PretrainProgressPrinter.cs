@@ -17,7 +17,9 @@ internal sealed class PretrainProgressPrinter(int logEvery, TrainingDisplay disp
         bool last = p.Step == p.MaxSteps;
         _console.Step(p.Step, p.MaxSteps > 0 ? p.MaxSteps : p.Step, last, () => Status(p), () => Line(p));
         if (p.Evaluation is { } e)
-            _console.Event($"eval at step {p.Step}: mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)");
+            _console.Event(double.IsNaN(e.RtdAccuracy)
+                ? $"eval at step {p.Step}: mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)"
+                : $"eval at step {p.Step}: replaced-token accuracy {e.RtdAccuracy:F4} (always \"original\": {e.RtdBaseline:F4}); generator mlm accuracy {e.Accuracy:F4}, perplexity {e.Perplexity:F2} ({e.MaskedTokens} masked tokens)");
         if (p.Checkpoint != null) _console.Event($"checkpoint {p.Checkpoint}");
     }
 

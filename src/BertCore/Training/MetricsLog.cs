@@ -5,8 +5,9 @@ using BertCore.IO;
 namespace BertCore.Training;
 
 /// <summary>One row of metrics.csv; the evaluation columns are NaN (empty in the file) on steps without one.</summary>
+/// <param name="EvalRtdAccuracy">ELECTRA's replaced-token accuracy (the MLM columns are then the generator's); NaN otherwise.</param>
 public sealed record MetricsRow(int Step, double Loss, double LearningRate, double GradNorm, double TokensPerSecond,
-    double EvalMlmAccuracy, double EvalPerplexity);
+    double EvalMlmAccuracy, double EvalPerplexity, double EvalRtdAccuracy = double.NaN);
 
 /// <summary>
 /// metrics.csv of a training run: a header, then one line per optimizer step. Each row is written as one whole
@@ -16,7 +17,10 @@ public sealed record MetricsRow(int Step, double Loss, double LearningRate, doub
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
-    public const string Header = "step,loss,lr,grad_norm,tokens_per_s,eval_mlm_accuracy,eval_perplexity";
+    public const string Header = "step,loss,lr,grad_norm,tokens_per_s,eval_mlm_accuracy,eval_perplexity,eval_rtd_accuracy";
+
+    /// <summary>The header before eval_rtd_accuracy: such files are still read (their rows have no RTD accuracy).</summary>
+    public const string HeaderWithoutRtd = "step,loss,lr,grad_norm,tokens_per_s,eval_mlm_accuracy,eval_perplexity";
 
     private readonly StreamWriter _writer;
 
@@ -60,28 +64,29 @@ public sealed class MetricsLog : IDisposable
     {
         var text = File.ReadAllText(path);
         var lines = text.Split('\n');
-        if (lines[0] != Header) throw new InvalidFileException(path, 1, $"expected the header '{Header}'");
+        if (lines[0] != Header && lines[0] != HeaderWithoutRtd) throw new InvalidFileException(path, 1, $"expected the header '{Header}'");
+        int fields = lines[0].Split(',').Length;
         var rows = new List<MetricsRow>();
         for (int i = 1; i < lines.Length - 1; i++)   // the last element follows the final newline
-            rows.Add(Parse(path, i + 1, lines[i]));
+            rows.Add(Parse(path, i + 1, lines[i], fields));
         return rows;
     }
 
-    private static MetricsRow Parse(string path, int line, string text)
+    private static MetricsRow Parse(string path, int line, string text, int fields)
     {
         var f = text.Split(',');
-        if (f.Length != 7) throw new InvalidFileException(path, line, $"expected 7 comma-separated fields, found {f.Length}");
+        if (f.Length != fields) throw new InvalidFileException(path, line, $"expected {fields} comma-separated fields, found {f.Length}");
         double Number(int i) => f[i].Length == 0 ? double.NaN
             : double.TryParse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
             : throw new InvalidFileException(path, line, $"field {i + 1} '{f[i]}' is not a number");
         if (!int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int step))
             throw new InvalidFileException(path, line, $"step '{f[0]}' is not an integer");
-        return new MetricsRow(step, Number(1), Number(2), Number(3), Number(4), Number(5), Number(6));
+        return new MetricsRow(step, Number(1), Number(2), Number(3), Number(4), Number(5), Number(6), fields > 7 ? Number(7) : double.NaN);
     }
 
     private static string Format(MetricsRow r) => string.Join(',',
         r.Step.ToString(CultureInfo.InvariantCulture), Num(r.Loss), Num(r.LearningRate), Num(r.GradNorm),
-        Num(r.TokensPerSecond), Num(r.EvalMlmAccuracy), Num(r.EvalPerplexity));
+        Num(r.TokensPerSecond), Num(r.EvalMlmAccuracy), Num(r.EvalPerplexity), Num(r.EvalRtdAccuracy));
 
     private static string Num(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
 

@@ -35,6 +35,10 @@ public sealed class Pretrainer : IDisposable
 {
     public const string MetricsFile = "metrics.csv";
 
+    /// <summary>The AdamW moments of the objective's own parameters (<see cref="IPretrainingObjective.TrainableParameters"/>)
+    /// in a checkpoint: a file of their own, as a generator's parameter names repeat the model's.</summary>
+    public const string ObjectiveStateFile = "objective_state.safetensors";
+
     private readonly IPretrainingBatchSource _train;
     private readonly IPretrainingBatchSource? _eval;
     private readonly IReadOnlyDictionary<string, long>? _evalStart;
@@ -59,14 +63,14 @@ public sealed class Pretrainer : IDisposable
         options.Validate();
         if (options.MaskRate != null && train is not PretrainingBatchSource)
             throw new ArgumentException("a masking-rate schedule needs a PretrainingBatchSource (pre-masked batches are masked already)", nameof(train));
-        if (model.Mlm == null) throw new ArgumentException("the model has no MLM head", nameof(model));
+        if (model.Mlm == null && objective == null) throw new ArgumentException("the model has no MLM head", nameof(model));
         if (options.RelationHead && model.Nsp == null)
             throw new ArgumentException("RelationHead is set but the model has no NSP/SOP head (cls.seq_relationship)", nameof(model));
         if (!options.RelationHead)
             foreach (var p in (model.Bert.Pooler?.Parameters() ?? []).Concat(model.Nsp?.Parameters() ?? []))
                 p.Trainable = false;
         backend.Adopt(model.Parameters());
-        if (objective != null) backend.Adopt(objective.FrozenParameters);
+        if (objective != null) backend.Adopt(objective.FrozenParameters.Concat(objective.TrainableParameters));
         Backend = backend;
         Model = model;
         Options = options;
@@ -76,12 +80,13 @@ public sealed class Pretrainer : IDisposable
         _vocabPath = vocabPath;
         _objective = objective;
         _clock = clock ?? TimeProvider.System;
-        var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(model.Parameters(), options.LearningRate, options.WeightDecay),
+        var trained = model.Parameters().Concat(objective?.TrainableParameters ?? []).ToArray();
+        var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(trained, options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
         var schedule = options.TimeBudget != null
             ? LrSchedule.OverProgress(options.Schedule, options.WarmupFraction, () => Progress)
             : LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
-        _step = new TrainingStep(backend, model.Parameters().ToArray(), adam, schedule, options.MaxGradNorm, (ulong)options.Seed);
+        _step = new TrainingStep(backend, trained, adam, schedule, options.MaxGradNorm, (ulong)options.Seed);
     }
 
     public IBackend Backend { get; }
@@ -141,7 +146,8 @@ public sealed class Pretrainer : IDisposable
     {
         if (_eval == null) throw new InvalidOperationException("no evaluation source was given");
         _eval.Seek(_evalStart!);
-        var result = MlmEvaluator.Evaluate(_step.Graph, Model, _eval, Options.EvalBatches);
+        var result = _objective?.Evaluate(_step.Graph, Model, _eval, Options.EvalBatches)
+            ?? MlmEvaluator.Evaluate(_step.Graph, Model, _eval, Options.EvalBatches);
         _evaluations.RemoveAll(e => e.Step == Step);
         _evaluations.Add(new EvaluationRecord(Step, result.Accuracy, result.Perplexity));
         return result;
@@ -157,6 +163,11 @@ public sealed class Pretrainer : IDisposable
         {
             ModelDirectory.Save(dir, Model, Model.Config, _vocabPath);
             _step.SaveState(Path.Combine(dir, PretrainingCheckpoint.StateTensorsFile), Model.Parameters(), withValues: false);
+            if (_objective != null)
+            {
+                _objective.Save(dir, _vocabPath);
+                _step.SaveState(Path.Combine(dir, ObjectiveStateFile), _objective.TrainableParameters, withValues: false);
+            }
             state.Save(Path.Combine(dir, PretrainingCheckpoint.StateJsonFile));
         });
     }
@@ -182,6 +193,12 @@ public sealed class Pretrainer : IDisposable
             throw new InvalidFileException(weights, null, $"lacks {report.Missing.Count} parameters of this model, e.g. {report.Missing[0]}");
         _step.RestoreState(Path.Combine(checkpointDirectory, PretrainingCheckpoint.StateTensorsFile), Model.Parameters(), withValues: false,
             statePath, state.Step, state.RngSeed, state.RngOffset);
+        if (_objective != null)
+        {
+            _objective.Load(checkpointDirectory);
+            _step.RestoreState(Path.Combine(checkpointDirectory, ObjectiveStateFile), _objective.TrainableParameters, withValues: false,
+                statePath, state.Step, state.RngSeed, state.RngOffset);
+        }
         _train.Seek(state.DataPosition);
         LastLoss = state.LastLoss;
         _evaluations.Clear();
@@ -209,6 +226,7 @@ public sealed class Pretrainer : IDisposable
         var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation, _clock);
         if (loop.Cancelled) return new PretrainingResult(false, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
         ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
+        _objective?.Save(output, _vocabPath);
         return new PretrainingResult(true, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
     }
 
@@ -229,7 +247,7 @@ public sealed class Pretrainer : IDisposable
 
         public void Record(StepResult step, MlmEvaluation? evaluation) =>
             metrics.Append(new MetricsRow(step.Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
-                evaluation?.Accuracy ?? double.NaN, evaluation?.Perplexity ?? double.NaN));
+                evaluation?.Accuracy ?? double.NaN, evaluation?.Perplexity ?? double.NaN, evaluation?.RtdAccuracy ?? double.NaN));
 
         public string SaveCheckpoint() => trainer.SaveCheckpoint();
 

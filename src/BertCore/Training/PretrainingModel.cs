@@ -10,9 +10,10 @@ public static class PretrainingModel
 {
     /// <summary>A randomly initialized model (HF initialization from <paramref name="seed"/>) with the MLM head,
     /// the pooler, and the sentence-relation (NSP/SOP) head when <paramref name="relationHead"/> is set.</summary>
-    public static BertForPreTraining New(BertConfig config, bool relationHead, int seed)
+    /// <param name="mlmHead">Whether the model has the MLM head (not for an ELECTRA discriminator).</param>
+    public static BertForPreTraining New(BertConfig config, bool relationHead, int seed, bool mlmHead = true)
     {
-        var model = new BertForPreTraining(config, withMlm: true, withNsp: relationHead, withPooler: true);
+        var model = new BertForPreTraining(config, withMlm: mlmHead, withNsp: relationHead, withPooler: true);
         model.Initialize(seed);
         return model;
     }
@@ -24,9 +25,10 @@ public static class PretrainingModel
     /// the report lists them as missing. The encoder (embeddings and layers) must be complete.
     /// </summary>
     /// <exception cref="InvalidFileException">An encoder tensor is missing or has another shape.</exception>
-    public static (BertForPreTraining Model, LoadReport Report) FromCheckpoint(string dir, bool relationHead, int seed)
+    /// <param name="mlmHead">Whether the model has the MLM head (not for an ELECTRA discriminator).</param>
+    public static (BertForPreTraining Model, LoadReport Report) FromCheckpoint(string dir, bool relationHead, int seed, bool mlmHead = true)
     {
-        var model = New(ModelDirectory.LoadConfig(dir), relationHead, seed);
+        var model = New(ModelDirectory.LoadConfig(dir), relationHead, seed, mlmHead);
         try
         {
             var weights = ModelDirectory.WeightsPath(dir);

@@ -4,7 +4,16 @@ namespace BertCore.Training;
 /// perplexity exp(mean cross-entropy) over all masked positions of the evaluation batches.</summary>
 /// <param name="MaskedTokens">Masked positions scored.</param>
 /// <param name="MeanLoss">Mean cross-entropy in nats, ln(perplexity).</param>
-public sealed record MlmEvaluation(double Accuracy, double Perplexity, double MeanLoss, long MaskedTokens);
+public sealed record MlmEvaluation(double Accuracy, double Perplexity, double MeanLoss, long MaskedTokens)
+{
+    /// <summary>ELECTRA: the discriminator's replaced-token accuracy over the real tokens (the MLM figures are then the
+    /// generator's); NaN for other objectives.</summary>
+    public double RtdAccuracy { get; init; } = double.NaN;
+
+    /// <summary>ELECTRA: the share of real tokens left original (a draw equal to the original included), the accuracy of
+    /// a discriminator that always answers "original"; NaN for other objectives.</summary>
+    public double RtdBaseline { get; init; } = double.NaN;
+}
 
 /// <summary>What one optimizer step of a <see cref="Pretrainer"/> did.</summary>
 /// <param name="Step">Optimizer steps taken, this one included (1 after the first).</param>

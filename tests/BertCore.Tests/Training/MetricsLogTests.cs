@@ -22,7 +22,7 @@ public class MetricsLogTests
         }
         var lines = File.ReadAllLines(path);
         Assert.Equal(MetricsLog.Header, lines[0]);
-        Assert.Equal("1,7,0.0001,1.5,1234.5,,", lines[1]);
+        Assert.Equal("1,7,0.0001,1.5,1234.5,,,", lines[1]);
         Assert.Equal([Row(1), Row(2, eval: true)], MetricsLog.Read(path));
     }
 
@@ -47,11 +47,25 @@ public class MetricsLogTests
     }
 
     [Fact]
+    public void The_replaced_token_accuracy_round_trips_and_files_without_its_column_still_read()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("metrics.csv");
+        var electra = Row(3, eval: true) with { EvalRtdAccuracy = 0.875 };
+        using (var log = MetricsLog.Open(path, 0)) log.Append(electra);
+        Assert.EndsWith(",0.25,88.5,0.875", File.ReadAllLines(path)[1]);
+        Assert.Equal([electra], MetricsLog.Read(path));
+
+        File.WriteAllText(path, MetricsLog.HeaderWithoutRtd + "\n3,2.3333333333333335,0.00030000000000000003,3.5,1234.5,0.25,88.5\n");
+        Assert.Equal([Row(3, eval: true)], MetricsLog.Read(path));
+    }
+
+    [Fact]
     public void A_malformed_file_is_reported_with_its_line()
     {
         using var folder = new TempFolder();
         var path = folder.File("metrics.csv");
-        File.WriteAllText(path, MetricsLog.Header + "\n1,2,3,4,5,,\n2,x,3,4,5,,\n");
+        File.WriteAllText(path, MetricsLog.Header + "\n1,2,3,4,5,,,\n2,x,3,4,5,,,\n");
         var e = Assert.Throws<InvalidFileException>(() => MetricsLog.Open(path, 5));
         Assert.Equal(3, e.Line);
         Assert.Contains("'x' is not a number", e.Message);
