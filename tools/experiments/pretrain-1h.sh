@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Issue 23's recipe, end to end on this machine: does a model pretrained by BertCore for at most MINUTES (60) beat random
+# initialization on SST-2 (and STS-B, RTE, WNUT-17) under the same fine-tuning protocol?
+#   1. a WordPiece vocabulary of VOCAB (8,000) tokens on SST-2's training sentences (labels dropped) mixed with WikiText-2;
+#   2. `pretrain --max-minutes MINUTES` of the tiny configuration (2 layers, 128 wide) with the low-budget recipe: pre-LN,
+#      no biases, dropout off, lr 1e-3 by default for this size, β2 0.98, clip 0.5, warmup 6% of the budget then linear
+#      decay to 0 at the budget, packed sequences, SST-2's own text at RATIO of the sequences, objective OBJECTIVE;
+#   3. SST-2 fine-tuning on SEEDS (1 2 3) from the pretrained model and from random initialization (same vocabulary,
+#      configuration and protocol: 2 epochs, lr 2e-4, batch 32, --max-seq 64); STS-B, RTE and WNUT-17 on the first seed;
+#   4. a markdown table (OUT/table.md) from the runs' results.json and the pretraining's metrics.csv.
+# Usage: tools/experiments/pretrain-1h.sh            (env: OUT, MINUTES, OBJECTIVE mlm|electra, RATIO, SEEDS, VOCAB,
+#        PRETRAIN_EXTRA "more pretrain options" for ablations, e.g. PRETRAIN_EXTRA="--mask-prob 0.3:0.15";
+#        EPOCHS (2) of fine-tuning, FINETUNE_EXTRA "more finetune options", e.g. "--max-train 500 --max-dev 100" for a smoke run)
+# Runs that already have results are kept, so a stopped script resumes where it was. Needs a quiet machine: the
+# pretraining budget is wall-clock time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+data=${SHARED:-$root/../shared}/data
+out=${OUT:-/var/tmp/pretrain-1h}
+minutes=${MINUTES:-60}
+objective=${OBJECTIVE:-mlm}
+ratio=${RATIO:-0.5}
+seeds=${SEEDS:-1 2 3}
+vocab_size=${VOCAB:-8000}
+mkdir -p "$out"
+bin=$out/bin
+[ -f "$bin/bertcore.dll" ] || dotnet build "$root/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q > "$out/build.log"
+B="dotnet $bin/bertcore.dll"
+general=$data/corpus/wikitext-2-raw/wiki.test.raw
+
+[ -f "$out/vocab.txt" ] || $B vocab --corpus "$general" --in-domain "$data/sst2/train.tsv" --in-domain-ratio "$ratio" \
+  --size "$vocab_size" --output "$out/vocab.txt" > "$out/vocab.log" 2>&1
+
+# Held-out MLM (and RTD) accuracy on SST-2's dev sentences, which the pretraining never sees.
+tail -n +2 "$data/sst2/dev.tsv" | cut -f1 > "$out/sst2-dev-sentences.txt"
+pretrained=$out/pretrained-$objective
+if [ ! -f "$pretrained/config.json" ]; then
+  /usr/bin/time -f "%e" -o "$out/pretrain-$objective.seconds" $B pretrain --corpus "$general" --in-domain "$data/sst2/train.tsv" \
+    --in-domain-ratio "$ratio" --eval-corpus "$out/sst2-dev-sentences.txt" --vocab "$out/vocab.txt" --config tiny --pre-ln --no-bias --dropout 0 --objective "$objective" \
+    --beta2 0.98 --max-grad-norm 0.5 --max-minutes "$minutes" --pack --batch 128 --seq 128 --save-every 500 --log-every 100 \
+    --output "$pretrained" ${PRETRAIN_EXTRA:-} > "$out/pretrain-$objective.log" 2>&1
+fi
+
+# The same architecture from random initialization: the pretrained run's config.json (pre-LN, no biases) and vocabulary.
+finetune() {  # task train dev name init-args... : one run into OUT/runs/NAME unless it has results
+  local task=$1 train=$2 dev=$3 name=$4; shift 4
+  [ -f "$out/runs/$name/results.json" ] || $B finetune --task "$task" --train "$train" --dev "$dev" --output "$out/runs/$name" \
+    --epochs "${EPOCHS:-2}" --lr 2e-4 --batch 32 --max-seq 64 --log-every 500 ${FINETUNE_EXTRA:-} "$@" > "$out/runs/$name.log" 2>&1
+}
+mkdir -p "$out/runs"
+for seed in $seeds; do
+  finetune classify "$data/sst2/train.tsv" "$data/sst2/dev.tsv" "sst2-$objective-s$seed" --model "$pretrained" --seed "$seed"
+  finetune classify "$data/sst2/train.tsv" "$data/sst2/dev.tsv" "sst2-random-s$seed" --config "$pretrained/config.json" --vocab "$out/vocab.txt" --seed "$seed"
+done
+first=${seeds%% *}
+for init in "$objective" random; do
+  args=(--model "$pretrained"); [ "$init" = random ] && args=(--config "$pretrained/config.json" --vocab "$out/vocab.txt")
+  finetune regress "$data/pairs/stsb/train.tsv" "$data/pairs/stsb/dev.tsv" "stsb-$init-s$first" "${args[@]}" --seed "$first"
+  finetune pair "$data/pairs/rte/train.tsv" "$data/pairs/rte/dev.tsv" "rte-$init-s$first" "${args[@]}" --seed "$first"
+  finetune ner "$data/ner/wnut17/wnut17train.conll" "$data/ner/wnut17/emerging.dev.conll" "wnut17-$init-s$first" "${args[@]}" --seed "$first"
+done
+/usr/bin/python3 "$root/tools/experiments/pretrain-1h-table.py" "$out" "$objective" > "$out/table.md"
+cat "$out/table.md"
