@@ -210,7 +210,7 @@ public sealed class ElectraObjective : IPretrainingObjective, IDisposable
         }
         if (masked == 0) throw new InvalidOperationException($"the {batches} evaluation batches hold no masked position");
         double meanLoss = lossSum / masked;
-        return new MlmEvaluation((double)correct / masked, Math.Exp(meanLoss), meanLoss, masked) 
+        return new MlmEvaluation((double)correct / masked, Math.Exp(meanLoss), meanLoss, masked)
         {
             RtdAccuracy = (double)detected / tokens, RtdBaseline = (double)originals / tokens,
         };
