@@ -41,6 +41,9 @@ public sealed class DistillCommand : ICommand
     private readonly Option<string> _cache = CliOption.Text("--cache",
         "teacher-logit cache folder (default OUTPUT/teacher-cache); keyed by the teacher's files and the encoded training " +
         "inputs, so a stale cache is never used", valueName: "DIR");
+    private readonly Option<int> _augment = CliOption.Int("--augment", 0,
+        "classify/pair/regress: add N copies of every training text edited by random word swaps, deletions and insertions " +
+        "(EDA without synonyms) to the transfer data; the teacher labels each copy");
     private readonly Option<bool> _speed = CliOption.Flag("--speed",
         "inference tokens/s of the teacher and each --student over --dev through evaluate's code path (one warm-up pass each, " +
         "then --rounds rounds of one timed pass per model, alternating); prints one JSON line with each model's median tokens/s " +
@@ -69,7 +72,7 @@ public sealed class DistillCommand : ICommand
         CliOption.Suggest(_task, "classify", "pair", "regress", "ner");
         var command = new Command("distill", Summary);
         foreach (var option in new Option[] { _task, _train, _dev, _teacher, _studentConfig, _studentInit, _self, _model, _temperature, _alpha,
-                     _hiddenLoss, _attentionLoss, _layerMap, _cache }.Concat(_common.All).Concat([_speed, _student, _rounds]))
+                     _hiddenLoss, _attentionLoss, _layerMap, _cache, _augment }.Concat(_common.All).Concat([_speed, _student, _rounds]))
             command.Add(option);
         command.SetAction(Run);
         return command;
@@ -113,6 +116,7 @@ public sealed class DistillCommand : ICommand
                 StudentStart = o.StudentInit switch { "auto" => StudentStart.Auto, "random" => StudentStart.Random, _ => StudentStart.Directory },
                 StudentInitDirectory = o.StudentInit is "auto" or "random" ? null : o.StudentInit,
                 TrainFile = o.Train, DevFile = o.Dev, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev, CacheDirectory = o.Cache,
+                Augment = o.Augment,
             };
         }
         if (o.LayerMap != null)
@@ -181,7 +185,7 @@ public sealed class DistillCommand : ICommand
 
     private sealed record Options(
         TaskKind Task, string Train, string Dev, string Output, bool Self, string? Model, string? Teacher, string? StudentConfig, string StudentInit,
-        float Temperature, float Alpha, float HiddenLoss, float AttentionLoss, string? LayerMap, string? Cache, int? MaxTrain, int? MaxDev,
+        float Temperature, float Alpha, float HiddenLoss, float AttentionLoss, string? LayerMap, string? Cache, int Augment, int? MaxTrain, int? MaxDev,
         string Device, int LogEvery);
 
     private Options Parse(ParseResult parse)
@@ -200,7 +204,7 @@ public sealed class DistillCommand : ICommand
             Self: parse.GetValue(_self), Model: parse.GetValue(_model), Teacher: parse.GetValue(_teacher), StudentConfig: parse.GetValue(_studentConfig),
             StudentInit: parse.GetValue(_studentInit)!, Temperature: parse.GetValue(_temperature), Alpha: parse.GetValue(_alpha),
             HiddenLoss: parse.GetValue(_hiddenLoss), AttentionLoss: parse.GetValue(_attentionLoss), LayerMap: parse.GetValue(_layerMap),
-            Cache: parse.GetValue(_cache), MaxTrain: parse.GetValue(_common.MaxTrain), MaxDev: parse.GetValue(_common.MaxDev),
+            Cache: parse.GetValue(_cache), Augment: parse.GetValue(_augment), MaxTrain: parse.GetValue(_common.MaxTrain), MaxDev: parse.GetValue(_common.MaxDev),
             Device: parse.GetValue(_common.Device)!, LogEvery: parse.GetValue(_common.LogEvery));
         _common.Validate(parse);
         if (task == TaskKind.Qa) throw new UsageException("distill supports --task classify, pair, regress and ner");
@@ -215,8 +219,10 @@ public sealed class DistillCommand : ICommand
             if (o.Teacher == null || o.StudentConfig == null) throw new UsageException("give --teacher DIR and --student-config NAME|PATH (or --self --model DIR)");
             if (o.Model != null) throw new UsageException("--model is for --self; the student starts per --student-init");
         }
-        if (!(o.Temperature > 0) || o.Alpha is not (>= 0 and <= 1) || o.HiddenLoss < 0 || o.AttentionLoss < 0)
-            throw new UsageException("--temperature must be positive, --alpha in [0, 1], --hidden-loss and --attention-loss not negative");
+        if (!(o.Temperature > 0) || o.Alpha is not (>= 0 and <= 1) || o.HiddenLoss < 0 || o.AttentionLoss < 0 || o.Augment < 0)
+            throw new UsageException("--temperature must be positive, --alpha in [0, 1], --hidden-loss, --attention-loss and --augment not negative");
+        if (o.Augment > 0 && (o.Self || task == TaskKind.Ner))
+            throw new UsageException("--augment edits the texts of classify, pair and regress data for a --teacher; not with --self or --task ner");
         return o;
     }
 }

@@ -63,11 +63,11 @@ public sealed class DistillationJobTests(TinyTeacher teacher) : IClassFixture<Ti
         new() { NumHiddenLayers = layers, HiddenSize = hidden, NumAttentionHeads = heads, IntermediateSize = 2 * hidden, MaxPositionEmbeddings = 128 };
 
     private DistillationJob Job(string output, BertConfig student, DistillationOptions distillation, string? cache = null, int epochs = 12,
-        StudentStart start = StudentStart.Auto, List<string>? log = null) =>
+        StudentStart start = StudentStart.Auto, List<string>? log = null, int augment = 0) =>
         DistillationJob.Prepare(new CpuBackend(), new DistillationSetup
         {
             Task = TaskKind.Classify, TeacherDirectory = _teacher, StudentConfig = student, StudentStart = start, TrainFile = _train, DevFile = _dev,
-            CacheDirectory = cache,
+            CacheDirectory = cache, Augment = augment,
         }, new FineTunerOptions { OutputDirectory = output, Epochs = epochs, BatchSize = 16, LearningRate = 2e-3f, Seed = 7 }, distillation, log == null ? null : log.Add);
 
     [Fact]
@@ -115,6 +115,27 @@ public sealed class DistillationJobTests(TinyTeacher teacher) : IClassFixture<Ti
         using (Job(_folder.File("d"), Student(1, 16), options, cache, log: log)) { }
         Assert.StartsWith("teacher logits: computed", log[3]);
         Assert.Equal(3, System.IO.Directory.GetFiles(cache).Length);
+    }
+
+    [Fact]
+    public void Augmented_copies_join_the_transfer_data_and_the_teacher_labels_each_one()
+    {
+        string cache = _folder.File("cache");
+        using var job = Job(_folder.File("augmented"), Student(1, 16), new DistillationOptions(), cache, epochs: 1, augment: 2);
+        int n = TaskFile.Read(_train, TaskKind.Classify).Count;
+        var examples = job.Tuner.Train.File.Sequences!;
+        Assert.Equal(3 * n, examples.Count);   // the n originals, then 2 edited copies of each
+        Assert.True(Enumerable.Range(0, n).Count(i => examples[n + i].Text != examples[i].Text) > 3 * n / 4, "the copies should be edited texts");
+
+        using var file = SafeTensorsFile.Open(System.IO.Directory.GetFiles(cache).Single());
+        using var values = file.Read("logits");
+        using var starts = file.Read("offsets");
+        Assert.Equal(3 * n + 1, starts.IntSpan.Length);   // one row of teacher logits per original and per copy
+        int width = starts.IntSpan[1];
+        var logits = values.Span.ToArray();
+        int differing = Enumerable.Range(0, n).Count(i =>
+            !logits.AsSpan(i * width, width).SequenceEqual(logits.AsSpan((n + i) * width, width)));
+        Assert.True(differing > 3 * n / 4, $"the teacher should score each copy itself; only {differing} of {n} copies differ from their originals");
     }
 
     [Fact]

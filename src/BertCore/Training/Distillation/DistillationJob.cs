@@ -44,6 +44,11 @@ public sealed record DistillationSetup
     public int? MaxTrainExamples { get; init; }
     public int? MaxDevExamples { get; init; }
 
+    /// <summary>Augmented copies of every training text (EDA without synonyms, as finetune's <c>--augment</c>, seeded by
+    /// the options' seed) added to the transfer data: the teacher labels each copy, so the student learns the teacher's
+    /// soft labels on more inputs than the labelled ones. 0: none.</summary>
+    public int Augment { get; init; }
+
     /// <summary>Folder of teacher-logit caches (<see cref="TeacherCache"/>); default: OUTPUT/teacher-cache.</summary>
     public string? CacheDirectory { get; init; }
 }
@@ -81,6 +86,7 @@ public sealed class DistillationJob : IDisposable
     {
         options.Validate();
         distillation.Validate();
+        if (setup.Augment < 0) throw new ArgumentException("Augment must not be negative");
         var teacher = TaskModelDirectory.Load(setup.TeacherDirectory);
         try
         {
@@ -90,6 +96,7 @@ public sealed class DistillationJob : IDisposable
             string vocabPath = ModelDirectory.VocabPath(setup.TeacherDirectory);
             var tokenizer = new BertTokenizer(Vocabulary.Load(vocabPath), spec.Lowercase);
             var trainFile = TaskFile.Read(setup.TrainFile, setup.Task).Take(setup.MaxTrainExamples ?? int.MaxValue);
+            if (setup.Augment > 0) trainFile = FineTuningJob.Augmented(trainFile, setup.Augment, options.Seed);
             var devFile = setup.DevFile == null ? null : TaskFile.Read(setup.DevFile, setup.Task).Take(setup.MaxDevExamples ?? int.MaxValue);
             var train = TaskData.Create(trainFile, spec, tokenizer);
             var dev = devFile == null ? null : TaskData.Create(devFile, spec, tokenizer);

@@ -184,7 +184,7 @@ public sealed class FineTuningJob : IDisposable
 
     /// <summary>The examples of <paramref name="train"/> followed by <paramref name="copies"/> augmented copies of each.</summary>
     /// <exception cref="ArgumentException">A task other than classify, pair and regress.</exception>
-    private static TaskFile Augmented(TaskFile train, int copies, int seed)
+    internal static TaskFile Augmented(TaskFile train, int copies, int seed)
     {
         if (train.Sequences is not { } sequences)
             throw new ArgumentException($"augmentation edits the words of texts: it works for classify, pair and regress, not {train.Task.Name()}");
