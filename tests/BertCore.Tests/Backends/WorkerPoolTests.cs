@@ -47,6 +47,41 @@ public unsafe class WorkerPoolTests
             Assert.All(Count(pool, count, out _), c => Assert.Equal(1, c));
     }
 
+    /// <summary>Adds 1 to counts[i] for every item i it runs (no waiting: loops follow each other as fast as they can).</summary>
+    private struct QuickCountJob(int* counts) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++) Interlocked.Increment(ref counts[i]);
+        }
+    }
+
+    [Fact]
+    public void A_worker_late_for_a_finished_loop_never_runs_a_chunk_of_the_next()
+    {
+        // Loops of 2 and 48 chunks back to back on more threads than processors, so that workers are preempted at
+        // every point: a worker that read the claim word of a finished 2-chunk loop and then sees the next loop's
+        // chunk count must not claim a chunk (it would run an item twice, or let the caller return before a chunk ended).
+        var pool = WorkerPool.Shared(Environment.ProcessorCount + 2);
+        var small = new int[2];
+        var large = new int[48];
+        fixed (int* s = small, l = large)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(3);
+            for (int loop = 0; DateTime.UtcNow < deadline; loop++)
+            {
+                Array.Clear(small);
+                Array.Clear(large);
+                var a = new QuickCountJob(s);
+                pool.ForEach(2, ref a);
+                var b = new QuickCountJob(l);
+                pool.ForEach(48, ref b);
+                if (small.Any(c => c != 1) || large.Any(c => c != 1))
+                    Assert.Fail($"loop {loop}: items ran {string.Join(",", small)} | {string.Join(",", large)} times");
+            }
+        }
+    }
+
     /// <summary>Records the largest chunk it was handed.</summary>
     private struct ChunkSizeJob : IRangeJob
     {

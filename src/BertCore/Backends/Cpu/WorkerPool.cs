@@ -132,6 +132,10 @@ internal sealed unsafe class WorkerPool
     private void Publish(int count, int chunks, void* job, delegate*<void*, int, int, void> invoke)
     {
         if (!_started) StartWorkers();
+        // Close the previous loop first: a worker that read its claim word before this point (all chunks claimed)
+        // but checks the chunk count after _chunks below has changed would otherwise pass that check and claim a
+        // chunk of a loop that is over, running it with this loop's fields. Its compare-exchange now fails.
+        Interlocked.Exchange(ref _claim, ((long)++_generation << 32) | int.MaxValue);
         _job = job;
         _invoke = invoke;
         _count = count;
