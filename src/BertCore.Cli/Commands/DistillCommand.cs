@@ -23,7 +23,8 @@ public sealed class DistillCommand : ICommand
         "tiny, mini, small, base or a config.json (vocab size and token types: the teacher's)", valueName: "C");
     private readonly Option<string> _studentInit = CliOption.Text("--student-init",
         "auto: the teacher's embeddings, head and layers per --layer-map when the widths match (hidden, heads, FFN), else " +
-        "random; random; or a model folder DIR", fallback: "auto", valueName: "I");
+        "random; random; pca: a narrower student's embeddings projected from the teacher's onto their top principal directions, " +
+        "layers random; or a model folder DIR", fallback: "auto", valueName: "I");
     private readonly Option<bool> _self = CliOption.Flag("--self",
         "self-distillation: fine-tune --model into OUTPUT/teacher, then fine-tune --model again on the teacher's soft labels " +
         "into OUTPUT (OUTPUT/teacher is the plain baseline)");
@@ -54,7 +55,7 @@ public sealed class DistillCommand : ICommand
     public string Summary => "knowledge distillation: a fine-tuned teacher into a student (or --self); output is a fine-tuned model folder";
 
     public string Notes => """
-            Usage: bertcore distill --teacher DIR --student-config NAME|config.json [--student-init auto|random|DIR]
+            Usage: bertcore distill --teacher DIR --student-config NAME|config.json [--student-init auto|random|pca|DIR]
                                     --task TASK --train FILE --dev FILE --output DIR [options]
                    bertcore distill --self --model DIR --task TASK --train FILE --dev FILE --output DIR [options]
                    bertcore distill --speed --teacher DIR --student DIR [--student DIR ...] --dev FILE [--rounds N] [--eval-batch B]
@@ -113,8 +114,11 @@ public sealed class DistillCommand : ICommand
             setup = new DistillationSetup
             {
                 Task = o.Task, TeacherDirectory = o.Teacher!, StudentConfig = StudentConfig(o.StudentConfig!),
-                StudentStart = o.StudentInit switch { "auto" => StudentStart.Auto, "random" => StudentStart.Random, _ => StudentStart.Directory },
-                StudentInitDirectory = o.StudentInit is "auto" or "random" ? null : o.StudentInit,
+                StudentStart = o.StudentInit switch
+                {
+                    "auto" => StudentStart.Auto, "random" => StudentStart.Random, "pca" => StudentStart.ProjectedEmbeddings, _ => StudentStart.Directory,
+                },
+                StudentInitDirectory = o.StudentInit is "auto" or "random" or "pca" ? null : o.StudentInit,
                 TrainFile = o.Train, DevFile = o.Dev, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev, CacheDirectory = o.Cache,
                 Augment = o.Augment,
             };

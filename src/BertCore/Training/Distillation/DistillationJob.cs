@@ -18,6 +18,10 @@ public enum StudentStart
 
     /// <summary>From the model folder <see cref="DistillationSetup.StudentInitDirectory"/> (as finetune --model loads one).</summary>
     Directory,
+
+    /// <summary>Embeddings projected from the teacher's onto its top principal directions (<see cref="EmbeddingProjection"/>),
+    /// for a narrower student; the layers and the head random.</summary>
+    ProjectedEmbeddings,
 }
 
 /// <summary>What a distillation run learns from and into (the inputs of <see cref="DistillationJob.Prepare"/>).</summary>
@@ -145,6 +149,10 @@ public sealed class DistillationJob : IDisposable
                 return $"from the teacher's layers {map} ({copied} tensors)";
             case StudentStart.Random:
                 return "random";
+            case StudentStart.ProjectedEmbeddings:
+                double kept = EmbeddingProjection.Project(student.Encoder.Embeddings, teacher.Encoder.Embeddings);
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"embeddings projected onto the teacher's top {student.Config.HiddenSize} principal directions ({kept:P1} of its word-embedding variance), layers random");
             default:
                 return "random (the widths differ from the teacher's)";
         }
