@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Issue 23's recipe, end to end on this machine: does a model pretrained by BertCore for at most MINUTES (60) beat random
 # initialization on SST-2 (and STS-B, RTE, WNUT-17) under the same fine-tuning protocol?
-#   1. a WordPiece vocabulary of VOCAB (8,000) tokens on SST-2's training sentences (labels dropped) mixed with WikiText-2;
-#   2. `pretrain --max-minutes MINUTES` of the tiny configuration (2 layers, 128 wide) with the low-budget recipe: pre-LN,
-#      no biases, dropout off, lr 1e-3 by default for this size, β2 0.98, clip 0.5, warmup 6% of the budget then linear
-#      decay to 0 at the budget, packed sequences, SST-2's own text at RATIO of the sequences, objective OBJECTIVE;
+#   1. a WordPiece vocabulary of VOCAB (8,000) tokens on SST-2's training sentences (labels dropped), mixed with WikiText-2
+#      when RATIO < 1 (the in-domain share of the text; default 1: SST-2's own text only);
+#   2. `pretrain --max-minutes MINUTES` of the tiny configuration (2 layers, 128 wide) on the same text, BATCH × SEQ
+#      (64 × 64) tokens per step, the default lr for this size (1e-3), warmup 6% of the budget then linear decay to 0
+#      at the budget, objective OBJECTIVE, and RECIPE: more architecture/optimizer options (default none: post-LN with
+#      BERT's AdamW and dropout, which measured best at 2,000 steps; e.g. RECIPE="--pre-ln --no-bias --dropout 0
+#      --beta2 0.98 --max-grad-norm 0.5 --pack" for the Cramming-style recipe);
 #   3. SST-2 fine-tuning on SEEDS (1 2 3) from the pretrained model and from random initialization (same vocabulary,
 #      configuration and protocol: 2 epochs, lr 2e-4, batch 32, --max-seq 64); STS-B, RTE and WNUT-17 on the first seed;
 #   4. a markdown table (OUT/table.md) from the runs' results.json and the pretraining's metrics.csv.
-# Usage: tools/experiments/pretrain-1h.sh            (env: OUT, MINUTES, OBJECTIVE mlm|electra, RATIO, SEEDS, VOCAB,
-#        PRETRAIN_EXTRA "more pretrain options" for ablations, e.g. PRETRAIN_EXTRA="--mask-prob 0.3:0.15";
+# Usage: tools/experiments/pretrain-1h.sh            (env: OUT, MINUTES, OBJECTIVE mlm|electra, RATIO, BATCH, SEQ, RECIPE,
+#        SEEDS, VOCAB, PRETRAIN_EXTRA "more pretrain options" for ablations, e.g. PRETRAIN_EXTRA="--mask-prob 0.3:0.15";
 #        EPOCHS (2) of fine-tuning, FINETUNE_EXTRA "more finetune options", e.g. "--max-train 500 --max-dev 100" for a smoke run)
 # Runs that already have results are kept, so a stopped script resumes where it was. Needs a quiet machine: the
 # pretraining budget is wall-clock time.
@@ -19,25 +22,32 @@ data=${SHARED:-$root/../shared}/data
 out=${OUT:-/var/tmp/pretrain-1h}
 minutes=${MINUTES:-60}
 objective=${OBJECTIVE:-mlm}
-ratio=${RATIO:-0.5}
+ratio=${RATIO:-1}
 seeds=${SEEDS:-1 2 3}
 vocab_size=${VOCAB:-8000}
+batch=${BATCH:-64}
+seq=${SEQ:-64}
+# RECIPE: the architecture and optimizer options; the default is what measured best at 2,000 steps (post-LN as BERT,
+# its default AdamW and dropout); the Cramming-style alternative: "--pre-ln --no-bias --dropout 0 --beta2 0.98 --max-grad-norm 0.5 --pack"
+recipe=${RECIPE:-}
 mkdir -p "$out"
 bin=$out/bin
 [ -f "$bin/bertcore.dll" ] || dotnet build "$root/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q > "$out/build.log"
 B="dotnet $bin/bertcore.dll"
 general=$data/corpus/wikitext-2-raw/wiki.test.raw
 
-[ -f "$out/vocab.txt" ] || $B vocab --corpus "$general" --in-domain "$data/sst2/train.tsv" --in-domain-ratio "$ratio" \
-  --size "$vocab_size" --output "$out/vocab.txt" > "$out/vocab.log" 2>&1
+# RATIO 1: SST-2's own text only; below 1, mixed with WikiText-2 (the vocabulary counts the same mix).
+mix=(--corpus "$general" --in-domain "$data/sst2/train.tsv" --in-domain-ratio "$ratio")
+[ "$ratio" = 1 ] && mix=(--in-domain "$data/sst2/train.tsv")
+[ -f "$out/vocab.txt" ] || $B vocab "${mix[@]}" --size "$vocab_size" --output "$out/vocab.txt" > "$out/vocab.log" 2>&1
 
 # Held-out MLM (and RTD) accuracy on SST-2's dev sentences, which the pretraining never sees.
 tail -n +2 "$data/sst2/dev.tsv" | cut -f1 > "$out/sst2-dev-sentences.txt"
 pretrained=$out/pretrained-$objective
 if [ ! -f "$pretrained/config.json" ]; then
-  /usr/bin/time -f "%e" -o "$out/pretrain-$objective.seconds" $B pretrain --corpus "$general" --in-domain "$data/sst2/train.tsv" \
-    --in-domain-ratio "$ratio" --eval-corpus "$out/sst2-dev-sentences.txt" --vocab "$out/vocab.txt" --config tiny --pre-ln --no-bias --dropout 0 --objective "$objective" \
-    --beta2 0.98 --max-grad-norm 0.5 --max-minutes "$minutes" --pack --batch 128 --seq 128 --save-every 500 --log-every 100 \
+  /usr/bin/time -f "%e" -o "$out/pretrain-$objective.seconds" $B pretrain "${mix[@]}" \
+    --eval-corpus "$out/sst2-dev-sentences.txt" --vocab "$out/vocab.txt" --config tiny --objective "$objective" $recipe \
+    --max-minutes "$minutes" --batch "$batch" --seq "$seq" --save-every 2000 --eval-every 2000 --log-every 200 \
     --output "$pretrained" ${PRETRAIN_EXTRA:-} > "$out/pretrain-$objective.log" 2>&1
 fi
 
