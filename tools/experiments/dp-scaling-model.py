@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Calculated scaling of data-parallel pretraining over N machines (issue 26): how much of each optimizer step goes to
-the gradient all-reduce, for BertCore's presets, at a few interconnect bandwidths.
+exchanging gradients, for BertCore's presets, at a few interconnect bandwidths.
 
 Usage: tools/experiments/dp-scaling-model.py --step-seconds FILE [--jsonl OUT] [--gbits 10,25,100] [--ranks 2,4,16,64]
            [--latency-us 20] [--backward-fraction 0.667] [--configs tiny,mini,base]
@@ -33,6 +33,11 @@ The model:
     "embeddings last" as full overlap, except that the embedding tables' gradient is complete only when the backward
     ends (the word embeddings also receive the tied decoder's gradient), so their all-reduce cannot be hidden. With
     vocabulary 30522 the embeddings are most of a small model's bytes, so this column is the realistic one.
+  * Ordered all-gather: BertCore's bitwise guarantee (N ranks = one process with --grad-accum) has every rank add the
+    micro-batches' gradients in micro-batch order, so it gathers them instead of reducing them: after each round (one
+    micro-batch per rank; grad_accum rounds per step under weak scaling) an all-gather of B bytes from every rank,
+    (N - 1) x B / bandwidth + (N - 1) x latency, after the backward (no overlap). Its traffic grows with N where the
+    ring all-reduce's does not, and each rank holds a receive buffer of N x B bytes.
 """
 import argparse
 import json
@@ -67,6 +72,11 @@ def training_flops(name, vocab, sequences, seq):
 def allreduce_seconds(nbytes, ranks, gbits, latency_s):
     """Ring all-reduce of nbytes over `ranks` ranks at `gbits` Gbit/s with `latency_s` per message."""
     return 2 * (ranks - 1) / ranks * nbytes * 8 / (gbits * 1e9) + 2 * (ranks - 1) * latency_s
+
+
+def allgather_seconds(nbytes, ranks, gbits, latency_s):
+    """Ring all-gather of nbytes from each of `ranks` ranks at `gbits` Gbit/s with `latency_s` per message."""
+    return (ranks - 1) * nbytes * 8 / (gbits * 1e9) + (ranks - 1) * latency_s
 
 
 def fail(path, problem):
@@ -158,18 +168,22 @@ def main():
     sequences = spec["batch"] * spec["grad_accum"]
     print(f"Measured on: {spec['machine']}; one process x {spec['threads']} threads per machine; per-rank step "
           f"{spec['grad_accum']} x {spec['batch']} sequences x {spec['seq']} tokens; vocabulary {spec['vocab']}.")
-    print(f"Ring all-reduce, latency {args.latency_us:g} us per message; backward = {args.backward_fraction:.2f} of a step; "
+    print(f"Latency {args.latency_us:g} us per message; backward = {args.backward_fraction:.2f} of a step; "
           f"weak scaling (each machine keeps its per-rank batch: the global batch is N x {sequences} sequences).\n")
-    print("| config | trainable parameters | fp32 MB all-reduced per step | of which embeddings | step s (1 machine) | source |")
+    print("| config | trainable parameters | fp32 gradient MB | of which embeddings | step s (1 machine) | source |")
     print("|---|---:|---:|---:|---:|---|")
     for name in args.configs:
         groups = parameter_groups(name, spec["vocab"])
         total = sum(groups.values())
         print(f"| {name} | {total:,} | {4 * total / 1e6:.1f} | {groups['embeddings'] / total:.0%} | "
               f"{times[name][0]:.3f} | {times[name][1]} |")
-    print("\n| config | Gbit/s | N | all-reduce ms | efficiency, no overlap | full overlap | embeddings last | "
-          "speed-up (embeddings last) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"\nEfficiency = one machine's step time / the step time with N machines. Ring all-reduce: no overlap, full "
+          f"overlap of the backward, overlap with the embeddings reduced last. Ordered all-gather (BertCore's bitwise "
+          f"sum in micro-batch order): {spec['grad_accum']} rounds per step, after the backward; each rank receives "
+          f"N x the gradient.\n")
+    print("| config | Gbit/s | N | all-reduce ms | no overlap | full overlap | embeddings last | "
+          "ordered all-gather ms | all-gather efficiency | all-gather buffer GB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     jsonl = open(args.jsonl, "w", encoding="utf-8") if args.jsonl else None
     for name in args.configs:
         groups = parameter_groups(name, spec["vocab"])
@@ -180,19 +194,23 @@ def main():
                 total = allreduce_seconds(4 * sum(groups.values()), ranks, gbits, latency)
                 embeddings = allreduce_seconds(4 * groups["embeddings"], ranks, gbits, latency)
                 rest = allreduce_seconds(4 * (groups["layers"] + groups["mlm_head"]), ranks, gbits, latency)
+                gathered = spec["grad_accum"] * allgather_seconds(4 * sum(groups.values()), ranks, gbits, latency)
+                buffer = ranks * 4 * sum(groups.values())
                 efficiency = {
                     "no_overlap": step / (step + total),
                     "full_overlap": step / (step + max(0.0, total - hideable)),
                     "embeddings_last": step / (step + max(0.0, rest - hideable) + embeddings),
+                    "ordered_allgather": step / (step + gathered),
                 }
                 print(f"| {name} | {gbits:g} | {ranks} | {total * 1e3:.1f} | {efficiency['no_overlap']:.1%} | "
-                      f"{efficiency['full_overlap']:.1%} | {efficiency['embeddings_last']:.1%} | "
-                      f"{ranks * efficiency['embeddings_last']:.1f}x |")
+                      f"{efficiency['full_overlap']:.1%} | {efficiency['embeddings_last']:.1%} | {gathered * 1e3:.1f} | "
+                      f"{efficiency['ordered_allgather']:.1%} | {buffer / 1e9:.2f} |")
                 if jsonl:
                     jsonl.write(json.dumps({
                         "config": name, "gbits": gbits, "ranks": ranks, "parameters": sum(groups.values()),
                         "allreduce_bytes": 4 * sum(groups.values()), "embedding_bytes": 4 * groups["embeddings"],
-                        "step_s": step, "step_source": source, "allreduce_s": total,
+                        "step_s": step, "step_source": source, "allreduce_s": total, "allgather_s": gathered,
+                        "allgather_rounds": spec["grad_accum"], "allgather_buffer_bytes": buffer,
                         "efficiency": efficiency, "latency_us": args.latency_us,
                         "backward_fraction": args.backward_fraction, "per_rank_sequences": sequences, "seq": spec["seq"],
                     }) + "\n")
