@@ -46,7 +46,8 @@ if [[ " $cases " == *" b "* ]]; then
 fi
 mpirun_flags=(--oversubscribe --bind-to none)
 [ "$(id -u)" = 0 ] && mpirun_flags+=(--allow-run-as-root)
-machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | xargs), model $(grep -m1 -P '^model\t' /proc/cpuinfo | cut -d: -f2 | xargs)), $(nproc) vCPUs"
+cpu() { grep -m1 -P "^$1\\s*:" /proc/cpuinfo | cut -d: -f2 | xargs; }   # a field of the first processor
+machine="$(cpu 'model name') (family $(cpu 'cpu family'), model $(cpu model)), $(nproc) vCPUs"
 tokens_per_step=$((batch * grad_accum * seq))
 
 run_case() {  # case config: runs one case, prints and records its JSON line
