@@ -77,6 +77,30 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(Selection(single), Selection(parallel));
     }
 
+    /// <summary>Distillation (a FineTuner with the distillation objective; its teacher cache built by rank 0) from a
+    /// tiny fine-tuned teacher into a student of the same shape, 2 ranks against one process.</summary>
+    [MpiFact]
+    public void Distillation_on_two_ranks_ends_bitwise_where_one_process_with_grad_accum_2_ends()
+    {
+        var (files, vocab) = TinyTasks.Write(_folder.Root, classify: 40);
+        TinyTasks.Config(vocab).Save(_folder.File("config.json"));
+        string teacher = _folder.File("teacher");
+        var trained = CliRunner.Run("finetune", "--task", "classify", "--train", files.ClassifyTrain, "--dev", files.ClassifyDev, "--max-dev", "24",
+            "--config", _folder.File("config.json"), "--vocab", vocab, "--output", teacher, "--epochs", "1", "--batch", "8", "--lr", "2e-3",
+            "--seed", "3", "--threads", "1");
+        Assert.True(trained.ExitCode == 0, trained.StdOut + trained.StdErr);
+        string[] Args(string output) => ["distill", "--task", "classify", "--teacher", teacher, "--student-config", _folder.File("config.json"),
+            "--student-init", "random", "--train", files.ClassifyTrain, "--dev", files.ClassifyDev, "--max-dev", "24", "--output", output,
+            "--epochs", "2", "--batch", "8", "--grad-accum", "2", "--lr", "2e-3", "--seed", "3", "--threads", "1", "--log-every", "1"];
+        string single = _folder.File("single"), parallel = _folder.File("parallel");
+        var one = CliRunner.Run(Args(single));
+        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
+        var two = MpiRunner.Run(2, Args(parallel));
+        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
+        AssertSameRun(single, parallel, timingColumn: 5);
+        Assert.Equal(Selection(single), Selection(parallel));
+    }
+
     [MpiFact]
     public void A_rank_killed_ends_every_rank_and_its_checkpoint_resumes_on_one_process_and_back_on_two()
     {
