@@ -16,12 +16,4 @@ public static class CommunicatorExtensions
     /// <summary><see cref="ICommunicator.Broadcast"/> of values from rank 0.</summary>
     public static void Broadcast<T>(this ICommunicator world, Span<T> data, string what) where T : unmanaged =>
         world.Broadcast(MemoryMarshal.AsBytes(data), what);
-
-    /// <summary>Rank 0's <paramref name="value"/> on every rank.</summary>
-    public static T Broadcast<T>(this ICommunicator world, T value, string what) where T : unmanaged
-    {
-        Span<T> one = [value];
-        world.Broadcast(one, what);
-        return one[0];
-    }
 }

@@ -14,7 +14,6 @@ namespace BertCore.Distributed;
 [StructLayout(LayoutKind.Sequential)]
 public readonly record struct MicroBatchRecord(float Loss, float Auxiliary, int Flags, ulong RngEnd)
 {
-    public bool Ran => (Flags & 1) != 0;
     public bool HasLoss => (Flags & 2) != 0;
     public bool HasAuxiliary => (Flags & 4) != 0;
 }

@@ -49,6 +49,7 @@ public static class MpiLaunch
         var world = new MpiCommunicator(Timeout);
         if (world.Size != launched)
         {
+            Console.Error.WriteLine($"rank {world.Rank}: mpirun started {launched} ranks but MPI_COMM_WORLD has {world.Size}");
             world.Abort(1);
             throw new InvalidOperationException($"mpirun started {launched} ranks but MPI_COMM_WORLD has {world.Size}");
         }
