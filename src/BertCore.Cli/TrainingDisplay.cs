@@ -12,7 +12,7 @@ public sealed class TrainingDisplay(IAnsiConsole console, bool live)
     private ProgressContext? _context;
 
     /// <summary>The display of this process: live when standard output is a terminal.</summary>
-    public static TrainingDisplay ForConsole() => new(AnsiConsole.Console, live: !Console.IsOutputRedirected);
+    public static TrainingDisplay ForConsole() => new(AnsiConsole.Console, live: !Console.IsOutputRedirected && Distributed.MpiLaunch.LaunchedRanks == 1);   // mpirun gives ranks a pty
 
     /// <summary>The live display's context while <see cref="Run{T}"/> runs on a terminal; null otherwise.</summary>
     public ProgressContext? Live => _context;

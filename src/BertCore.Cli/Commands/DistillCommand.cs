@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BertCore.Checkpoints;
+using BertCore.Distributed;
 using BertCore.Cli.Plots;
 using BertCore.IO;
 using BertCore.Inference;
@@ -79,11 +80,13 @@ public sealed class DistillCommand : ICommand
         return command;
     }
 
-    private int Run(ParseResult parse)
+    private int Run(ParseResult parse) => parse.GetValue(_speed) ? Speed(parse) : DataParallelCli.Run("distill", world => Run(parse, world));
+
+    private int Run(ParseResult parse, ICommunicator world)
     {
-        if (parse.GetValue(_speed)) return Speed(parse);
         var o = Parse(parse);
-        var backend = Devices.Create(o.Device);
+        DataParallelCli.RequireShards(world, parse.GetValue(_common.GradAccum), "--grad-accum");
+        var backend = DataParallelCli.Backend(world, o.Device, parse.GetValue(_common.Threads));
         if (FineTuningCheckpoints.List(o.Output).Count > 0 || File.Exists(Path.Combine(o.Output, FineTuner.ResultsFile)))
             throw new InvalidOperationException($"{o.Output} already holds a fine-tuning run; choose another --output");
         var options = _common.Read(parse);
@@ -100,9 +103,9 @@ public sealed class DistillCommand : ICommand
                 Task = o.Task, TrainFile = o.Train, DevFile = o.Dev, ModelDirectory = o.Model, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev,
             };
             Console.WriteLine($"self-distillation, run 1 of 2: fine-tuning {o.Model} into {SelfDistillation.TeacherOptions(options).OutputDirectory}");
-            using (var job = FineTuningJob.Prepare(backend, fineTuning, SelfDistillation.TeacherOptions(options)))
+            using (var job = FineTuningJob.Prepare(backend, fineTuning, SelfDistillation.TeacherOptions(options), world: world))
             {
-                var teacherResult = Train(job.Tuner, () => job.Run(cancel.Token), o.LogEvery);
+                var teacherResult = Train(job.Tuner, () => job.Run(cancel.Token), o.LogEvery, world);
                 Report("teacher", teacherResult);
                 if (!teacherResult.Completed) return 130;
             }
@@ -128,7 +131,7 @@ public sealed class DistillCommand : ICommand
             int studentLayers = setup.StudentConfig.NumHiddenLayers, teacherLayers = ModelDirectory.LoadConfig(setup.TeacherDirectory).NumHiddenLayers;
             distillation = distillation with { LayerMap = LayerMapping.Parse(o.LayerMap, studentLayers, teacherLayers) };
         }
-        using var distill = DistillationJob.Prepare(backend, setup, options, distillation, Console.WriteLine);
+        using var distill = DistillationJob.Prepare(backend, setup, options, distillation, Console.WriteLine, world);
         var tuner = distill.Tuner;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{o.Task.Name()}: {tuner.Train.File.Count} training examples ({tuner.Train.Count} features), {tuner.Dev?.File.Count ?? 0} dev examples; " +
@@ -136,7 +139,7 @@ public sealed class DistillCommand : ICommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"teacher {distill.Teacher.Model.ParameterCount:N0} parameters, student {distill.Student.Model.ParameterCount:N0}, initialized {distill.Initialization}; " +
             $"T {o.Temperature}, alpha {o.Alpha}, hidden {o.HiddenLoss}, attention {o.AttentionLoss}"));
-        var result = Train(tuner, () => distill.Run(cancel.Token), o.LogEvery);
+        var result = Train(tuner, () => distill.Run(cancel.Token), o.LogEvery, world);
         Report("student", result);
         return result.Completed ? 0 : 130;
     }
@@ -159,7 +162,7 @@ public sealed class DistillCommand : ICommand
         return 0;
     }
 
-    private static FineTuningResult Train(FineTuner tuner, Func<FineTuningResult> run, int logEvery)
+    private static FineTuningResult Train(FineTuner tuner, Func<FineTuningResult> run, int logEvery, ICommunicator world)
     {
         var display = TrainingDisplay.ForConsole();
         var printer = new FinetuneProgressPrinter(logEvery, display);
@@ -167,7 +170,7 @@ public sealed class DistillCommand : ICommand
         try
         {
             var result = display.Run(run);
-            RunPlots.Write(result.OutputDirectory);
+            if (world.Rank == 0) RunPlots.Write(result.OutputDirectory);
             return result;
         }
         finally

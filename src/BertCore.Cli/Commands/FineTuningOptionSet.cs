@@ -24,6 +24,7 @@ internal sealed class FineTuningOptionSet
     public readonly Option<float> AdamEps = CliOption.AdamEps(1e-8f);
     public readonly Option<int> Seed = CliOption.Int("--seed", 42, "batch order, dropout and the new head's initialization");
     public readonly Option<string> Device = CliOption.Device();
+    public readonly Option<int> Threads = CliOption.Threads();
     public readonly Option<int> EvalEvery = CliOption.Int("--eval-every", 0, "evaluate every N steps (0: after each epoch) and after the last");
     public readonly Option<int> EvalBatch = CliOption.Int("--eval-batch", 64, "examples per forward pass when evaluating", "B");
     public readonly Option<int> Patience = CliOption.Int("--patience", 0, "stop after N evaluations without a better dev score (0: never)");
@@ -32,7 +33,7 @@ internal sealed class FineTuningOptionSet
 
     /// <summary>Every option of the set, to add to a command.</summary>
     public IEnumerable<Option> All =>
-        [Output, MaxTrain, MaxDev, Epochs, MaxSteps, Batch, GradAccum, Lr, WarmupRatio, WeightDecay, MaxGradNorm, Beta2, AdamEps, Seed, Device, EvalEvery, EvalBatch, Patience, Keep, LogEvery];
+        [Output, MaxTrain, MaxDev, Epochs, MaxSteps, Batch, GradAccum, Lr, WarmupRatio, WeightDecay, MaxGradNorm, Beta2, AdamEps, Seed, Device, Threads, EvalEvery, EvalBatch, Patience, Keep, LogEvery];
 
     /// <summary>The range checks of the shared options.</summary>
     /// <exception cref="UsageException">A value out of its range, naming the option.</exception>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BertCore.Checkpoints;
+using BertCore.Distributed;
 using BertCore.Embeddings;
 using BertCore.Cli.Plots;
 using BertCore.IO;
@@ -86,10 +87,13 @@ public sealed class FinetuneCommand : ICommand
         return command;
     }
 
-    private int Run(ParseResult parse)
+    private int Run(ParseResult parse) => DataParallelCli.Run("finetune", world => Run(parse, world));
+
+    private int Run(ParseResult parse, ICommunicator world)
     {
         if (parse.GetValue(_multitask) is { } multitask)
         {
+            if (world.Size > 1) throw new UsageException("--multitask does not run data-parallel (mpirun): run it in one process");
             var unused = new Option[] { _task, _train, _dev };
             if (unused.Any(parse.Given)) throw new UsageException("--multitask replaces --task, --train and --dev");
             var other = new Option[] { _docStride, _maxQuery, _maxAnswer, _saveEvery, _resume, _pooling, _loss, _maxScore, _features, _devFeatures, _freezeEncoder,
@@ -107,7 +111,8 @@ public sealed class FinetuneCommand : ICommand
         bool similarity = task == TaskKind.Similarity;
         var pooling = similarity ? null : ParsePooling(parse.GetValue(_pooling));
         int adapters = parse.GetValue(_adapters), logEvery = parse.GetValue(_common.LogEvery);
-        var backend = Devices.Create(parse.GetValue(_common.Device)!);
+        DataParallelCli.RequireShards(world, parse.GetValue(_common.GradAccum), "--grad-accum");
+        var backend = DataParallelCli.Backend(world, parse.GetValue(_common.Device)!, parse.GetValue(_common.Threads));
         var latest = FineTuningCheckpoints.Latest(output);
         if (!resume && (FineTuningCheckpoints.List(output).Count > 0 || File.Exists(Path.Combine(output, FineTuner.ResultsFile))))
             throw new InvalidOperationException($"{output} already holds a fine-tuning run; pass --resume to continue it or choose another --output");
@@ -124,7 +129,7 @@ public sealed class FinetuneCommand : ICommand
         });
         var options = _techniques.Apply(parse, _common.Read(parse) with { SaveEvery = parse.GetValue(_saveEvery) });
         var preparing = new ProgressPrinter("bertcore finetune");
-        using var job = FineTuningJob.Prepare(backend, setup, options, preparing, new TaptProgress(logEvery));
+        using var job = FineTuningJob.Prepare(backend, setup, options, preparing, new TaptProgress(logEvery), world);
         preparing.EndBar();
         var tuner = job.Tuner;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -164,7 +169,7 @@ public sealed class FinetuneCommand : ICommand
         {
             printer.Finish();
         }
-        RunPlots.Write(output);
+        if (world.Rank == 0) RunPlots.Write(output);
         var best = result.Best is { } b ? string.Create(CultureInfo.InvariantCulture, $"best dev at step {b.Step}: {b.Scores}") : "no dev evaluation";
         Console.WriteLine($"{(result.Completed ? "done" : "stopped")} after {result.Steps} steps; {best}; model saved to {output}");
         return result.Completed ? 0 : 130;

@@ -6,6 +6,7 @@ using BertCore.Backends.Cpu;
 using BertCore.Checkpoints;
 using BertCore.Data;
 using BertCore.Data.Tasks;
+using BertCore.Distributed;
 using BertCore.IO;
 using BertCore.Nn.Heads;
 using BertCore.Text;
@@ -88,6 +89,7 @@ public sealed class PretrainCommand : ICommand
     private readonly Option<int> _gradAccum = CliOption.Int("--grad-accum", 1, "micro-batches per optimizer step", "K");
     private readonly Option<int> _seed = CliOption.Int("--seed", 1, "model initialization, dropout and data order");
     private readonly Option<string> _device = CliOption.Device();
+    private readonly Option<int> _threads = CliOption.Threads();
     private readonly Option<string> _output = CliOption.Text("--output",
         "checkpoints (DIR/checkpoint-N), metrics.csv, loss.png and, at the end, the final model in Hugging Face layout " +
         "(config.json, model.safetensors, vocab.txt)", required: true, valueName: "DIR");
@@ -121,7 +123,7 @@ public sealed class PretrainCommand : ICommand
             _corpus, _batches, _evalCorpus, _config, _init, _vocab, _cased, _batch, _seq, _mask, _maxMinutes, _maskProb, _batchRamp, _pack, _importance,
             _objective, _generatorLayers, _generatorIntermediate, _rtdWeight, _teacher, _distillAlpha, _temperature, _maxSteps, _lr, _warmup,
             _warmupFraction, _schedule, _weightDecay, _maxGradNorm, _beta2, _adamEps, _gradAccum,
-            _seed, _device, _output, _saveEvery, _keep, _evalEvery, _evalBatches, _logEvery, _resume,
+            _seed, _device, _threads, _output, _saveEvery, _keep, _evalEvery, _evalBatches, _logEvery, _resume,
         };
         foreach (Option option in _inDomain.All)
             command.Options.Add(option);
@@ -130,11 +132,14 @@ public sealed class PretrainCommand : ICommand
         return command;
     }
 
-    private int Run(ParseResult parse)
+    private int Run(ParseResult parse) => DataParallelCli.Run("pretrain", world => Run(parse, world));
+
+    private int Run(ParseResult parse, ICommunicator world)
     {
         var o = Parse(parse);
+        DataParallelCli.RequireShards(world, o.GradAccum, "--grad-accum");
         var inDomain = ParseInDomain(parse, o);
-        using var backend = Devices.Create(o.Device);
+        using var backend = DataParallelCli.Backend(world, o.Device, parse.GetValue(_threads));
         var vocabPath = o.Vocab ?? (o.Init != null && File.Exists(Path.Combine(o.Init, ModelDirectory.VocabFile))
             ? Path.Combine(o.Init, ModelDirectory.VocabFile) : null);
         var vocab = vocabPath == null ? null : Vocabulary.Load(vocabPath);
@@ -152,8 +157,10 @@ public sealed class PretrainCommand : ICommand
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
         if ((o.Corpus.Count > 0 || inDomain != null) && o.Seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {o.Seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+        if (world.Rank != 0) world.Barrier("rank 0's token caches", watched: false);   // rank 0 builds them, the others read them
         var train = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false, inDomain)!;
         var eval = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true);
+        if (world.Rank == 0) world.Barrier("rank 0's token caches", watched: false);
         using var ownedTrain = train as IDisposable;
         using var ownedEval = eval as IDisposable;
         var evalStart = eval?.Position;
@@ -177,7 +184,7 @@ public sealed class PretrainCommand : ICommand
             Console.WriteLine($"--objective electra: generator of {electra.Generator.Config.NumHiddenLayers} layers, intermediate size " +
                 $"{electra.Generator.Config.IntermediateSize} ({electra.TrainableParameters.Sum(p => p.Value.Count):N0} parameters with the head); " +
                 $"rtd weight {o.RtdWeight}");
-        using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath, (IPretrainingObjective?)distillation ?? electra);
+        using var trainer = new Pretrainer(backend, model, options, train, eval, vocabPath, (IPretrainingObjective?)distillation ?? electra, world: world);
         if (o.Resume && latest != null)
         {
             trainer.Resume(latest);
@@ -198,7 +205,7 @@ public sealed class PretrainCommand : ICommand
         {
             printer.Finish();
         }
-        RunPlots.Write(o.Output);
+        if (world.Rank == 0) RunPlots.Write(o.Output);
         if (!result.Completed)
         {
             Console.WriteLine($"stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none: no step was taken)"}; continue with --resume");

@@ -51,6 +51,26 @@ public sealed class LossReadback : IDisposable
         _backend.Copy(loss, _buffer.SliceRows(2 + _capacity + _auxiliaryLosses++, 1));
     }
 
+    /// <summary>Waits for the queued copies and reads the recorded losses [Count] and auxiliary losses (as many as were
+    /// recorded) back, keeping them recorded.</summary>
+    public (float[] Losses, float[] AuxiliaryLosses) Peek()
+    {
+        _backend.Download(_buffer, _host);
+        return (_host.AsSpan(2, _losses).ToArray(), _host.AsSpan(2 + _capacity, _auxiliaryLosses).ToArray());
+    }
+
+    /// <summary>Replaces the recorded losses with <paramref name="losses"/> and <paramref name="auxiliaryLosses"/>
+    /// (a data-parallel step's losses of every rank, in micro-batch order).</summary>
+    public void Replace(ReadOnlySpan<float> losses, ReadOnlySpan<float> auxiliaryLosses)
+    {
+        Reserve(Math.Max(losses.Length, auxiliaryLosses.Length));
+        Array.Clear(_host);
+        losses.CopyTo(_host.AsSpan(2));
+        auxiliaryLosses.CopyTo(_host.AsSpan(2 + _capacity));
+        _backend.Upload(_host, _buffer);
+        (_losses, _auxiliaryLosses) = (losses.Length, auxiliaryLosses.Length);
+    }
+
     /// <summary>Copies <paramref name="normAndScale"/> ([2] on the device, optional) next to the losses, waits for the
     /// queued work and reads everything back at once; then forgets the recorded losses.</summary>
     public ReadLosses Read(Tensor? normAndScale)

@@ -3,6 +3,7 @@ using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.Checkpoints;
 using BertCore.Data;
+using BertCore.Distributed;
 using BertCore.IO;
 using BertCore.Nn.Heads;
 using BertCore.Optim;
@@ -57,8 +58,12 @@ public sealed class Pretrainer : IDisposable
     /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
     /// <param name="objective">The training loss instead of the model's MLM (+ relation) loss (optional).</param>
     /// <param name="clock">Measures <see cref="TrainingTime"/> (the system clock unless a test passes a fake one).</param>
+    /// <param name="world">The ranks of a data-parallel run (default: this process alone). Every rank reads the same
+    /// batches (the same source, options and seed) and runs micro-batches rank, rank + ranks, ... of each step; only
+    /// rank 0 writes into the output folder.</param>
     public Pretrainer(IBackend backend, BertForPreTraining model, PretrainerOptions options, IPretrainingBatchSource train,
-        IPretrainingBatchSource? eval = null, string? vocabPath = null, IPretrainingObjective? objective = null, TimeProvider? clock = null)
+        IPretrainingBatchSource? eval = null, string? vocabPath = null, IPretrainingObjective? objective = null, TimeProvider? clock = null,
+        ICommunicator? world = null)
     {
         options.Validate();
         if (options.MaskRate != null && train is not PretrainingBatchSource)
@@ -86,7 +91,7 @@ public sealed class Pretrainer : IDisposable
         var schedule = options.TimeBudget != null
             ? LrSchedule.OverProgress(options.Schedule, options.WarmupFraction, () => Progress)
             : LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
-        _step = new TrainingStep(backend, trained, adam, schedule, options.MaxGradNorm, (ulong)options.Seed);
+        _step = new TrainingStep(backend, trained, adam, schedule, options.MaxGradNorm, (ulong)options.Seed, world);
     }
 
     public IBackend Backend { get; }
@@ -128,11 +133,12 @@ public sealed class Pretrainer : IDisposable
         for (int i = 0; i < k; i++)
         {
             var batch = _train.Next();
+            positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
+            if (!_step.StartMicroBatch(i)) continue;   // another rank's
             var loss = _objective != null
                 ? _objective.Loss(graph, Model, batch, RelationLabels(batch))
                 : Model.Forward(graph, batch.Inputs, batch.MlmLabels, RelationLabels(batch)).Loss!;
             _step.Accumulate(loss);
-            positions += (long)batch.Inputs.Batch * batch.Inputs.SequenceLength;
         }
         var step = _step.Finish();
         LastLoss = step.Loss;
@@ -153,10 +159,14 @@ public sealed class Pretrainer : IDisposable
         return result;
     }
 
+    /// <summary>Whether this process writes the run's files: rank 0 of a data-parallel run, or the only process.</summary>
+    public bool Writes => _step.World.Rank == 0;
+
     /// <summary>Writes <c>checkpoint-Step</c> into the output folder (see <see cref="PretrainingCheckpoint"/>)
-    /// and returns its path.</summary>
+    /// and returns its path (on a rank other than 0, only the path: rank 0 writes it).</summary>
     public string SaveCheckpoint()
     {
+        if (!Writes) return Path.Combine(Options.OutputDirectory, PretrainingCheckpoint.FolderName(Step));
         var state = new TrainerState(Step, _step.Graph.Seed, _step.Graph.RngOffset, new Dictionary<string, long>(_train.Position),
             Options, LastLoss, _evaluations.ToArray(), TrainingTime.TotalSeconds);
         return PretrainingCheckpoint.Write(Options.OutputDirectory, Step, Options.KeepCheckpoints, dir =>
@@ -217,22 +227,29 @@ public sealed class Pretrainer : IDisposable
     public PretrainingResult Run(CancellationToken cancellation = default)
     {
         string output = Options.OutputDirectory;
-        Directory.CreateDirectory(output);
-        PretrainingCheckpoint.RemoveIncomplete(output);
-        using var metrics = MetricsLog.Open(Path.Combine(output, MetricsFile), Step);
+        if (Writes)
+        {
+            Directory.CreateDirectory(output);
+            PretrainingCheckpoint.RemoveIncomplete(output);
+        }
+        using var metrics = Writes ? MetricsLog.Open(Path.Combine(output, MetricsFile), Step) : null;
         (_timeBefore, _sessionStart) = (TrainingTime, _clock.GetTimestamp());
         var cadence = new TrainingCadence(Options.MaxSteps > 0 ? Options.MaxSteps : int.MaxValue, Options.EvalEvery, Options.SaveEvery,
             Evaluates: _eval != null, SaveAfterLast: true, TimeBudget: Options.TimeBudget, TimeSpent: _timeBefore);
         var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation, _clock);
         if (loop.Cancelled) return new PretrainingResult(false, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
-        ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
-        _objective?.Save(output, _vocabPath);
+        if (Writes)
+        {
+            ModelDirectory.Save(output, Model, Model.Config, _vocabPath);
+            _objective?.Save(output, _vocabPath);
+        }
+        _step.World.Barrier("rank 0's final model", watched: false);
         return new PretrainingResult(true, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
     }
 
     /// <summary>What pretraining gives the <see cref="TrainingLoop"/>: its step, its held-out evaluation, metrics.csv
-    /// rows, checkpoints, and <see cref="StepCompleted"/>.</summary>
-    private sealed class PretrainingRun(Pretrainer trainer, MetricsLog metrics) : ITrainingRun<StepResult, MlmEvaluation>
+    /// rows (none on a rank other than 0: <paramref name="metrics"/> null), checkpoints, and <see cref="StepCompleted"/>.</summary>
+    private sealed class PretrainingRun(Pretrainer trainer, MetricsLog? metrics) : ITrainingRun<StepResult, MlmEvaluation>
     {
         public int Step => trainer.Step;
         public bool StopRequested => false;
@@ -246,7 +263,7 @@ public sealed class Pretrainer : IDisposable
         public MlmEvaluation Evaluate(StepResult step, bool last) => trainer.Evaluate();
 
         public void Record(StepResult step, MlmEvaluation? evaluation) =>
-            metrics.Append(new MetricsRow(step.Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
+            metrics?.Append(new MetricsRow(step.Step, step.Loss, step.LearningRate, step.GradNorm, step.TokensPerSecond,
                 evaluation?.Accuracy ?? double.NaN, evaluation?.Perplexity ?? double.NaN, evaluation?.RtdAccuracy ?? double.NaN));
 
         public string SaveCheckpoint() => trainer.SaveCheckpoint();

@@ -31,7 +31,7 @@ internal static class CliRunner
     }
 
     /// <summary>src/BertCore.Cli/bin/&lt;Configuration&gt;/&lt;tfm&gt;/bertcore.dll, found from the test assembly's folder.</summary>
-    private static string CliPath
+    public static string CliPath
     {
         get
         {

@@ -1,6 +1,7 @@
 using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.Checkpoints;
+using BertCore.Distributed;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning;
@@ -85,9 +86,12 @@ public sealed class DistillationJob : IDisposable
     /// <param name="log">Receives progress lines of the preparation (the teacher cache).</param>
     /// <exception cref="ArgumentException">Invalid options, a teacher of another task, QA, or an impossible initialization.</exception>
     /// <exception cref="InvalidFileException">A data, model or cache file is malformed.</exception>
+    /// <param name="world">The ranks of a data-parallel run (default: this process alone): rank 0 builds the teacher
+    /// cache while the others wait, then they read it (see <see cref="FineTuner"/> for the training).</param>
     public static DistillationJob Prepare(IBackend backend, DistillationSetup setup, FineTunerOptions options, DistillationOptions distillation,
-        Action<string>? log = null)
+        Action<string>? log = null, ICommunicator? world = null)
     {
+        world ??= SingleProcess.Instance;
         options.Validate();
         distillation.Validate();
         if (setup.Augment < 0) throw new ArgumentException("Augment must not be negative");
@@ -118,10 +122,12 @@ public sealed class DistillationJob : IDisposable
                 student.Initialize(options.Seed);
                 string initialization = Initialize(student, teacher, setup, map);   // copies teacher layers while both are on the host
                 backend.Adopt(teacher.Model.Parameters());   // the teacher runs on the backend: its logits, hidden states, attention
+                if (world.Rank != 0) world.Barrier("rank 0's teacher cache", watched: false);
                 var logits = TeacherCache.Logits(backend, teacher, setup.TeacherDirectory, train,
                     setup.CacheDirectory ?? Path.Combine(options.OutputDirectory, "teacher-cache"), options.EvalBatchSize, log);
+                if (world.Rank == 0) world.Barrier("rank 0's teacher cache", watched: false);
                 var objective = new DistillationObjective(student, logits, distillation, teacher, options.Seed);
-                var tuner = new FineTuner(backend, student, train, dev, options, vocabPath, objective: objective);
+                var tuner = new FineTuner(backend, student, train, dev, options, vocabPath, objective: objective, world: world);
                 return new DistillationJob(tuner, teacher, objective, initialization);
             }
             catch

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.Data.Tasks;
+using BertCore.Distributed;
 using BertCore.IO;
 using BertCore.Optim;
 using BertCore.Tensors;
@@ -67,9 +68,12 @@ public sealed class FineTuner : IDisposable
     /// <param name="auxiliaryMlm">An auxiliary MLM loss on <paramref name="network"/>'s encoder (optional; the
     /// trainer disposes it); its head trains with the network.</param>
     /// <param name="objective">The training loss instead of the network's task loss (optional; see <see cref="ITrainingObjective"/>).</param>
+    /// <param name="world">The ranks of a data-parallel run (default: this process alone). Every rank builds the same
+    /// steps (the same data, options and seed) and runs micro-batches rank, rank + ranks, ... of each; every rank
+    /// evaluates (model selection and early stopping decide on all); only rank 0 writes into the output folder.</param>
     /// <exception cref="ArgumentException">Invalid options, unlabelled data, or data of another task.</exception>
     public FineTuner(IBackend backend, TaskNetwork network, TaskData train, TaskData? dev, FineTunerOptions options, string? vocabPath = null,
-        AuxiliaryMlm? auxiliaryMlm = null, ITrainingObjective? objective = null)
+        AuxiliaryMlm? auxiliaryMlm = null, ITrainingObjective? objective = null, ICommunicator? world = null)
     {
         options.Validate();
         foreach (var data in new[] { train, dev }.OfType<TaskData>())
@@ -101,7 +105,7 @@ public sealed class FineTuner : IDisposable
             .Where(g => g.Parameters.Count > 0).Select(g => new ParameterGroup("objective." + g.Name, g.Parameters, g.Lr, g.WeightDecay)));
         Unfreezing = options.UnfreezeEvery > 0 ? new GradualUnfreezing(network.Model.Parameters(), network.Config.NumHiddenLayers, options.UnfreezeEvery) : null;
         _step = new TrainingStep(backend, _trained, new AdamW(backend, groups, options.Beta1, options.Beta2, options.Eps),
-            FineTuningSchedules.Create(options, WarmupSteps, TotalSteps), options.MaxGradNorm, (ulong)options.Seed);
+            FineTuningSchedules.Create(options, WarmupSteps, TotalSteps), options.MaxGradNorm, (ulong)options.Seed, world);
     }
 
     public IBackend Backend { get; }
@@ -159,10 +163,15 @@ public sealed class FineTuner : IDisposable
         _step.Begin(microBatches.Count);
         var graph = _step.Graph;
         float auxWeight = AuxiliaryMlm?.Weight(Step, TotalSteps) ?? 0;
-        int micro = 0;
         long examples = 0;
-        foreach (var batch in microBatches)
+        for (int micro = 0; micro < microBatches.Count; micro++)
         {
+            var batch = microBatches[micro];
+            if (!_step.StartMicroBatch(micro))   // another rank's
+            {
+                examples += batch.Inputs.Batch;
+                continue;
+            }
             var output = Network.Forward(graph, batch);
             var loss = _objective == null ? output.Loss : _objective.Loss(graph, batch, output);
             if (loss == null)   // no target in the batch (e.g. only words without tokens): nothing to learn from
@@ -170,7 +179,7 @@ public sealed class FineTuner : IDisposable
                 _step.Accumulate(null);
                 continue;
             }
-            var mlm = auxWeight > 0 ? AuxiliaryMlm!.Loss(graph, batch, Step, micro++) : null;
+            var mlm = auxWeight > 0 ? AuxiliaryMlm!.Loss(graph, batch, Step, micro) : null;
             _step.Accumulate(loss, mlm, auxWeight);
             examples += batch.Inputs.Batch;
         }
@@ -188,8 +197,12 @@ public sealed class FineTuner : IDisposable
         return dev.Score(TaskRunner.Run(_step.Graph, Network, dev, Options.EvalBatchSize));
     }
 
+    /// <summary>Whether this process writes the run's files: rank 0 of a data-parallel run, or the only process.</summary>
+    public bool Writes => _step.World.Rank == 0;
+
     /// <summary>
-    /// Writes <c>checkpoint-Step</c> into the output folder and returns its path: the model, eval_results.json when
+    /// Writes <c>checkpoint-Step</c> into the output folder (on a rank other than 0, only returns the path: rank 0
+    /// writes it) and returns its path: the model, eval_results.json when
     /// this step was evaluated, and the trainer state — a <see cref="FineTuningState"/> and, in
     /// trainer_state.safetensors, <c>step</c> and the value <c>w.NAME</c> and AdamW moments <c>m.NAME</c>,
     /// <c>v.NAME</c> of every trained parameter (the auxiliary MLM head's and the objective's included). Then deletes
@@ -197,6 +210,7 @@ public sealed class FineTuner : IDisposable
     /// </summary>
     public string SaveCheckpoint()
     {
+        if (!Writes) return Path.Combine(Options.OutputDirectory, FineTuningCheckpoints.FolderName(Step));
         var evaluated = _evaluations.Count > 0 && _evaluations[^1].Step == Step ? _evaluations[^1].Scores : null;
         var state = new FineTuningState(Step, _step.Graph.Seed, _step.Graph.RngOffset, Options, LastLoss,
             _evaluations.Select(SavedEvaluation.From).ToArray(), _best?.Step, _sinceBest, _stoppedEarly);
@@ -250,33 +264,40 @@ public sealed class FineTuner : IDisposable
     {
         var clock = Stopwatch.StartNew();
         string output = Options.OutputDirectory;
-        Directory.CreateDirectory(output);
-        FineTuningCheckpoints.RemoveIncomplete(output);
+        if (Writes)
+        {
+            Directory.CreateDirectory(output);
+            FineTuningCheckpoints.RemoveIncomplete(output);
+        }
         string logPath = Path.Combine(output, FineTuningLog.FileName);
-        using var log = Step == 0 ? new FineTuningLog(logPath, Network.Spec.Task)
+        using var log = !Writes ? null : Step == 0 ? new FineTuningLog(logPath, Network.Spec.Task)
             : FineTuningLog.Resume(logPath, Network.Spec.Task, Step, step => _evaluations.FirstOrDefault(e => e.Step == step)?.Scores);
         var cadence = new TrainingCadence(TotalSteps, Options.EvalEvery, Options.SaveEvery, Evaluates: Dev != null, EvaluateEachEpoch: true,
             SaveWithEvaluation: true);
         var loop = TrainingLoop.Run(new FineTuningRun(this, log), cadence, cancellation);
-        if (_best != null) FineTuningCheckpoints.Publish(_best.Checkpoint, output);
-        else TaskModelDirectory.Save(output, Network, _vocabPath);
         var result = new FineTuningResult(!loop.Cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
-        WriteResults(Path.Combine(output, ResultsFile), result);
+        if (Writes)
+        {
+            if (_best != null) FineTuningCheckpoints.Publish(_best.Checkpoint, output);
+            else TaskModelDirectory.Save(output, Network, _vocabPath);
+            WriteResults(Path.Combine(output, ResultsFile), result);
+        }
+        _step.World.Barrier("rank 0's final model", watched: false);   // the other ranks may read it next (self-distillation's teacher)
         return result;
     }
 
     /// <summary>What fine-tuning gives the <see cref="TrainingLoop"/>: steps over the sampler's epochs (from where the
     /// step count says a resumed run is), dev evaluations with model selection and early stopping, metrics.csv rows and
-    /// the curves, checkpoints, and <see cref="StepCompleted"/>.</summary>
+    /// the curves (none on a rank other than 0: the log is null), checkpoints, and <see cref="StepCompleted"/>.</summary>
     private sealed class FineTuningRun : ITrainingRun<(FineTuningStep Report, double Epochs), FineTuningEvaluation>
     {
         private readonly FineTuner _tuner;
-        private readonly FineTuningLog _log;
+        private readonly FineTuningLog? _log;
         private int _epoch, _first;   // the next step's epoch and first micro-batch in it
         private int[][] _batches;     // the epoch's batches (rows of the training data)
         private bool _isBest;         // the latest evaluation is the best so far
 
-        public FineTuningRun(FineTuner tuner, FineTuningLog log)
+        public FineTuningRun(FineTuner tuner, FineTuningLog? log)
         {
             _tuner = tuner;
             _log = log;
@@ -315,7 +336,7 @@ public sealed class FineTuner : IDisposable
         public void Record((FineTuningStep Report, double Epochs) step, FineTuningEvaluation? evaluation)
         {
             var r = step.Report;
-            _log.Append(new FineTuningRow(r.Step, step.Epochs, r.Loss, r.LearningRate, r.GradNorm, r.ExamplesPerSecond, evaluation?.Scores));
+            _log?.Append(new FineTuningRow(r.Step, step.Epochs, r.Loss, r.LearningRate, r.GradNorm, r.ExamplesPerSecond, evaluation?.Scores));
         }
 
         public string SaveCheckpoint() => _tuner.SaveCheckpoint();

@@ -1,6 +1,7 @@
 using BertCore.Autograd;
 using BertCore.Backends;
 using BertCore.Data.Tasks;
+using BertCore.Distributed;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning.Techniques;
@@ -120,9 +121,13 @@ public sealed class FineTuningJob : IDisposable
     /// label the training data lacks.</exception>
     /// <param name="progress">Progress of long preparation work (computing frozen-encoder features).</param>
     /// <param name="taptProgress">Receives (steps taken, loss) after each task-adaptive pretraining step (optional).</param>
+    /// <param name="world">The ranks of a data-parallel run (default: this process alone; see <see cref="FineTuner"/>).
+    /// Every rank prepares the same job (task-adaptive pretraining included); rank 0 builds a frozen encoder's feature
+    /// cache while the others wait, then they read it.</param>
     public static FineTuningJob Prepare(IBackend backend, FineTuningSetup setup, FineTunerOptions options, IProgress<Text.WorkProgress>? progress = null,
-        IProgress<(int Step, double Loss)>? taptProgress = null)
+        IProgress<(int Step, double Loss)>? taptProgress = null, ICommunicator? world = null)
     {
+        world ??= SingleProcess.Instance;
         if (setup.Augment < 0) throw new ArgumentException("Augment must not be negative");
         if ((setup.ModelDirectory == null) == (setup.Config == null))
             throw new ArgumentException("give exactly one of a model folder to start from and a configuration for random initialization");
@@ -165,10 +170,14 @@ public sealed class FineTuningJob : IDisposable
             if (trainFeatures != null) ((SequenceTaskData)trainData).AttachExternal(trainFeatures);
             if (devFeatures != null) ((SequenceTaskData)devData!).AttachExternal(devFeatures);
             if (setup.FreezeEncoder)   // after TAPT: the cache holds the features of the adapted encoder
+            {
+                if (world.Rank != 0) world.Barrier("rank 0's feature cache", watched: false);
                 Representations.FrozenFeatures.Attach(backend, (Representations.PooledSequenceNetwork)network, devData == null ? [trainData] : [trainData, devData],
                     setup.FeatureCacheDirectory ?? Path.Combine(options.OutputDirectory, "feature-cache"), progress);
+                if (world.Rank == 0) world.Barrier("rank 0's feature cache", watched: false);
+            }
             auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
-            var tuner = new FineTuner(backend, network, trainData, devData, options, vocabPath, auxiliary);
+            var tuner = new FineTuner(backend, network, trainData, devData, options, vocabPath, auxiliary, world: world);
             return new FineTuningJob(tuner, tokenizer, vocabPath, loaded, tapt);
         }
         catch

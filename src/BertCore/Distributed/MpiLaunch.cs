@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace BertCore.Distributed;
+
+/// <summary>
+/// Whether this process was started by mpirun (Open MPI sets OMPI_COMM_WORLD_SIZE; MPICH's Hydra sets PMI_SIZE) and
+/// the communicator of the run: <see cref="SingleProcess"/> otherwise, with no MPI library loaded.
+/// </summary>
+public static class MpiLaunch
+{
+    /// <summary>The environment variable that sets the watchdog's limit on one collective, in seconds.</summary>
+    public const string TimeoutVariable = "BERTCORE_MPI_TIMEOUT";
+
+    /// <summary>The watchdog's limit when <see cref="TimeoutVariable"/> is not set.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(300);
+
+    /// <summary>The number of ranks mpirun started (1 without mpirun).</summary>
+    public static int LaunchedRanks =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? Environment.GetEnvironmentVariable("PMI_SIZE"),
+            NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0 ? size : 1;
+
+    /// <summary>The number of ranks mpirun started on this machine (1 without mpirun).</summary>
+    public static int LocalRanks =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE") ?? Environment.GetEnvironmentVariable("MPI_LOCALNRANKS"),
+            NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0 ? size : 1;
+
+    /// <summary>The watchdog's limit: <see cref="TimeoutVariable"/> seconds, else <see cref="DefaultTimeout"/>.</summary>
+    /// <exception cref="ArgumentException">The variable is not a positive number of seconds.</exception>
+    public static TimeSpan Timeout
+    {
+        get
+        {
+            var text = Environment.GetEnvironmentVariable(TimeoutVariable);
+            if (text == null) return DefaultTimeout;
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds < 1e7
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new ArgumentException($"{TimeoutVariable}={text}: give the watchdog's limit in seconds (a positive number)");
+        }
+    }
+
+    /// <summary>The run's communicator: MPI over every rank when started by mpirun with more than one rank,
+    /// else <see cref="SingleProcess.Instance"/>.</summary>
+    /// <exception cref="InvalidOperationException">Started by mpirun, but Open MPI cannot be loaded or initialized, or
+    /// mpirun's rank count disagrees with MPI's.</exception>
+    public static ICommunicator Join()
+    {
+        int launched = LaunchedRanks;
+        if (launched == 1) return SingleProcess.Instance;
+        var world = new MpiCommunicator(Timeout);
+        if (world.Size != launched)
+        {
+            Console.Error.WriteLine($"rank {world.Rank}: mpirun started {launched} ranks but MPI_COMM_WORLD has {world.Size}");
+            world.Abort(1);
+            throw new InvalidOperationException($"mpirun started {launched} ranks but MPI_COMM_WORLD has {world.Size}");
+        }
+        return world;
+    }
+}

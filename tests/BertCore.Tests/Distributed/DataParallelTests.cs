@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BertCore.Checkpoints;
+using BertCore.Tests.FineTuning;
+using BertCore.Tests.IO;
+using BertCore.Tests.Support;
+using BertCore.Tests.Training;
+using BertCore.Training;
+using BertCore.Training.FineTuning;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BertCore.Tests.Distributed;
+
+/// <summary>
+/// `mpirun --oversubscribe -np N dotnet bertcore.dll pretrain|finetune ...` against one process with the same global
+/// batch (--grad-accum K): the final model.safetensors byte for byte, and metrics.csv but for its timing column. Then
+/// resuming across rank counts (2 → 1 and 1 → 2), a rank killed (every rank ends non-zero within 60 s, naming the
+/// rank) and a rank stopped (the watchdog aborts every rank). Tiny models with dropout 0.1, so that the dropout RNG
+/// positions are checked too; one thread per rank.
+/// </summary>
+public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    /// <summary>The pretraining arguments into <paramref name="output"/>: from a pre-masked stream (MLM + NSP), or from
+    /// a raw corpus (dynamic masking: every rank draws the same masks; its token cache built by rank 0) with MLM or ELECTRA.</summary>
+    private string[] Pretraining(string source, string output, int steps, int saveEvery, int gradAccum = 2)
+    {
+        TinyPretraining.WriteVocab(_folder.Root);
+        TinyPretraining.Config().Save(_folder.File("config.json"));
+        string[] data = source == "batches"
+            ? ["--batches", Stream(), "--objective", "mlm+nsp"]
+            : ["--corpus", Corpus(), "--seq", $"{TinyPretraining.Sequence}", "--batch", "3", "--objective", source == "corpus-electra" ? "electra" : "mlm"];
+        return ["pretrain", .. data, "--vocab", _folder.File("vocab.txt"), "--config", _folder.File("config.json"), "--output", output,
+            "--max-steps", $"{steps}", "--save-every", $"{saveEvery}", "--lr", "1e-3", "--warmup", "2", "--seed", "3", "--grad-accum", $"{gradAccum}",
+            "--threads", "1", "--log-every", "1"];
+    }
+
+    /// <summary>With 2 micro-batches on 2 ranks the sum of a round has two terms (either order gives the same bits);
+    /// 4 on 2 ranks and 3 on 3 ranks check the fixed order of longer sums.</summary>
+    [MpiTheory]
+    [InlineData("batches", 2, 2)]
+    [InlineData("corpus-mlm", 2, 2)]
+    [InlineData("corpus-electra", 2, 2)]
+    [InlineData("batches", 2, 4)]
+    [InlineData("batches", 3, 3)]
+    public void Pretraining_on_several_ranks_ends_bitwise_where_one_process_with_the_same_grad_accum_ends(string source, int ranks, int gradAccum)
+    {
+        string single = _folder.File("single"), parallel = _folder.File("parallel");
+        var one = CliRunner.Run(Pretraining(source, single, steps: 6, saveEvery: 3, gradAccum));
+        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
+        var two = MpiRunner.Run(ranks, Pretraining(source, parallel, steps: 6, saveEvery: 3, gradAccum));
+        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
+        AssertSameRun(single, parallel, timingColumn: 4);
+        Assert.Equal(Directory.GetFileSystemEntries(single).Select(Path.GetFileName).Order(), Directory.GetFileSystemEntries(parallel).Select(Path.GetFileName).Order());
+    }
+
+    [MpiFact]
+    public void Fine_tuning_on_two_ranks_ends_bitwise_where_one_process_with_grad_accum_2_ends()
+    {
+        // 40 examples in batches of 8: 5 batches per epoch, so steps of 2, 2 and 1 micro-batches (rank 1 idles in the last)
+        var (files, vocab) = TinyTasks.Write(_folder.Root, classify: 40);
+        TinyTasks.Config(vocab).Save(_folder.File("config.json"));
+        string[] Args(string output) => ["finetune", "--task", "classify", "--train", files.ClassifyTrain, "--dev", files.ClassifyDev, "--max-dev", "24",
+            "--config", _folder.File("config.json"), "--vocab", vocab, "--output", output, "--epochs", "2", "--batch", "8", "--grad-accum", "2",
+            "--lr", "2e-3", "--eval-every", "2", "--seed", "3", "--threads", "1", "--log-every", "1"];
+        string single = _folder.File("single"), parallel = _folder.File("parallel");
+        var one = CliRunner.Run(Args(single));
+        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
+        var two = MpiRunner.Run(2, Args(parallel));
+        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
+        AssertSameRun(single, parallel, timingColumn: 5);
+        Assert.Equal(Selection(single), Selection(parallel));
+    }
+
+    /// <summary>Distillation (a FineTuner with the distillation objective; its teacher cache built by rank 0) from a
+    /// tiny fine-tuned teacher into a student of the same shape, 2 ranks against one process.</summary>
+    [MpiFact]
+    public void Distillation_on_two_ranks_ends_bitwise_where_one_process_with_grad_accum_2_ends()
+    {
+        var (files, vocab) = TinyTasks.Write(_folder.Root, classify: 40);
+        TinyTasks.Config(vocab).Save(_folder.File("config.json"));
+        string teacher = _folder.File("teacher");
+        var trained = CliRunner.Run("finetune", "--task", "classify", "--train", files.ClassifyTrain, "--dev", files.ClassifyDev, "--max-dev", "24",
+            "--config", _folder.File("config.json"), "--vocab", vocab, "--output", teacher, "--epochs", "1", "--batch", "8", "--lr", "2e-3",
+            "--seed", "3", "--threads", "1");
+        Assert.True(trained.ExitCode == 0, trained.StdOut + trained.StdErr);
+        string[] Args(string output) => ["distill", "--task", "classify", "--teacher", teacher, "--student-config", _folder.File("config.json"),
+            "--student-init", "random", "--train", files.ClassifyTrain, "--dev", files.ClassifyDev, "--max-dev", "24", "--output", output,
+            "--epochs", "2", "--batch", "8", "--grad-accum", "2", "--lr", "2e-3", "--seed", "3", "--threads", "1", "--log-every", "1"];
+        string single = _folder.File("single"), parallel = _folder.File("parallel");
+        var one = CliRunner.Run(Args(single));
+        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
+        var two = MpiRunner.Run(2, Args(parallel));
+        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
+        AssertSameRun(single, parallel, timingColumn: 5);
+        Assert.Equal(Selection(single), Selection(parallel));
+    }
+
+    [MpiFact]
+    public void A_rank_killed_ends_every_rank_and_its_checkpoint_resumes_on_one_process_and_back_on_two()
+    {
+        const int Steps = 60, SaveEvery = 4;
+        string straight = _folder.File("straight"), killedTwo = _folder.File("killed-two"), killedOne = _folder.File("killed-one");
+        var full = CliRunner.Run(Pretraining("batches", straight, Steps, SaveEvery));
+        Assert.True(full.ExitCode == 0, full.StdErr);
+
+        // 2 ranks, rank 1 killed after step 9: every rank ends within 60 s, non-zero, and the output names rank 1
+        using (var mpirun = MpiRunner.Start(2, new Dictionary<string, string>(), Pretraining("batches", killedTwo, Steps, SaveEvery)))
+        {
+            var (stdout, stderr, seconds) = KillAfterStep(mpirun, 9, pid => Process.GetProcessById(pid).Kill());
+            log.WriteLine($"rank 1 killed: mpirun ended after {seconds:F1} s with exit code {mpirun.ExitCode}");
+            Assert.True(seconds < 60, $"the ranks ran on for {seconds:F0} s after rank 1 was killed");
+            Assert.NotEqual(0, mpirun.ExitCode);
+            Assert.Contains("rank 1", stdout + stderr);
+        }
+        Assert.False(File.Exists(Path.Combine(killedTwo, ModelDirectory.WeightsFile)), "the run ended before the kill");
+
+        // 2 → 1: the checkpoint written by rank 0 resumes in one process and ends bitwise where the straight run ends
+        var resumed = CliRunner.Run([.. Pretraining("batches", killedTwo, Steps, SaveEvery), "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.StdOut + resumed.StdErr);
+        Assert.Matches(@"resumed from .*checkpoint-(8|12) at step", resumed.StdOut);
+        AssertSameRun(straight, killedTwo, timingColumn: 4);
+
+        // 1 → 2: one process killed after step 9, resumed on 2 ranks
+        using (var single = CliRunner.Start(Pretraining("batches", killedOne, Steps, SaveEvery)))
+            KillAfterStep(single, 9, null);
+        var resumedOnTwo = MpiRunner.Run(2, [.. Pretraining("batches", killedOne, Steps, SaveEvery), "--resume"]);
+        Assert.True(resumedOnTwo.ExitCode == 0, resumedOnTwo.StdOut + resumedOnTwo.StdErr);
+        Assert.Matches(@"resumed from .*checkpoint-(8|12) at step", resumedOnTwo.StdOut);
+        AssertSameRun(straight, killedOne, timingColumn: 4);
+    }
+
+    [MpiFact]
+    public void A_rank_that_hangs_makes_the_watchdog_end_every_rank_naming_what_it_waited_for()
+    {
+        using var mpirun = MpiRunner.Start(2, new Dictionary<string, string> { ["BERTCORE_MPI_TIMEOUT"] = "10" },
+            Pretraining("batches", _folder.File("hung"), 200, 50));
+        var (stdout, stderr, seconds) = KillAfterStep(mpirun, 3, pid => Process.Start("kill", ["-STOP", $"{pid}"])!.WaitForExit());
+        log.WriteLine($"rank 1 stopped: mpirun ended after {seconds:F1} s with exit code {mpirun.ExitCode}\n{stderr}");
+        Assert.True(seconds < 60, $"the ranks ran on for {seconds:F0} s after rank 1 was stopped");
+        Assert.NotEqual(0, mpirun.ExitCode);
+        Assert.Matches(@"rank 0: waited \d+ s for the (gradients|losses) of step \d+", stderr);
+    }
+
+    /// <summary>Reads the run's log lines until step <paramref name="step"/> or later, then does
+    /// <paramref name="act"/> to rank 1 (null: kills the process itself, a single-process run) and waits for the run
+    /// to end; returns its output and the seconds it took to end.</summary>
+    private static (string StdOut, string StdErr, double Seconds) KillAfterStep(Process run, int step, Action<int>? act)
+    {
+        var stderr = run.StandardError.ReadToEndAsync();
+        int seen = 0;
+        var lines = new System.Text.StringBuilder();
+        while (seen < step && run.StandardOutput.ReadLine() is { } line)
+        {
+            lines.AppendLine(line);
+            if (StepLine().Match(line) is { Success: true } m) seen = int.Parse(m.Groups[1].Value);
+        }
+        if (seen < step) Assert.Fail($"the run ended before step {step}: {lines} {stderr.Result}");
+        var clock = Stopwatch.StartNew();
+        if (act == null) run.Kill(entireProcessTree: true);
+        else act(MpiRunner.RankPid(run, 1));
+        var rest = run.StandardOutput.ReadToEndAsync();
+        if (!run.WaitForExit(TimeSpan.FromSeconds(120))) { run.Kill(entireProcessTree: true); Assert.Fail("the run did not end within 120 s"); }
+        return (lines + rest.Result, stderr.Result, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Both output folders hold the same final weights and metrics.csv (but for the timing column).</summary>
+    private static void AssertSameRun(string expected, string actual, int timingColumn)
+    {
+        Assert.Equal(Trajectory(expected, timingColumn), Trajectory(actual, timingColumn));
+        Assert.Equal(TinyPretraining.Sha256OfFile(Path.Combine(expected, ModelDirectory.WeightsFile)),
+            TinyPretraining.Sha256OfFile(Path.Combine(actual, ModelDirectory.WeightsFile)));
+    }
+
+    private static List<string> Trajectory(string dir, int timingColumn) =>
+        File.ReadAllLines(Path.Combine(dir, Pretrainer.MetricsFile)).Select(l => string.Join(',', l.Split(',').Where((_, i) => i != timingColumn))).ToList();
+
+    private static string Selection(string dir)
+    {
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, FineTuner.ResultsFile)));
+        return results.RootElement.GetProperty("best").GetRawText() + results.RootElement.GetProperty("evaluations").GetRawText();
+    }
+
+    /// <summary>A pre-masked stream of 16 batches of <see cref="TinyPretraining.Batch"/> sequences.</summary>
+    private string Stream()
+    {
+        var path = _folder.File("stream.safetensors");
+        if (!File.Exists(path))
+        {
+            var source = TinyPretraining.Source(seed: 17, batch: TinyPretraining.Batch);
+            PreMaskedBatchFile.Write(path, Enumerable.Range(0, 16).Select(_ => source.Next()).ToArray());
+        }
+        return path;
+    }
+
+    /// <summary>A corpus of 40 seeded documents of 3–6 sentences over the tiny vocabulary's words.</summary>
+    private string Corpus()
+    {
+        var path = _folder.File("corpus.txt");
+        if (File.Exists(path)) return path;
+        var random = new Random(5);
+        var text = new System.Text.StringBuilder();
+        for (int d = 0; d < 40; d++)
+        {
+            for (int s = random.Next(3, 7); s > 0; s--)
+                text.AppendLine(string.Join(' ', Enumerable.Range(0, random.Next(4, 12)).Select(_ => $"w{random.Next(TinyPretraining.Vocab - 5)}")));
+            text.AppendLine();
+        }
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    [GeneratedRegex(@"^step (\d+)/")]
+    private static partial Regex StepLine();
+}
