@@ -20,11 +20,12 @@ public class LayeringTests
         ("Metrics", []),
         ("Nn", ["Tensors", "Backends", "Autograd", "IO"]),
         ("Optim", ["Tensors", "Backends", "Autograd"]),
+        ("Distributed", ["Tensors", "Backends", "Autograd"]),
         ("Checkpoints", ["Tensors", "Autograd", "IO", "Text", "Nn"]),
         ("Data", ["Backends", "IO", "Text", "Nn"]),
         ("Embeddings", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Checkpoints", "Data"]),
-        ("Training", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Embeddings"]),
-        ("Inference", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Checkpoints", "Data", "Embeddings", "Training"]),
+        ("Training", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Distributed", "Checkpoints", "Data", "Embeddings"]),
+        ("Inference", ["Tensors", "Backends", "Autograd", "IO", "Text", "Metrics", "Nn", "Optim", "Distributed", "Checkpoints", "Data", "Embeddings", "Training"]),
     ];
 
     private static readonly Lazy<IReadOnlyList<FolderReference>> References = new(() => SourceReferences.Find(EngineSources()));
