@@ -68,13 +68,7 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         string[] Args(string output) => ["finetune", "--task", "classify", "--train", files.ClassifyTrain, "--dev", files.ClassifyDev, "--max-dev", "24",
             "--config", _folder.File("config.json"), "--vocab", vocab, "--output", output, "--epochs", "2", "--batch", "8", "--grad-accum", "2",
             "--lr", "2e-3", "--eval-every", "2", "--seed", "3", "--threads", "1", "--log-every", "1"];
-        string single = _folder.File("single"), parallel = _folder.File("parallel");
-        var one = CliRunner.Run(Args(single));
-        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
-        var two = MpiRunner.Run(2, Args(parallel));
-        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
-        AssertSameRun(single, parallel, timingColumn: 5);
-        Assert.Equal(Selection(single), Selection(parallel));
+        AssertTwoRanksMatchOneProcess(Args);
     }
 
     /// <summary>Distillation (a FineTuner with the distillation objective; its teacher cache built by rank 0) from a
@@ -92,13 +86,7 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         string[] Args(string output) => ["distill", "--task", "classify", "--teacher", teacher, "--student-config", _folder.File("config.json"),
             "--student-init", "random", "--train", files.ClassifyTrain, "--dev", files.ClassifyDev, "--max-dev", "24", "--output", output,
             "--epochs", "2", "--batch", "8", "--grad-accum", "2", "--lr", "2e-3", "--seed", "3", "--threads", "1", "--log-every", "1"];
-        string single = _folder.File("single"), parallel = _folder.File("parallel");
-        var one = CliRunner.Run(Args(single));
-        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
-        var two = MpiRunner.Run(2, Args(parallel));
-        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
-        AssertSameRun(single, parallel, timingColumn: 5);
-        Assert.Equal(Selection(single), Selection(parallel));
+        AssertTwoRanksMatchOneProcess(Args);
     }
 
     [MpiFact]
@@ -170,6 +158,19 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
     }
 
     /// <summary>Both output folders hold the same final weights and metrics.csv (but for the timing column).</summary>
+    /// <summary>A fine-tuning-style run (metrics.csv's tokens/s in column 5) in one process and on 2 ranks, into two
+    /// folders: both succeed and end with the same files, metrics and selected checkpoint.</summary>
+    private void AssertTwoRanksMatchOneProcess(Func<string, string[]> args)
+    {
+        string single = _folder.File("single"), parallel = _folder.File("parallel");
+        var one = CliRunner.Run(args(single));
+        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
+        var two = MpiRunner.Run(2, args(parallel));
+        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
+        AssertSameRun(single, parallel, timingColumn: 5);
+        Assert.Equal(Selection(single), Selection(parallel));
+    }
+
     private static void AssertSameRun(string expected, string actual, int timingColumn)
     {
         Assert.Equal(Trajectory(expected, timingColumn), Trajectory(actual, timingColumn));
