@@ -111,7 +111,7 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         // 2 → 1: the checkpoint written by rank 0 resumes in one process and ends bitwise where the straight run ends
         var resumed = CliRunner.Run([.. Pretraining("batches", killedTwo, Steps, SaveEvery), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.StdOut + resumed.StdErr);
-        Assert.Matches(@"resumed from .*checkpoint-(8|12) at step", resumed.StdOut);
+        AssertResumedFromACheckpointAfterTheKill(resumed.StdOut, SaveEvery, Steps);
         AssertSameRun(straight, killedTwo, timingColumn: 4);
 
         // 1 → 2: one process killed after step 9, resumed on 2 ranks
@@ -119,7 +119,7 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
             KillAfterStep(single, 9, null);
         var resumedOnTwo = MpiRunner.Run(2, [.. Pretraining("batches", killedOne, Steps, SaveEvery), "--resume"]);
         Assert.True(resumedOnTwo.ExitCode == 0, resumedOnTwo.StdOut + resumedOnTwo.StdErr);
-        Assert.Matches(@"resumed from .*checkpoint-(8|12) at step", resumedOnTwo.StdOut);
+        AssertResumedFromACheckpointAfterTheKill(resumedOnTwo.StdOut, SaveEvery, Steps);
         AssertSameRun(straight, killedOne, timingColumn: 4);
     }
 
@@ -133,6 +133,16 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         Assert.True(seconds < 60, $"the ranks ran on for {seconds:F0} s after rank 1 was stopped");
         Assert.NotEqual(0, mpirun.ExitCode);
         Assert.Matches(@"rank 0: waited \d+ s for the (gradients|losses) of step \d+", stderr);
+    }
+
+    /// <summary>The resumed run names a checkpoint written at or after step 8 (the last one before the kill after step 9;
+    /// a later one when the log lines reached the test late) and before the end.</summary>
+    private static void AssertResumedFromACheckpointAfterTheKill(string stdout, int saveEvery, int steps)
+    {
+        var match = Regex.Match(stdout, @"resumed from .*checkpoint-(\d+) at step");
+        Assert.True(match.Success, $"no 'resumed from ... checkpoint-N' line in: {stdout}");
+        int step = int.Parse(match.Groups[1].Value);
+        Assert.True(step >= 8 && step < steps && step % saveEvery == 0, $"resumed from checkpoint-{step}: expected a multiple of {saveEvery} in [8, {steps})");
     }
 
     /// <summary>Reads the run's log lines until step <paramref name="step"/> or later, then does
