@@ -7,6 +7,7 @@ using BertCore.IO;
 using BertCore.Inference;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;
+using BertCore.Training.FineTuning.Representations;
 
 namespace BertCore.Cli.Commands;
 
@@ -46,6 +47,9 @@ public sealed class DistillCommand : ICommand
     private readonly Option<int> _augment = CliOption.Int("--augment", 0,
         "classify/pair/regress: add N copies of every training text edited by random word swaps, deletions and insertions " +
         "(EDA without synonyms) to the transfer data; the teacher labels each copy");
+    private readonly Option<string> _pooling = CliOption.Text("--pooling",
+        "the student's sentence vector (classify, pair, regress): cls (pooler on [CLS]), mean or max (last layer, padding " +
+        "excluded), concat-last-K, scalar-mix, as finetune's --pooling (default: the teacher's)", valueName: "P");
     private readonly Option<bool> _speed = CliOption.Flag("--speed",
         "inference tokens/s of the teacher and each --student over --dev through evaluate's code path (one warm-up pass each, " +
         "then --rounds rounds of one timed pass per model, alternating); prints one JSON line with each model's median tokens/s " +
@@ -74,7 +78,7 @@ public sealed class DistillCommand : ICommand
         CliOption.Suggest(_task, "classify", "pair", "regress", "ner");
         var command = new Command("distill", Summary);
         foreach (var option in new Option[] { _task, _train, _dev, _teacher, _studentConfig, _studentInit, _self, _model, _temperature, _alpha,
-                     _hiddenLoss, _attentionLoss, _layerMap, _cache, _augment }.Concat(_common.All).Concat([_speed, _student, _rounds]))
+                     _hiddenLoss, _attentionLoss, _layerMap, _cache, _augment, _pooling }.Concat(_common.All).Concat([_speed, _student, _rounds]))
             command.Add(option);
         command.SetAction(Run);
         return command;
@@ -123,7 +127,7 @@ public sealed class DistillCommand : ICommand
                 },
                 StudentInitDirectory = o.StudentInit is "auto" or "random" or "pca" ? null : o.StudentInit,
                 TrainFile = o.Train, DevFile = o.Dev, MaxTrainExamples = o.MaxTrain, MaxDevExamples = o.MaxDev, CacheDirectory = o.Cache,
-                Augment = o.Augment,
+                Augment = o.Augment, StudentPooling = o.Pooling,
             };
         }
         if (o.LayerMap != null)
@@ -193,7 +197,7 @@ public sealed class DistillCommand : ICommand
     private sealed record Options(
         TaskKind Task, string Train, string Dev, string Output, bool Self, string? Model, string? Teacher, string? StudentConfig, string StudentInit,
         float Temperature, float Alpha, float HiddenLoss, float AttentionLoss, string? LayerMap, string? Cache, int Augment, int? MaxTrain, int? MaxDev,
-        string Device, int LogEvery);
+        string Device, int LogEvery, Pooling? Pooling);
 
     private Options Parse(ParseResult parse)
     {
@@ -212,7 +216,8 @@ public sealed class DistillCommand : ICommand
             StudentInit: parse.GetValue(_studentInit)!, Temperature: parse.GetValue(_temperature), Alpha: parse.GetValue(_alpha),
             HiddenLoss: parse.GetValue(_hiddenLoss), AttentionLoss: parse.GetValue(_attentionLoss), LayerMap: parse.GetValue(_layerMap),
             Cache: parse.GetValue(_cache), Augment: parse.GetValue(_augment), MaxTrain: parse.GetValue(_common.MaxTrain), MaxDev: parse.GetValue(_common.MaxDev),
-            Device: parse.GetValue(_common.Device)!, LogEvery: parse.GetValue(_common.LogEvery));
+            Device: parse.GetValue(_common.Device)!, LogEvery: parse.GetValue(_common.LogEvery),
+            Pooling: FinetuneCommand.ParsePooling(parse.GetValue(_pooling)));
         _common.Validate(parse);
         if (task == TaskKind.Qa) throw new UsageException("distill supports --task classify, pair, regress and ner");
         if (o.Self)
@@ -228,6 +233,7 @@ public sealed class DistillCommand : ICommand
         }
         if (!(o.Temperature > 0) || o.Alpha is not (>= 0 and <= 1) || o.HiddenLoss < 0 || o.AttentionLoss < 0 || o.Augment < 0)
             throw new UsageException("--temperature must be positive, --alpha in [0, 1], --hidden-loss, --attention-loss and --augment not negative");
+        if (o.Self && o.Pooling != null) throw new UsageException("--pooling sets the student's of a --teacher; not with --self");
         if (o.Augment > 0 && (o.Self || task == TaskKind.Ner))
             throw new UsageException("--augment edits the texts of classify, pair and regress data for a --teacher; not with --self or --task ner");
         return o;

@@ -175,7 +175,7 @@ public sealed class FinetuneCommand : ICommand
         return result.Completed ? 0 : 130;
     }
 
-    private static Pooling? ParsePooling(string? name)
+    internal static Pooling? ParsePooling(string? name)
     {
         try
         {

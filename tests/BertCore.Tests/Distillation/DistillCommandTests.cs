@@ -177,6 +177,8 @@ public sealed class DistillCommandTests : IDisposable
     [InlineData("--task", "classify", "--train", "t", "--dev", "d", "--output", "o", "--self", "--model", "m", "--teacher", "x")]
     [InlineData("--task", "qa", "--train", "t", "--dev", "d", "--output", "o", "--teacher", "x", "--student-config", "tiny")]
     [InlineData("--task", "classify", "--train", "t", "--dev", "d", "--output", "o", "--teacher", "x", "--student-config", "tiny", "--alpha", "2")]
+    [InlineData("--task", "classify", "--train", "t", "--dev", "d", "--output", "o", "--teacher", "x", "--student-config", "tiny", "--pooling", "median")]
+    [InlineData("--task", "classify", "--train", "t", "--dev", "d", "--output", "o", "--self", "--model", "m", "--pooling", "mean")]
     public void Inconsistent_options_are_usage_errors(params string[] args)
     {
         var run = CliRunner.Run(["distill", .. args]);

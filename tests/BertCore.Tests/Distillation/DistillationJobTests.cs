@@ -7,6 +7,7 @@ using BertCore.Tests.FineTuning;
 using BertCore.Tests.IO;
 using BertCore.Training.Distillation;
 using BertCore.Training.FineTuning;
+using BertCore.Training.FineTuning.Representations;
 using Xunit;
 
 namespace BertCore.Tests.Distillation;
@@ -63,11 +64,11 @@ public sealed class DistillationJobTests(TinyTeacher teacher) : IClassFixture<Ti
         new() { NumHiddenLayers = layers, HiddenSize = hidden, NumAttentionHeads = heads, IntermediateSize = 2 * hidden, MaxPositionEmbeddings = 128 };
 
     private DistillationJob Job(string output, BertConfig student, DistillationOptions distillation, string? cache = null, int epochs = 12,
-        StudentStart start = StudentStart.Auto, List<string>? log = null, int augment = 0) =>
+        StudentStart start = StudentStart.Auto, List<string>? log = null, int augment = 0, Pooling? pooling = null) =>
         DistillationJob.Prepare(new CpuBackend(), new DistillationSetup
         {
             Task = TaskKind.Classify, TeacherDirectory = _teacher, StudentConfig = student, StudentStart = start, TrainFile = _train, DevFile = _dev,
-            CacheDirectory = cache, Augment = augment,
+            CacheDirectory = cache, Augment = augment, StudentPooling = pooling,
         }, new FineTunerOptions { OutputDirectory = output, Epochs = epochs, BatchSize = 16, LearningRate = 2e-3f, Seed = 7 }, distillation, log == null ? null : log.Add);
 
     [Fact]
@@ -115,6 +116,19 @@ public sealed class DistillationJobTests(TinyTeacher teacher) : IClassFixture<Ti
         using (Job(_folder.File("d"), Student(1, 16), options, cache, log: log)) { }
         Assert.StartsWith("teacher logits: computed", log[3]);
         Assert.Equal(3, System.IO.Directory.GetFiles(cache).Length);
+    }
+
+    [Fact]
+    public void A_student_with_mean_pooling_learns_saves_it_and_evaluates_the_same_after_loading()
+    {
+        string output = _folder.File("mean");
+        using var job = Job(output, Student(1, 16), new DistillationOptions(), pooling: Pooling.Parse("mean"));
+        Assert.Equal("mean", job.Student.Spec.Pooling?.ToString());
+        var result = job.Run();
+        Assert.True(result.Best!.Scores.Primary >= 0.85, $"student dev accuracy {result.Best.Scores.Primary}");   // chance 0.5, teacher ≥ 0.9
+        using var model = TaskModel.Load(output);
+        Assert.Equal("mean", model.Spec.Pooling?.ToString());
+        Assert.Equal(result.Best.Scores.Primary, model.Evaluate(_dev)["accuracy"]);
     }
 
     [Fact]

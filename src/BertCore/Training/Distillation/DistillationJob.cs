@@ -5,6 +5,7 @@ using BertCore.Distributed;
 using BertCore.IO;
 using BertCore.Text;
 using BertCore.Training.FineTuning;
+using BertCore.Training.FineTuning.Representations;
 
 namespace BertCore.Training.Distillation;
 
@@ -53,6 +54,10 @@ public sealed record DistillationSetup
     /// the options' seed) added to the transfer data: the teacher labels each copy, so the student learns the teacher's
     /// soft labels on more inputs than the labelled ones. 0: none.</summary>
     public int Augment { get; init; }
+
+    /// <summary>The student's sentence vector for classify, pair and regress (as finetune's <c>--pooling</c>); null: the
+    /// teacher's. Mean pooling needs no pooler, which a student pretrained with MLM alone has not learned.</summary>
+    public Pooling? StudentPooling { get; init; }
 
     /// <summary>Folder of teacher-logit caches (<see cref="TeacherCache"/>); default: OUTPUT/teacher-cache.</summary>
     public string? CacheDirectory { get; init; }
@@ -116,7 +121,10 @@ public sealed class DistillationJob : IDisposable
             };
             var map = distillation.LayerMap ?? LayerMapping.Uniform(config.NumHiddenLayers, teacher.Config.NumHiddenLayers);
             distillation = distillation with { LayerMap = map };
-            var student = TaskNetwork.Create(spec, config);
+            var studentSpec = setup.StudentPooling is { } pooling ? spec with { Pooling = pooling } : spec;
+            studentSpec.Validate();
+            studentSpec.Pooling?.Validate(config.NumHiddenLayers);
+            var student = TaskNetwork.Create(studentSpec, config);
             try
             {
                 student.Initialize(options.Seed);
