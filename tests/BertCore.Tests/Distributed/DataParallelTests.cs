@@ -59,6 +59,33 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(Directory.GetFileSystemEntries(single).Select(Path.GetFileName).Order(), Directory.GetFileSystemEntries(parallel).Select(Path.GetFileName).Order());
     }
 
+    /// <summary>BERTCORE_MPI_BUCKET_MB: 0.01 MiB cuts the tiny model's 88 KB of gradients into about ten buckets, each
+    /// sent while the backward runs; 0 sends the whole gradient after it. Four micro-batches on 2 ranks: two rounds
+    /// per step. Rank 0 ends with how long each rank waited for the gradients.</summary>
+    [MpiTheory]
+    [InlineData("0.01")]
+    [InlineData("0")]
+    public void Pretraining_on_two_ranks_ends_bitwise_where_one_process_ends_at_any_gradient_bucket_size(string megabytes)
+    {
+        string single = _folder.File("single"), parallel = _folder.File("parallel");
+        var one = CliRunner.Run(Pretraining("batches", single, steps: 6, saveEvery: 3, gradAccum: 4));
+        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
+        var two = MpiRunner.Run(2, new Dictionary<string, string> { ["BERTCORE_MPI_BUCKET_MB"] = megabytes },
+            Pretraining("batches", parallel, steps: 6, saveEvery: 3, gradAccum: 4));
+        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
+        AssertSameRun(single, parallel, timingColumn: 4);
+        Assert.Matches($@"data parallel: waited for the gradients \(s, in all\): rank 0 \d+\.\d{{3}}, rank 1 \d+\.\d{{3}}; gradient buckets of {Regex.Escape(megabytes)} MiB", two.StdOut);
+    }
+
+    [MpiFact]
+    public void A_bucket_size_that_is_no_number_ends_every_rank_naming_the_variable()
+    {
+        var run = MpiRunner.Run(2, new Dictionary<string, string> { ["BERTCORE_MPI_BUCKET_MB"] = "lots" },
+            Pretraining("batches", _folder.File("bad"), steps: 2, saveEvery: 2));
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("BERTCORE_MPI_BUCKET_MB=lots: give the gradient bucket size in MiB", run.StdErr);
+    }
+
     [MpiFact]
     public void Fine_tuning_on_two_ranks_ends_bitwise_where_one_process_with_grad_accum_2_ends()
     {
@@ -123,16 +150,17 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         AssertSameRun(straight, killedOne, timingColumn: 4);
     }
 
+    /// <summary>In buckets of 0.01 MiB, so that rank 0 waits in the bucketed exchange (or for the losses) and names the bucket.</summary>
     [MpiFact]
     public void A_rank_that_hangs_makes_the_watchdog_end_every_rank_naming_what_it_waited_for()
     {
-        using var mpirun = MpiRunner.Start(2, new Dictionary<string, string> { ["BERTCORE_MPI_TIMEOUT"] = "10" },
+        using var mpirun = MpiRunner.Start(2, new Dictionary<string, string> { ["BERTCORE_MPI_TIMEOUT"] = "10", ["BERTCORE_MPI_BUCKET_MB"] = "0.01" },
             Pretraining("batches", _folder.File("hung"), 200, 50));
         var (stdout, stderr, seconds) = KillAfterStep(mpirun, 3, pid => Process.Start("kill", ["-STOP", $"{pid}"])!.WaitForExit());
         log.WriteLine($"rank 1 stopped: mpirun ended after {seconds:F1} s with exit code {mpirun.ExitCode}\n{stderr}");
         Assert.True(seconds < 60, $"the ranks ran on for {seconds:F0} s after rank 1 was stopped");
         Assert.NotEqual(0, mpirun.ExitCode);
-        Assert.Matches(@"rank 0: waited \d+ s for the (gradients|losses) of step \d+", stderr);
+        Assert.Matches(@"rank 0: waited \d+ s for the (gradients of step \d+, micro-batches \d+-\d+ \(bucket \d+ of \d+\)|losses of step \d+)", stderr);
     }
 
     /// <summary>The resumed run names a checkpoint written at or after step 8 (the last one before the kill after step 9;

@@ -1,0 +1,93 @@
+using BertCore.Backends.Cpu;
+using BertCore.Distributed;
+using BertCore.Nn.Bert;
+using BertCore.Nn.Heads;
+using BertCore.Optim;
+using BertCore.Tests.Training;
+using BertCore.Training;
+using Xunit;
+
+namespace BertCore.Tests.Distributed;
+
+/// <summary>
+/// <see cref="TrainingStep.GradientBucketMegabytes"/> without MPI: rank 0 of a stand-in for two ranks whose rank 1
+/// sends back what rank 0 sends, at the moment it is sent (a mirror), so a bucket sent before its gradients were final
+/// would carry stale values. One step of two micro-batches of the same batch (no dropout, so both micro-batches make
+/// the same gradient) must leave bitwise the parameters of one process running both micro-batches: its sum g + g comes
+/// from the one-process path (back-propagation into zeroed gradients, then added to the total), the ranks' from the
+/// gathered buckets.
+/// </summary>
+public class GradientBucketTests
+{
+    /// <summary>Rank 0 of 2, rank 1 a mirror; counts the all-gathers started, and those started while the backward ran.</summary>
+    private sealed class Mirror : ICommunicator
+    {
+        public Func<bool> BackwardRuns = () => false;
+        public int Started, StartedDuringBackward;
+
+        public int Rank => 0;
+        public int Size => 2;
+        public void Broadcast(Span<byte> data, string what) { }
+
+        public void AllGather(ReadOnlySpan<byte> send, Span<byte> receive, string what)
+        {
+            send.CopyTo(receive);
+            send.CopyTo(receive[send.Length..]);
+        }
+
+        public nint StartAllGather(ReadOnlySpan<byte> send, Span<byte> receive)
+        {
+            Started++;
+            if (BackwardRuns()) StartedDuringBackward++;
+            AllGather(send, receive, "a bucket");
+            return 0;
+        }
+
+        public bool Test(ref nint request) => true;
+        public void Wait(ref nint request, string what) { }
+        public void Barrier(string what, bool watched = true) { }
+        public void Abort(int exitCode) => throw new InvalidOperationException($"aborted with {exitCode}");
+        public void Dispose() { }
+    }
+
+    private static readonly int[] Ids = [2, 7, 9, 11, 3, 12, 30, 0, 2, 40, 41, 42, 43, 44, 3, 0];   // two sequences of 8
+
+    /// <summary>The parameters after one step of 2 micro-batches (one process when <paramref name="world"/> is null).</summary>
+    private static float[][] StepOnce(Mirror? world, double megabytes)
+    {
+        using var model = new BertForPreTraining(TinyPretraining.Config(dropout: 0));
+        model.Initialize(1);
+        var backend = new CpuBackend(1);
+        var parameters = model.Parameters().ToList();
+        using var step = new TrainingStep(backend, parameters, new AdamW(backend, ParameterGroup.DecayAndNoDecay(parameters, 1e-3f, 0.01f)),
+            LrSchedule.Constant(), maxGradNorm: 1.0, seed: 3, world);
+        if (world != null)
+        {
+            step.GradientBucketMegabytes = megabytes;
+            world.BackwardRuns = () => step.Graph.TapeLength > 0;   // the tape is cleared when the backward ends
+        }
+        int[] labels = Ids.Select((id, i) => i % 3 == 1 ? id : MlmHead.IgnoreIndex).ToArray();
+        step.Begin(2);
+        for (int i = 0; i < 2; i++)
+            if (step.StartMicroBatch(i)) step.Accumulate(model.Forward(step.Graph, new BertBatch(2, 8, Ids), labels, [0, 1]).Loss);
+        step.Finish();
+        return parameters.Select(p => p.Value.ToArray()).ToArray();
+    }
+
+    /// <summary>0.002 MiB: buckets of a few parameters (the tiny model has about 88 KB of gradients), every one sent
+    /// while the backward runs; 25 MiB: one bucket, sent after the backward of the first op (the word embeddings'
+    /// gather) and before the tape is cleared; 0: one bucket, sent after the backward.</summary>
+    [Theory]
+    [InlineData(0.002, 10, true)]
+    [InlineData(25, 1, true)]
+    [InlineData(0, 1, false)]
+    public void Two_ranks_end_bitwise_where_one_process_ends_at_any_bucket_size(double megabytes, int minimumBuckets, bool duringBackward)
+    {
+        var expected = StepOnce(null, 0);
+        var world = new Mirror();
+        var actual = StepOnce(world, megabytes);
+        for (int i = 0; i < expected.Length; i++) Assert.True(expected[i].SequenceEqual(actual[i]), $"parameter {i} differs");
+        Assert.True(world.Started >= minimumBuckets, $"{world.Started} buckets sent, expected at least {minimumBuckets}");
+        Assert.Equal(duringBackward ? world.Started : 0, world.StartedDuringBackward);
+    }
+}
