@@ -48,9 +48,9 @@ internal static class DataParallelCli
         if (world is not MpiCommunicator mpi) return;
         var waits = new double[world.Size];
         world.AllGather<double>([mpi.StartedWaited.TotalSeconds], waits, "the ranks' waiting times");
-        Console.WriteLine($"data parallel: waited for the gradients (s, in all): " +
+        Console.WriteLine("data parallel: waited for the gradients (s, in all): " +
             string.Join(", ", waits.Select((s, rank) => string.Create(CultureInfo.InvariantCulture, $"rank {rank} {s:F3}"))) +
-            $"; gradient buckets of {MpiLaunch.BucketMegabytes} MiB ({MpiLaunch.BucketVariable})");
+            string.Create(CultureInfo.InvariantCulture, $"; gradient buckets of {MpiLaunch.BucketMegabytes} MiB ({MpiLaunch.BucketVariable})"));
     }
 
     /// <summary>Requires the micro-batches of a step (<paramref name="option"/> K) to split evenly over the ranks.</summary>
