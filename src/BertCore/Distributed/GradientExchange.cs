@@ -76,12 +76,14 @@ public sealed class GradientExchange : ITapeObserver
         (_sent, _tested) = (0, 0);
     }
 
-    /// <summary>Returns this exchange to watch a graph (<see cref="Graph.Observer"/>) through the forward and
-    /// backward of this rank's micro-batch of the round, so that it sends each bucket as soon as it is final.</summary>
-    public ITapeObserver Watch()
+    /// <summary>Watches <paramref name="graph"/> (as its <see cref="Graph.Observer"/>) through the forward and backward
+    /// of this rank's micro-batch of the round, so that each bucket is sent as soon as it is final. The forward starts
+    /// on an empty tape; ops recorded before the watch began might read any parameter, so then every bucket waits for
+    /// the whole backward.</summary>
+    public void Watch(Graph graph)
     {
-        Array.Fill(_finalAfter, int.MaxValue);   // a bucket that nothing reads is final from the start
-        return this;
+        Array.Fill(_finalAfter, graph.TapeLength == 0 ? int.MaxValue : 0);   // a bucket that nothing reads is final from the start
+        graph.Observer = this;
     }
 
     /// <summary>Notes that bucket b's gradients may change until the backward of <paramref name="entry"/> has run

@@ -151,7 +151,7 @@ public sealed class TrainingStep : IDisposable
         if (_exchange != null && index > 0 && index % World.Size == 0) _exchange.EndRound(RoundName(index / World.Size - 1));
         Graph.RngOffset = MicroBatchRngStart(index);
         _started = index % World.Size == World.Rank;
-        if (_started && _exchange != null && GradientBucketMegabytes > 0) Graph.Observer = _exchange.Watch();
+        if (_started && _exchange != null && GradientBucketMegabytes > 0) _exchange.Watch(Graph);
         return _started;
     }
 

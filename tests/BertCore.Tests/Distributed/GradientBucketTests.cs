@@ -3,6 +3,7 @@ using BertCore.Distributed;
 using BertCore.Nn.Bert;
 using BertCore.Nn.Heads;
 using BertCore.Optim;
+using BertCore.Tensors;
 using BertCore.Tests.Training;
 using BertCore.Training;
 using Xunit;
@@ -52,8 +53,9 @@ public class GradientBucketTests
 
     private static readonly int[] Ids = [2, 7, 9, 11, 3, 12, 30, 0, 2, 40, 41, 42, 43, 44, 3, 0];   // two sequences of 8
 
-    /// <summary>The parameters after one step of 2 micro-batches (one process when <paramref name="world"/> is null).</summary>
-    private static float[][] StepOnce(Mirror? world, double megabytes)
+    /// <summary>The parameters after one step of 2 micro-batches (one process when <paramref name="world"/> is null);
+    /// <paramref name="forwardFirst"/>: rank 0 records its forward before StartMicroBatch.</summary>
+    private static float[][] StepOnce(Mirror? world, double megabytes, bool forwardFirst = false)
     {
         using var model = new BertForPreTraining(TinyPretraining.Config(dropout: 0));
         model.Initialize(1);
@@ -67,9 +69,11 @@ public class GradientBucketTests
             world.BackwardRuns = () => step.Graph.TapeLength > 0;   // the tape is cleared when the backward ends
         }
         int[] labels = Ids.Select((id, i) => i % 3 == 1 ? id : MlmHead.IgnoreIndex).ToArray();
+        Tensor? Loss() => model.Forward(step.Graph, new BertBatch(2, 8, Ids), labels, [0, 1]).Loss;
         step.Begin(2);
+        var early = forwardFirst ? Loss() : null;
         for (int i = 0; i < 2; i++)
-            if (step.StartMicroBatch(i)) step.Accumulate(model.Forward(step.Graph, new BertBatch(2, 8, Ids), labels, [0, 1]).Loss);
+            if (step.StartMicroBatch(i)) step.Accumulate(early ?? Loss());
         step.Finish();
         return parameters.Select(p => p.Value.ToArray()).ToArray();
     }
@@ -89,5 +93,17 @@ public class GradientBucketTests
         for (int i = 0; i < expected.Length; i++) Assert.True(expected[i].SequenceEqual(actual[i]), $"parameter {i} differs");
         Assert.True(world.Started >= minimumBuckets, $"{world.Started} buckets sent, expected at least {minimumBuckets}");
         Assert.Equal(duringBackward ? world.Started : 0, world.StartedDuringBackward);
+    }
+
+    /// <summary>Ops recorded before the watch began (here the whole forward) may read any parameter, so every bucket
+    /// waits for the whole backward, and the step still ends bitwise where one process ends.</summary>
+    [Fact]
+    public void A_forward_recorded_before_its_micro_batch_started_holds_every_bucket_to_the_end_of_the_backward()
+    {
+        var expected = StepOnce(null, 0);
+        var world = new Mirror();
+        var actual = StepOnce(world, 0.002, forwardFirst: true);
+        for (int i = 0; i < expected.Length; i++) Assert.True(expected[i].SequenceEqual(actual[i]), $"parameter {i} differs");
+        Assert.True(world.Started >= 10, $"{world.Started} buckets sent");
     }
 }
