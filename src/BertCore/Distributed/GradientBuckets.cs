@@ -41,7 +41,7 @@ internal sealed class GradientBuckets
             }
             _gradients[i] = g;
             _offsets[i] = checked((int)offset);
-            _bucketOf.TryAdd((g.Storage, g.ByteOffset), first.Count - 1);
+            if (!_bucketOf.TryAdd((g.Storage, g.ByteOffset), first.Count - 1)) _bucketOf[(g.Storage, g.ByteOffset)] = -1;   // two gradients in one place: read as unknown
             offset += g.Count;
             bucket += g.Bytes;
         }
@@ -77,7 +77,7 @@ internal sealed class GradientBuckets
     public ReadOnlySpan<Tensor> Gradients(int b) => _gradients.AsSpan(_firstGradient[b].._firstGradient[b + 1]);
 
     /// <summary>The bucket that holds <paramref name="parameter"/>'s gradient (a view of a trainable parameter's
-    /// gradient counts as it), or -1.</summary>
+    /// gradient counts as it), or -1: not a trainable gradient, or one that two trainable parameters share.</summary>
     public int BucketOf(Parameter parameter) =>
         _bucketOf.TryGetValue((parameter.Grad.Storage, parameter.Grad.ByteOffset), out int b) ? b : -1;
 }

@@ -1,3 +1,4 @@
+using BertCore.Autograd;
 using BertCore.Backends.Cpu;
 using BertCore.Distributed;
 using BertCore.Nn.Bert;
@@ -93,6 +94,34 @@ public class GradientBucketTests
         for (int i = 0; i < expected.Length; i++) Assert.True(expected[i].SequenceEqual(actual[i]), $"parameter {i} differs");
         Assert.True(world.Started >= minimumBuckets, $"{world.Started} buckets sent, expected at least {minimumBuckets}");
         Assert.Equal(duringBackward ? world.Started : 0, world.StartedDuringBackward);
+    }
+
+    /// <summary>The layout: parameters in reverse order, a bucket closing once it holds at least the given bytes, each
+    /// bucket's gradients one after the other in the total; a view of a trainable gradient (a multi-task network's
+    /// shared encoder) maps to its bucket; a gradient that two trainable parameters share maps to none (-1, the
+    /// exchange then holds every bucket for it).</summary>
+    [Fact]
+    public void Buckets_take_the_parameters_from_the_last_and_close_at_the_given_bytes()
+    {
+        var p = new[] { 100, 30, 30, 50 }.Select((n, i) => new Parameter($"p{i}", Tensor.Zeros(n))).ToList();   // 400, 120, 120, 200 bytes
+        var view = new Parameter("view of p1", Tensor.Zeros(30));
+        view.Replace(Tensor.Zeros(30), p[1].Grad.Reshape(30));
+        var buckets = new GradientBuckets(p, bucketBytes: 200);
+        Assert.Equal(3, buckets.Count);   // [p3] 200 bytes, [p2, p1] 240, [p0] 400
+        Assert.Equal([p[3].Grad], buckets.Gradients(0).ToArray());
+        Assert.Equal([p[2].Grad, p[1].Grad], buckets.Gradients(1).ToArray());
+        Assert.Equal([(0, 50), (50, 60), (110, 100)], Enumerable.Range(0, 3).Select(b => (buckets.Start(b), buckets.Length(b))));
+        Assert.Equal(210, buckets.Floats);
+        Assert.Equal(1, buckets.BucketOf(view));
+        Assert.Equal(2, buckets.BucketOf(p[0]));
+
+        var twin = new Parameter("twin of p0", Tensor.Zeros(100));
+        twin.Replace(Tensor.Zeros(100), p[0].Grad.Reshape(100));
+        var shared = new GradientBuckets([.. p, twin], bucketBytes: 0);
+        Assert.Equal(1, shared.Count);
+        Assert.Equal(-1, shared.BucketOf(p[0]));
+        Assert.Equal(0, shared.BucketOf(p[3]));
+        foreach (var parameter in (Parameter[])[.. p, view, twin]) parameter.Dispose();
     }
 
     /// <summary>Ops recorded before the watch began (here the whole forward) may read any parameter, so every bucket
