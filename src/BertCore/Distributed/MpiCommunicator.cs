@@ -6,7 +6,9 @@ namespace BertCore.Distributed;
 /// The ranks of a run started by mpirun, over Open MPI (<see cref="MpiLibrary"/>). Each collective is the
 /// non-blocking MPI call polled to completion under a watchdog: a rank that waits longer than
 /// <see cref="Timeout"/> (a rank died or hangs) prints "rank R: waited N s for WHAT ..." on stderr and calls
-/// MPI_Abort, which ends every rank with a non-zero exit code. Polling yields the processor, then sleeps 1 ms
+/// MPI_Abort, which ends every rank with a non-zero exit code. <see cref="StartAllGather"/> returns the request instead,
+/// for <see cref="Test"/> (MPI_Test, no watchdog: it does not wait) and <see cref="Wait"/> (polled under the watchdog,
+/// as the blocking collectives are; MPI_Waitall would block without one). Polling yields the processor, then sleeps 1 ms
 /// between polls once a wait passes 50 ms, so that ranks sharing cores leave them to the ranks still computing.
 /// </summary>
 public sealed unsafe class MpiCommunicator : ICommunicator

@@ -32,8 +32,9 @@ public readonly record struct TrainingStepResult(int Step, double Loss, double A
 /// micro-batch ended), so that no micro-batch depends on another. That is what makes data parallelism exact: with a
 /// <see cref="World"/> of N ranks, rank r runs micro-batches r, r+N, ... (<see cref="StartMicroBatch"/> says which),
 /// the ranks exchange their gradients in each round of N micro-batches (bucket by bucket, each sent while the backward
-/// still runs: <see cref="GradientBucketMegabytes"/>) and add them in micro-batch order (<see cref="GradientExchange"/>), and gather the losses before clipping, so every rank clips and updates with
-/// bitwise the gradient and losses of one process running the k micro-batches, and the parameters stay in sync.
+/// still runs: <see cref="GradientBucketMegabytes"/>) and add them in micro-batch order (<see cref="GradientExchange"/>),
+/// and gather the losses before clipping, so every rank clips and updates with bitwise the gradient and losses of one
+/// process running the k micro-batches, and the parameters stay in sync.
 /// A recorded loss or a gradient norm that is not finite makes the factor NaN on the device, so AdamW skips the
 /// update; <see cref="Finish"/> then throws and the step is not counted. Without clipping
 /// (<see cref="MaxGradNorm"/> null: no norm is measured, as a benchmark step runs) the update is not gated, and a
