@@ -104,7 +104,9 @@ public sealed class TrainingStep : IDisposable
     /// backward pass has finished them, while the rest of the backward runs (0: the whole gradient in one exchange after
     /// the backward). The result is the same bits at any size. Starts as <see cref="MpiLaunch.BucketMegabytes"/> (the
     /// BERTCORE_MPI_BUCKET_MB variable, else 25); every rank must use the same size; a change applies from the next
-    /// <see cref="Begin"/>.
+    /// <see cref="Begin"/>. Above 0, run no other collective on <see cref="World"/> between Begin and
+    /// <see cref="Finish"/>: a rank sends its buckets during its backward, a rank without a micro-batch at the end of
+    /// the round, so a collective in between would come in another order on different ranks.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A size that is negative or not finite.</exception>
     public double GradientBucketMegabytes
