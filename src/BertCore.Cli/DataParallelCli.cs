@@ -1,3 +1,4 @@
+using System.Globalization;
 using BertCore.Backends;
 using BertCore.Distributed;
 using BertCore.IO;
@@ -23,6 +24,7 @@ internal static class DataParallelCli
         {
             code = body(world);
             world.Barrier("the end of the run", watched: false);   // rank 0 may still be writing plots
+            ReportWaits(world);
         }
         catch (Exception e)
         {
@@ -37,6 +39,18 @@ internal static class DataParallelCli
         }
         world.Dispose();
         return code;
+    }
+
+    /// <summary>Rank 0 prints how long each rank waited for the gradients in all (<see cref="MpiCommunicator.StartedWaited"/>):
+    /// the part of the exchange that the backward pass did not hide.</summary>
+    private static void ReportWaits(ICommunicator world)
+    {
+        if (world is not MpiCommunicator mpi) return;
+        var waits = new double[world.Size];
+        world.AllGather<double>([mpi.StartedWaited.TotalSeconds], waits, "the ranks' waiting times");
+        Console.WriteLine("data parallel: waited for the gradients (s, in all): " +
+            string.Join(", ", waits.Select((s, rank) => string.Create(CultureInfo.InvariantCulture, $"rank {rank} {s:F3}"))) +
+            string.Create(CultureInfo.InvariantCulture, $"; gradient buckets of {MpiLaunch.BucketMegabytes} MiB ({MpiLaunch.BucketVariable})"));
     }
 
     /// <summary>Requires the micro-batches of a step (<paramref name="option"/> K) to split evenly over the ranks.</summary>

@@ -43,7 +43,7 @@ public sealed partial class Graph
         var mean = Arena.Allocate(rows);
         var rstd = Arena.Allocate(rows);
         Backend.AddLayerNorm(x, residual, gamma, beta, eps, y, mean, rstd);
-        if (Tracks(x, residual, gamma) || Tracks(beta)) Record(_addLayerNorms, y, new AddLayerNormSaved(x, residual, gamma, beta, mean, rstd));
+        if (Tracks(x, residual, gamma, beta)) Record(_addLayerNorms, y, new AddLayerNormSaved(x, residual, gamma, beta, mean, rstd));
         return y;
     }
 

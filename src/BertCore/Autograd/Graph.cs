@@ -38,6 +38,9 @@ public sealed partial class Graph : IDisposable
     /// <summary>Number of ops recorded since the last backward or reset.</summary>
     public int TapeLength => _tapeCount;
 
+    /// <summary>Told which parameters each recorded op reads and when each entry's backward has run (null: nobody).</summary>
+    public ITapeObserver? Observer { get; set; }
+
     /// <summary>False inside a <see cref="NoGrad"/> scope.</summary>
     public bool IsRecording => _noGradDepth == 0;
 
@@ -114,6 +117,7 @@ public sealed partial class Graph : IDisposable
         {
             var e = _tape[i];
             if (e.Out.Grad != null) e.Slots.Backward(this, e.Out, e.Slot);
+            Observer?.BackwardRan(i);
         }
         ClearTape();
     }
@@ -134,9 +138,25 @@ public sealed partial class Graph : IDisposable
 
     // ---- helpers for the op files ----
 
-    /// <summary>Whether an op on these inputs must be recorded.</summary>
-    private bool Tracks(Tensor? a, Tensor? b = null, Tensor? c = null) =>
-        _noGradDepth == 0 && ((a?.RequiresGrad ?? false) || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
+    /// <summary>Whether an op on these inputs must be recorded (and, for the <see cref="Observer"/>, which parameters
+    /// it reads: an op that records calls this with every input that gets a gradient, just before it records).</summary>
+    private bool Tracks(Tensor? a, Tensor? b = null, Tensor? c = null, Tensor? d = null)
+    {
+        if (_noGradDepth != 0) return false;
+        if (Observer != null)
+        {
+            NoteRead(a);
+            NoteRead(b);
+            NoteRead(c);
+            NoteRead(d);
+        }
+        return (a?.RequiresGrad ?? false) || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false) || (d?.RequiresGrad ?? false);
+    }
+
+    private void NoteRead(Tensor? t)
+    {
+        if (t is { RequiresGrad: true, Owner: Parameter p }) Observer!.Reads(p, _tapeCount);
+    }
 
     private Tensor NewLike(Tensor x) => Arena.Allocate(x.Shape);
 

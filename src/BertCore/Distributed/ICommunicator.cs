@@ -22,6 +22,24 @@ public interface ICommunicator : IDisposable
     /// <param name="what">Names the data in the watchdog's message.</param>
     void AllGather(ReadOnlySpan<byte> send, Span<byte> receive, string what);
 
+    /// <summary>
+    /// Starts an <see cref="AllGather"/> and returns at once: <see cref="Test"/> lets it progress (Open MPI moves a
+    /// non-blocking collective on only inside MPI calls) and <see cref="Wait"/> ends it. Every rank starts the same
+    /// collectives in the same order. Until the request is done, <paramref name="send"/> and
+    /// <paramref name="receive"/> must stay where they are (pinned arrays or native memory), send unchanged and
+    /// receive unread.
+    /// </summary>
+    /// <returns>The request (0 once it is done).</returns>
+    nint StartAllGather(ReadOnlySpan<byte> send, Span<byte> receive);
+
+    /// <summary>Lets the started collectives progress; returns whether <paramref name="request"/> is done (a done
+    /// request becomes 0, and 0 is done).</summary>
+    bool Test(ref nint request);
+
+    /// <summary>Returns when <paramref name="request"/> is done (it becomes 0).</summary>
+    /// <param name="what">Names the data in the watchdog's message.</param>
+    void Wait(ref nint request, string what);
+
     /// <summary>Returns when every rank has called it.</summary>
     /// <param name="what">Names the point in the watchdog's message.</param>
     /// <param name="watched">False: wait without the watchdog's time limit (a rank that builds a cache).</param>

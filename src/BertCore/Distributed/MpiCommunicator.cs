@@ -6,7 +6,9 @@ namespace BertCore.Distributed;
 /// The ranks of a run started by mpirun, over Open MPI (<see cref="MpiLibrary"/>). Each collective is the
 /// non-blocking MPI call polled to completion under a watchdog: a rank that waits longer than
 /// <see cref="Timeout"/> (a rank died or hangs) prints "rank R: waited N s for WHAT ..." on stderr and calls
-/// MPI_Abort, which ends every rank with a non-zero exit code. Polling yields the processor, then sleeps 1 ms
+/// MPI_Abort, which ends every rank with a non-zero exit code. <see cref="StartAllGather"/> returns the request instead,
+/// for <see cref="Test"/> (MPI_Test, no watchdog: it does not wait) and <see cref="Wait"/> (polled under the watchdog,
+/// as the blocking collectives are; MPI_Waitall would block without one). Polling yields the processor, then sleeps 1 ms
 /// between polls once a wait passes 50 ms, so that ranks sharing cores leave them to the ranks still computing.
 /// </summary>
 public sealed unsafe class MpiCommunicator : ICommunicator
@@ -44,7 +46,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         {
             nint request;
             Check(_mpi.Ibcast(p, data.Length, _mpi.Byte, 0, _mpi.CommWorld, &request), "MPI_Ibcast");
-            Wait(&request, what, watched: true);
+            Poll(&request, what, watched: true);
         }
     }
 
@@ -57,15 +59,51 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             nint request;
             int count = send.Length;
             Check(_mpi.Iallgather(s, count, _mpi.Byte, r, count, _mpi.Byte, _mpi.CommWorld, &request), "MPI_Iallgather");
-            Wait(&request, what, watched: true);
+            Poll(&request, what, watched: true);
         }
     }
+
+    public nint StartAllGather(ReadOnlySpan<byte> send, Span<byte> receive)
+    {
+        if (receive.Length != (long)send.Length * Size) throw new ArgumentException($"AllGather: receive holds {receive.Length} bytes, not {Size} × {send.Length}");
+        fixed (byte* s = send)
+        fixed (byte* r = receive)
+        {
+            nint request;
+            int count = send.Length;
+            Check(_mpi.Iallgather(s, count, _mpi.Byte, r, count, _mpi.Byte, _mpi.CommWorld, &request), "MPI_Iallgather");
+            return request;
+        }
+    }
+
+    public bool Test(ref nint request)
+    {
+        if (request == 0) return true;
+        int done;
+        fixed (nint* r = &request) Check(_mpi.Test(r, &done, 0), "MPI_Test");
+        if (done != 0) request = 0;
+        return done != 0;
+    }
+
+    public void Wait(ref nint request, string what)
+    {
+        if (request == 0) return;
+        long start = Stopwatch.GetTimestamp();
+        fixed (nint* r = &request) Poll(r, what, watched: true);
+        request = 0;
+        StartedWaited += Stopwatch.GetElapsedTime(start);
+    }
+
+    /// <summary>The time this rank spent in <see cref="Wait"/>, for the collectives begun with
+    /// <see cref="StartAllGather"/> (a data-parallel step's gradients): waiting for the other ranks and for the bytes
+    /// not yet moved while it computed.</summary>
+    public TimeSpan StartedWaited { get; private set; }
 
     public void Barrier(string what, bool watched = true)
     {
         nint request;
         Check(_mpi.Ibarrier(_mpi.CommWorld, &request), "MPI_Ibarrier");
-        Wait(&request, what, watched);
+        Poll(&request, what, watched);
     }
 
     public void Abort(int exitCode)
@@ -85,7 +123,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Check(_mpi.Finalize(), "MPI_Finalize");
     }
 
-    private void Wait(nint* request, string what, bool watched)
+    private void Poll(nint* request, string what, bool watched)
     {
         long start = Stopwatch.GetTimestamp();
         for (long polls = 0; ; polls++)

@@ -14,6 +14,13 @@ public static class MpiLaunch
     /// <summary>The watchdog's limit when <see cref="TimeoutVariable"/> is not set.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(300);
 
+    /// <summary>The environment variable that sets the size of the gradient buckets that a data-parallel step sends
+    /// while its backward pass runs, in MiB (0: one exchange after the backward).</summary>
+    public const string BucketVariable = "BERTCORE_MPI_BUCKET_MB";
+
+    /// <summary>The bucket size when <see cref="BucketVariable"/> is not set: 25 MiB, PyTorch DDP's bucket_cap_mb.</summary>
+    public const double DefaultBucketMegabytes = 25;
+
     /// <summary>The number of ranks mpirun started (1 without mpirun).</summary>
     public static int LaunchedRanks =>
         int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? Environment.GetEnvironmentVariable("PMI_SIZE"),
@@ -35,6 +42,21 @@ public static class MpiLaunch
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds < 1e7
                 ? TimeSpan.FromSeconds(seconds)
                 : throw new ArgumentException($"{TimeoutVariable}={text}: give the watchdog's limit in seconds (a positive number)");
+        }
+    }
+
+    /// <summary>The gradient bucket size: <see cref="BucketVariable"/> MiB, else <see cref="DefaultBucketMegabytes"/>.</summary>
+    /// <exception cref="ArgumentException">The variable is not a number of MiB ≥ 0.</exception>
+    public static double BucketMegabytes
+    {
+        get
+        {
+            var text = Environment.GetEnvironmentVariable(BucketVariable);
+            if (text == null) return DefaultBucketMegabytes;
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double megabytes) && megabytes >= 0 && megabytes < 1e6
+                ? megabytes
+                : throw new ArgumentException($"{BucketVariable}={text}: give the gradient bucket size in MiB (a number ≥ 0; 0: one exchange " +
+                    $"after the backward pass; default {DefaultBucketMegabytes})");
         }
     }
 

@@ -31,9 +31,10 @@ public readonly record struct TrainingStepResult(int Step, double Loss, double A
 /// start + i·<see cref="MicroBatchRngStride"/> (start: the step's first RNG position; the step ends where its last
 /// micro-batch ended), so that no micro-batch depends on another. That is what makes data parallelism exact: with a
 /// <see cref="World"/> of N ranks, rank r runs micro-batches r, r+N, ... (<see cref="StartMicroBatch"/> says which),
-/// the ranks exchange their gradients after each round of N micro-batches and add them in micro-batch order
-/// (<see cref="GradientExchange"/>), and gather the losses before clipping, so every rank clips and updates with
-/// bitwise the gradient and losses of one process running the k micro-batches, and the parameters stay in sync.
+/// the ranks exchange their gradients in each round of N micro-batches (bucket by bucket, each sent while the backward
+/// still runs: <see cref="GradientBucketMegabytes"/>) and add them in micro-batch order (<see cref="GradientExchange"/>),
+/// and gather the losses before clipping, so every rank clips and updates with bitwise the gradient and losses of one
+/// process running the k micro-batches, and the parameters stay in sync.
 /// A recorded loss or a gradient norm that is not finite makes the factor NaN on the device, so AdamW skips the
 /// update; <see cref="Finish"/> then throws and the step is not counted. Without clipping
 /// (<see cref="MaxGradNorm"/> null: no norm is measured, as a benchmark step runs) the update is not gated, and a
@@ -71,6 +72,7 @@ public sealed class TrainingStep : IDisposable
         World = world ?? SingleProcess.Instance;
         if (World.Size > 1)
         {
+            GradientBucketMegabytes = MpiLaunch.BucketMegabytes;
             foreach (var p in parameters)
             {
                 if (p.Value.Device != DeviceKind.Cpu)
@@ -97,6 +99,23 @@ public sealed class TrainingStep : IDisposable
     /// <summary>The graph the forwards run on (its seed and RNG position are a checkpoint's).</summary>
     public Graph Graph { get; }
 
+    /// <summary>
+    /// With more than one rank: the size, in MiB, of the buckets of gradients that each rank sends as soon as its
+    /// backward pass has finished them, while the rest of the backward runs (0: the whole gradient in one exchange after
+    /// the backward). The result is the same bits at any size. Starts as <see cref="MpiLaunch.BucketMegabytes"/> (the
+    /// BERTCORE_MPI_BUCKET_MB variable, else 25); every rank must use the same size; a change applies from the next
+    /// <see cref="Begin"/>. Above 0, run no other collective on <see cref="World"/> between Begin and
+    /// <see cref="Finish"/>: a rank sends its buckets during its backward, a rank without a micro-batch at the end of
+    /// the round, so a collective in between would come in another order on different ranks.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size that is negative or not finite.</exception>
+    public double GradientBucketMegabytes
+    {
+        get;
+        set => field = double.IsFinite(value) && value >= 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "the gradient bucket size is a number of MiB ≥ 0");
+    }
+
     public AdamW Optimizer { get; }
     public LrSchedule Schedule { get; }
     public double? MaxGradNorm { get; }
@@ -117,7 +136,8 @@ public sealed class TrainingStep : IDisposable
         foreach (var p in _parameters)
             if (p.Trainable) _trainable.Add(p);
         (_next, _started, _hasGradient, _rngStart) = (0, false, false, Graph.RngOffset);
-        _exchange?.Begin(microBatches, _trainable);
+        _exchange?.Begin(microBatches, _trainable, (long)(GradientBucketMegabytes * (1 << 20)));
+        Graph.Observer = null;
     }
 
     /// <summary>
@@ -134,6 +154,7 @@ public sealed class TrainingStep : IDisposable
         if (_exchange != null && index > 0 && index % World.Size == 0) _exchange.EndRound(RoundName(index / World.Size - 1));
         Graph.RngOffset = MicroBatchRngStart(index);
         _started = index % World.Size == World.Rank;
+        if (_started && _exchange != null && GradientBucketMegabytes > 0) _exchange.Watch(Graph);
         return _started;
     }
 
@@ -176,6 +197,7 @@ public sealed class TrainingStep : IDisposable
             _exchange?.MarkGradient();
         }
         _exchange?.Record(index / World.Size, new MicroBatchRecord(0, 0, 1 | (loss != null ? 2 : 0) | (auxiliary != null && loss != null ? 4 : 0), Graph.RngOffset));
+        Graph.Observer = null;
         Graph.Reset();
     }
 

@@ -20,22 +20,53 @@ namespace BertCore.Tests.Distributed;
 /// rank) and a rank stopped (the watchdog aborts every rank). Tiny models with dropout 0.1, so that the dropout RNG
 /// positions are checked too; one thread per rank.
 /// </summary>
-public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
+public partial class DataParallelTests(ITestOutputHelper log, DataParallelTests.Shared shared) : IDisposable, IClassFixture<DataParallelTests.Shared>
 {
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
+    /// <summary>What the tests share: the pretraining inputs (the same bytes for every test) and the single-process
+    /// pretraining runs, each made once for its arguments (the bucket-size tests and a theory case compare with the
+    /// same one).</summary>
+    public sealed class Shared : IDisposable
+    {
+        private readonly Dictionary<string, string> _singleRuns = new();
+
+        internal TempFolder Folder { get; } = new();
+
+        /// <summary>The output folder of `bertcore ARGS` in one process (<paramref name="args"/> of the folder), run
+        /// the first time these arguments come.</summary>
+        public string SingleRun(Func<string, string[]> args)
+        {
+            string key = string.Join('\n', args("OUTPUT"));
+            if (!_singleRuns.TryGetValue(key, out var output))
+            {
+                output = Folder.File($"single-{_singleRuns.Count}");
+                var run = CliRunner.Run(args(output));
+                Assert.True(run.ExitCode == 0, run.StdOut + run.StdErr);
+                _singleRuns[key] = output;
+            }
+            return output;
+        }
+
+        public void Dispose() => Folder.Dispose();
+    }
+
     /// <summary>The pretraining arguments into <paramref name="output"/>: from a pre-masked stream (MLM + NSP), or from
     /// a raw corpus (dynamic masking: every rank draws the same masks; its token cache built by rank 0) with MLM or ELECTRA.</summary>
     private string[] Pretraining(string source, string output, int steps, int saveEvery, int gradAccum = 2)
     {
-        TinyPretraining.WriteVocab(_folder.Root);
-        TinyPretraining.Config().Save(_folder.File("config.json"));
+        string vocab = shared.Folder.File("vocab.txt"), config = shared.Folder.File("config.json");
+        if (!File.Exists(config))
+        {
+            TinyPretraining.WriteVocab(shared.Folder.Root);
+            TinyPretraining.Config().Save(config);
+        }
         string[] data = source == "batches"
             ? ["--batches", Stream(), "--objective", "mlm+nsp"]
             : ["--corpus", Corpus(), "--seq", $"{TinyPretraining.Sequence}", "--batch", "3", "--objective", source == "corpus-electra" ? "electra" : "mlm"];
-        return ["pretrain", .. data, "--vocab", _folder.File("vocab.txt"), "--config", _folder.File("config.json"), "--output", output,
+        return ["pretrain", .. data, "--vocab", vocab, "--config", config, "--output", output,
             "--max-steps", $"{steps}", "--save-every", $"{saveEvery}", "--lr", "1e-3", "--warmup", "2", "--seed", "3", "--grad-accum", $"{gradAccum}",
             "--threads", "1", "--log-every", "1"];
     }
@@ -50,13 +81,36 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
     [InlineData("batches", 3, 3)]
     public void Pretraining_on_several_ranks_ends_bitwise_where_one_process_with_the_same_grad_accum_ends(string source, int ranks, int gradAccum)
     {
-        string single = _folder.File("single"), parallel = _folder.File("parallel");
-        var one = CliRunner.Run(Pretraining(source, single, steps: 6, saveEvery: 3, gradAccum));
-        Assert.True(one.ExitCode == 0, one.StdOut + one.StdErr);
+        string single = shared.SingleRun(output => Pretraining(source, output, steps: 6, saveEvery: 3, gradAccum)), parallel = _folder.File("parallel");
         var two = MpiRunner.Run(ranks, Pretraining(source, parallel, steps: 6, saveEvery: 3, gradAccum));
         Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
         AssertSameRun(single, parallel, timingColumn: 4);
         Assert.Equal(Directory.GetFileSystemEntries(single).Select(Path.GetFileName).Order(), Directory.GetFileSystemEntries(parallel).Select(Path.GetFileName).Order());
+    }
+
+    /// <summary>BERTCORE_MPI_BUCKET_MB: 0.01 MiB cuts the tiny model's 88 KB of gradients into about ten buckets, each
+    /// sent while the backward runs; 0 sends the whole gradient after it. Four micro-batches on 2 ranks: two rounds
+    /// per step. Rank 0 ends with how long each rank waited for the gradients.</summary>
+    [MpiTheory]
+    [InlineData("0.01")]
+    [InlineData("0")]
+    public void Pretraining_on_two_ranks_ends_bitwise_where_one_process_ends_at_any_gradient_bucket_size(string megabytes)
+    {
+        string single = shared.SingleRun(output => Pretraining("batches", output, steps: 6, saveEvery: 3, gradAccum: 4)), parallel = _folder.File("parallel");
+        var two = MpiRunner.Run(2, new Dictionary<string, string> { ["BERTCORE_MPI_BUCKET_MB"] = megabytes },
+            Pretraining("batches", parallel, steps: 6, saveEvery: 3, gradAccum: 4));
+        Assert.True(two.ExitCode == 0, two.StdOut + two.StdErr);
+        AssertSameRun(single, parallel, timingColumn: 4);
+        Assert.Matches($@"data parallel: waited for the gradients \(s, in all\): rank 0 \d+\.\d{{3}}, rank 1 \d+\.\d{{3}}; gradient buckets of {Regex.Escape(megabytes)} MiB", two.StdOut);
+    }
+
+    [MpiFact]
+    public void A_bucket_size_that_is_no_number_ends_every_rank_naming_the_variable()
+    {
+        var run = MpiRunner.Run(2, new Dictionary<string, string> { ["BERTCORE_MPI_BUCKET_MB"] = "lots" },
+            Pretraining("batches", _folder.File("bad"), steps: 2, saveEvery: 2));
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("BERTCORE_MPI_BUCKET_MB=lots: give the gradient bucket size in MiB", run.StdErr);
     }
 
     [MpiFact]
@@ -123,16 +177,17 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         AssertSameRun(straight, killedOne, timingColumn: 4);
     }
 
+    /// <summary>In buckets of 0.01 MiB, so that rank 0 waits in the bucketed exchange (or for the losses) and names the bucket.</summary>
     [MpiFact]
     public void A_rank_that_hangs_makes_the_watchdog_end_every_rank_naming_what_it_waited_for()
     {
-        using var mpirun = MpiRunner.Start(2, new Dictionary<string, string> { ["BERTCORE_MPI_TIMEOUT"] = "10" },
+        using var mpirun = MpiRunner.Start(2, new Dictionary<string, string> { ["BERTCORE_MPI_TIMEOUT"] = "10", ["BERTCORE_MPI_BUCKET_MB"] = "0.01" },
             Pretraining("batches", _folder.File("hung"), 200, 50));
         var (stdout, stderr, seconds) = KillAfterStep(mpirun, 3, pid => Process.Start("kill", ["-STOP", $"{pid}"])!.WaitForExit());
         log.WriteLine($"rank 1 stopped: mpirun ended after {seconds:F1} s with exit code {mpirun.ExitCode}\n{stderr}");
         Assert.True(seconds < 60, $"the ranks ran on for {seconds:F0} s after rank 1 was stopped");
         Assert.NotEqual(0, mpirun.ExitCode);
-        Assert.Matches(@"rank 0: waited \d+ s for the (gradients|losses) of step \d+", stderr);
+        Assert.Matches(@"rank 0: waited \d+ s for the (gradients of step \d+, micro-batches \d+-\d+ \(bucket \d+ of \d+\)|losses of step \d+)", stderr);
     }
 
     /// <summary>The resumed run names a checkpoint written at or after step 8 (the last one before the kill after step 9;
@@ -167,7 +222,6 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         return (lines + rest.Result, stderr.Result, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Both output folders hold the same final weights and metrics.csv (but for the timing column).</summary>
     /// <summary>A fine-tuning-style run (metrics.csv's tokens/s in column 5) in one process and on 2 ranks, into two
     /// folders: both succeed and end with the same files, metrics and selected checkpoint.</summary>
     private void AssertTwoRanksMatchOneProcess(Func<string, string[]> args)
@@ -181,6 +235,7 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(Selection(single), Selection(parallel));
     }
 
+    /// <summary>Both output folders hold the same final weights and metrics.csv (but for the timing column).</summary>
     private static void AssertSameRun(string expected, string actual, int timingColumn)
     {
         Assert.Equal(Trajectory(expected, timingColumn), Trajectory(actual, timingColumn));
@@ -200,7 +255,7 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
     /// <summary>A pre-masked stream of 16 batches of <see cref="TinyPretraining.Batch"/> sequences.</summary>
     private string Stream()
     {
-        var path = _folder.File("stream.safetensors");
+        var path = shared.Folder.File("stream.safetensors");
         if (!File.Exists(path))
         {
             var source = TinyPretraining.Source(seed: 17, batch: TinyPretraining.Batch);
@@ -212,7 +267,7 @@ public partial class DataParallelTests(ITestOutputHelper log) : IDisposable
     /// <summary>A corpus of 40 seeded documents of 3–6 sentences over the tiny vocabulary's words.</summary>
     private string Corpus()
     {
-        var path = _folder.File("corpus.txt");
+        var path = shared.Folder.File("corpus.txt");
         if (File.Exists(path)) return path;
         var random = new Random(5);
         var text = new System.Text.StringBuilder();

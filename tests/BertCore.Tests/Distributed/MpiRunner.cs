@@ -25,9 +25,12 @@ internal static class MpiRunner
     }
 
     /// <summary>Runs the CLI on <paramref name="ranks"/> ranks to the end (at most 5 minutes).</summary>
-    public static CliRunner.Result Run(int ranks, params string[] args)
+    public static CliRunner.Result Run(int ranks, params string[] args) => Run(ranks, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the CLI on <paramref name="ranks"/> ranks with these environment variables to the end (at most 5 minutes).</summary>
+    public static CliRunner.Result Run(int ranks, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var p = Start(ranks, new Dictionary<string, string>(), args);
+        using var p = Start(ranks, environment, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException("mpirun bertcore " + string.Join(' ', args)); }
