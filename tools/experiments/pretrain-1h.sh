@@ -9,12 +9,16 @@
 #      BERT's AdamW and dropout, which measured best at 2,000 steps; e.g. RECIPE="--pre-ln --no-bias --dropout 0
 #      --beta2 0.98 --max-grad-norm 0.5 --pack" for the Cramming-style recipe);
 #   3. SST-2 fine-tuning on SEEDS (1 2 3) from the pretrained model and from random initialization (same vocabulary,
-#      configuration and protocol: 2 epochs, lr 2e-4, batch 32, --max-seq 64); STS-B, RTE and WNUT-17 on the first seed;
+#      configuration and protocol: 2 epochs, lr FT_LR (2e-4), mean pooling (POOLING; not for WNUT-17's tagger), batch 32,
+#      --max-seq 64); STS-B and RTE the same on the first seed, WNUT-17's tagger NER_EPOCHS (10) at NER_LR (1e-3) (in 2
+#      epochs at 2e-4 a tiny tagger finds no entity at all);
 #   4. a markdown table (OUT/table.md) from the runs' results.json and the pretraining's metrics.csv.
 # Usage: tools/experiments/pretrain-1h.sh            (env: OUT, MINUTES, OBJECTIVE mlm|electra, RATIO, BATCH, SEQ, RECIPE,
 #        SEEDS, VOCAB, PRETRAIN_EXTRA "more pretrain options" for ablations, e.g. PRETRAIN_EXTRA="--mask-prob 0.3:0.15";
-#        EPOCHS (2) of fine-tuning, FINETUNE_EXTRA "more finetune options", e.g. "--max-train 500 --max-dev 100" for a smoke run)
-# Runs that already have results are kept, so a stopped script resumes where it was. Needs a quiet machine: the
+#        EPOCHS (2), FT_LR (2e-4) and POOLING (mean) of fine-tuning, NER_EPOCHS (10) and NER_LR (1e-3) of WNUT-17's,
+#        FINETUNE_EXTRA "more finetune options", e.g. "--max-train 500 --max-dev 100" for a smoke run)
+# Runs that already have results are kept, so a stopped script resumes where it was (and an OUT holding vocab.txt and
+# pretrained-OBJECTIVE/ from an earlier run only fine-tunes, e.g. under another protocol). Needs a quiet machine: the
 # pretraining budget is wall-clock time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +34,10 @@ seq=${SEQ:-64}
 # RECIPE: the architecture and optimizer options; the default is what measured best at 2,000 steps (post-LN as BERT,
 # its default AdamW and dropout); the Cramming-style alternative: "--pre-ln --no-bias --dropout 0 --beta2 0.98 --max-grad-norm 0.5 --pack"
 recipe=${RECIPE:-}
+# The fine-tuning protocol, the same for both starts: FT_LR and POOLING (the sentence vector of classify, pair and
+# regress; an MLM-pretrained model has no trained pooler, so mean pooling is the default: see docs/pretraining.md)
+ft_lr=${FT_LR:-2e-4}
+pool=${POOLING:-mean}
 mkdir -p "$out"
 bin=$out/bin
 [ -f "$bin/bertcore.dll" ] || dotnet build "$root/src/BertCore.Cli" -c Release -o "$bin" -nologo -v q > "$out/build.log"
@@ -54,8 +62,10 @@ fi
 # The same architecture from random initialization: the pretrained run's config.json (pre-LN, no biases) and vocabulary.
 finetune() {  # task train dev name init-args... : one run into OUT/runs/NAME unless it has results
   local task=$1 train=$2 dev=$3 name=$4; shift 4
+  local protocol=(--epochs "${EPOCHS:-2}" --lr "$ft_lr" --pooling "$pool")
+  [ "$task" = ner ] && protocol=(--epochs "${NER_EPOCHS:-10}" --lr "${NER_LR:-1e-3}")
   [ -f "$out/runs/$name/results.json" ] || $B finetune --task "$task" --train "$train" --dev "$dev" --output "$out/runs/$name" \
-    --epochs "${EPOCHS:-2}" --lr 2e-4 --batch 32 --max-seq 64 --log-every 500 ${FINETUNE_EXTRA:-} "$@" > "$out/runs/$name.log" 2>&1
+    "${protocol[@]}" --batch 32 --max-seq 64 --log-every 500 ${FINETUNE_EXTRA:-} "$@" > "$out/runs/$name.log" 2>&1
 }
 mkdir -p "$out/runs"
 for seed in $seeds; do
