@@ -52,28 +52,27 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public void AllGather(ReadOnlySpan<byte> send, Span<byte> receive, string what)
     {
-        if (receive.Length != (long)send.Length * Size) throw new ArgumentException($"AllGather of {what}: receive holds {receive.Length} bytes, not {Size} × {send.Length}");
         fixed (byte* s = send)
         fixed (byte* r = receive)
         {
-            nint request;
-            int count = send.Length;
-            Check(_mpi.Iallgather(s, count, _mpi.Byte, r, count, _mpi.Byte, _mpi.CommWorld, &request), "MPI_Iallgather");
+            nint request = BeginAllGather(s, send.Length, r, receive.Length, what);
             Poll(&request, what, watched: true);
         }
     }
 
     public nint StartAllGather(ReadOnlySpan<byte> send, Span<byte> receive)
     {
-        if (receive.Length != (long)send.Length * Size) throw new ArgumentException($"AllGather: receive holds {receive.Length} bytes, not {Size} × {send.Length}");
         fixed (byte* s = send)
         fixed (byte* r = receive)
-        {
-            nint request;
-            int count = send.Length;
-            Check(_mpi.Iallgather(s, count, _mpi.Byte, r, count, _mpi.Byte, _mpi.CommWorld, &request), "MPI_Iallgather");
-            return request;
-        }
+            return BeginAllGather(s, send.Length, r, receive.Length, "the gradients");
+    }
+
+    private nint BeginAllGather(byte* send, int sendBytes, byte* receive, int receiveBytes, string what)
+    {
+        if (receiveBytes != (long)sendBytes * Size) throw new ArgumentException($"AllGather of {what}: receive holds {receiveBytes} bytes, not {Size} × {sendBytes}");
+        nint request;
+        Check(_mpi.Iallgather(send, sendBytes, _mpi.Byte, receive, sendBytes, _mpi.Byte, _mpi.CommWorld, &request), "MPI_Iallgather");
+        return request;
     }
 
     public bool Test(ref nint request)
