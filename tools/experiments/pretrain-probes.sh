@@ -7,6 +7,7 @@
 #   preln      the Cramming-style recipe: --pre-ln --no-bias --dropout 0 --beta2 0.98 --max-grad-norm 0.5 --pack
 #   selective  post-LN with selective masking (Gu et al. 2020): --importance from `bertcore importance --method buffer`
 #              scored by a task model fine-tuned on SST-2 from random initialization in the same vocabulary (row random, seed 1)
+#   electra    post-LN with ELECTRA's replaced-token detection (--objective electra; the discriminator is fine-tuned)
 #   random     no pretraining (random initialization)
 # Usage: tools/experiments/pretrain-probes.sh ROW SEED...   (env OUT, STEPS); prints "ROW sSEED held-out-MLM-accuracy SST-2-accuracy"
 set -euo pipefail
@@ -29,9 +30,10 @@ finetune() {  # NAME SEED init-args...
 }
 case $row in
   random) init=(--config tiny --vocab "$out/vocab.txt") ;;
-  postln|preln|selective)
+  postln|preln|selective|electra)
     extra=()
     [ "$row" = preln ] && extra=(--pre-ln --no-bias --dropout 0 --beta2 0.98 --max-grad-norm 0.5 --pack)
+    [ "$row" = electra ] && extra=(--objective electra)
     if [ "$row" = selective ]; then
       finetune random 1 --config tiny --vocab "$out/vocab.txt"
       tail -n +2 "$data/sst2/train.tsv" | cut -f1 > "$out/train-sentences.txt"
@@ -43,7 +45,7 @@ case $row in
       --eval-corpus "$out/dev-sentences.txt" --vocab "$out/vocab.txt" --config tiny --max-steps "$steps" --batch 64 --seq 64 \
       --save-every 100000 --eval-every 1000 --log-every 200 --output "$out/$row" "${extra[@]}" > "$out/$row.log" 2>&1
     init=(--model "$out/$row") ;;
-  *) echo "unknown row $row (postln, preln, selective, random)" >&2; exit 2 ;;
+  *) echo "unknown row $row (postln, preln, selective, electra, random)" >&2; exit 2 ;;
 esac
 mlm=$(grep -h "eval at step $steps:" "$out/$row.log" 2>/dev/null | sed 's/.*mlm accuracy \([0-9.]*\).*/\1/' || true)
 for seed in "$@"; do
