@@ -47,9 +47,8 @@ public sealed class Pretrainer : IDisposable
     private readonly TrainingStep _step;
     private readonly List<EvaluationRecord> _evaluations = new();
     private readonly IPretrainingObjective? _objective;
-    private readonly TimeProvider _clock;
+    private readonly RunClock _time;   // this session's training time (rank 0's with several ranks)
     private TimeSpan _timeBefore;
-    private long? _sessionStart;
 
     /// <param name="model">The model to train (see <see cref="PretrainingModel"/>). Without
     /// <see cref="PretrainerOptions.RelationHead"/> its pooler and NSP head, if any, are frozen (not trained).</param>
@@ -57,7 +56,8 @@ public sealed class Pretrainer : IDisposable
     /// <param name="eval">Held-out batches; every evaluation rewinds it to the position it has now.</param>
     /// <param name="vocabPath">vocab.txt copied into every saved model folder (optional).</param>
     /// <param name="objective">The training loss instead of the model's MLM (+ relation) loss (optional).</param>
-    /// <param name="clock">Measures <see cref="TrainingTime"/> (the system clock unless a test passes a fake one).</param>
+    /// <param name="clock">Measures <see cref="TrainingTime"/> (the system clock unless a test passes a fake one; with
+    /// several ranks rank 0's decides, see <see cref="RunClock"/>).</param>
     /// <param name="world">The ranks of a data-parallel run (default: this process alone). Every rank reads the same
     /// batches (the same source, options and seed) and runs micro-batches rank, rank + ranks, ... of each step; only
     /// rank 0 writes into the output folder.</param>
@@ -84,7 +84,6 @@ public sealed class Pretrainer : IDisposable
         _evalStart = eval == null ? null : new Dictionary<string, long>(eval.Position);
         _vocabPath = vocabPath;
         _objective = objective;
-        _clock = clock ?? TimeProvider.System;
         var trained = model.Parameters().Concat(objective?.TrainableParameters ?? []).ToArray();
         var adam = new AdamW(backend, ParameterGroup.DecayAndNoDecay(trained, options.LearningRate, options.WeightDecay),
             options.Beta1, options.Beta2, options.Eps);
@@ -92,6 +91,7 @@ public sealed class Pretrainer : IDisposable
             ? LrSchedule.OverProgress(options.Schedule, options.WarmupFraction, () => Progress)
             : LrSchedule.Parse(options.Schedule, options.WarmupSteps, options.MaxSteps);
         _step = new TrainingStep(backend, trained, adam, schedule, options.MaxGradNorm, (ulong)options.Seed, world);
+        _time = new RunClock(_step.World, clock);
     }
 
     public IBackend Backend { get; }
@@ -102,8 +102,9 @@ public sealed class Pretrainer : IDisposable
     public int Step => _step.Count;
 
     /// <summary>Wall time of training so far, the time before a <see cref="Resume"/> included: counted from the first
-    /// <see cref="TrainStep"/> or <see cref="Run"/> (evaluations and checkpoints within a run count too).</summary>
-    public TimeSpan TrainingTime => _timeBefore + (_sessionStart is { } start ? _clock.GetElapsedTime(start) : TimeSpan.Zero);
+    /// <see cref="TrainStep"/> or <see cref="Run"/> (evaluations and checkpoints within a run count too). With several
+    /// ranks, rank 0's time as <see cref="Run"/>'s loop last agreed on it (<see cref="RunClock"/>), the same on every rank.</summary>
+    public TimeSpan TrainingTime => _timeBefore + _time.Elapsed;
 
     /// <summary>The fraction of the run done, in [0, 1]: <see cref="TrainingTime"/> / the time budget when there is
     /// one, else steps taken / <see cref="PretrainerOptions.MaxSteps"/>. The schedule, the batch ramp and the
@@ -122,7 +123,7 @@ public sealed class Pretrainer : IDisposable
     /// batches lack relation labels that the objective needs.</exception>
     public StepResult TrainStep()
     {
-        _sessionStart ??= _clock.GetTimestamp();
+        if (!_time.Started) _time.Start();
         double progress = Progress;
         int k = Options.BatchRamp?.MicroBatches(Options.GradientAccumulationSteps, progress) ?? Options.GradientAccumulationSteps;
         if (Options.MaskRate is { } rate) ((PretrainingBatchSource)_train).MaskProbability = rate.At(progress);
@@ -214,7 +215,7 @@ public sealed class Pretrainer : IDisposable
         _evaluations.Clear();
         _evaluations.AddRange(state.Evaluations);
         _timeBefore = TimeSpan.FromSeconds(state.TrainingSeconds);
-        _sessionStart = null;
+        _time.Reset();
     }
 
     /// <summary>
@@ -233,10 +234,10 @@ public sealed class Pretrainer : IDisposable
             PretrainingCheckpoint.RemoveIncomplete(output);
         }
         using var metrics = Writes ? MetricsLog.Open(Path.Combine(output, MetricsFile), Step) : null;
-        (_timeBefore, _sessionStart) = (TrainingTime, _clock.GetTimestamp());
+        _timeBefore = TrainingTime;   // the loop starts _time again
         var cadence = new TrainingCadence(Options.MaxSteps > 0 ? Options.MaxSteps : int.MaxValue, Options.EvalEvery, Options.SaveEvery,
             Evaluates: _eval != null, SaveAfterLast: true, TimeBudget: Options.TimeBudget, TimeSpent: _timeBefore);
-        var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation, _clock);
+        var loop = TrainingLoop.Run(new PretrainingRun(this, metrics), cadence, cancellation, _time);
         if (loop.Cancelled) return new PretrainingResult(false, Step, LastLoss, loop.LastEvaluation, loop.LastCheckpoint);
         if (Writes)
         {

@@ -35,31 +35,32 @@ public sealed record TrainingLoopResult<TEvaluation>(bool Cancelled, string? Las
 ///     checkpoint when due (every N steps, with each evaluation, after the last)
 ///     report progress with the time so far and the estimated time left
 /// </code>
-/// Cancellation (Ctrl+C) is checked between steps: the current step always finishes.
+/// Cancellation (Ctrl+C) is checked between steps: the current step always finishes. With several ranks, rank 0's
+/// cancellation and clock decide for all (<see cref="RunClock"/>), so every rank takes the same steps.
 /// </summary>
 public static class TrainingLoop
 {
-    /// <param name="clock">Measures the wall time (the system clock unless a test passes a fake one).</param>
+    /// <param name="clock">The run's time and stop decision, started here (default: this process's system clock).</param>
     public static TrainingLoopResult<TEvaluation> Run<TStep, TEvaluation>(ITrainingRun<TStep, TEvaluation> run, TrainingCadence cadence,
-        CancellationToken cancellation = default, TimeProvider? clock = null) where TEvaluation : class
+        CancellationToken cancellation = default, RunClock? clock = null) where TEvaluation : class
     {
-        clock ??= TimeProvider.System;
-        long start = clock.GetTimestamp();
-        TimeSpan Elapsed() => clock.GetElapsedTime(start);
+        clock ??= new RunClock();
+        clock.Start();
         int firstStep = run.Step, savedAt = -1;
         string? checkpoint = null;
         TEvaluation? evaluation = null;
         bool cancelled = false;
         while (run.Step < cadence.TotalSteps && !run.StopRequested)
         {
-            if (cancellation.IsCancellationRequested)
+            if (clock.Agree(cancellation))
             {
                 cancelled = true;
                 if (cadence.SaveOnCancel && run.Step > firstStep && savedAt != run.Step) checkpoint = run.SaveCheckpoint();
                 break;
             }
             var step = run.TrainStep(out bool epochEnd);
-            bool last = run.Step >= cadence.TotalSteps || (cadence.TimeBudget is { } budget && cadence.TimeSpent + Elapsed() >= budget);
+            clock.Agree(cancellation);   // the time after the step, for the budget (a stop request waits for the next Agree)
+            bool last = run.Step >= cadence.TotalSteps || (cadence.TimeBudget is { } budget && cadence.TimeSpent + clock.Elapsed >= budget);
             bool evaluationDue = cadence.EvalEvery > 0 ? run.Step % cadence.EvalEvery == 0 : cadence.EvaluateEachEpoch && epochEnd;
             var stepEvaluation = cadence.Evaluates && (last ? cadence.EvaluateAfterLast : evaluationDue) ? run.Evaluate(step, last) : null;
             evaluation = stepEvaluation ?? evaluation;
@@ -71,12 +72,12 @@ public static class TrainingLoop
                 checkpoint = saved = run.SaveCheckpoint();
                 savedAt = run.Step;
             }
-            var elapsed = Elapsed();
+            var elapsed = clock.Elapsed;
             double etaSeconds = elapsed.TotalSeconds / (run.Step - firstStep) * (cadence.TotalSteps - run.Step);
             if (cadence.TimeBudget is { } limit) etaSeconds = Math.Min(etaSeconds, Math.Max(0, (limit - cadence.TimeSpent - elapsed).TotalSeconds));
             run.Report(step, stepEvaluation, saved, elapsed, TimeSpan.FromSeconds(Math.Min(etaSeconds, TimeSpan.MaxValue.TotalSeconds / 2)));
             if (last) break;
         }
-        return new TrainingLoopResult<TEvaluation>(cancelled, checkpoint, evaluation, Elapsed());
+        return new TrainingLoopResult<TEvaluation>(cancelled, checkpoint, evaluation, clock.Elapsed);
     }
 }

@@ -54,8 +54,9 @@ public partial class DataParallelTests(ITestOutputHelper log, DataParallelTests.
     }
 
     /// <summary>The pretraining arguments into <paramref name="output"/>: from a pre-masked stream (MLM + NSP), or from
-    /// a raw corpus (dynamic masking: every rank draws the same masks; its token cache built by rank 0) with MLM or ELECTRA.</summary>
-    private string[] Pretraining(string source, string output, int steps, int saveEvery, int gradAccum = 2)
+    /// a raw corpus (dynamic masking: every rank draws the same masks; its token cache built by rank 0) with MLM or ELECTRA.
+    /// <paramref name="maxMinutes"/> above 0: a time budget (warmup 10% of it) instead of <paramref name="steps"/>.</summary>
+    private string[] Pretraining(string source, string output, int steps, int saveEvery, int gradAccum = 2, double maxMinutes = 0)
     {
         string vocab = shared.Folder.File("vocab.txt"), config = shared.Folder.File("config.json");
         if (!File.Exists(config))
@@ -66,9 +67,11 @@ public partial class DataParallelTests(ITestOutputHelper log, DataParallelTests.
         string[] data = source == "batches"
             ? ["--batches", Stream(), "--objective", "mlm+nsp"]
             : ["--corpus", Corpus(), "--seq", $"{TinyPretraining.Sequence}", "--batch", "3", "--objective", source == "corpus-electra" ? "electra" : "mlm"];
-        return ["pretrain", .. data, "--vocab", vocab, "--config", config, "--output", output,
-            "--max-steps", $"{steps}", "--save-every", $"{saveEvery}", "--lr", "1e-3", "--warmup", "2", "--seed", "3", "--grad-accum", $"{gradAccum}",
-            "--threads", "1", "--log-every", "1"];
+        string[] length = maxMinutes > 0
+            ? ["--max-minutes", maxMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--warmup-fraction", "0.1"]
+            : ["--max-steps", $"{steps}", "--warmup", "2"];
+        return ["pretrain", .. data, "--vocab", vocab, "--config", config, "--output", output, .. length,
+            "--save-every", $"{saveEvery}", "--lr", "1e-3", "--seed", "3", "--grad-accum", $"{gradAccum}", "--threads", "1", "--log-every", "1"];
     }
 
     /// <summary>With 2 micro-batches on 2 ranks the sum of a round has two terms (either order gives the same bits);

@@ -274,7 +274,7 @@ public sealed class FineTuner : IDisposable
             : FineTuningLog.Resume(logPath, Network.Spec.Task, Step, step => _evaluations.FirstOrDefault(e => e.Step == step)?.Scores);
         var cadence = new TrainingCadence(TotalSteps, Options.EvalEvery, Options.SaveEvery, Evaluates: Dev != null, EvaluateEachEpoch: true,
             SaveWithEvaluation: true);
-        var loop = TrainingLoop.Run(new FineTuningRun(this, log), cadence, cancellation);
+        var loop = TrainingLoop.Run(new FineTuningRun(this, log), cadence, cancellation, new RunClock(_step.World));
         var result = new FineTuningResult(!loop.Cancelled, _stoppedEarly, Step, LastLoss, _best, _evaluations.ToArray(), output, clock.Elapsed);
         if (Writes)
         {
