@@ -149,7 +149,7 @@ public partial class DataParallelTests(ITestOutputHelper log, DataParallelTests.
     [MpiFact]
     public void A_rank_killed_ends_every_rank_and_its_checkpoint_resumes_on_one_process_and_back_on_two()
     {
-        const int Steps = 200, SaveEvery = 4;   // far more steps than the log lines can lag behind a busy machine (CI saw 8+)
+        const int Steps = 1000, SaveEvery = 4;   // a step takes about a millisecond: far more steps than the log lines can lag behind a busy machine (CI saw 8+)
         string straight = _folder.File("straight"), killedTwo = _folder.File("killed-two"), killedOne = _folder.File("killed-one");
         var full = CliRunner.Run(Pretraining("batches", straight, Steps, SaveEvery));
         Assert.True(full.ExitCode == 0, full.StdErr);
