@@ -185,7 +185,7 @@ public partial class DataParallelTests(ITestOutputHelper log, DataParallelTests.
     public void A_rank_that_hangs_makes_the_watchdog_end_every_rank_naming_what_it_waited_for()
     {
         using var mpirun = MpiRunner.Start(2, new Dictionary<string, string> { ["BERTCORE_MPI_TIMEOUT"] = "10", ["BERTCORE_MPI_BUCKET_MB"] = "0.01" },
-            Pretraining("batches", _folder.File("hung"), 200, 50));
+            Pretraining("batches", _folder.File("hung"), 2000, 500));
         var (stdout, stderr, seconds) = KillAfterStep(mpirun, 3, pid => Process.Start("kill", ["-STOP", $"{pid}"])!.WaitForExit());
         log.WriteLine($"rank 1 stopped: mpirun ended after {seconds:F1} s with exit code {mpirun.ExitCode}\n{stderr}");
         Assert.True(seconds < 60, $"the ranks ran on for {seconds:F0} s after rank 1 was stopped");
