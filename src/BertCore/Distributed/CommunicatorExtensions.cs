@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace BertCore.Distributed;
@@ -16,4 +17,19 @@ public static class CommunicatorExtensions
     /// <summary><see cref="ICommunicator.Broadcast"/> of values from rank 0.</summary>
     public static void Broadcast<T>(this ICommunicator world, Span<T> data, string what) where T : unmanaged =>
         world.Broadcast(MemoryMarshal.AsBytes(data), what);
+
+    /// <summary>Requires every rank to hold rank 0's <paramref name="value"/> of a setting that each rank reads for
+    /// itself (from its environment, say): rank 0's value is broadcast, and a rank whose own differs throws.</summary>
+    /// <param name="name">Names the setting in the message (e.g. the environment variable).</param>
+    /// <exception cref="InvalidOperationException">This rank's value differs from rank 0's.</exception>
+    public static void RequireSameOnEveryRank(this ICommunicator world, double value, string name)
+    {
+        if (world.Size == 1) return;
+        Span<double> rankZero = [value];
+        world.Broadcast<double>(rankZero, $"rank 0's {name}");
+        if (rankZero[0] != value)
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"{name} is {value} on rank {world.Rank} but {rankZero[0]} on rank 0: every rank must use the same (mpirun passes its ") +
+                $"environment to the ranks on its own machine only; add -x {name} for the others)");
+    }
 }

@@ -73,6 +73,7 @@ public sealed class TrainingStep : IDisposable
         if (World.Size > 1)
         {
             GradientBucketMegabytes = MpiLaunch.BucketMegabytes;
+            World.RequireSameOnEveryRank(GradientBucketMegabytes, MpiLaunch.BucketVariable);
             foreach (var p in parameters)
             {
                 if (p.Value.Device != DeviceKind.Cpu)
