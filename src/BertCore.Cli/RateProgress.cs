@@ -9,7 +9,7 @@ namespace BertCore.Cli;
 public sealed class RateProgress(string unit) : IProgress<(int Done, int Total)>
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly bool _terminal = !Console.IsOutputRedirected && Distributed.MpiLaunch.LaunchedRanks == 1;   // mpirun gives ranks a pty
+    private readonly bool _terminal = TrainingDisplay.LiveTerminal;
     private TimeSpan? _printed;
 
     public void Report((int Done, int Total) value)

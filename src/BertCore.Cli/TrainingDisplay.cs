@@ -12,7 +12,11 @@ public sealed class TrainingDisplay(IAnsiConsole console, bool live)
     private ProgressContext? _context;
 
     /// <summary>The display of this process: live when standard output is a terminal.</summary>
-    public static TrainingDisplay ForConsole() => new(AnsiConsole.Console, live: !Console.IsOutputRedirected && Distributed.MpiLaunch.LaunchedRanks == 1);   // mpirun gives ranks a pty
+    public static TrainingDisplay ForConsole() => new(AnsiConsole.Console, live: LiveTerminal);
+
+    /// <summary>Whether standard output is a terminal that progress may redraw: not redirected, and not a rank under
+    /// mpirun (which gives its ranks a pty).</summary>
+    public static bool LiveTerminal => !Console.IsOutputRedirected && Distributed.MpiLaunch.LaunchedRanks == 1;
 
     /// <summary>The live display's context while <see cref="Run{T}"/> runs on a terminal; null otherwise.</summary>
     public ProgressContext? Live => _context;

@@ -157,10 +157,8 @@ public sealed class PretrainCommand : ICommand
             throw new InvalidFileException(vocabPath!, null, $"has {vocab.Count} tokens but the model's vocab_size is {model.Config.VocabSize}");
         if ((o.Corpus.Count > 0 || inDomain != null) && o.Seq > model.Config.MaxPositionEmbeddings)
             throw new UsageException($"--seq {o.Seq} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
-        if (world.Rank != 0) world.Barrier("rank 0's token caches", watched: false);   // rank 0 builds them, the others read them
-        var train = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false, inDomain)!;
-        var eval = CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true);
-        if (world.Rank == 0) world.Barrier("rank 0's token caches", watched: false);
+        var (train, eval) = world.RankZeroFirst("rank 0's token caches", () =>   // rank 0 builds them, the others read them
+            (CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: false, inDomain)!, CreateSource(o, vocabPath, model.Config.VocabSize, heldOut: true)));
         using var ownedTrain = train as IDisposable;
         using var ownedEval = eval as IDisposable;
         var evalStart = eval?.Position;

@@ -32,4 +32,19 @@ public static class CommunicatorExtensions
                 $"{name} is {value} on rank {world.Rank} but {rankZero[0]} on rank 0: every rank must use the same (mpirun passes its ") +
                 $"environment to the ranks on its own machine only; add -x {name} for the others)");
     }
+
+    /// <summary>Runs <paramref name="work"/> on rank 0 first, then on the other ranks (they wait for rank 0 without the
+    /// watchdog's limit): for work whose first run writes a cache that the later runs read.</summary>
+    /// <param name="what">Names the work in a wait's message, e.g. "rank 0's teacher cache".</param>
+    public static T RankZeroFirst<T>(this ICommunicator world, string what, Func<T> work)
+    {
+        if (world.Rank != 0) world.Barrier(what, watched: false);
+        var result = work();
+        if (world.Rank == 0) world.Barrier(what, watched: false);
+        return result;
+    }
+
+    /// <summary><see cref="RankZeroFirst{T}"/> for work without a result.</summary>
+    public static void RankZeroFirst(this ICommunicator world, string what, Action work) =>
+        world.RankZeroFirst(what, () => { work(); return true; });
 }

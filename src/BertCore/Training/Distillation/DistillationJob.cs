@@ -130,10 +130,8 @@ public sealed class DistillationJob : IDisposable
                 student.Initialize(options.Seed);
                 string initialization = Initialize(student, teacher, setup, map);   // copies teacher layers while both are on the host
                 backend.Adopt(teacher.Model.Parameters());   // the teacher runs on the backend: its logits, hidden states, attention
-                if (world.Rank != 0) world.Barrier("rank 0's teacher cache", watched: false);
-                var logits = TeacherCache.Logits(backend, teacher, setup.TeacherDirectory, train,
-                    setup.CacheDirectory ?? Path.Combine(options.OutputDirectory, "teacher-cache"), options.EvalBatchSize, log);
-                if (world.Rank == 0) world.Barrier("rank 0's teacher cache", watched: false);
+                var logits = world.RankZeroFirst("rank 0's teacher cache", () => TeacherCache.Logits(backend, teacher, setup.TeacherDirectory, train,
+                    setup.CacheDirectory ?? Path.Combine(options.OutputDirectory, "teacher-cache"), options.EvalBatchSize, log));
                 var objective = new DistillationObjective(student, logits, distillation, teacher, options.Seed);
                 var tuner = new FineTuner(backend, student, train, dev, options, vocabPath, objective: objective, world: world);
                 return new DistillationJob(tuner, teacher, objective, initialization);

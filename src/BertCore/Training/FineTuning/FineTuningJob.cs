@@ -170,12 +170,9 @@ public sealed class FineTuningJob : IDisposable
             if (trainFeatures != null) ((SequenceTaskData)trainData).AttachExternal(trainFeatures);
             if (devFeatures != null) ((SequenceTaskData)devData!).AttachExternal(devFeatures);
             if (setup.FreezeEncoder)   // after TAPT: the cache holds the features of the adapted encoder
-            {
-                if (world.Rank != 0) world.Barrier("rank 0's feature cache", watched: false);
-                Representations.FrozenFeatures.Attach(backend, (Representations.PooledSequenceNetwork)network, devData == null ? [trainData] : [trainData, devData],
-                    setup.FeatureCacheDirectory ?? Path.Combine(options.OutputDirectory, "feature-cache"), progress);
-                if (world.Rank == 0) world.Barrier("rank 0's feature cache", watched: false);
-            }
+                world.RankZeroFirst("rank 0's feature cache", () => Representations.FrozenFeatures.Attach(backend,
+                    (Representations.PooledSequenceNetwork)network, devData == null ? [trainData] : [trainData, devData],
+                    setup.FeatureCacheDirectory ?? Path.Combine(options.OutputDirectory, "feature-cache"), progress));
             auxiliary = options.AuxMlmWeight > 0 ? new AuxiliaryMlm(network, vocabulary, options.AuxMlmWeight, options.Seed, setup.ModelDirectory) : null;
             var tuner = new FineTuner(backend, network, trainData, devData, options, vocabPath, auxiliary, world: world);
             return new FineTuningJob(tuner, tokenizer, vocabPath, loaded, tapt);
